@@ -1,0 +1,3 @@
+export * from './tier-config.js';
+export * from './pool-blueprint.js';
+export * from './load.js';

@@ -1,0 +1,157 @@
+/**
+ * A cloud-neutral description of a Cognito user pool and its app client, derived
+ * from the tier configuration. The Pulumi component turns it into
+ * `aws.cognito.UserPool` arguments; the API's Cognito adapter turns it into
+ * `CreateUserPool` / `CreateUserPoolClient` requests (for the emulator's shared
+ * pools at start-up, and for silo tenants' pools at provisioning). Keeping the
+ * facts here means AWS and the emulator cannot drift apart.
+ */
+import {
+  type MfaSetting,
+  OPERATORS_POOL_KEY,
+  type PasswordPolicy,
+  type ThreatProtectionMode,
+  type TierConfig,
+  type TierConfiguration,
+  type TokenValidity,
+  sharedPoolTiers,
+} from './tier-config.js';
+
+/** Roles a tenant's users can hold; each is a Cognito group of the same name. */
+export const TENANT_ROLES = ['admin', 'member', 'viewer'] as const;
+export type TenantRole = (typeof TENANT_ROLES)[number];
+
+/** The only role of the operators' pool. Never granted by a tenant pool. */
+export const PLATFORM_ADMIN_ROLE = 'platform-admin';
+
+/**
+ * Custom attributes every Gatehouse pool declares. They are immutable after
+ * creation (Cognito cannot change them later, which is why they are decided
+ * here once) and app clients may read but never write them.
+ */
+export const CUSTOM_ATTRIBUTES = [
+  { name: 'tenantId', maxLength: 64 },
+  { name: 'tenantTier', maxLength: 32 },
+] as const;
+
+/** Standard attributes app clients may write (sign-up, profile). `custom:*` is deliberately absent. */
+export const CLIENT_WRITABLE_ATTRIBUTES = ['email', 'name', 'given_name', 'family_name', 'locale'] as const;
+export const CLIENT_READABLE_ATTRIBUTES = [
+  ...CLIENT_WRITABLE_ATTRIBUTES,
+  'email_verified',
+  ...CUSTOM_ATTRIBUTES.map((attribute) => `custom:${attribute.name}`),
+] as const;
+
+/** Flows an app client allows. SRP for hosted/SDK clients; password and refresh for the API's own endpoints. */
+export const CLIENT_AUTH_FLOWS = [
+  'ALLOW_USER_SRP_AUTH',
+  'ALLOW_USER_PASSWORD_AUTH',
+  'ALLOW_REFRESH_TOKEN_AUTH',
+] as const;
+
+export type PoolKind = 'tier' | 'operators' | 'tenant';
+
+export interface UserPoolBlueprint {
+  /** Logical key: the tier name, `operators`, or the tenant slug for a silo pool. */
+  readonly key: string;
+  readonly kind: PoolKind;
+  /** Cognito pool name, unique within a deployment. */
+  readonly poolName: string;
+  readonly passwordPolicy: PasswordPolicy;
+  readonly mfa: MfaSetting;
+  readonly threatProtection: ThreatProtectionMode;
+  readonly tokenValidity: TokenValidity;
+  readonly customAttributes: typeof CUSTOM_ATTRIBUTES;
+  /** Users sign in with an opaque username; e-mail is the verified attribute, not the key. */
+  readonly usernameIsOpaque: true;
+  readonly autoVerifiedAttributes: readonly ['email'];
+  readonly deletionProtection: boolean;
+  /** Groups created in the pool; roles are group names. */
+  readonly groups: readonly string[];
+  /** A shared app client is created with the pool (pool model, operators); bridge tiers get one client per tenant. */
+  readonly sharedClient: boolean;
+  readonly clientName: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface BlueprintOptions {
+  /** Deployment name used as a prefix, e.g. `gatehouse-prod` or `gatehouse-local`. */
+  readonly deployment: string;
+  /** Off only for throwaway environments (local emulator, tests). */
+  readonly deletionProtection: boolean;
+}
+
+function tierPoolBlueprint(tier: TierConfig, options: BlueprintOptions): UserPoolBlueprint {
+  return {
+    key: tier.name,
+    kind: 'tier',
+    poolName: `${options.deployment}-${tier.name}`,
+    passwordPolicy: tier.passwordPolicy,
+    mfa: tier.mfa,
+    threatProtection: tier.threatProtection,
+    tokenValidity: tier.tokenValidity,
+    customAttributes: CUSTOM_ATTRIBUTES,
+    usernameIsOpaque: true,
+    autoVerifiedAttributes: ['email'],
+    deletionProtection: options.deletionProtection,
+    groups: TENANT_ROLES,
+    sharedClient: tier.model === 'pool',
+    clientName: `${options.deployment}-${tier.name}-shared`,
+    tags: { 'gatehouse:deployment': options.deployment, 'gatehouse:tier': tier.name, 'gatehouse:model': tier.model },
+  };
+}
+
+/** The shared pools of a deployment: one per pool/bridge tier, plus the operators' pool. */
+export function sharedPoolBlueprints(config: TierConfiguration, options: BlueprintOptions): UserPoolBlueprint[] {
+  const operators: UserPoolBlueprint = {
+    key: OPERATORS_POOL_KEY,
+    kind: 'operators',
+    poolName: `${options.deployment}-${OPERATORS_POOL_KEY}`,
+    passwordPolicy: config.operators.passwordPolicy,
+    mfa: config.operators.mfa,
+    threatProtection: config.operators.threatProtection,
+    tokenValidity: config.operators.tokenValidity,
+    customAttributes: CUSTOM_ATTRIBUTES,
+    usernameIsOpaque: true,
+    autoVerifiedAttributes: ['email'],
+    deletionProtection: options.deletionProtection,
+    groups: [PLATFORM_ADMIN_ROLE],
+    sharedClient: true,
+    clientName: `${options.deployment}-${OPERATORS_POOL_KEY}-console`,
+    tags: { 'gatehouse:deployment': options.deployment, 'gatehouse:tier': OPERATORS_POOL_KEY },
+  };
+  return [...sharedPoolTiers(config).map((tier) => tierPoolBlueprint(tier, options)), operators];
+}
+
+export interface SiloPoolOverrides {
+  readonly passwordPolicy?: Partial<PasswordPolicy>;
+  readonly mfa?: MfaSetting;
+}
+
+/** A silo tenant's dedicated pool: the tier's settings, optionally tightened per tenant. */
+export function siloPoolBlueprint(
+  tier: TierConfig,
+  tenantSlug: string,
+  options: BlueprintOptions,
+  overrides: SiloPoolOverrides = {},
+): UserPoolBlueprint {
+  if (tier.model !== 'silo') {
+    throw new Error(`tier "${tier.name}" uses the ${tier.model} model; only silo tiers get a pool per tenant`);
+  }
+  return {
+    ...tierPoolBlueprint(tier, options),
+    key: tenantSlug,
+    kind: 'tenant',
+    poolName: `${options.deployment}-tenant-${tenantSlug}`,
+    passwordPolicy: { ...tier.passwordPolicy, ...overrides.passwordPolicy },
+    mfa: overrides.mfa ?? tier.mfa,
+    sharedClient: true,
+    clientName: `${options.deployment}-tenant-${tenantSlug}`,
+    tags: {
+      'gatehouse:deployment': options.deployment,
+      'gatehouse:tier': tier.name,
+      'gatehouse:model': 'silo',
+      'gatehouse:tenant': tenantSlug,
+    },
+  };
+}
