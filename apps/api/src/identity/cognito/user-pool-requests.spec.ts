@@ -1,0 +1,180 @@
+import {
+  CLIENT_AUTH_FLOWS,
+  CLIENT_READABLE_ATTRIBUTES,
+  CLIENT_WRITABLE_ATTRIBUTES,
+  parseTierConfigurationJson,
+  sharedPoolBlueprints,
+  siloPoolBlueprint,
+  type UserPoolBlueprint,
+} from '@gatehouse/tiers';
+import { describe, expect, it } from 'vitest';
+import { toCreateUserPoolClientInput, toCreateUserPoolInput, toSetUserPoolMfaConfigInput } from './user-pool-requests.js';
+
+const config = parseTierConfigurationJson(
+  JSON.stringify({
+    tiers: [
+      { name: 'basic', model: 'pool', mfa: 'OFF' },
+      { name: 'standard', model: 'bridge', mfa: 'OPTIONAL', tokenValidity: { accessTokenMinutes: 30 } },
+      {
+        name: 'premium',
+        model: 'silo',
+        mfa: 'ON',
+        threatProtection: 'ENFORCED',
+        passwordPolicy: { minimumLength: 16, requireSymbols: true, temporaryPasswordValidityDays: 3 },
+      },
+    ],
+  }),
+);
+const options = { deployment: 'gatehouse-test', deletionProtection: true };
+const blueprints = sharedPoolBlueprints(config, options);
+const byKey = (key: string): UserPoolBlueprint => {
+  const found = blueprints.find((b) => b.key === key);
+  if (!found) throw new Error(`no blueprint ${key}`);
+  return found;
+};
+const premiumTier = config.tiers.find((t) => t.name === 'premium');
+if (!premiumTier) throw new Error('no premium tier');
+const silo = siloPoolBlueprint(premiumTier, 'acme', options);
+
+describe('toCreateUserPoolInput', () => {
+  it('declares tenantId and tenantTier as immutable, optional string attributes', () => {
+    const input = toCreateUserPoolInput(byKey('basic'));
+    expect(input.Schema).toEqual([
+      {
+        Name: 'tenantId',
+        AttributeDataType: 'String',
+        Mutable: false,
+        Required: false,
+        DeveloperOnlyAttribute: false,
+        StringAttributeConstraints: { MinLength: '1', MaxLength: '64' },
+      },
+      {
+        Name: 'tenantTier',
+        AttributeDataType: 'String',
+        Mutable: false,
+        Required: false,
+        DeveloperOnlyAttribute: false,
+        StringAttributeConstraints: { MinLength: '1', MaxLength: '32' },
+      },
+    ]);
+  });
+
+  it('maps the password policy field by field', () => {
+    expect(toCreateUserPoolInput(silo).Policies?.PasswordPolicy).toEqual({
+      MinimumLength: 16,
+      RequireLowercase: true,
+      RequireUppercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+      TemporaryPasswordValidityDays: 3,
+    });
+    expect(toCreateUserPoolInput(byKey('operators')).Policies?.PasswordPolicy?.MinimumLength).toBe(14);
+  });
+
+  it('keeps usernames opaque and auto-verifies e-mail', () => {
+    const input = toCreateUserPoolInput(byKey('standard'));
+    expect(input.UsernameAttributes).toBeUndefined();
+    expect(input.AliasAttributes).toBeUndefined();
+    expect(input.AutoVerifiedAttributes).toEqual(['email']);
+    expect(input.PoolName).toBe('gatehouse-test-standard');
+  });
+
+  it('creates the pool with MFA off (Cognito rejects OPTIONAL/ON without SMS) and leaves MFA to SetUserPoolMfaConfig', () => {
+    for (const blueprint of [...blueprints, silo]) {
+      expect(toCreateUserPoolInput(blueprint).MfaConfiguration).toBe('OFF');
+    }
+  });
+
+  it('maps deletion protection, threat protection and tags', () => {
+    const input = toCreateUserPoolInput(silo);
+    expect(input.DeletionProtection).toBe('ACTIVE');
+    expect(input.UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'ENFORCED' });
+    expect(input.UserPoolTier).toBe('PLUS');
+    expect(input.UserPoolTags).toMatchObject({ 'gatehouse:tenant': 'acme', 'gatehouse:model': 'silo' });
+    const basic = toCreateUserPoolInput(sharedPoolBlueprints(config, { ...options, deletionProtection: false })[0]!);
+    expect(basic.DeletionProtection).toBe('INACTIVE');
+    expect(basic.UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'OFF' });
+  });
+
+  it('lets only the operators pool forbid self sign-up', () => {
+    expect(toCreateUserPoolInput(byKey('operators')).AdminCreateUserConfig?.AllowAdminCreateUserOnly).toBe(true);
+    expect(toCreateUserPoolInput(byKey('basic')).AdminCreateUserConfig?.AllowAdminCreateUserOnly).toBe(false);
+  });
+});
+
+describe('toSetUserPoolMfaConfigInput', () => {
+  it('maps OFF / OPTIONAL / ON with TOTP as the factor', () => {
+    expect(toSetUserPoolMfaConfigInput(byKey('basic'), 'p1')).toEqual({
+      UserPoolId: 'p1',
+      MfaConfiguration: 'OFF',
+      SoftwareTokenMfaConfiguration: { Enabled: false },
+    });
+    expect(toSetUserPoolMfaConfigInput(byKey('standard'), 'p2')).toEqual({
+      UserPoolId: 'p2',
+      MfaConfiguration: 'OPTIONAL',
+      SoftwareTokenMfaConfiguration: { Enabled: true },
+    });
+    expect(toSetUserPoolMfaConfigInput(byKey('operators'), 'p3').MfaConfiguration).toBe('ON');
+    expect(toSetUserPoolMfaConfigInput(silo, 'p4')).toMatchObject({ MfaConfiguration: 'ON', SoftwareTokenMfaConfiguration: { Enabled: true } });
+  });
+});
+
+describe('toCreateUserPoolClientInput', () => {
+  it('never lets a client write custom attributes, but lets it read them', () => {
+    const input = toCreateUserPoolClientInput(byKey('basic'), 'pool-1');
+    expect(input.WriteAttributes).toEqual([...CLIENT_WRITABLE_ATTRIBUTES]);
+    expect(input.WriteAttributes?.some((a) => a.startsWith('custom:'))).toBe(false);
+    expect(input.ReadAttributes).toEqual([...CLIENT_READABLE_ATTRIBUTES]);
+    expect(input.ReadAttributes).toEqual(expect.arrayContaining(['custom:tenantId', 'custom:tenantTier']));
+  });
+
+  it('maps token validity with explicit units', () => {
+    const input = toCreateUserPoolClientInput(byKey('standard'), 'pool-2');
+    expect(input).toMatchObject({
+      AccessTokenValidity: 30,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 30,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+    });
+    const operators = toCreateUserPoolClientInput(byKey('operators'), 'pool-3');
+    expect(operators).toMatchObject({ AccessTokenValidity: 15, RefreshTokenValidity: 1 });
+  });
+
+  it('hides user existence, allows token revocation, uses the shared auth flows and no secret', () => {
+    const input = toCreateUserPoolClientInput(byKey('basic'), 'pool-1');
+    expect(input.PreventUserExistenceErrors).toBe('ENABLED');
+    expect(input.EnableTokenRevocation).toBe(true);
+    expect(input.ExplicitAuthFlows).toEqual([...CLIENT_AUTH_FLOWS]);
+    expect(input.GenerateSecret).toBe(false);
+    expect(input.UserPoolId).toBe('pool-1');
+    expect(input.ClientName).toBe('gatehouse-test-basic-shared');
+    expect(input.AllowedOAuthFlows).toBeUndefined();
+  });
+
+  it('accepts per-tenant overrides for bridge clients', () => {
+    const input = toCreateUserPoolClientInput(byKey('standard'), 'pool-2', {
+      clientName: 'gatehouse-test-standard-globex',
+      tokenValidity: { accessTokenMinutes: 10 },
+      callbackUrls: ['https://globex.example/callback'],
+      identityProviders: ['COGNITO', 'globex-oidc'],
+    });
+    expect(input).toMatchObject({
+      ClientName: 'gatehouse-test-standard-globex',
+      AccessTokenValidity: 10,
+      IdTokenValidity: 60,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      CallbackURLs: ['https://globex.example/callback'],
+      SupportedIdentityProviders: ['COGNITO', 'globex-oidc'],
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+    });
+  });
+
+  it('does not share arrays with the blueprint or the shared constants', () => {
+    const input = toCreateUserPoolClientInput(byKey('basic'), 'pool-1');
+    input.WriteAttributes?.push('custom:tenantId');
+    expect(CLIENT_WRITABLE_ATTRIBUTES).not.toContain('custom:tenantId');
+  });
+});
