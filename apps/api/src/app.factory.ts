@@ -1,0 +1,74 @@
+/**
+ * Builds the Nest application on Fastify with everything that is not a
+ * bounded context: request ids, JSON logs, problem+json for every error
+ * (including Fastify's own parsing errors and unknown routes), OpenAPI and
+ * graceful shutdown. `main.ts` and the test suites both use it.
+ */
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { AppModule } from './app.module.js';
+import { PinoNestLogger, createLogger } from './common/logger.js';
+import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter.js';
+import type { AppConfig } from './config/config.schema.js';
+import { requestContext } from './tenancy/request-context.js';
+
+const REQUEST_ID_PATTERN = /^[\w.:-]{8,128}$/;
+
+export interface CreateAppOptions {
+  /** Replace the logger (tests silence it). */
+  readonly logger?: PinoLogger;
+}
+
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: config.env.BODY_LIMIT_BYTES,
+    trustProxy: config.env.TRUST_PROXY,
+    // Accept a caller's request id when it looks like one, so traces join up.
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = request.headers['x-request-id'];
+      return typeof header === 'string' && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+  });
+
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  // The request context lives for the whole request, hooks and handler alike.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    requestContext.run({ requestId: String(request.id) }, done);
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', String(request.id));
+  });
+  const problemLogger = new Logger('Problem');
+  // Errors raised by Fastify before Nest sees the request (body too large, bad JSON, media type).
+  fastify.setErrorHandler((error, request, reply) => sendProblem(request, reply, error, problemLogger));
+  app.useGlobalFilters(new ProblemDetailsFilter());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Gatehouse API')
+      .setDescription(
+        'Multi-tenant identity and access on Amazon Cognito. Errors are RFC 9457 application/problem+json with a stable `code`.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  return app;
+}

@@ -1,0 +1,100 @@
+/**
+ * Turns anything thrown while serving a request into a problem document.
+ * Known errors keep their status and stable code; anything else becomes a
+ * plain 500 whose detail says nothing about the internals (the log has them).
+ */
+import { HttpException } from '@nestjs/common';
+import { DomainError } from './domain-error.js';
+import { type ProblemDocument, problem } from './problem-details.js';
+
+export interface MappedError {
+  readonly problem: ProblemDocument;
+  readonly headers: Readonly<Record<string, string>>;
+  /** True when the error was not anticipated and must be logged with its stack. */
+  readonly unexpected: boolean;
+}
+
+/** Fastify's own errors (body parsing, limits, media types) by their `code`. */
+const FASTIFY_CODES: Readonly<Record<string, { status: number; code: string; detail: string }>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', detail: 'The request body is too large.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'unsupported_media_type',
+    detail: 'Send the request body as application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', detail: 'Content-Length does not match the body.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The JSON body is empty.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The request body is not valid JSON.' },
+};
+
+const CODES_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+};
+
+export function mapError(error: unknown, instance: string, requestId: string | undefined): MappedError {
+  const extras = { instance, requestId };
+
+  if (error instanceof DomainError) {
+    return {
+      problem: problem(error.status, error.code, error.detail, { ...extras, extensions: error.extensions }),
+      headers: error.headers,
+      unexpected: false,
+    };
+  }
+
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status >= 500) return internal(extras);
+    const routeMissing = status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(error.message);
+    const code = routeMissing ? 'route_not_found' : (CODES_BY_STATUS[status] ?? 'bad_request');
+    const detail = routeMissing ? 'No route matches this method and path.' : safeDetail(error);
+    return { problem: problem(status, code, detail, extras), headers: {}, unexpected: false };
+  }
+
+  const fastify = error as { code?: unknown; statusCode?: unknown } | null;
+  if (fastify && typeof fastify.code === 'string' && FASTIFY_CODES[fastify.code]) {
+    const known = FASTIFY_CODES[fastify.code]!;
+    return { problem: problem(known.status, known.code, known.detail, extras), headers: {}, unexpected: false };
+  }
+  if (error instanceof SyntaxError && fastify && fastify.statusCode === 400) {
+    return {
+      problem: problem(400, 'malformed_json', 'The request body is not valid JSON.', extras),
+      headers: {},
+      unexpected: false,
+    };
+  }
+  if (fastify && typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+    const status = fastify.statusCode;
+    return {
+      problem: problem(status, CODES_BY_STATUS[status] ?? 'bad_request', 'The request could not be processed.', extras),
+      headers: {},
+      unexpected: false,
+    };
+  }
+  return internal(extras);
+}
+
+function internal(extras: { instance: string; requestId: string | undefined }): MappedError {
+  return {
+    problem: problem(500, 'internal_error', 'An unexpected error occurred. Quote the request id when reporting it.', extras),
+    headers: {},
+    unexpected: true,
+  };
+}
+
+/** Nest's built-in exceptions carry short, safe messages; anything structured is dropped. */
+function safeDetail(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return typeof message === 'string' ? message : error.message;
+}

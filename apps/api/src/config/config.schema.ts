@@ -1,0 +1,180 @@
+/**
+ * Every setting the API reads, validated once at boot into a typed object.
+ * `loadConfig(env)` is pure so tests can build configurations without touching
+ * the process environment; `CONFIG_ENV_KEYS` is the list the Kubernetes
+ * manifests and the compose file are checked against.
+ */
+import { z } from 'zod';
+import {
+  type TierConfiguration,
+  TierConfigurationError,
+  loadTierConfigurationFile,
+  parseTierConfigurationJson,
+} from '@gatehouse/tiers';
+
+const booleanFromString = z
+  .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const postgresUrl = z
+  .string({ error: 'is required' })
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
+
+const sharedPoolSchema = z
+  .object({
+    userPoolId: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'is not a Cognito user pool id'),
+    clientId: z.string().min(1).optional(),
+    region: z.string().min(1).optional(),
+  })
+  .strict();
+
+const jsonObject = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx): z.infer<T> => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+      return z.NEVER;
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
+      }
+      return z.NEVER;
+    }
+    return result.data;
+  });
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** `local` trusts the Cognito emulator's issuers (one published signing key!); never in production. */
+  GATEHOUSE_MODE: z.enum(['local', 'aws']).default('aws'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Application role: every tenant query is subject to row-level security. */
+  DATABASE_URL: postgresUrl,
+  /** Privileged role: tenant registry writes and operators' work only. */
+  DATABASE_PRIVILEGED_URL: postgresUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** The Cognito emulator's URL in local mode; unset in AWS. */
+  COGNITO_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** Prefix of every Cognito resource this deployment creates. */
+  GATEHOUSE_DEPLOYMENT: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and dashes')
+    .default('gatehouse'),
+  /** Tier configuration as JSON; defaults to config/tiers.json. */
+  GATEHOUSE_TIERS: z.string().optional(),
+  /** Shared pools created by Pulumi (or the local stack): {"<tier>|operators": {"userPoolId", "clientId"?, "region"?}}. */
+  GATEHOUSE_SHARED_POOLS: jsonObject(z.record(z.string(), sharedPoolSchema)),
+  TOKEN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  JWKS_REFETCH_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+  /** `acme.<PUBLIC_BASE_DOMAIN>` is a route hint for tenant `acme`. */
+  PUBLIC_BASE_DOMAIN: z.string().optional(),
+  TRUST_PROXY: booleanFromString.default(false),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+});
+
+export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface SharedPool {
+  readonly key: string;
+  readonly userPoolId: string;
+  readonly clientId: string | undefined;
+  readonly region: string;
+  readonly issuer: string;
+}
+
+export interface AppConfig {
+  readonly env: Env;
+  readonly isLocal: boolean;
+  readonly tiers: TierConfiguration;
+  readonly sharedPools: ReadonlyMap<string, SharedPool>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Cognito's issuer for a pool: AWS's public one, or the emulator's in local mode. */
+export function cognitoIssuer(env: Pick<Env, 'GATEHOUSE_MODE' | 'COGNITO_ENDPOINT'>, region: string, userPoolId: string): string {
+  if (env.GATEHOUSE_MODE === 'local') {
+    return `${(env.COGNITO_ENDPOINT ?? '').replace(/\/+$/, '')}/${userPoolId}`;
+  }
+  return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+}
+
+/** Validates the environment; throws {@link ConfigError} listing every problem. */
+export function loadConfig(source: Record<string, string | undefined>): AppConfig {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  const env = result.data;
+  const problems: string[] = [];
+
+  if (env.NODE_ENV === 'production' && env.GATEHOUSE_MODE === 'local') {
+    problems.push('GATEHOUSE_MODE=local trusts the Cognito emulator and is refused when NODE_ENV=production');
+  }
+  if (env.GATEHOUSE_MODE === 'local' && !env.COGNITO_ENDPOINT) {
+    problems.push('COGNITO_ENDPOINT is required when GATEHOUSE_MODE=local');
+  }
+  if (env.GATEHOUSE_MODE === 'aws' && env.COGNITO_ENDPOINT) {
+    problems.push('COGNITO_ENDPOINT is for the local emulator; leave it unset when GATEHOUSE_MODE=aws');
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const key of ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL'] as const) {
+      if (/-local@|changeme|placeholder/i.test(env[key])) {
+        problems.push(`${key} uses a placeholder or local password; refused when NODE_ENV=production`);
+      }
+    }
+  }
+
+  let tiers: TierConfiguration | undefined;
+  try {
+    tiers = env.GATEHOUSE_TIERS ? parseTierConfigurationJson(env.GATEHOUSE_TIERS) : loadTierConfigurationFile();
+  } catch (error) {
+    if (!(error instanceof TierConfigurationError)) throw error;
+    problems.push(`GATEHOUSE_TIERS: ${error.message}`);
+  }
+
+  const sharedPools = new Map<string, SharedPool>();
+  if (tiers) {
+    const expected = [...tiers.tiers.filter((tier) => tier.model !== 'silo').map((tier) => tier.name), 'operators'];
+    for (const key of expected) {
+      if (!env.GATEHOUSE_SHARED_POOLS[key]) problems.push(`GATEHOUSE_SHARED_POOLS: no pool for "${key}"`);
+    }
+    for (const [key, pool] of Object.entries(env.GATEHOUSE_SHARED_POOLS)) {
+      if (!expected.includes(key)) {
+        problems.push(`GATEHOUSE_SHARED_POOLS: "${key}" is not a pooled or bridged tier nor "operators"`);
+        continue;
+      }
+      const tier = tiers.tiers.find((candidate) => candidate.name === key);
+      if ((key === 'operators' || tier?.model === 'pool') && !pool.clientId) {
+        problems.push(`GATEHOUSE_SHARED_POOLS: "${key}" needs its shared clientId`);
+      }
+      const region = pool.region ?? env.AWS_REGION;
+      sharedPools.set(key, {
+        key,
+        userPoolId: pool.userPoolId,
+        clientId: pool.clientId,
+        region,
+        issuer: cognitoIssuer(env, region, pool.userPoolId),
+      });
+    }
+  }
+
+  if (problems.length > 0 || !tiers) {
+    throw new ConfigError(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+  return { env, isLocal: env.GATEHOUSE_MODE === 'local', tiers, sharedPools };
+}

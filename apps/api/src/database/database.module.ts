@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { PrismaService } from './prisma.service.js';
+import { TenantDb } from './tenant-db.js';
+
+/**
+ * The application role's database access. Import this module where tenant
+ * data is needed; the privileged client lives in PrivilegedDatabaseModule and
+ * only the tenants module imports that.
+ */
+@Module({
+  providers: [PrismaService, TenantDb],
+  exports: [PrismaService, TenantDb],
+})
+export class DatabaseModule {}

@@ -1,0 +1,36 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.schema.js';
+import { type PrismaClient, createPrismaClient } from './prisma-client.js';
+import { assertRoleIsConfined, readRoleFacts } from './role-check.js';
+
+/**
+ * The application role's Prisma client. Services never use it directly for
+ * tenant data: they go through {@link TenantDb}, which sets the tenant context
+ * first. Refuses to start when the role could bypass row-level security.
+ */
+@Injectable()
+export class PrismaService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PrismaService.name);
+  readonly client: PrismaClient;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.client = createPrismaClient(config.env.DATABASE_URL, config.env.DATABASE_POOL_SIZE, 'gatehouse-api');
+  }
+
+  async onModuleInit(): Promise<void> {
+    const facts = await readRoleFacts(this.config.env.DATABASE_URL);
+    assertRoleIsConfined(facts, 'application');
+    await this.client.$connect();
+    this.logger.log(`connected as confined role "${facts.role}"`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.client.$disconnect();
+  }
+
+  /** Readiness: the database answers a trivial query. */
+  async ping(): Promise<void> {
+    await this.client.$queryRaw`SELECT 1`;
+  }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// The project's task runner behind `npm start`, `npm test`, `npm run lint`,
+// `npm run build` and `npm run bench`. Plain Node so it runs before anything
+// is compiled. Each task first generates the Prisma client and compiles the
+// TypeScript with SWC (about a second), so a fresh clone needs nothing else.
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function run(command, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    // Forward Ctrl-C / SIGTERM so the child can shut down cleanly; we exit with it.
+    const forward = (signal) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      if (code === 0) resolve();
+      else reject(Object.assign(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}`), { exitCode: code ?? 1 }));
+    });
+  });
+}
+
+async function generatePrismaClient() {
+  await run(bin('prisma'), ['generate', '--no-hints'], {
+    PRISMA_SCHEMA_ENGINE_BINARY: join(root, 'tools', 'no-schema-engine.sh'),
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+  });
+}
+
+async function build() {
+  await generatePrismaClient();
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  await run(bin('swc'), ['apps', 'libs', 'tools', 'test/bench', 'test/support', '-d', 'dist', '--quiet', '--ignore', '**/*.spec.ts,**/*.test.ts']);
+}
+
+const tasks = {
+  build,
+  async start() {
+    await build();
+    await run(process.execPath, ['--enable-source-maps', join(root, 'dist', 'tools', 'local-stack', 'start.js'), ...process.argv.slice(3)]);
+  },
+  async test() {
+    await generatePrismaClient();
+    await run(bin('vitest'), ['run', ...process.argv.slice(3)]);
+  },
+  async lint() {
+    await generatePrismaClient();
+    await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+    await run(bin('eslint'), ['--max-warnings=0', '.']);
+  },
+  async bench() {
+    await build();
+    await run(process.execPath, ['--expose-gc', join(root, 'dist', 'test', 'bench', 'run.js'), ...process.argv.slice(3)]);
+  },
+};
+
+const task = tasks[process.argv[2]];
+if (!task) {
+  console.error(`usage: node tools/run.mjs <${Object.keys(tasks).join('|')}>`);
+  process.exit(2);
+}
+task().catch((error) => {
+  console.error(error.message);
+  process.exit(error.exitCode ?? 1);
+});
