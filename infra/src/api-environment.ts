@@ -1,0 +1,95 @@
+/**
+ * The environment the API container receives in AWS, by key. The keys must be
+ * ones the API's configuration module accepts (it validates every variable at
+ * boot and refuses unknown shapes); `api-environment.spec.ts` and
+ * `docker/docker.spec.ts` check these lists against the API's own list.
+ */
+
+/**
+ * The API's configuration keys as agreed in issue 6. The API's
+ * `apps/api/src/config/config.schema.ts` is the source of truth
+ * (`CONFIG_ENV_KEYS`); this copy lets infra and docker be checked before and
+ * without it, and the specs compare the two when it exists.
+ */
+export const AGREED_API_CONFIG_ENV_KEYS = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'DATABASE_URL',
+  'DATABASE_PRIVILEGED_URL',
+  'GATEHOUSE_MODE',
+  'AWS_REGION',
+  'COGNITO_ENDPOINT',
+  'GATEHOUSE_DEPLOYMENT',
+  'GATEHOUSE_TIERS',
+  'GATEHOUSE_SHARED_POOLS',
+  'TOKEN_CLOCK_SKEW_SECONDS',
+  'PUBLIC_BASE_DOMAIN',
+] as const;
+export type ApiConfigEnvKey = (typeof AGREED_API_CONFIG_ENV_KEYS)[number];
+
+/** Non-secret settings: the API's ConfigMap. */
+export const API_CONFIGMAP_KEYS = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'GATEHOUSE_MODE',
+  'AWS_REGION',
+  'GATEHOUSE_DEPLOYMENT',
+  'GATEHOUSE_TIERS',
+  'GATEHOUSE_SHARED_POOLS',
+  'TOKEN_CLOCK_SKEW_SECONDS',
+  'PUBLIC_BASE_DOMAIN',
+] as const satisfies readonly ApiConfigEnvKey[];
+export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
+
+/** Database credentials: the API's Secret. */
+export const API_SECRET_KEYS = ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL'] as const satisfies readonly ApiConfigEnvKey[];
+export type ApiSecretKey = (typeof API_SECRET_KEYS)[number];
+
+/**
+ * The migration job's environment (`node dist/tools/db/migrate.js`), kept in
+ * its own Secret that API pods never mount: the RDS master user's URL (to
+ * create the three roles and the database idempotently), the owner's URL
+ * (to apply migrations; the name `prisma.config.ts` also uses) and the two
+ * runtime URLs (whose passwords the bootstrap sets).
+ */
+export const MIGRATION_SECRET_KEYS = [
+  'DATABASE_ADMIN_URL',
+  'DATABASE_MIGRATION_URL',
+  'DATABASE_URL',
+  'DATABASE_PRIVILEGED_URL',
+] as const;
+export type MigrationSecretKey = (typeof MIGRATION_SECRET_KEYS)[number];
+
+/** The API's port inside the pod (and the image's default). */
+export const API_PORT = 3000;
+
+/** One entry of `GATEHOUSE_SHARED_POOLS`, keyed by tier name or `operators`. */
+export interface SharedPoolEnvEntry {
+  readonly userPoolId: string;
+  /** Absent for bridge tiers: each tenant gets its own client at provisioning. */
+  readonly clientId?: string;
+  readonly region: string;
+}
+
+/** Serialises the shared pools the way the API reads `GATEHOUSE_SHARED_POOLS`, with stable key order. */
+export function sharedPoolsEnvValue(pools: Readonly<Record<string, SharedPoolEnvEntry>>): string {
+  const ordered: Record<string, SharedPoolEnvEntry> = {};
+  for (const key of Object.keys(pools).sort()) {
+    const pool = pools[key] as SharedPoolEnvEntry;
+    ordered[key] = {
+      userPoolId: pool.userPoolId,
+      ...(pool.clientId === undefined ? {} : { clientId: pool.clientId }),
+      region: pool.region,
+    };
+  }
+  return JSON.stringify(ordered);
+}
+
+/** The issuer the API trusts for a Cognito pool (`iss` of its tokens). */
+export function cognitoIssuer(region: string, userPoolId: string): string {
+  return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+}

@@ -1,0 +1,278 @@
+/**
+ * Stack settings: what differs between environments, and the validated stack
+ * configuration. Plain functions with no Pulumi resources, so `pulumi up`
+ * fails before creating anything when a value is wrong, and unit tests can
+ * exercise every rule directly.
+ */
+import {
+  type TierConfiguration,
+  TierConfigurationError,
+  loadTierConfigurationFile,
+  parseTierConfiguration,
+} from '@gatehouse/tiers';
+import { z } from 'zod';
+
+export class StackConfigurationError extends Error {
+  override readonly name = 'StackConfigurationError';
+}
+
+export type EnvironmentKind = 'dev' | 'prod';
+
+/** What a stack's environment decides by default; the stack configuration can size things, not weaken these. */
+export interface EnvironmentSettings {
+  readonly stack: string;
+  readonly kind: EnvironmentKind;
+  readonly isProduction: boolean;
+  /** Cognito pools, RDS and the EKS cluster refuse deletion. Always on for shared pools in AWS (see below). */
+  readonly deletionProtection: boolean;
+  readonly databaseMultiAz: boolean;
+  readonly databaseBackupRetentionDays: number;
+  readonly skipFinalDatabaseSnapshot: boolean;
+  /** One NAT gateway for the VPC (cheap), or one per AZ (an AZ outage does not cut egress). */
+  readonly natGateways: 'single' | 'perAz';
+  readonly availabilityZoneCount: number;
+  readonly logLevel: 'debug' | 'info';
+}
+
+const STACK_NAME = /^(dev|prod)(-[a-z0-9][a-z0-9-]*)?$/;
+
+/**
+ * Maps a stack name to its environment. Stacks are `dev`, `prod`, or either
+ * with a suffix (`dev-alice`, `prod-eu`). Anything else is refused rather than
+ * guessed, so a typo like `production` never yields a stack without deletion
+ * protection.
+ */
+export function resolveEnvironmentSettings(stack: string): EnvironmentSettings {
+  const match = STACK_NAME.exec(stack);
+  if (!match) {
+    throw new StackConfigurationError(
+      `unknown stack name "${stack}": expected "dev", "prod", or one of them with a suffix such as "dev-alice" or "prod-eu"`,
+    );
+  }
+  const kind = match[1] as EnvironmentKind;
+  const isProduction = kind === 'prod';
+  return {
+    stack,
+    kind,
+    isProduction,
+    deletionProtection: isProduction,
+    databaseMultiAz: isProduction,
+    databaseBackupRetentionDays: isProduction ? 14 : 3,
+    skipFinalDatabaseSnapshot: !isProduction,
+    natGateways: isProduction ? 'perAz' : 'single',
+    availabilityZoneCount: isProduction ? 3 : 2,
+    logLevel: isProduction ? 'info' : 'debug',
+  };
+}
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name');
+
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR block such as 10.20.0.0/16');
+
+export const nodeGroupSchema = z
+  .object({
+    instanceTypes: z.array(z.string()).min(1).default(['t3.medium']),
+    minSize: z.number().int().default(2),
+    desiredSize: z.number().int().default(2),
+    maxSize: z.number().int().default(4),
+    diskSizeGb: z.number().int().default(50),
+  })
+  .strict();
+export type NodeGroupSizing = z.infer<typeof nodeGroupSchema>;
+
+const databaseSchema = z
+  .object({
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an RDS instance class such as db.t4g.micro'),
+    engineVersion: z.string().regex(/^16(\.\d+)?$/, 'Gatehouse targets PostgreSQL 16').default('16'),
+    allocatedStorageGb: z.number().int().min(20).max(65_536).default(20),
+    maxAllocatedStorageGb: z.number().int().min(20).max(65_536).optional(),
+    databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('gatehouse'),
+  })
+  .strict();
+
+const apiSchema = z
+  .object({
+    minReplicas: z.number().int().min(1).max(100).default(2),
+    maxReplicas: z.number().int().min(1).max(100).default(6),
+    cpuRequest: z.string().default('250m'),
+    cpuLimit: z.string().default('1'),
+    memoryRequest: z.string().default('256Mi'),
+    memoryLimit: z.string().default('512Mi'),
+    tokenClockSkewSeconds: z.number().int().min(0).max(300).default(30),
+  })
+  .strict()
+  .refine((api) => api.minReplicas <= api.maxReplicas, 'api.minReplicas must not exceed api.maxReplicas');
+
+const ingressSchema = z
+  .object({
+    className: z.string().default('nginx'),
+    controllerNamespace: z.string().default('ingress-nginx'),
+    /** ACM certificate for the API host; TLS terminates at the load balancer. Required in production. */
+    certificateArn: z.string().regex(/^arn:aws:acm:/, 'must be an ACM certificate ARN').optional(),
+  })
+  .strict();
+
+const hostedUiSchema = z
+  .object({
+    callbackUrls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+    logoutUrls: z.array(z.url({ protocol: /^https?$/ })).default([]),
+  })
+  .strict();
+export type HostedUiSettings = z.infer<typeof hostedUiSchema>;
+
+/** The `gatehouse:*` stack configuration keys, before environment defaults. */
+export const stackConfigSchema = z
+  .object({
+    tiers: z.unknown().optional(),
+    deployment: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{2,30}$/, 'a deployment name is 3-31 lower-case letters, digits or dashes')
+      .optional(),
+    publicBaseDomain: hostname,
+    apiHost: hostname.optional(),
+    apiImage: z.string().regex(/^[a-z0-9.\-/:]+$/, 'must be an image repository without a tag'),
+    apiImageTag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker image tag')
+      .refine((tag) => tag !== 'latest', 'use an immutable tag, not "latest": the migration job is named after it'),
+    kubernetesVersion: z.string().regex(/^1\.\d+$/).default('1.33'),
+    vpcCidr: cidr.default('10.20.0.0/16'),
+    availabilityZoneCount: z.number().int().optional(),
+    clusterPublicAccessCidrs: z.array(cidr).min(1).default(['0.0.0.0/0']),
+    cognitoDomainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?$/, 'lower-case letters, digits and dashes')
+      .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'Cognito domains may not contain aws, amazon or cognito')
+      .optional(),
+    hostedUi: hostedUiSchema.optional(),
+    nodeGroup: nodeGroupSchema.prefault({}),
+    database: databaseSchema,
+    api: apiSchema.prefault({}),
+    ingress: ingressSchema.prefault({}),
+  })
+  .strict();
+export type RawStackConfig = z.input<typeof stackConfigSchema>;
+
+export interface StackSettings {
+  readonly environment: EnvironmentSettings;
+  /** Prefix of every cloud resource name, e.g. `gatehouse-prod`. Also the tiers' `deployment`. */
+  readonly deployment: string;
+  readonly tiers: TierConfiguration;
+  readonly publicBaseDomain: string;
+  readonly apiHost: string;
+  readonly apiImage: string;
+  readonly apiImageTag: string;
+  readonly kubernetesVersion: string;
+  readonly vpcCidr: string;
+  readonly availabilityZoneCount: number;
+  readonly clusterPublicAccessCidrs: readonly string[];
+  readonly cognitoDomainPrefix: string;
+  readonly hostedUi: HostedUiSettings | undefined;
+  readonly nodeGroup: NodeGroupSizing;
+  readonly database: z.infer<typeof databaseSchema> & {
+    readonly multiAz: boolean;
+    readonly deletionProtection: boolean;
+    readonly backupRetentionDays: number;
+    readonly skipFinalSnapshot: boolean;
+  };
+  readonly api: z.infer<typeof apiSchema>;
+  readonly ingress: z.infer<typeof ingressSchema>;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `  - gatehouse:${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('\n');
+}
+
+/**
+ * Validates the stack configuration and combines it with the environment's
+ * defaults. `loadDefaultTiers` is only called when `gatehouse:tiers` is absent.
+ */
+export function resolveStackSettings(
+  stack: string,
+  raw: Record<string, unknown>,
+  loadDefaultTiers: () => TierConfiguration = () => loadTierConfigurationFile(),
+): StackSettings {
+  const environment = resolveEnvironmentSettings(stack);
+  const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+  const parsed = stackConfigSchema.safeParse(defined);
+  if (!parsed.success) {
+    throw new StackConfigurationError(`invalid stack configuration for "${stack}":\n${formatIssues(parsed.error)}`);
+  }
+  const config = parsed.data;
+
+  let tiers: TierConfiguration;
+  try {
+    tiers = config.tiers === undefined ? loadDefaultTiers() : parseTierConfiguration(config.tiers);
+  } catch (error) {
+    if (error instanceof TierConfigurationError) {
+      throw new StackConfigurationError(`gatehouse:tiers is invalid (${error.message})`);
+    }
+    throw error;
+  }
+
+  if (environment.isProduction && config.ingress.certificateArn === undefined) {
+    throw new StackConfigurationError(
+      `invalid stack configuration for "${stack}":\n  - gatehouse:ingress.certificateArn: required in production (the API serves tokens; it is never exposed over plain HTTP)`,
+    );
+  }
+
+  const deployment = config.deployment ?? `gatehouse-${stack}`;
+  const maxAllocated = config.database.maxAllocatedStorageGb;
+  if (maxAllocated !== undefined && maxAllocated < config.database.allocatedStorageGb) {
+    throw new StackConfigurationError(
+      `invalid stack configuration for "${stack}":\n  - gatehouse:database.maxAllocatedStorageGb: must be at least allocatedStorageGb`,
+    );
+  }
+
+  return {
+    environment,
+    deployment,
+    tiers,
+    publicBaseDomain: config.publicBaseDomain,
+    apiHost: config.apiHost ?? `api.${config.publicBaseDomain}`,
+    apiImage: config.apiImage,
+    apiImageTag: config.apiImageTag,
+    kubernetesVersion: config.kubernetesVersion,
+    vpcCidr: config.vpcCidr,
+    availabilityZoneCount: config.availabilityZoneCount ?? environment.availabilityZoneCount,
+    clusterPublicAccessCidrs: config.clusterPublicAccessCidrs,
+    cognitoDomainPrefix: config.cognitoDomainPrefix ?? deployment,
+    hostedUi: config.hostedUi,
+    nodeGroup: config.nodeGroup,
+    database: {
+      ...config.database,
+      multiAz: environment.databaseMultiAz,
+      deletionProtection: environment.deletionProtection,
+      backupRetentionDays: environment.databaseBackupRetentionDays,
+      skipFinalSnapshot: environment.skipFinalDatabaseSnapshot,
+    },
+    api: config.api,
+    ingress: config.ingress,
+  };
+}
+
+/** Config keys the program reads as objects (JSON/YAML structures); the rest are strings or numbers. */
+export const OBJECT_CONFIG_KEYS = [
+  'tiers',
+  'clusterPublicAccessCidrs',
+  'hostedUi',
+  'nodeGroup',
+  'database',
+  'api',
+  'ingress',
+] as const;
+export const STRING_CONFIG_KEYS = [
+  'deployment',
+  'publicBaseDomain',
+  'apiHost',
+  'apiImage',
+  'apiImageTag',
+  'kubernetesVersion',
+  'vpcCidr',
+  'cognitoDomainPrefix',
+] as const;
+export const NUMBER_CONFIG_KEYS = ['availabilityZoneCount'] as const;

@@ -1,0 +1,120 @@
+/**
+ * Pulumi mocks for the infra specs: no CLI, no engine, no cloud. Every
+ * registered resource is recorded with its inputs, so a spec can find it by
+ * type and name and assert what would have been sent to AWS or Kubernetes.
+ *
+ * Usage (the order matters: mocks first, then import the component):
+ *
+ *   const recorder = installPulumiMocks();
+ *   const { TierUserPools } = await import('../components/tier-user-pools.js');
+ */
+import * as pulumi from '@pulumi/pulumi';
+
+export const MOCK_ACCOUNT_ID = '123456789012';
+export const MOCK_REGION = 'eu-west-1';
+export const MOCK_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly id: string;
+}
+
+export class ResourceRecorder {
+  readonly resources: RecordedResource[] = [];
+  readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
+
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((resource) => resource.type === type);
+  }
+
+  /** The one resource of a type whose name ends with `suffix` (throws when absent or ambiguous). */
+  one(type: string, suffix = ''): RecordedResource {
+    const found = this.ofType(type).filter((resource) => resource.name.endsWith(suffix));
+    if (found.length !== 1) {
+      const names = this.ofType(type).map((resource) => resource.name);
+      throw new Error(`expected one ${type} named *${suffix}, found ${found.length} among [${names.join(', ')}]`);
+    }
+    return found[0] as RecordedResource;
+  }
+
+  clear(): void {
+    this.resources.length = 0;
+    this.invokes.length = 0;
+  }
+}
+
+let counter = 0;
+const nextId = (prefix: string): string => `${prefix}-${(counter += 1).toString(16).padStart(8, '0')}`;
+
+/** Provider-computed state a real `pulumi up` would return, for the outputs our components read. */
+function computedState(type: string, name: string, id: string, inputs: Record<string, any>): Record<string, unknown> {
+  switch (type) {
+    case 'aws:cognito/userPool:UserPool':
+      return { arn: `arn:aws:cognito-idp:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:userpool/${id}`, endpoint: `cognito-idp.${MOCK_REGION}.amazonaws.com/${id}` };
+    case 'aws:rds/instance:Instance':
+      return { address: `${name}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com`, port: 5432, endpoint: `${name}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com:5432` };
+    case 'random:index/randomPassword:RandomPassword':
+      return { result: `mock-password-${name}` };
+    case 'eks:index:Cluster':
+      return {
+        kubeconfigJson: JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] }),
+        kubeconfig: {},
+        oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/oidc.eks.${MOCK_REGION}.amazonaws.com/id/MOCKCLUSTER`,
+        oidcProviderUrl: `https://oidc.eks.${MOCK_REGION}.amazonaws.com/id/MOCKCLUSTER`,
+        oidcIssuer: `oidc.eks.${MOCK_REGION}.amazonaws.com/id/MOCKCLUSTER`,
+        nodeSecurityGroupId: 'sg-eks-cluster',
+        clusterSecurityGroupId: 'sg-eks-cluster',
+        eksCluster: { name: inputs['name'] ?? name },
+        core: {},
+      };
+    default:
+      if (type.startsWith('kubernetes:')) {
+        const metadata = (inputs['metadata'] ?? {}) as Record<string, unknown>;
+        return { metadata: { ...metadata, name: metadata['name'] ?? `${name}-mock` } };
+      }
+      return { arn: `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${type.split(':').pop()?.toLowerCase()}/${id}` };
+  }
+}
+
+export function installPulumiMocks(options: { stack?: string; config?: Record<string, string> } = {}): ResourceRecorder {
+  const recorder = new ResourceRecorder();
+  if (options.config) {
+    // Config must be in place before any resource reads it.
+    process.env['PULUMI_CONFIG'] = JSON.stringify(options.config);
+  }
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+        const id = args.id && args.id !== '' ? args.id : nextId(args.name);
+        recorder.resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
+        return { id, state: { ...args.inputs, ...computedState(args.type, args.name, id, args.inputs) } };
+      },
+      call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        recorder.invokes.push({ token: args.token, inputs: args.inputs });
+        switch (args.token) {
+          case 'aws:index/getAvailabilityZones:getAvailabilityZones':
+            return { names: MOCK_AZS, zoneIds: MOCK_AZS.map((_, i) => `euw1-az${i + 1}`), id: MOCK_REGION };
+          case 'aws:index/getCallerIdentity:getCallerIdentity':
+            return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/test`, userId: 'AIDMOCK', id: MOCK_ACCOUNT_ID };
+          case 'aws:index/getRegion:getRegion':
+            return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, description: 'Europe (Ireland)' };
+          case 'aws:index/getPartition:getPartition':
+            return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
+          default:
+            throw new Error(`unmocked invoke ${args.token}`);
+        }
+      },
+    },
+    'gatehouse',
+    options.stack ?? 'dev',
+    false,
+  );
+  return recorder;
+}
+
+/** Resolves an Output in a test (mocks resolve every value, including unknown-at-preview ones). */
+export function valueOf<T>(output: pulumi.Input<T> | pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(output).apply((value) => resolve(value as T)));
+}
