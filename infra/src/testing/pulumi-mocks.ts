@@ -29,12 +29,12 @@ export class ResourceRecorder {
     return this.resources.filter((resource) => resource.type === type);
   }
 
-  /** The one resource of a type whose name ends with `suffix` (throws when absent or ambiguous). */
-  one(type: string, suffix = ''): RecordedResource {
-    const found = this.ofType(type).filter((resource) => resource.name.endsWith(suffix));
+  /** The one resource of a type (with that exact name, when given); throws when absent or ambiguous. */
+  one(type: string, name?: string): RecordedResource {
+    const found = this.ofType(type).filter((resource) => name === undefined || resource.name === name);
     if (found.length !== 1) {
       const names = this.ofType(type).map((resource) => resource.name);
-      throw new Error(`expected one ${type} named *${suffix}, found ${found.length} among [${names.join(', ')}]`);
+      throw new Error(`expected one ${type} named ${name ?? '*'}, found ${found.length} among [${names.join(', ')}]`);
     }
     return found[0] as RecordedResource;
   }

@@ -1,0 +1,210 @@
+/**
+ * The EKS cluster: control plane in the VPC, one managed node group in the
+ * private subnets sized from the stack configuration, an IAM OIDC provider so
+ * service accounts can assume IAM roles (IRSA), and a Kubernetes provider
+ * bound to the cluster for the workloads.
+ */
+import * as aws from '@pulumi/aws';
+import * as eks from '@pulumi/eks';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface NodeGroupSizingArgs {
+  readonly instanceTypes: readonly string[];
+  readonly minSize: number;
+  readonly desiredSize: number;
+  readonly maxSize: number;
+  readonly diskSizeGb: number;
+}
+
+export interface ClusterArgs {
+  readonly clusterName: string;
+  readonly vpcId: pulumi.Input<string>;
+  /** Nodes run here. */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Internet-facing load balancers go here. */
+  readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly kubernetesVersion: string;
+  readonly nodeGroup: NodeGroupSizingArgs;
+  /** Who may reach the public API server endpoint (kubectl, CI). Nodes use the private endpoint. */
+  readonly publicAccessCidrs: readonly string[];
+  readonly deletionProtection: boolean;
+  /** Production refuses a single node: a PodDisruptionBudget could then never be honoured during upgrades. */
+  readonly isProduction: boolean;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export class ClusterArgsError extends Error {
+  override readonly name = 'ClusterArgsError';
+}
+
+export const MAX_NODES = 100;
+export const MIN_NODE_DISK_GB = 20;
+
+/**
+ * Instance sizes too small for the API next to the cluster's own add-ons
+ * (VPC CNI limits pods per node by ENIs: a t3.small takes 11 pods in all).
+ */
+const TOO_SMALL = /\.(nano|micro|small)$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+export function validateClusterArgs(
+  args: Pick<ClusterArgs, 'clusterName' | 'nodeGroup' | 'kubernetesVersion' | 'publicAccessCidrs' | 'isProduction'>,
+): void {
+  const problems: string[] = [];
+  const { instanceTypes, minSize, desiredSize, maxSize, diskSizeGb } = args.nodeGroup;
+  if (!/^[a-z][a-z0-9-]{2,99}$/.test(args.clusterName)) {
+    problems.push(`cluster name "${args.clusterName}" must be 3-100 lower-case letters, digits or dashes`);
+  }
+  if (!/^1\.\d+$/.test(args.kubernetesVersion)) {
+    problems.push(`kubernetesVersion "${args.kubernetesVersion}" must look like 1.33`);
+  }
+  if (instanceTypes.length === 0) problems.push('nodeGroup.instanceTypes must name at least one instance type');
+  for (const type of instanceTypes) {
+    if (!INSTANCE_TYPE.test(type)) problems.push(`nodeGroup.instanceTypes: "${type}" is not an EC2 instance type`);
+    else if (TOO_SMALL.test(type)) {
+      problems.push(`nodeGroup.instanceTypes: "${type}" is too small for the API and cluster add-ons; use medium or larger`);
+    }
+  }
+  for (const [key, value] of Object.entries({ minSize, desiredSize, maxSize })) {
+    if (!Number.isInteger(value) || value < 0) problems.push(`nodeGroup.${key} must be a whole number, got ${value}`);
+  }
+  if (minSize < 1) problems.push(`nodeGroup.minSize must be at least 1, got ${minSize}`);
+  if (args.isProduction && minSize < 2) {
+    problems.push(`nodeGroup.minSize must be at least 2 in production (one node cannot be drained safely), got ${minSize}`);
+  }
+  if (!(minSize <= desiredSize && desiredSize <= maxSize)) {
+    problems.push(`nodeGroup sizes must satisfy minSize <= desiredSize <= maxSize, got ${minSize} / ${desiredSize} / ${maxSize}`);
+  }
+  if (maxSize > MAX_NODES) problems.push(`nodeGroup.maxSize must be at most ${MAX_NODES}, got ${maxSize}`);
+  if (!Number.isInteger(diskSizeGb) || diskSizeGb < MIN_NODE_DISK_GB) {
+    problems.push(`nodeGroup.diskSizeGb must be at least ${MIN_NODE_DISK_GB}, got ${diskSizeGb}`);
+  }
+  if (args.publicAccessCidrs.length === 0) {
+    problems.push('publicAccessCidrs must list at least one block (use the CI runners and operators networks)');
+  }
+  if (args.isProduction && args.publicAccessCidrs.includes('0.0.0.0/0')) {
+    problems.push('publicAccessCidrs must not include 0.0.0.0/0 in production');
+  }
+  if (problems.length > 0) {
+    throw new ClusterArgsError(`invalid Cluster arguments:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** The managed node group's scaling and instance settings, from the validated sizing. */
+export function managedNodeGroupSettings(sizing: NodeGroupSizingArgs): {
+  instanceTypes: string[];
+  scalingConfig: { minSize: number; desiredSize: number; maxSize: number };
+  diskSize: number;
+} {
+  return {
+    instanceTypes: [...sizing.instanceTypes],
+    scalingConfig: { minSize: sizing.minSize, desiredSize: sizing.desiredSize, maxSize: sizing.maxSize },
+    diskSize: sizing.diskSizeGb,
+  };
+}
+
+const NODE_POLICIES = [
+  'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy',
+  'arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy',
+  'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly',
+] as const;
+
+export class Cluster extends pulumi.ComponentResource {
+  readonly clusterName: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  /** ARN of the cluster's IAM OIDC provider (the `Federated` principal of IRSA trust policies). */
+  readonly oidcProviderArn: pulumi.Output<string>;
+  /** The OIDC issuer without `https://` (the prefix of IRSA condition keys). */
+  readonly oidcIssuer: pulumi.Output<string>;
+  /**
+   * The security group the nodes' ENIs (hence pods) carry: with
+   * `skipDefaultSecurityGroups`, the EKS-created cluster security group,
+   * which managed node groups attach.
+   */
+  readonly nodeSecurityGroupId: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('gatehouse:compute:Cluster', name, {}, opts);
+    validateClusterArgs(args);
+    const tags = { ...args.tags };
+
+    const cluster = new eks.Cluster(
+      `${name}-eks`,
+      {
+        name: args.clusterName,
+        version: args.kubernetesVersion,
+        vpcId: args.vpcId,
+        privateSubnetIds: args.privateSubnetIds,
+        publicSubnetIds: args.publicSubnetIds,
+        nodeAssociatePublicIpAddress: false,
+        skipDefaultNodeGroup: true,
+        skipDefaultSecurityGroups: true,
+        createOidcProvider: true,
+        authenticationMode: eks.AuthenticationMode.Api,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: true,
+        publicAccessCidrs: [...args.publicAccessCidrs],
+        enabledClusterLogTypes: ['api', 'audit', 'authenticator'],
+        deletionProtection: args.deletionProtection,
+        // The API's NetworkPolicy is only enforced when the VPC CNI enforces policies.
+        vpcCniOptions: { enableNetworkPolicy: true },
+        tags,
+      },
+      { parent: this },
+    );
+
+    const nodeRole = new aws.iam.Role(
+      `${name}-node-role`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+        tags,
+      },
+      { parent: this },
+    );
+    const attachments = NODE_POLICIES.map(
+      (policyArn) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-node-${policyArn.split('/').pop()}`,
+          { role: nodeRole.name, policyArn },
+          { parent: this },
+        ),
+    );
+
+    new eks.ManagedNodeGroup(
+      `${name}-nodes`,
+      {
+        cluster,
+        nodeRole,
+        subnetIds: args.privateSubnetIds,
+        ...managedNodeGroupSettings(args.nodeGroup),
+        labels: { 'gatehouse.io/pool': 'general' },
+        tags,
+      },
+      { parent: this, dependsOn: attachments },
+    );
+
+    this.clusterName = pulumi.output(args.clusterName);
+    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+    this.oidcProviderArn = cluster.oidcProviderArn;
+    this.oidcIssuer = cluster.oidcIssuer;
+    this.nodeSecurityGroupId = cluster.nodeSecurityGroupId;
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      kubeconfig: this.kubeconfig,
+      oidcProviderArn: this.oidcProviderArn,
+      oidcIssuer: this.oidcIssuer,
+      nodeSecurityGroupId: this.nodeSecurityGroupId,
+    });
+  }
+}
