@@ -13,7 +13,18 @@ import { defineConfig } from 'vitest/config';
  * esbuild (Vitest's default) does not emit.
  */
 const alias = { '@gatehouse/tiers': fileURLToPath(new URL('./libs/tiers/src/index.ts', import.meta.url)) };
-const plugins = [swc.vite({ tsconfigFile: false })];
+// Same transform as the build (.swcrc): legacy decorators with metadata.
+const plugins = [
+  swc.vite({
+    tsconfigFile: false,
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+  }),
+];
 
 export default defineConfig({
   test: {

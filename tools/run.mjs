@@ -48,7 +48,7 @@ const tasks = {
     await run(process.execPath, ['--enable-source-maps', join(root, 'dist', 'tools', 'local-stack', 'start.js'), ...process.argv.slice(3)]);
   },
   async test() {
-    await generatePrismaClient();
+    await build();
     await run(bin('vitest'), ['run', ...process.argv.slice(3)]);
   },
   async lint() {
