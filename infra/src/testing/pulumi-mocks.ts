@@ -17,8 +17,28 @@ export const MOCK_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
+  /** Inputs with secrets unwrapped, as the provider would receive them. */
   readonly inputs: Record<string, any>;
+  /** Inputs as serialised, secrets still wrapped (see {@link isSecretValue}). */
+  readonly rawInputs: Record<string, any>;
   readonly id: string;
+}
+
+/** The marker Pulumi's RPC layer wraps secret values in. */
+const SECRET_SIGNATURE_KEY = '4dabf18193072939515e22adb298388d';
+const SECRET_SIGNATURE = '1b47061264138c4ac30d75fd1eb44270';
+
+export function isSecretValue(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[SECRET_SIGNATURE_KEY] === SECRET_SIGNATURE;
+}
+
+function unwrapSecrets(value: unknown): any {
+  if (isSecretValue(value)) return unwrapSecrets((value as { value: unknown }).value);
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+  }
+  return value;
 }
 
 export class ResourceRecorder {
@@ -88,8 +108,9 @@ export function installPulumiMocks(options: { stack?: string; config?: Record<st
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
         const id = args.id && args.id !== '' ? args.id : nextId(args.name);
-        recorder.resources.push({ type: args.type, name: args.name, inputs: args.inputs, id });
-        return { id, state: { ...args.inputs, ...computedState(args.type, args.name, id, args.inputs) } };
+        const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+        recorder.resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, id });
+        return { id, state: { ...args.inputs, ...computedState(args.type, args.name, id, inputs) } };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         recorder.invokes.push({ token: args.token, inputs: args.inputs });
