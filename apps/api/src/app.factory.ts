@@ -1,11 +1,9 @@
 /**
  * Builds the Nest application on Fastify with everything that is not a
  * bounded context: request ids, JSON logs, problem+json for every error
- * (including Fastify's own parsing errors and unknown routes), OpenAPI and
- * graceful shutdown. `main.ts` and the test suites both use it.
+ * (including Fastify's own parsing errors and unknown routes) and OpenAPI. `main.ts` and the test suites both use it.
  */
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -13,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { PinoNestLogger, createLogger } from './common/logger.js';
-import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter.js';
+import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import type { AppConfig } from './config/config.schema.js';
 import { requestContext } from './tenancy/request-context.js';
 
@@ -51,9 +49,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
   });
-  const problemLogger = new Logger('Problem');
-  // Errors raised by Fastify before Nest sees the request (body too large, bad JSON, media type).
-  fastify.setErrorHandler((error, request, reply) => sendProblem(request, reply, error, problemLogger));
+  // Nest installs Fastify's error and not-found handlers and routes them through
+  // the global filters, so body-parsing errors and unknown routes are problems too.
   app.useGlobalFilters(new ProblemDetailsFilter());
 
   const document = SwaggerModule.createDocument(
@@ -69,6 +66,5 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }

@@ -10,20 +10,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), error, this.logger);
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const mapped = mapError(error, request.url.split('?')[0] ?? '/', String(request.id));
+    if (mapped.unexpected) {
+      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    }
+    if (reply.sent) return;
+    void reply.status(mapped.problem.status).headers(mapped.headers).type(PROBLEM_CONTENT_TYPE).send(mapped.problem);
   }
-}
-
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  error: unknown,
-  logger: Pick<Logger, 'error'>,
-): void {
-  const mapped = mapError(error, request.url.split('?')[0] ?? '/', String(request.id));
-  if (mapped.unexpected) {
-    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  }
-  if (reply.sent) return;
-  void reply.status(mapped.problem.status).headers(mapped.headers).type(PROBLEM_CONTENT_TYPE).send(mapped.problem);
 }
