@@ -1,33 +1,9 @@
 /**
- * The environment the API container receives in AWS, by key. The keys must be
- * ones the API's configuration module accepts (it validates every variable at
- * boot and refuses unknown shapes); `api-environment.spec.ts` and
- * `docker/docker.spec.ts` check these lists against the API's own list.
+ * The environment the API container receives in AWS, by key. Every key must
+ * be one the API's configuration accepts (`CONFIG_ENV_KEYS` in
+ * apps/api/src/config/config.schema.ts); `api-environment.spec.ts` checks
+ * these lists against it, as `docker/docker.spec.ts` does for the compose file.
  */
-
-/**
- * The API's configuration keys as agreed in issue 6. The API's
- * `apps/api/src/config/config.schema.ts` is the source of truth
- * (`CONFIG_ENV_KEYS`); this copy lets infra and docker be checked before and
- * without it, and the specs compare the two when it exists.
- */
-export const AGREED_API_CONFIG_ENV_KEYS = [
-  'NODE_ENV',
-  'PORT',
-  'HOST',
-  'LOG_LEVEL',
-  'DATABASE_URL',
-  'DATABASE_PRIVILEGED_URL',
-  'GATEHOUSE_MODE',
-  'AWS_REGION',
-  'COGNITO_ENDPOINT',
-  'GATEHOUSE_DEPLOYMENT',
-  'GATEHOUSE_TIERS',
-  'GATEHOUSE_SHARED_POOLS',
-  'TOKEN_CLOCK_SKEW_SECONDS',
-  'PUBLIC_BASE_DOMAIN',
-] as const;
-export type ApiConfigEnvKey = (typeof AGREED_API_CONFIG_ENV_KEYS)[number];
 
 /** Non-secret settings: the API's ConfigMap. */
 export const API_CONFIGMAP_KEYS = [
@@ -42,11 +18,13 @@ export const API_CONFIGMAP_KEYS = [
   'GATEHOUSE_SHARED_POOLS',
   'TOKEN_CLOCK_SKEW_SECONDS',
   'PUBLIC_BASE_DOMAIN',
-] as const satisfies readonly ApiConfigEnvKey[];
+  'TRUST_PROXY',
+  'SHUTDOWN_GRACE_MS',
+] as const;
 export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
 
 /** Database credentials: the API's Secret. */
-export const API_SECRET_KEYS = ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL'] as const satisfies readonly ApiConfigEnvKey[];
+export const API_SECRET_KEYS = ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL'] as const;
 export type ApiSecretKey = (typeof API_SECRET_KEYS)[number];
 
 /**

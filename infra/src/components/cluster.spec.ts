@@ -32,6 +32,7 @@ describe('Cluster', () => {
       deletionProtection: true,
     });
     await valueOf(sut.oidcProviderArn);
+    await recorder.settled();
   });
 
   it('creates an OIDC provider for IRSA and exposes it', async () => {

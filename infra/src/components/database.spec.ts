@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ResourceRecorder, installPulumiMocks, isSecretValue, valueOf } from '../testing/pulumi-mocks.js';
 
@@ -37,6 +38,7 @@ describe('Database', () => {
       skipFinalSnapshot: true,
     });
     await Promise.all([valueOf(prod.urls), valueOf(dev.urls), valueOf(prod.secretArn)]);
+    await recorder.settled();
   });
 
   const instance = (name: string) => recorder.one('aws:rds/instance:Instance', `${name}-postgres`).inputs;
@@ -95,7 +97,7 @@ describe('Database', () => {
     expect(app.searchParams.get('sslmode')).toBe('verify-full');
     expect(app.searchParams.get('sslrootcert')).toBe(mod.RDS_CA_BUNDLE_PATH);
     expect(new URL(urls.admin).pathname).toBe('/postgres');
-    expect(await prod.urls.isSecret).toBe(true);
+    expect(await pulumi.isSecret(prod.urls)).toBe(true);
   });
 
   it('rejects disabled backups and undersized Multi-AZ instances', () => {

@@ -24,6 +24,7 @@ describe('Network', () => {
       clusterName: 'gatehouse-prod',
     });
     await valueOf(prod.privateSubnetIds);
+    await recorder.settled();
   });
 
   const subnets = (prefix: string) =>

@@ -29,6 +29,7 @@ describe('TierUserPools', () => {
       hostedUi: { callbackUrls: ['https://app.example.com/callback'], logoutUrls: [] },
     });
     await valueOf(sut.sharedPoolsJson);
+    await recorder.settled();
   });
 
   const pools = () => recorder.ofType('aws:cognito/userPool:UserPool');

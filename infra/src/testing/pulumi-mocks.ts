@@ -59,6 +59,20 @@ export class ResourceRecorder {
     return found[0] as RecordedResource;
   }
 
+  /**
+   * Waits until registrations stop arriving: resources whose inputs depend on
+   * other resources' outputs register a few event-loop turns later.
+   */
+  async settled(): Promise<void> {
+    let stableTurns = 0;
+    let last = -1;
+    for (let turn = 0; turn < 200 && stableTurns < 5; turn += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      stableTurns = this.resources.length === last ? stableTurns + 1 : 0;
+      last = this.resources.length;
+    }
+  }
+
   clear(): void {
     this.resources.length = 0;
     this.invokes.length = 0;
