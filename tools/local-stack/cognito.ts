@@ -161,7 +161,6 @@ export function parseCodeDeliveries(logText: string): CodeDelivery[] {
   return deliveries;
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 function stripAnsi(text: string): string {
   return text.replace(ANSI, '');

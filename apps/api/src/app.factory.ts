@@ -33,7 +33,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       const header = request.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
     },
-    requestIdLogLabel: 'requestId',
+    // One log line per request, written below with the request id from the context.
+    disableRequestLogging: true,
     return503OnClosing: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -48,6 +49,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    logger.info(
+      { requestId: String(request.id), method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
   });
   // Nest installs Fastify's error and not-found handlers and routes them through
   // the global filters, so body-parsing errors and unknown routes are problems too.

@@ -1,0 +1,52 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { describe, expect, it } from 'vitest';
+import { ConflictError, ValidationFailedError } from './domain-error.js';
+import { mapError } from './error-mapping.js';
+
+describe(mapError.name, () => {
+  it('keeps a domain error’s status, code and extensions', () => {
+    const sut = mapError(new ValidationFailedError([{ path: 'name', message: 'Required' }]), '/v1/projects', 'req-1');
+    expect(sut.unexpected).toBe(false);
+    expect(sut.problem).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      type: 'https://gatehouse.dev/problems/validation_failed',
+      instance: '/v1/projects',
+      requestId: 'req-1',
+      errors: [{ path: 'name', message: 'Required' }],
+    });
+  });
+
+  it('maps Nest’s unknown-route 404 to route_not_found', () => {
+    const sut = mapError(new NotFoundException('Cannot GET /nope'), '/nope', undefined);
+    expect(sut.problem).toMatchObject({ status: 404, code: 'route_not_found' });
+  });
+
+  it('maps Fastify’s parsing errors by code', () => {
+    expect(mapError(Object.assign(new Error('too big'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), '/', undefined).problem).toMatchObject({
+      status: 413,
+      code: 'payload_too_large',
+    });
+    expect(mapError(Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 }), '/', undefined).problem).toMatchObject({
+      status: 400,
+      code: 'malformed_json',
+    });
+  });
+
+  it('hides the internals of unexpected errors', () => {
+    const sut = mapError(new Error('connection string postgres://secret'), '/', 'req-2');
+    expect(sut.unexpected).toBe(true);
+    expect(sut.problem.status).toBe(500);
+    expect(sut.problem.code).toBe('internal_error');
+    expect(JSON.stringify(sut.problem)).not.toContain('secret');
+  });
+
+  it('keeps a 4xx HttpException’s message and derives its code from the status', () => {
+    expect(mapError(new BadRequestException('bad header'), '/', undefined).problem).toMatchObject({
+      status: 400,
+      code: 'bad_request',
+      detail: 'bad header',
+    });
+    expect(mapError(new ConflictError('slug_taken', 'taken'), '/', undefined).problem.status).toBe(409);
+  });
+});

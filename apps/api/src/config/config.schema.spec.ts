@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_ENV_KEYS, ConfigError, cognitoIssuer, loadConfig } from './config.schema.js';
+
+const pools = JSON.stringify({
+  basic: { userPoolId: 'us-east-1_AAAAAAAA', clientId: 'basic-client' },
+  standard: { userPoolId: 'us-east-1_BBBBBBBB' },
+  operators: { userPoolId: 'us-east-1_CCCCCCCC', clientId: 'ops-client' },
+});
+
+const validAws = {
+  NODE_ENV: 'production',
+  GATEHOUSE_MODE: 'aws',
+  DATABASE_URL: 'postgres://gatehouse_app:s3cret@db:5432/gatehouse',
+  DATABASE_PRIVILEGED_URL: 'postgres://gatehouse_privileged:s3cret@db:5432/gatehouse',
+  AWS_REGION: 'eu-west-1',
+  GATEHOUSE_SHARED_POOLS: pools,
+};
+
+describe(loadConfig.name, () => {
+  it('builds a typed configuration with AWS issuers', () => {
+    const sut = loadConfig(validAws);
+    expect(sut.isLocal).toBe(false);
+    expect(sut.env.PORT).toBe(3000);
+    expect(sut.env.TOKEN_CLOCK_SKEW_SECONDS).toBe(30);
+    expect(sut.sharedPools.get('basic')).toMatchObject({
+      clientId: 'basic-client',
+      region: 'eu-west-1',
+      issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_AAAAAAAA',
+    });
+  });
+
+  it('lists every problem at once', () => {
+    const attempt = () => loadConfig({ PORT: '99999', GATEHOUSE_SHARED_POOLS: 'nope' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/DATABASE_URL: is required/);
+    expect(attempt).toThrow(/DATABASE_PRIVILEGED_URL: is required/);
+    expect(attempt).toThrow(/PORT/);
+    expect(attempt).toThrow(/GATEHOUSE_SHARED_POOLS: is not valid JSON/);
+  });
+
+  it('refuses local mode in production and demands an emulator endpoint in local mode', () => {
+    expect(() => loadConfig({ ...validAws, GATEHOUSE_MODE: 'local', COGNITO_ENDPOINT: 'http://127.0.0.1:9229' })).toThrow(
+      /refused when NODE_ENV=production/,
+    );
+    expect(() => loadConfig({ ...validAws, NODE_ENV: 'development', GATEHOUSE_MODE: 'local' })).toThrow(
+      /COGNITO_ENDPOINT is required/,
+    );
+    expect(() => loadConfig({ ...validAws, COGNITO_ENDPOINT: 'http://127.0.0.1:9229' })).toThrow(/leave it unset/);
+  });
+
+  it('refuses placeholder database passwords in production', () => {
+    expect(() =>
+      loadConfig({ ...validAws, DATABASE_URL: 'postgres://gatehouse_app:gatehouse-app-local@db/gatehouse' }),
+    ).toThrow(/placeholder or local password/);
+  });
+
+  it('requires a pool for every pooled or bridged tier and the shared client for pool-model tiers', () => {
+    const missing = JSON.stringify({ basic: { userPoolId: 'us-east-1_AAAAAAAA' } });
+    const attempt = () => loadConfig({ ...validAws, GATEHOUSE_SHARED_POOLS: missing });
+    expect(attempt).toThrow(/no pool for "standard"/);
+    expect(attempt).toThrow(/no pool for "operators"/);
+    expect(attempt).toThrow(/"basic" needs its shared clientId/);
+  });
+
+  it('rejects pools for unknown tiers and malformed pool ids', () => {
+    const extra = JSON.stringify({ ...JSON.parse(pools), gold: { userPoolId: 'us-east-1_DDDDDDDD' } });
+    expect(() => loadConfig({ ...validAws, GATEHOUSE_SHARED_POOLS: extra })).toThrow(/"gold" is not a pooled or bridged tier/);
+    const malformed = JSON.stringify({ ...JSON.parse(pools), basic: { userPoolId: 'not a pool', clientId: 'x' } });
+    expect(() => loadConfig({ ...validAws, GATEHOUSE_SHARED_POOLS: malformed })).toThrow(/basic.userPoolId: is not a Cognito user pool id/);
+  });
+
+  it('validates an inline tier configuration', () => {
+    expect(() =>
+      loadConfig({ ...validAws, GATEHOUSE_TIERS: JSON.stringify({ tiers: [{ name: 'gold', model: 'shared' }] }) }),
+    ).toThrow(/GATEHOUSE_TIERS: .*unknown isolation model "shared"/s);
+  });
+
+  it('exposes the list of keys the manifests are checked against', () => {
+    expect(CONFIG_ENV_KEYS).toEqual(expect.arrayContaining(['DATABASE_URL', 'GATEHOUSE_SHARED_POOLS', 'GATEHOUSE_MODE']));
+  });
+});
+
+describe(cognitoIssuer.name, () => {
+  it('uses the emulator endpoint only in local mode', () => {
+    expect(cognitoIssuer({ GATEHOUSE_MODE: 'local', COGNITO_ENDPOINT: 'http://127.0.0.1:9229/' }, 'us-east-1', 'local_X')).toBe(
+      'http://127.0.0.1:9229/local_X',
+    );
+    expect(cognitoIssuer({ GATEHOUSE_MODE: 'aws', COGNITO_ENDPOINT: undefined }, 'eu-west-1', 'eu-west-1_X')).toBe(
+      'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X',
+    );
+  });
+});
