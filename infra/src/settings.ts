@@ -147,6 +147,8 @@ export const stackConfigSchema = z
       .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'Cognito domains may not contain aws, amazon or cognito')
       .optional(),
     hostedUi: hostedUiSchema.optional(),
+    /** Regions (besides the stack's) where silo tenants' pools may be created. */
+    siloRegions: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region')).default([]),
     nodeGroup: nodeGroupSchema.prefault({}),
     database: databaseSchema,
     api: apiSchema.prefault({}),
@@ -170,6 +172,7 @@ export interface StackSettings {
   readonly clusterPublicAccessCidrs: readonly string[];
   readonly cognitoDomainPrefix: string;
   readonly hostedUi: HostedUiSettings | undefined;
+  readonly siloRegions: readonly string[];
   readonly nodeGroup: NodeGroupSizing;
   readonly database: z.infer<typeof databaseSchema> & {
     readonly multiAz: boolean;
@@ -242,6 +245,7 @@ export function resolveStackSettings(
     clusterPublicAccessCidrs: config.clusterPublicAccessCidrs,
     cognitoDomainPrefix: config.cognitoDomainPrefix ?? deployment,
     hostedUi: config.hostedUi,
+    siloRegions: config.siloRegions,
     nodeGroup: config.nodeGroup,
     database: {
       ...config.database,
@@ -260,6 +264,7 @@ export const OBJECT_CONFIG_KEYS = [
   'tiers',
   'clusterPublicAccessCidrs',
   'hostedUi',
+  'siloRegions',
   'nodeGroup',
   'database',
   'api',

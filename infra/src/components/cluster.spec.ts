@@ -64,6 +64,10 @@ describe('Cluster', () => {
     });
   });
 
+  it('installs metrics-server so the API autoscaler has CPU metrics', () => {
+    expect(recorder.one('aws:eks/addon:Addon').inputs).toMatchObject({ addonName: 'metrics-server', clusterName: 'gatehouse-test' });
+  });
+
   it('rejects node sizes out of order', () => {
     expect(() => mod.validateClusterArgs({ ...valid, nodeGroup: { ...sizing, minSize: 4, desiredSize: 3 } })).toThrow(
       /minSize <= desiredSize <= maxSize, got 4 \/ 3 \/ 6/,

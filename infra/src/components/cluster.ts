@@ -175,7 +175,7 @@ export class Cluster extends pulumi.ComponentResource {
         ),
     );
 
-    new eks.ManagedNodeGroup(
+    const nodeGroup = new eks.ManagedNodeGroup(
       `${name}-nodes`,
       {
         cluster,
@@ -186,6 +186,13 @@ export class Cluster extends pulumi.ComponentResource {
         tags,
       },
       { parent: this, dependsOn: attachments },
+    );
+
+    // The API's HorizontalPodAutoscaler reads CPU from the metrics API.
+    new aws.eks.Addon(
+      `${name}-metrics-server`,
+      { clusterName: args.clusterName, addonName: 'metrics-server', resolveConflictsOnUpdate: 'OVERWRITE', tags },
+      { parent: this, dependsOn: [cluster, nodeGroup] },
     );
 
     this.clusterName = pulumi.output(args.clusterName);

@@ -1,0 +1,66 @@
+import { parseTierConfiguration } from '@gatehouse/tiers';
+import { describe, expect, it } from 'vitest';
+import { StackConfigurationError, resolveEnvironmentSettings, resolveStackSettings } from './settings.js';
+
+const minimal = {
+  publicBaseDomain: 'gatehouse.example.com',
+  apiImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/gatehouse-api',
+  apiImageTag: '1.0.0',
+  database: { instanceClass: 'db.r6g.large' },
+  ingress: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
+};
+const defaultTiers = () => parseTierConfiguration({ tiers: [{ name: 'basic', model: 'pool' }] });
+
+describe(resolveEnvironmentSettings.name, () => {
+  it('makes prod stacks Multi-AZ, deletion-protected, with NAT per zone and longer backups', () => {
+    expect(resolveEnvironmentSettings('prod-eu')).toMatchObject({
+      isProduction: true,
+      databaseMultiAz: true,
+      deletionProtection: true,
+      natGateways: 'perAz',
+      databaseBackupRetentionDays: 14,
+      skipFinalDatabaseSnapshot: false,
+    });
+    expect(resolveEnvironmentSettings('dev')).toMatchObject({ isProduction: false, databaseMultiAz: false, natGateways: 'single' });
+  });
+
+  it('refuses stack names it cannot classify instead of guessing', () => {
+    expect(() => resolveEnvironmentSettings('production')).toThrow(/unknown stack name "production"/);
+  });
+});
+
+describe(resolveStackSettings.name, () => {
+  it('uses the repository tier file when gatehouse:tiers is absent and names the deployment after the stack', () => {
+    const sut = resolveStackSettings('prod', minimal, defaultTiers);
+    expect(sut.tiers.tiers.map((tier) => tier.name)).toEqual(['basic']);
+    expect(sut.deployment).toBe('gatehouse-prod');
+    expect(sut.apiHost).toBe('api.gatehouse.example.com');
+    expect(sut.database).toMatchObject({ multiAz: true, deletionProtection: true, backupRetentionDays: 14 });
+  });
+
+  it('rejects an unknown isolation model in gatehouse:tiers with a clear message', () => {
+    const attempt = () =>
+      resolveStackSettings('dev', { ...minimal, tiers: { tiers: [{ name: 'gold', model: 'dedicated' }] } }, defaultTiers);
+    expect(attempt).toThrow(StackConfigurationError);
+    expect(attempt).toThrow(/tiers\.0\.model: unknown isolation model "dedicated": expected one of silo, pool, bridge/);
+  });
+
+  it('rejects bad node sizes and unknown keys, naming the config key', () => {
+    const attempt = () =>
+      resolveStackSettings('dev', { ...minimal, nodeGroup: { minSize: 'two' }, colour: 'blue' }, defaultTiers);
+    expect(attempt).toThrow(/gatehouse:nodeGroup\.minSize/);
+    expect(attempt).toThrow(/colour/);
+  });
+
+  it('refuses the "latest" image tag', () => {
+    expect(() => resolveStackSettings('dev', { ...minimal, apiImageTag: 'latest' }, defaultTiers)).toThrow(
+      /immutable tag, not "latest"/,
+    );
+  });
+
+  it('requires a TLS certificate in production', () => {
+    const { ingress: _ingress, ...withoutCertificate } = minimal;
+    expect(() => resolveStackSettings('prod', withoutCertificate, defaultTiers)).toThrow(/certificateArn: required in production/);
+    expect(() => resolveStackSettings('dev', withoutCertificate, defaultTiers)).not.toThrow();
+  });
+});
