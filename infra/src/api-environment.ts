@@ -42,6 +42,9 @@ export const MIGRATION_SECRET_KEYS = [
 ] as const;
 export type MigrationSecretKey = (typeof MIGRATION_SECRET_KEYS)[number];
 
+/** Where the API image keeps the RDS CA bundle (docker/Dockerfile), so database URLs can ask for verify-full. */
+export const RDS_CA_BUNDLE_PATH = '/app/certs/rds-global-bundle.pem';
+
 /** The API's port inside the pod (and the image's default). */
 export const API_PORT = 3000;
 

@@ -10,6 +10,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { RDS_CA_BUNDLE_PATH } from '../api-environment.js';
 
 /** Role names the migrations grant to by name (must match tools/db/database-urls.ts `DATABASE_ROLES`). */
 export const DATABASE_ROLE_NAMES = {
@@ -21,8 +22,7 @@ export type DatabaseRoleKind = keyof typeof DATABASE_ROLE_NAMES;
 
 export const MASTER_USERNAME = 'gatehouse_admin';
 
-/** Where the API image keeps the RDS CA bundle (docker/Dockerfile), so URLs can ask for full verification. */
-export const RDS_CA_BUNDLE_PATH = '/app/certs/rds-global-bundle.pem';
+export { RDS_CA_BUNDLE_PATH };
 
 export interface DatabaseArgs {
   readonly vpcId: pulumi.Input<string>;
