@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DatabaseChangeListener } from './database-change-listener.js';
 import { PrismaService } from './prisma.service.js';
 import { TenantDb } from './tenant-db.js';
 
@@ -8,7 +9,7 @@ import { TenantDb } from './tenant-db.js';
  * only the tenants module imports that.
  */
 @Module({
-  providers: [PrismaService, TenantDb],
-  exports: [PrismaService, TenantDb],
+  providers: [PrismaService, TenantDb, DatabaseChangeListener],
+  exports: [PrismaService, TenantDb, DatabaseChangeListener],
 })
 export class DatabaseModule {}

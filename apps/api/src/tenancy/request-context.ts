@@ -9,6 +9,7 @@ import type { TenantRole } from '@gatehouse/tiers';
 
 export interface AuthContext {
   readonly tenantId: string;
+  readonly tenantSlug?: string;
   readonly userId: string;
   /** Highest role first. */
   readonly roles: readonly TenantRole[];
@@ -17,9 +18,18 @@ export interface AuthContext {
   readonly subject: string;
 }
 
+/** A platform operator (operators' pool, `platform-admin`): no tenant, no tenant data. */
+export interface OperatorContext {
+  readonly subject: string;
+  readonly username: string;
+  readonly issuer: string;
+  readonly roles: readonly 'platform-admin'[];
+}
+
 export interface RequestContextStore {
   readonly requestId: string;
   auth?: AuthContext;
+  operator?: OperatorContext;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContextStore>();
@@ -30,4 +40,8 @@ export function currentRequestId(): string | undefined {
 
 export function currentAuth(): AuthContext | undefined {
   return requestContext.getStore()?.auth;
+}
+
+export function currentOperator(): OperatorContext | undefined {
+  return requestContext.getStore()?.operator;
 }

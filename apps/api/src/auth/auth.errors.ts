@@ -1,0 +1,46 @@
+/**
+ * Why a request was refused. 401: we do not know who you are (no, bad or
+ * untrusted token). 403: we know, and the answer is no (wrong tenant, role,
+ * suspended tenant, disabled user). Details stay vague on purpose: the code
+ * tells a client what to do, never what another tenant has.
+ */
+import { DomainError } from '../common/domain-error.js';
+
+export class UnauthenticatedError extends DomainError {
+  readonly status = 401;
+  override readonly headers = { 'www-authenticate': 'Bearer' };
+  constructor(
+    readonly code:
+      | 'token_missing'
+      | 'invalid_authorization_header'
+      | 'invalid_token'
+      | 'untrusted_issuer'
+      | 'token_expired'
+      | 'token_not_yet_valid'
+      | 'wrong_token_use'
+      | 'unknown_client'
+      | 'unknown_signing_key'
+      | 'signing_key_unavailable'
+      | 'unknown_user',
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+  constructor(
+    readonly code:
+      | 'tenant_mismatch'
+      | 'tenant_suspended'
+      | 'user_disabled'
+      | 'insufficient_role'
+      | 'tenant_required'
+      | 'access_not_declared'
+      | 'forbidden_by_policy',
+    detail: string,
+  ) {
+    super(detail);
+  }
+}

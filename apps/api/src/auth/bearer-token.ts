@@ -1,0 +1,55 @@
+/**
+ * Reads `Authorization: Bearer <jwt>` strictly and decodes the JWT's header and
+ * payload WITHOUT verifying them. The only unverified facts Gatehouse ever
+ * uses are `iss` (to pick a trusted issuer from the registry, or refuse) and
+ * `kid`/`alg` (to pick that issuer's key). Everything else waits until the
+ * signature has been verified.
+ */
+import { UnauthenticatedError } from './auth.errors.js';
+
+const JWT_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** Cognito tokens are ~1-2 KB; anything far larger is not a token we issue or accept. */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+export function extractBearerToken(authorization: string | string[] | undefined): string {
+  if (authorization === undefined) {
+    throw new UnauthenticatedError('token_missing', 'Send an access token: Authorization: Bearer <token>.');
+  }
+  const value = Array.isArray(authorization) ? undefined : authorization;
+  const match = value ? /^Bearer ([^\s]+)$/i.exec(value) : null;
+  const token = match?.[1];
+  if (!token || token.length > MAX_TOKEN_LENGTH || !JWT_PATTERN.test(token)) {
+    throw new UnauthenticatedError('invalid_authorization_header', 'The Authorization header is not "Bearer <jwt>".');
+  }
+  return token;
+}
+
+export interface UnverifiedToken {
+  readonly alg: string;
+  readonly kid: string | undefined;
+  readonly iss: string;
+}
+
+function decodeSegment(segment: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+  return value as Record<string, unknown>;
+}
+
+export function peekToken(token: string): UnverifiedToken {
+  const [headerSegment, payloadSegment] = token.split('.');
+  let header: Record<string, unknown>;
+  let payload: Record<string, unknown>;
+  try {
+    header = decodeSegment(headerSegment ?? '');
+    payload = decodeSegment(payloadSegment ?? '');
+  } catch {
+    throw new UnauthenticatedError('invalid_token', 'The token is not a well-formed JWT.');
+  }
+  const { alg, kid } = header;
+  const { iss } = payload;
+  if (typeof alg !== 'string' || typeof iss !== 'string' || (kid !== undefined && typeof kid !== 'string')) {
+    throw new UnauthenticatedError('invalid_token', 'The token is not a well-formed JWT.');
+  }
+  return { alg, kid, iss };
+}

@@ -1,0 +1,231 @@
+/**
+ * The trusted-issuer registry: the allow-list every token's `iss` is checked
+ * against before anything else happens, and the in-memory tenant directory the
+ * guard resolves tenants from. Pure data: built from the configuration's shared
+ * pools plus tenant snapshots read from the registry tables, and updated one
+ * tenant at a time, so a change never rebuilds the whole index.
+ *
+ * Every lookup is a Map access — constant time however many tenants exist.
+ */
+import type { IsolationModel, TenantRole } from '@gatehouse/tiers';
+
+export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting' | 'deleted' | 'failed';
+
+export interface ClaimMapping {
+  /** Claim holding the e-mail address (default `email`). */
+  readonly email?: string;
+  /** Claim holding group names (default `groups`). */
+  readonly groups?: string;
+  /** IdP group → Gatehouse role. */
+  readonly roleMap?: Readonly<Record<string, TenantRole>>;
+  /** Role when no group maps (default `member`). */
+  readonly defaultRole?: TenantRole;
+}
+
+export interface TenantSnapshot {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly tier: string;
+  readonly model: IsolationModel;
+  readonly status: TenantStatus;
+  readonly region: string;
+  readonly userPoolId: string | null;
+  readonly issuer: string | null;
+  readonly hosts: readonly string[];
+  readonly emailDomains: readonly string[];
+  readonly appClients: readonly { readonly clientId: string; readonly issuer: string; readonly userPoolId: string }[];
+  readonly identityProviders: readonly {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly jwksUri: string;
+    readonly claimMapping: ClaimMapping;
+    readonly enabled: boolean;
+  }[];
+}
+
+/** Signature algorithms Cognito uses; nothing else is accepted from a Cognito issuer. */
+export const COGNITO_ALGORITHMS = ['RS256'] as const;
+/** Asymmetric algorithms accepted from tenants' own OIDC providers. Never HMAC, never `none`. */
+export const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384'] as const;
+
+export type CognitoPoolRole =
+  | { readonly kind: 'tier'; readonly tier: string; readonly model: 'pool' | 'bridge' }
+  | { readonly kind: 'operators' }
+  | { readonly kind: 'silo'; readonly tenantId: string };
+
+export interface CognitoIssuer {
+  readonly kind: 'cognito';
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly algorithms: readonly string[];
+  readonly pool: CognitoPoolRole;
+  /** App clients of this pool Gatehouse accepts: client id → its tenant, or null for a shared client. */
+  readonly clients: Map<string, string | null>;
+}
+
+export interface ExternalIssuer {
+  readonly kind: 'external';
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly algorithms: readonly string[];
+  readonly tenantId: string;
+  readonly audience: string;
+  readonly claimMapping: ClaimMapping;
+}
+
+export type TrustedIssuer = CognitoIssuer | ExternalIssuer;
+
+export interface SharedPoolSource {
+  readonly key: string;
+  readonly issuer: string;
+  readonly clientId: string | undefined;
+  readonly pool: CognitoPoolRole;
+}
+
+/** Statuses whose tenants stay in the registry: active ones serve, suspended ones are refused with a clear 403. */
+const LISTED_STATUSES: ReadonlySet<TenantStatus> = new Set(['active', 'suspended']);
+
+export function cognitoJwksUri(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
+}
+
+export class IssuerRegistry {
+  private readonly issuers = new Map<string, TrustedIssuer>();
+  private readonly tenants = new Map<string, TenantSnapshot>();
+  private readonly tenantIdsBySlug = new Map<string, string>();
+  private readonly tenantIdsByHost = new Map<string, string>();
+  private readonly tenantIdsByEmailDomain = new Map<string, string>();
+  /** What each tenant added, so it can be removed exactly. */
+  private readonly contributions = new Map<string, { issuers: string[]; clients: [issuer: string, clientId: string][] }>();
+
+  /**
+   * @param acceptIssuer decides whether an issuer URL may be trusted at all in
+   *   this mode (e.g. only `https://cognito-idp.*` in AWS mode, the emulator's in local mode).
+   */
+  constructor(
+    sharedPools: readonly SharedPoolSource[],
+    private readonly acceptIssuer: (issuer: string, kind: 'cognito' | 'external') => boolean,
+  ) {
+    for (const shared of sharedPools) {
+      if (!acceptIssuer(shared.issuer, 'cognito')) continue;
+      const clients = new Map<string, string | null>();
+      if (shared.clientId) clients.set(shared.clientId, null);
+      this.issuers.set(shared.issuer, {
+        kind: 'cognito',
+        issuer: shared.issuer,
+        jwksUri: cognitoJwksUri(shared.issuer),
+        algorithms: COGNITO_ALGORITHMS,
+        pool: shared.pool,
+        clients,
+      });
+    }
+  }
+
+  get size(): { issuers: number; tenants: number } {
+    return { issuers: this.issuers.size, tenants: this.tenants.size };
+  }
+
+  issuer(iss: string): TrustedIssuer | undefined {
+    return this.issuers.get(iss);
+  }
+
+  tenantIds(): string[] {
+    return [...this.tenants.keys()];
+  }
+
+  tenant(id: string): TenantSnapshot | undefined {
+    return this.tenants.get(id);
+  }
+
+  tenantBySlug(slug: string): TenantSnapshot | undefined {
+    const id = this.tenantIdsBySlug.get(slug.toLowerCase());
+    return id ? this.tenants.get(id) : undefined;
+  }
+
+  tenantByHost(host: string): TenantSnapshot | undefined {
+    const id = this.tenantIdsByHost.get(host.toLowerCase());
+    return id ? this.tenants.get(id) : undefined;
+  }
+
+  tenantByEmailDomain(domain: string): TenantSnapshot | undefined {
+    const id = this.tenantIdsByEmailDomain.get(domain.toLowerCase());
+    return id ? this.tenants.get(id) : undefined;
+  }
+
+  /** Adds, replaces or (for unlisted statuses / null) removes one tenant. */
+  upsertTenant(tenantId: string, snapshot: TenantSnapshot | null): void {
+    this.removeTenant(tenantId);
+    if (!snapshot || !LISTED_STATUSES.has(snapshot.status)) return;
+
+    const added = { issuers: [] as string[], clients: [] as [string, string][] };
+    this.tenants.set(snapshot.id, snapshot);
+    this.tenantIdsBySlug.set(snapshot.slug, snapshot.id);
+    for (const host of snapshot.hosts) this.tenantIdsByHost.set(host, snapshot.id);
+    for (const domain of snapshot.emailDomains) this.tenantIdsByEmailDomain.set(domain, snapshot.id);
+
+    if (snapshot.model === 'silo' && snapshot.issuer && this.acceptIssuer(snapshot.issuer, 'cognito')) {
+      const clients = new Map<string, string | null>();
+      for (const client of snapshot.appClients) {
+        if (client.issuer === snapshot.issuer) clients.set(client.clientId, snapshot.id);
+      }
+      this.issuers.set(snapshot.issuer, {
+        kind: 'cognito',
+        issuer: snapshot.issuer,
+        jwksUri: cognitoJwksUri(snapshot.issuer),
+        algorithms: COGNITO_ALGORITHMS,
+        pool: { kind: 'silo', tenantId: snapshot.id },
+        clients,
+      });
+      added.issuers.push(snapshot.issuer);
+    }
+
+    if (snapshot.model === 'bridge') {
+      for (const client of snapshot.appClients) {
+        const shared = this.issuers.get(client.issuer);
+        // A bridge client is trusted only inside a shared bridge-tier pool from the configuration.
+        if (shared?.kind === 'cognito' && shared.pool.kind === 'tier' && shared.pool.model === 'bridge') {
+          shared.clients.set(client.clientId, snapshot.id);
+          added.clients.push([client.issuer, client.clientId]);
+        }
+      }
+    }
+
+    for (const provider of snapshot.identityProviders) {
+      if (!provider.enabled || !this.acceptIssuer(provider.issuer, 'external')) continue;
+      // An external issuer can never shadow a Cognito pool or another tenant's provider.
+      if (this.issuers.has(provider.issuer)) continue;
+      this.issuers.set(provider.issuer, {
+        kind: 'external',
+        issuer: provider.issuer,
+        jwksUri: provider.jwksUri,
+        algorithms: EXTERNAL_ALGORITHMS,
+        tenantId: snapshot.id,
+        audience: provider.audience,
+        claimMapping: provider.claimMapping,
+      });
+      added.issuers.push(provider.issuer);
+    }
+    this.contributions.set(snapshot.id, added);
+  }
+
+  private removeTenant(tenantId: string): void {
+    const previous = this.tenants.get(tenantId);
+    if (previous) {
+      this.tenants.delete(tenantId);
+      if (this.tenantIdsBySlug.get(previous.slug) === tenantId) this.tenantIdsBySlug.delete(previous.slug);
+      for (const host of previous.hosts) if (this.tenantIdsByHost.get(host) === tenantId) this.tenantIdsByHost.delete(host);
+      for (const domain of previous.emailDomains) {
+        if (this.tenantIdsByEmailDomain.get(domain) === tenantId) this.tenantIdsByEmailDomain.delete(domain);
+      }
+    }
+    const added = this.contributions.get(tenantId);
+    if (!added) return;
+    for (const issuer of added.issuers) this.issuers.delete(issuer);
+    for (const [issuer, clientId] of added.clients) {
+      const shared = this.issuers.get(issuer);
+      if (shared?.kind === 'cognito' && shared.clients.get(clientId) === tenantId) shared.clients.delete(clientId);
+    }
+    this.contributions.delete(tenantId);
+  }
+}

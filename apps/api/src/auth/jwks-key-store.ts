@@ -1,0 +1,113 @@
+/**
+ * Signing keys per trusted issuer, fetched with jwks-rsa from the JWKS URL the
+ * registry holds (never from a URL a token names).
+ *
+ * - One key set per issuer, created lazily on that issuer's first token.
+ * - A `kid` we have not seen triggers at most ONE refetch per issuer per
+ *   cool-down window, however many requests carry it: concurrent misses share
+ *   the in-flight fetch, and misses inside the window are refused without a
+ *   fetch. A flood of random `kid`s therefore costs one request to the IdP.
+ * - A successful fetch replaces the key set (a key the IdP removed stops
+ *   verifying); a failed fetch keeps the cached keys, so an IdP outage does not
+ *   stop tokens whose keys we already hold.
+ */
+import { type KeyObject, createPublicKey } from 'node:crypto';
+import jwksRsa from 'jwks-rsa';
+import { UnauthenticatedError } from './auth.errors.js';
+
+export interface JwksKeyStoreOptions {
+  readonly refetchCooldownMs: number;
+  readonly timeoutMs: number;
+  /** Injected for tests of the timing rules; defaults to Date.now. */
+  readonly now?: () => number;
+}
+
+interface IssuerKeySet {
+  readonly jwksUri: string;
+  readonly client: jwksRsa.JwksClient;
+  keys: Map<string, KeyObject>;
+  lastFetchAt: number;
+  inflight: Promise<void> | undefined;
+  /** Increments on each fetch that changed the key set; lets caches drop entries signed with removed keys. */
+  generation: number;
+  fetches: number;
+}
+
+export class JwksKeyStore {
+  private readonly sets = new Map<string, IssuerKeySet>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: JwksKeyStoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The verification key for `kid` from `issuer`, fetching that issuer's JWKS when the rules allow. */
+  async getKey(issuer: string, jwksUri: string, kid: string | undefined): Promise<KeyObject> {
+    if (!kid) throw new UnauthenticatedError('unknown_signing_key', 'The token names no signing key (kid).');
+    const set = this.keySetFor(issuer, jwksUri);
+    const cached = set.keys.get(kid);
+    if (cached) return cached;
+
+    if (!set.inflight) {
+      if (set.lastFetchAt !== 0 && this.now() - set.lastFetchAt < this.options.refetchCooldownMs) {
+        throw new UnauthenticatedError('unknown_signing_key', 'The token was signed with a key this issuer does not publish.');
+      }
+      set.inflight = this.fetch(set).finally(() => {
+        set.inflight = undefined;
+      });
+    }
+    await set.inflight.catch(() => {
+      throw new UnauthenticatedError(
+        'signing_key_unavailable',
+        "The issuer's signing keys cannot be fetched right now; try again shortly.",
+      );
+    });
+    const fetched = set.keys.get(kid);
+    if (!fetched) {
+      throw new UnauthenticatedError('unknown_signing_key', 'The token was signed with a key this issuer does not publish.');
+    }
+    return fetched;
+  }
+
+  /** Generation of an issuer's key set (0 before the first fetch). */
+  generation(issuer: string): number {
+    return this.sets.get(issuer)?.generation ?? 0;
+  }
+
+  /** Number of fetches started for an issuer — for tests and metrics. */
+  fetchCount(issuer: string): number {
+    return this.sets.get(issuer)?.fetches ?? 0;
+  }
+
+  private keySetFor(issuer: string, jwksUri: string): IssuerKeySet {
+    let set = this.sets.get(issuer);
+    // A registry change of the JWKS URL (e.g. a re-registered external IdP) starts a fresh key set.
+    if (!set || set.jwksUri !== jwksUri) {
+      set = {
+        jwksUri,
+        client: jwksRsa({ jwksUri, cache: false, rateLimit: false, timeout: this.options.timeoutMs }),
+        keys: new Map(),
+        lastFetchAt: 0,
+        inflight: undefined,
+        generation: 0,
+        fetches: 0,
+      };
+      this.sets.set(issuer, set);
+    }
+    return set;
+  }
+
+  private async fetch(set: IssuerKeySet): Promise<void> {
+    set.lastFetchAt = this.now();
+    set.fetches += 1;
+    const signingKeys = await set.client.getSigningKeys();
+    const keys = new Map<string, KeyObject>();
+    for (const signingKey of signingKeys) {
+      if (!signingKey.kid) continue;
+      keys.set(signingKey.kid, createPublicKey(signingKey.getPublicKey()));
+    }
+    const changed = keys.size !== set.keys.size || [...keys.keys()].some((kid) => !set.keys.has(kid));
+    set.keys = keys;
+    if (changed) set.generation += 1;
+  }
+}

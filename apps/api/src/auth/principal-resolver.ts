@@ -1,0 +1,223 @@
+/**
+ * Turns the claims of a token whose signature, issuer, expiry and not-before
+ * have been verified into a principal: a tenant user ({@link AuthContext}) or
+ * a platform operator. Tenant resolution uses verified facts only:
+ *
+ * | issuer kind                | tenant from                                          |
+ * |----------------------------|------------------------------------------------------|
+ * | silo pool                  | the issuer (and the client must be the tenant's)     |
+ * | bridge tier pool           | the verified `client_id` / `aud`                     |
+ * | pool tier pool             | the verified `(iss, sub)` → user row → tenant         |
+ * | tenant's own OIDC provider | the issuer (and `aud` must be the registered one)    |
+ *
+ * Then: the route hint must agree, the tenant must be active, the user
+ * enabled; roles come from the token's groups, capped by the role Gatehouse
+ * holds for the user so a demotion takes effect at once.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { PLATFORM_ADMIN_ROLE, TENANT_ROLES, type TenantRole } from '@gatehouse/tiers';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.schema.js';
+import { type RouteHintInput, resolveRouteHint } from '../tenancy/route-hint.js';
+import type { AuthContext, OperatorContext } from '../tenancy/request-context.js';
+import { type DirectoryUser, IdentityConflictError, TenantUserDirectory } from '../tenants/tenant-user-directory.js';
+import type { TokenUse } from './access.decorators.js';
+import { ForbiddenError, UnauthenticatedError } from './auth.errors.js';
+import type { CognitoIssuer, ExternalIssuer, TenantSnapshot } from './issuer-registry.js';
+import { TrustedIssuersService } from './trusted-issuers.service.js';
+
+export type Claims = Readonly<Record<string, unknown>>;
+
+export type Principal =
+  | { readonly kind: 'tenant'; readonly context: AuthContext }
+  | { readonly kind: 'operator'; readonly context: OperatorContext };
+
+const ROLE_RANK: Readonly<Record<TenantRole, number>> = { admin: 3, member: 2, viewer: 1 };
+
+/** Tenant roles in the token, highest first, none above the role Gatehouse holds for the user. */
+export function effectiveRoles(tokenGroups: readonly string[], storedRole: TenantRole): TenantRole[] {
+  const cap = ROLE_RANK[storedRole];
+  const fromToken = TENANT_ROLES.filter((role) => tokenGroups.includes(role) && ROLE_RANK[role] <= cap);
+  return fromToken.length > 0 ? fromToken : [storedRole];
+}
+
+function stringClaim(claims: Claims, name: string): string | undefined {
+  const value = claims[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function stringListClaim(claims: Claims, name: string): string[] {
+  const value = claims[name];
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  return typeof value === 'string' ? [value] : [];
+}
+
+@Injectable()
+export class PrincipalResolver {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly issuers: TrustedIssuersService,
+    private readonly users: TenantUserDirectory,
+  ) {}
+
+  async resolve(claims: Claims, tokenUse: TokenUse, route: RouteHintInput): Promise<Principal> {
+    const iss = stringClaim(claims, 'iss');
+    const sub = stringClaim(claims, 'sub');
+    const issuer = iss ? this.issuers.registry.issuer(iss) : undefined;
+    // The key came from this issuer's JWKS, so `iss` is verified; this re-check guards a registry change mid-request.
+    if (!issuer || !sub) throw new UnauthenticatedError('untrusted_issuer', 'The token was not issued by a trusted issuer.');
+    return issuer.kind === 'cognito'
+      ? this.resolveCognito(issuer, claims, sub, tokenUse, route)
+      : this.resolveExternal(issuer, claims, sub, route);
+  }
+
+  private async resolveCognito(
+    issuer: CognitoIssuer,
+    claims: Claims,
+    sub: string,
+    tokenUse: TokenUse,
+    route: RouteHintInput,
+  ): Promise<Principal> {
+    const actualUse = stringClaim(claims, 'token_use');
+    if (actualUse !== tokenUse) {
+      throw new UnauthenticatedError('wrong_token_use', `This route needs an ${tokenUse} token.`);
+    }
+    // Access tokens name their client in `client_id`; ID tokens in `aud`.
+    const clientId = tokenUse === 'access' ? stringClaim(claims, 'client_id') : stringClaim(claims, 'aud');
+    if (!clientId || !issuer.clients.has(clientId)) {
+      throw new UnauthenticatedError('unknown_client', 'The token was issued to an app client Gatehouse does not accept.');
+    }
+    const groups = stringListClaim(claims, 'cognito:groups');
+    const username = stringClaim(claims, tokenUse === 'access' ? 'username' : 'cognito:username') ?? sub;
+
+    if (issuer.pool.kind === 'operators') {
+      // platform-admin comes only from the operators' pool, and only from its group.
+      return {
+        kind: 'operator',
+        context: {
+          subject: sub,
+          username,
+          issuer: issuer.issuer,
+          roles: groups.includes(PLATFORM_ADMIN_ROLE) ? [PLATFORM_ADMIN_ROLE] : [],
+        },
+      };
+    }
+
+    const user = await this.users.findByIssuerSubject(issuer.issuer, sub);
+    let tenantId: string;
+    if (issuer.pool.kind === 'silo') {
+      tenantId = issuer.pool.tenantId;
+    } else if (issuer.pool.model === 'bridge') {
+      tenantId = issuer.clients.get(clientId) ?? '';
+    } else {
+      // Pool model: the user row is the only verified link to a tenant.
+      if (!user) throw new UnauthenticatedError('unknown_user', 'The token names a user Gatehouse does not know.');
+      tenantId = user.tenantId;
+      const claimed = stringClaim(claims, 'custom:tenantId');
+      if (claimed !== undefined && claimed !== tenantId) {
+        throw new ForbiddenError('tenant_mismatch', "The token's tenant does not match its user's tenant.");
+      }
+    }
+    const tenant = this.activeTenant(tenantId);
+
+    let resolvedUser = user;
+    if (!resolvedUser) {
+      // Shared pools serve many tenants: a user Gatehouse did not register is not trusted into any of them.
+      if (issuer.pool.kind !== 'silo') {
+        throw new UnauthenticatedError('unknown_user', 'The token names a user Gatehouse does not know.');
+      }
+      resolvedUser = await this.justInTime(tenant, issuer.issuer, sub, username, claims, 'email', groups);
+    }
+    // A shared-pool user can sign in through another tenant's client: the client's tenant must be the user's.
+    if (resolvedUser.tenantId !== tenant.id) {
+      throw new ForbiddenError('tenant_mismatch', 'The user does not belong to the tenant of this token.');
+    }
+    return this.tenantPrincipal(tenant, resolvedUser, groups, issuer.issuer, sub, route);
+  }
+
+  private async resolveExternal(issuer: ExternalIssuer, claims: Claims, sub: string, route: RouteHintInput): Promise<Principal> {
+    const audiences = stringListClaim(claims, 'aud');
+    if (!audiences.includes(issuer.audience)) {
+      throw new UnauthenticatedError('unknown_client', 'The token was not issued for this tenant’s registered audience.');
+    }
+    const tenant = this.activeTenant(issuer.tenantId);
+    const mapping = issuer.claimMapping;
+    const idpGroups = stringListClaim(claims, mapping.groups ?? 'groups');
+    const roleMap = mapping.roleMap ?? {};
+    const groups = idpGroups.map((group) => roleMap[group]).filter((role): role is TenantRole => role !== undefined);
+    const user =
+      (await this.users.findByIssuerSubject(issuer.issuer, sub)) ??
+      (await this.justInTime(tenant, issuer.issuer, sub, sub, claims, mapping.email ?? 'email', groups, mapping.defaultRole));
+    if (user.tenantId !== tenant.id) {
+      throw new ForbiddenError('tenant_mismatch', 'The user does not belong to the tenant of this token.');
+    }
+    return this.tenantPrincipal(tenant, user, groups, issuer.issuer, sub, route);
+  }
+
+  private activeTenant(tenantId: string): TenantSnapshot {
+    const tenant = this.issuers.registry.tenant(tenantId);
+    if (!tenant) throw new UnauthenticatedError('untrusted_issuer', 'The token’s tenant is not served here.');
+    if (tenant.status === 'suspended') throw new ForbiddenError('tenant_suspended', 'This tenant is suspended.');
+    return tenant;
+  }
+
+  private async justInTime(
+    tenant: TenantSnapshot,
+    issuer: string,
+    subject: string,
+    username: string,
+    claims: Claims,
+    emailClaim: string,
+    groups: readonly string[],
+    defaultRole: TenantRole = 'member',
+  ): Promise<DirectoryUser> {
+    const email = stringClaim(claims, emailClaim);
+    if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
+      throw new UnauthenticatedError('unknown_user', 'The token carries no e-mail address to create the user from.');
+    }
+    const role = TENANT_ROLES.find((candidate) => groups.includes(candidate)) ?? defaultRole;
+    try {
+      return await this.users.provisionJustInTime({
+        tenantId: tenant.id,
+        issuer,
+        subject,
+        username,
+        email,
+        emailVerified: claims['email_verified'] === true || claims['email_verified'] === 'true',
+        role,
+      });
+    } catch (error) {
+      if (error instanceof IdentityConflictError) {
+        throw new ForbiddenError('tenant_mismatch', 'This e-mail already belongs to another identity in the tenant.');
+      }
+      throw error;
+    }
+  }
+
+  private tenantPrincipal(
+    tenant: TenantSnapshot,
+    user: DirectoryUser,
+    groups: readonly string[],
+    issuer: string,
+    subject: string,
+    route: RouteHintInput,
+  ): Principal {
+    const hint = resolveRouteHint(route, this.issuers.registry, this.config.env.PUBLIC_BASE_DOMAIN);
+    if (hint.kind === 'unmatched' || (hint.kind === 'tenant' && hint.tenant.id !== tenant.id)) {
+      throw new ForbiddenError('tenant_mismatch', 'The token belongs to a different tenant than this route.');
+    }
+    if (user.status === 'disabled') throw new ForbiddenError('user_disabled', 'This user is disabled.');
+    return {
+      kind: 'tenant',
+      context: {
+        tenantId: tenant.id,
+        tenantSlug: tenant.slug,
+        userId: user.id,
+        roles: effectiveRoles(groups, user.role),
+        tier: tenant.tier,
+        issuer,
+        subject,
+      },
+    };
+  }
+}

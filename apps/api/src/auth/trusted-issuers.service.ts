@@ -1,0 +1,128 @@
+/**
+ * Keeps the {@link IssuerRegistry} current: built at boot from the configured
+ * shared pools and the tenant registry tables, then updated one tenant at a
+ * time when Postgres notifies a change (from this replica or any other), and
+ * rebuilt in full after the notification connection was lost.
+ */
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.schema.js';
+import { DatabaseChangeListener } from '../database/database-change-listener.js';
+import { PrismaService } from '../database/prisma.service.js';
+import {
+  type ClaimMapping,
+  IssuerRegistry,
+  type SharedPoolSource,
+  type TenantSnapshot,
+} from './issuer-registry.js';
+
+const COGNITO_ISSUER = /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[\w-]+_[0-9A-Za-z]+$/;
+
+/**
+ * Which issuer URLs may be trusted at all. In AWS mode only Cognito's own
+ * HTTPS issuers and HTTPS external providers; the emulator's issuers (which
+ * all share one published signing key) only in local mode.
+ */
+export function issuerAcceptor(config: AppConfig): (issuer: string, kind: 'cognito' | 'external') => boolean {
+  if (config.isLocal) {
+    const emulatorPrefix = `${(config.env.COGNITO_ENDPOINT ?? '').replace(/\/+$/, '')}/`;
+    return (issuer, kind) =>
+      kind === 'cognito' ? issuer.startsWith(emulatorPrefix) : /^https?:\/\/[^/\s]+/.test(issuer);
+  }
+  return (issuer, kind) => (kind === 'cognito' ? COGNITO_ISSUER.test(issuer) : /^https:\/\/[^/\s]+/.test(issuer));
+}
+
+export function sharedPoolSources(config: AppConfig): SharedPoolSource[] {
+  return [...config.sharedPools.values()].map((pool) => {
+    if (pool.key === 'operators') return { key: pool.key, issuer: pool.issuer, clientId: pool.clientId, pool: { kind: 'operators' } };
+    const tier = config.tiers.tiers.find((candidate) => candidate.name === pool.key);
+    const model = tier?.model === 'bridge' ? 'bridge' : 'pool';
+    return { key: pool.key, issuer: pool.issuer, clientId: model === 'pool' ? pool.clientId : undefined, pool: { kind: 'tier', tier: pool.key, model } };
+  });
+}
+
+const TENANT_INCLUDE = { hosts: true, emailDomains: true, appClients: true, identityProviders: true } as const;
+
+@Injectable()
+export class TrustedIssuersService implements OnModuleInit {
+  private readonly logger = new Logger(TrustedIssuersService.name);
+  readonly registry: IssuerRegistry;
+  private readonly pendingReloads = new Map<string, Promise<void>>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly changes: DatabaseChangeListener,
+  ) {
+    this.registry = new IssuerRegistry(sharedPoolSources(config), issuerAcceptor(config));
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Listen first, then load: a change committed in between is not lost.
+    await this.changes.subscribe('gatehouse_registry', {
+      onChange: (tenantId) => void this.refreshTenant(tenantId),
+      onResync: () => void this.reloadAll(),
+    });
+    await this.reloadAll();
+  }
+
+  async reloadAll(): Promise<void> {
+    const rows = await this.prisma.client.tenant.findMany({
+      where: { status: { in: ['active', 'suspended'] } },
+      include: TENANT_INCLUDE,
+    });
+    const listed = new Set(rows.map((row) => row.id));
+    for (const row of rows) this.registry.upsertTenant(row.id, toSnapshot(row));
+    for (const id of this.registry.tenantIds()) if (!listed.has(id)) this.registry.upsertTenant(id, null);
+    this.logger.log(`trusted issuers loaded: ${this.registry.size.issuers} issuers, ${this.registry.size.tenants} tenants`);
+  }
+
+  /**
+   * Re-reads one tenant. Called for every notification and, by the tenants
+   * module, right after its own commits so this replica never waits for the
+   * notification round trip. Concurrent calls for one tenant share one read.
+   */
+  refreshTenant(tenantId: string): Promise<void> {
+    if (!/^[0-9a-f-]{36}$/i.test(tenantId)) return Promise.resolve();
+    const pending = this.pendingReloads.get(tenantId);
+    if (pending) return pending.then(() => this.refreshTenant(tenantId));
+    const reload = this.prisma.client.tenant
+      .findUnique({ where: { id: tenantId }, include: TENANT_INCLUDE })
+      .then((row) => this.registry.upsertTenant(tenantId, row ? toSnapshot(row) : null))
+      .catch((error: unknown) => this.logger.error(`could not refresh tenant ${tenantId}: ${String(error)}`))
+      .finally(() => this.pendingReloads.delete(tenantId));
+    this.pendingReloads.set(tenantId, reload);
+    return reload;
+  }
+}
+
+type TenantRow = NonNullable<Awaited<ReturnType<PrismaService['client']['tenant']['findFirst']>>> & {
+  hosts: { host: string }[];
+  emailDomains: { domain: string }[];
+  appClients: { clientId: string; issuer: string; userPoolId: string }[];
+  identityProviders: { issuer: string; audience: string; jwksUri: string; claimMapping: unknown; enabled: boolean }[];
+};
+
+export function toSnapshot(row: TenantRow): TenantSnapshot {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    tier: row.tier,
+    model: row.isolationModel,
+    status: row.status,
+    region: row.region,
+    userPoolId: row.userPoolId,
+    issuer: row.issuer,
+    hosts: row.hosts.map((host) => host.host),
+    emailDomains: row.emailDomains.map((domain) => domain.domain),
+    appClients: row.appClients.map(({ clientId, issuer, userPoolId }) => ({ clientId, issuer, userPoolId })),
+    identityProviders: row.identityProviders.map((provider) => ({
+      issuer: provider.issuer,
+      audience: provider.audience,
+      jwksUri: provider.jwksUri,
+      claimMapping: (provider.claimMapping ?? {}) as ClaimMapping,
+      enabled: provider.enabled,
+    })),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The sample tenant-owned domain. Every method runs in ONE tenant-scoped
+ * transaction (TenantDb.run), and none filters by tenant itself: Postgres'
+ * policies decide which rows exist. Where a write touches nothing, the service
+ * tells "not there for you" (404) from "there, but not yours to change" (403).
+ */
+import { Injectable } from '@nestjs/common';
+import { isRowLevelSecurityViolation, isUniqueViolation } from '../common/database-errors.js';
+import { TenantDb } from '../database/tenant-db.js';
+import type { TransactionClient } from '../database/prisma-client.js';
+import { currentAuth } from '../tenancy/request-context.js';
+import { MissingTenantContextError } from '../common/domain-error.js';
+import type { CreateProject, CreateTask, ListQuery, UpdateProject, UpdateTask } from './dto/project.dto.js';
+import { notOwner, projectNameTaken, projectNotFound, taskNotFound } from './projects.errors.js';
+
+const projectFields = { id: true, name: true, description: true, ownerId: true, createdAt: true, updatedAt: true } as const;
+const taskFields = { id: true, projectId: true, title: true, done: true, ownerId: true, createdAt: true, updatedAt: true } as const;
+
+function caller() {
+  const auth = currentAuth();
+  if (!auth) throw new MissingTenantContextError();
+  return auth;
+}
+
+@Injectable()
+export class ProjectsService {
+  constructor(private readonly db: TenantDb) {}
+
+  list(query: ListQuery) {
+    return this.db.run(async (tx) => {
+      const rows = await tx.project.findMany({
+        select: projectFields,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: query.limit + 1,
+        ...(query.cursor ? { cursor: { tenantId_id: { tenantId: caller().tenantId, id: query.cursor } }, skip: 1 } : {}),
+      });
+      const items = rows.slice(0, query.limit);
+      return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    });
+  }
+
+  get(projectId: string) {
+    return this.db.run(async (tx) => (await tx.project.findFirst({ where: { id: projectId }, select: projectFields })) ?? Promise.reject(projectNotFound()));
+  }
+
+  create(input: CreateProject) {
+    const auth = caller();
+    return this.db
+      .run((tx) =>
+        tx.project.create({
+          data: { tenantId: auth.tenantId, ownerId: auth.userId, name: input.name, description: input.description ?? null },
+          select: projectFields,
+        }),
+      )
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw projectNameTaken();
+        if (isRowLevelSecurityViolation(error)) throw notOwner();
+        throw error;
+      });
+  }
+
+  update(projectId: string, input: UpdateProject) {
+    return this.db
+      .run(async (tx) => {
+        const { count } = await tx.project.updateMany({ where: { id: projectId }, data: input });
+        if (count === 0) await this.explainNoChange(tx, projectId);
+        return tx.project.findFirstOrThrow({ where: { id: projectId }, select: projectFields });
+      })
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw projectNameTaken();
+        throw error;
+      });
+  }
+
+  remove(projectId: string) {
+    return this.db.run(async (tx) => {
+      const { count } = await tx.project.deleteMany({ where: { id: projectId } });
+      if (count === 0) await this.explainNoChange(tx, projectId);
+    });
+  }
+
+  listTasks(projectId: string) {
+    return this.db.run(async (tx) => {
+      await this.requireProject(tx, projectId);
+      return tx.task.findMany({ where: { projectId }, select: taskFields, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    });
+  }
+
+  createTask(projectId: string, input: CreateTask) {
+    const auth = caller();
+    return this.db
+      .run(async (tx) => {
+        await this.requireProject(tx, projectId);
+        return tx.task.create({
+          data: { tenantId: auth.tenantId, projectId, ownerId: auth.userId, title: input.title },
+          select: taskFields,
+        });
+      })
+      .catch((error: unknown) => {
+        if (isRowLevelSecurityViolation(error)) throw notOwner();
+        throw error;
+      });
+  }
+
+  updateTask(projectId: string, taskId: string, input: UpdateTask) {
+    return this.db.run(async (tx) => {
+      const { count } = await tx.task.updateMany({ where: { id: taskId, projectId }, data: input });
+      if (count === 0) await this.explainNoTaskChange(tx, projectId, taskId);
+      return tx.task.findFirstOrThrow({ where: { id: taskId, projectId }, select: taskFields });
+    });
+  }
+
+  removeTask(projectId: string, taskId: string) {
+    return this.db.run(async (tx) => {
+      const { count } = await tx.task.deleteMany({ where: { id: taskId, projectId } });
+      if (count === 0) await this.explainNoTaskChange(tx, projectId, taskId);
+    });
+  }
+
+  private async requireProject(tx: TransactionClient, projectId: string): Promise<void> {
+    if ((await tx.project.count({ where: { id: projectId } })) === 0) throw projectNotFound();
+  }
+
+  private async explainNoChange(tx: TransactionClient, projectId: string): Promise<never> {
+    await this.requireProject(tx, projectId);
+    throw notOwner();
+  }
+
+  private async explainNoTaskChange(tx: TransactionClient, projectId: string, taskId: string): Promise<never> {
+    await this.requireProject(tx, projectId);
+    if ((await tx.task.count({ where: { id: taskId, projectId } })) === 0) throw taskNotFound();
+    throw notOwner();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Verified identities → Gatehouse users, across tenants. The guard needs this
+ * before any tenant context exists (a pool-model token names a user, not a
+ * tenant), so it reads through the privileged client, which only the tenants
+ * module holds. Lookups are cached in memory and evicted the moment Postgres
+ * reports a change to the user (disable, role change, removal) on any replica.
+ */
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { TenantRole } from '@gatehouse/tiers';
+import { DatabaseChangeListener } from '../database/database-change-listener.js';
+import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
+
+export interface DirectoryUser {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly email: string;
+  readonly status: 'pending' | 'active' | 'disabled';
+  readonly role: TenantRole;
+}
+
+export interface JustInTimeUser {
+  readonly tenantId: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly username: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly role: TenantRole;
+}
+
+export class IdentityConflictError extends Error {
+  override readonly name = 'IdentityConflictError';
+}
+
+const MAX_CACHED_USERS = 100_000;
+
+@Injectable()
+export class TenantUserDirectory implements OnModuleInit {
+  /** `${issuer}\n${subject}` → user. Map order doubles as LRU order. */
+  private readonly cache = new Map<string, DirectoryUser>();
+  private readonly keysByUserId = new Map<string, string>();
+
+  constructor(
+    private readonly privileged: PrivilegedPrismaService,
+    private readonly changes: DatabaseChangeListener,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.changes.subscribe('gatehouse_users', {
+      onChange: (payload) => this.evictUser(payload.split(':')[1] ?? ''),
+      onResync: () => this.clear(),
+    });
+  }
+
+  async findByIssuerSubject(issuer: string, subject: string): Promise<DirectoryUser | undefined> {
+    const key = `${issuer}\n${subject}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
+    const row = await this.privileged.client.user.findUnique({
+      where: { issuer_sub: { issuer, sub: subject } },
+      select: { id: true, tenantId: true, email: true, status: true, role: true },
+    });
+    if (!row) return undefined; // never cache absence: a user created a moment later must work at once
+    this.remember(key, row);
+    return row;
+  }
+
+  /**
+   * Creates the user of a verified first sign-in inside `tenantId` (silo pools
+   * and tenants' own IdPs only, where the issuer itself names the tenant).
+   * Refuses when the tenant already has that e-mail under another identity:
+   * an IdP asserting an address must not take over an existing account.
+   */
+  async provisionJustInTime(user: JustInTimeUser): Promise<DirectoryUser> {
+    const existing = await this.findByIssuerSubject(user.issuer, user.subject);
+    if (existing) return existing;
+    const email = user.email.toLowerCase();
+    const clash = await this.privileged.client.user.findUnique({
+      where: { tenantId_email: { tenantId: user.tenantId, email } },
+      select: { issuer: true, sub: true },
+    });
+    if (clash) throw new IdentityConflictError('the tenant already has this e-mail under another identity');
+    try {
+      const row = await this.privileged.client.user.create({
+        data: {
+          tenantId: user.tenantId,
+          email,
+          username: user.username,
+          issuer: user.issuer,
+          sub: user.subject,
+          status: 'active',
+          role: user.role,
+          emailVerified: user.emailVerified,
+        },
+        select: { id: true, tenantId: true, email: true, status: true, role: true },
+      });
+      this.remember(`${user.issuer}\n${user.subject}`, row);
+      return row;
+    } catch (error) {
+      // Two first requests at once: the other one created it.
+      if ((error as { code?: string }).code === 'P2002') {
+        const winner = await this.findByIssuerSubject(user.issuer, user.subject);
+        if (winner) return winner;
+        throw new IdentityConflictError('the tenant already has this e-mail under another identity');
+      }
+      throw error;
+    }
+  }
+
+  evictUser(userId: string): void {
+    const key = this.keysByUserId.get(userId);
+    if (key) this.cache.delete(key);
+    this.keysByUserId.delete(userId);
+  }
+
+  clear(): void {
+    this.cache.clear();
+    this.keysByUserId.clear();
+  }
+
+  private remember(key: string, user: DirectoryUser): void {
+    this.cache.set(key, user);
+    this.keysByUserId.set(user.id, key);
+    if (this.cache.size > MAX_CACHED_USERS) {
+      const oldest = this.cache.entries().next().value;
+      if (oldest) {
+        this.cache.delete(oldest[0]);
+        this.keysByUserId.delete(oldest[1].id);
+      }
+    }
+  }
+}

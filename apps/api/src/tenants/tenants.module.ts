@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module.js';
+import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
+import { TenantUserDirectory } from './tenant-user-directory.js';
+
+/**
+ * Operators' tenant management and the tenant registry. The only module that
+ * imports the privileged database client; others use the services it exports.
+ */
+@Module({
+  imports: [DatabaseModule, PrivilegedDatabaseModule],
+  providers: [TenantUserDirectory],
+  exports: [TenantUserDirectory],
+})
+export class TenantsModule {}
