@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_CONFIGMAP_KEYS, API_SECRET_KEYS } from '../api-environment.js';
-import { type ResourceRecorder, installPulumiMocks, isSecretValue, valueOf } from '../testing/pulumi-mocks.js';
+import { type ProviderPayload, type ResourceRecorder, installPulumiMocks, isSecretValue, valueOf } from '../testing/pulumi-mocks.js';
 
 type Module = typeof import('./api-workload.js');
 
@@ -34,7 +34,7 @@ const baseArgs = {
   resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
 };
 
-type Container = Record<string, any>;
+type Container = Record<string, ProviderPayload>;
 
 describe('ApiWorkload', () => {
   let recorder: ResourceRecorder;

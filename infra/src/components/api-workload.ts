@@ -13,7 +13,6 @@ import {
   API_SECRET_KEYS,
   type ApiConfigMapKey,
   type ApiSecretKey,
-  MIGRATION_SECRET_KEYS,
   type MigrationSecretKey,
 } from '../api-environment.js';
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ResourceRecorder, installPulumiMocks, valueOf } from '../testing/pulumi-mocks.js';
+import { type ProviderPayload, type ResourceRecorder, installPulumiMocks, valueOf } from '../testing/pulumi-mocks.js';
 
 type Module = typeof import('./ingress-controller.js');
 
@@ -23,13 +23,13 @@ describe('IngressController', () => {
   });
 
   it('serves only HTTPS, terminated at the NLB with the ACM certificate, when a certificate is given', () => {
-    const service = (mod.ingressNginxValues({ namespace: 'n', className: 'nginx', certificateArn, replicas: 2 }) as any).controller.service;
+    const service = (mod.ingressNginxValues({ namespace: 'n', className: 'nginx', certificateArn, replicas: 2 }) as ProviderPayload).controller.service;
     expect(service.enableHttp).toBe(false);
     expect(service.annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert']).toBe(certificateArn);
   });
 
   it('falls back to plain HTTP without a certificate (development only; production requires one)', () => {
-    const service = (mod.ingressNginxValues({ namespace: 'n', className: 'nginx', replicas: 1 }) as any).controller.service;
+    const service = (mod.ingressNginxValues({ namespace: 'n', className: 'nginx', replicas: 1 }) as ProviderPayload).controller.service;
     expect(service.enableHttp).toBe(true);
     expect(service.annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert']).toBeUndefined();
   });

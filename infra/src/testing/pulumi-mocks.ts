@@ -14,13 +14,21 @@ export const MOCK_ACCOUNT_ID = '123456789012';
 export const MOCK_REGION = 'eu-west-1';
 export const MOCK_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 
+/**
+ * What a provider receives: untyped, deeply nested JSON. Specs index into it
+ * freely (`inputs['spec']['template']…`) and assert on the values, which is
+ * clearer than re-declaring every Kubernetes and AWS input type here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type ProviderPayload = any;
+
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
   /** Inputs with secrets unwrapped, as the provider would receive them. */
-  readonly inputs: Record<string, any>;
+  readonly inputs: Record<string, ProviderPayload>;
   /** Inputs as serialised, secrets still wrapped (see {@link isSecretValue}). */
-  readonly rawInputs: Record<string, any>;
+  readonly rawInputs: Record<string, ProviderPayload>;
   readonly id: string;
 }
 
@@ -32,7 +40,7 @@ export function isSecretValue(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[SECRET_SIGNATURE_KEY] === SECRET_SIGNATURE;
 }
 
-function unwrapSecrets(value: unknown): any {
+function unwrapSecrets(value: unknown): ProviderPayload {
   if (isSecretValue(value)) return unwrapSecrets((value as { value: unknown }).value);
   if (Array.isArray(value)) return value.map(unwrapSecrets);
   if (typeof value === 'object' && value !== null) {
@@ -83,7 +91,7 @@ let counter = 0;
 const nextId = (prefix: string): string => `${prefix}-${(counter += 1).toString(16).padStart(8, '0')}`;
 
 /** Provider-computed state a real `pulumi up` would return, for the outputs our components read. */
-function computedState(type: string, name: string, id: string, inputs: Record<string, any>): Record<string, unknown> {
+function computedState(type: string, name: string, id: string, inputs: Record<string, ProviderPayload>): Record<string, unknown> {
   switch (type) {
     case 'aws:cognito/userPool:UserPool':
       return { arn: `arn:aws:cognito-idp:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:userpool/${id}`, endpoint: `cognito-idp.${MOCK_REGION}.amazonaws.com/${id}` };
@@ -122,7 +130,7 @@ export function installPulumiMocks(options: { stack?: string; config?: Record<st
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
         const id = args.id && args.id !== '' ? args.id : nextId(args.name);
-        const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+        const inputs = unwrapSecrets(args.inputs) as Record<string, ProviderPayload>;
         recorder.resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, id });
         return { id, state: { ...args.inputs, ...computedState(args.type, args.name, id, inputs) } };
       },
