@@ -40,6 +40,12 @@ export async function bootstrapDatabase(options: BootstrapOptions): Promise<void
         `${verb} ROLE ${quoteIdent(role)} WITH ${ROLE_ATTRIBUTES[kind]} PASSWORD ${quoteLiteral(options.passwords[kind])}`,
       );
     }
+    // On managed Postgres (RDS) the admin is not a true superuser: it may only make a
+    // database owned by, and alter objects of, roles it is a member of.
+    const superuser = await admin.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
+    if (!superuser.rows[0]?.rolsuper) {
+      await admin.query(`GRANT ${quoteIdent(DATABASE_ROLES.owner)} TO CURRENT_USER`);
+    }
     const database = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
     if (database.rowCount === 0) {
       await admin.query(`CREATE DATABASE ${quoteIdent(options.database)} OWNER ${quoteIdent(DATABASE_ROLES.owner)}`);

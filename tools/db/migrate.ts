@@ -12,7 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 /** The lock id Prisma uses, so our migrator and Prisma's never run at once. */
@@ -106,4 +106,43 @@ export async function applyMigrations(ownerUrl: string, migrationsDir = defaultM
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
     await client.end();
   }
+}
+
+/**
+ * Command line (the Kubernetes migration Job, the compose `migrate` service):
+ *   DATABASE_ADMIN_URL      optional: master user; when set, roles and database are bootstrapped first
+ *   DATABASE_MIGRATION_URL  the owner role's URL (runs the migrations)
+ *   DATABASE_URL, DATABASE_PRIVILEGED_URL  the API's roles; their passwords are set by the bootstrap
+ */
+async function main(): Promise<void> {
+  const { bootstrapDatabase } = await import('./bootstrap.js');
+  const env = process.env;
+  const migrationUrl = env['DATABASE_MIGRATION_URL'];
+  if (!migrationUrl) throw new MigrationError('DATABASE_MIGRATION_URL is required');
+  const adminUrl = env['DATABASE_ADMIN_URL'];
+  if (adminUrl) {
+    const password = (name: string): string => {
+      const value = env[name];
+      if (!value) throw new MigrationError(`${name} is required to bootstrap the database roles`);
+      return decodeURIComponent(new URL(value).password);
+    };
+    await bootstrapDatabase({
+      adminUrl,
+      database: decodeURIComponent(new URL(migrationUrl).pathname.slice(1)),
+      passwords: {
+        owner: password('DATABASE_MIGRATION_URL'),
+        app: password('DATABASE_URL'),
+        privileged: password('DATABASE_PRIVILEGED_URL'),
+      },
+    });
+  }
+  const results = await applyMigrations(migrationUrl);
+  for (const result of results) process.stdout.write(`${result.applied ? 'applied' : 'present'}  ${result.name}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`migrate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
 }
