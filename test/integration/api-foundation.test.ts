@@ -2,19 +2,14 @@
  * The API skeleton over real HTTP: health, OpenAPI, problem+json, request ids,
  * the database-role boot check, configuration errors and graceful shutdown.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../apps/api/src/app.factory.js';
 import { UnsafeDatabaseRoleError } from '../../apps/api/src/database/role-check.js';
 import { apiEnvironment } from '../../tools/local-stack/stack.js';
-import { type RunningApi, startApi, testConfig } from '../support/app.js';
+import { type RunningApi, spawnApi, startApi, testConfig } from '../support/app.js';
 import { databaseUrlAs, rawClient, stackInfo } from '../support/database.js';
 import { findFreePort } from '../../tools/local-stack/ports.js';
 import pino from 'pino';
-
-const MAIN = join(process.cwd(), 'dist', 'apps', 'api', 'src', 'main.js');
 
 let api: RunningApi;
 
@@ -118,22 +113,8 @@ describe('database role check at boot', () => {
 });
 
 describe('the API process', () => {
-  function runMain(env: Record<string, string>): { exit: Promise<{ code: number | null; stderr: string }>; kill: (signal: NodeJS.Signals) => void } {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run the suite with npm test, which builds dist/ first`);
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout.resume();
-    const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      child.on('exit', (code) => resolve({ code, stderr }));
-    });
-    return { exit, kill: (signal) => child.kill(signal) };
-  }
-
   it('exits 78 with a readable message, not a stack trace, on bad configuration', async () => {
-    const { exit } = runMain({ GATEHOUSE_MODE: 'local', PORT: 'not-a-port', GATEHOUSE_SHARED_POOLS: '{oops' });
+    const { exit } = spawnApi({ GATEHOUSE_MODE: 'local', PORT: 'not-a-port', GATEHOUSE_SHARED_POOLS: '{oops' });
     const { code, stderr } = await exit;
     expect(code).toBe(78);
     expect(stderr).toMatch(/invalid configuration/);
@@ -145,14 +126,14 @@ describe('the API process', () => {
 
   it('refuses local mode in production', async () => {
     const env = apiEnvironment(stackInfo(), { NODE_ENV: 'production' });
-    const { code, stderr } = await runMain(env).exit;
+    const { code, stderr } = await spawnApi(env).exit;
     expect(code).toBe(78);
     expect(stderr).toMatch(/GATEHOUSE_MODE=local .* refused when NODE_ENV=production/);
   });
 
   it('serves, then shuts down cleanly on SIGTERM', async () => {
     const port = await findFreePort();
-    const running = runMain(apiEnvironment(stackInfo(), { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }));
+    const running = spawnApi(apiEnvironment(stackInfo(), { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }));
     let ready = false;
     for (let attempt = 0; attempt < 100 && !ready; attempt += 1) {
       ready = await fetch(`http://127.0.0.1:${port}/health/ready`)

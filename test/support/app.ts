@@ -2,10 +2,14 @@
  * Boots the real API (in-process, on a loopback port) against the stack from
  * the global setup, for suites that talk HTTP to it.
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createApp } from '../../apps/api/src/app.factory.js';
 import { type AppConfig, loadConfig } from '../../apps/api/src/config/config.schema.js';
+import { findFreePort } from '../../tools/local-stack/ports.js';
 import { apiEnvironment } from '../../tools/local-stack/stack.js';
 import { stackInfo } from './database.js';
 
@@ -25,4 +29,53 @@ export async function startApi(config: AppConfig = testConfig()): Promise<Runnin
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('the API did not bind a TCP port');
   return { app, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+export const API_MAIN = join(process.cwd(), 'dist', 'apps', 'api', 'src', 'main.js');
+
+export interface ApiProcess {
+  readonly exit: Promise<{ code: number | null; stderr: string }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Runs the compiled API (`dist/`, built by `npm test`) as its own process, as a
+ * deployment does: one API per process. (Two Nest apps in one process would
+ * share passport's process-wide strategy registry.)
+ */
+export function spawnApi(env: Record<string, string>): ApiProcess {
+  if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run the suite with npm test, which builds dist/ first`);
+  const child = spawn(process.execPath, [API_MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+  return { exit, kill: (signal) => child.kill(signal) };
+}
+
+/** Another API replica on the test stack, in its own process, ready to serve. */
+export async function startApiReplica(overrides: Record<string, string> = {}): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+  const port = await findFreePort();
+  const replica = spawnApi(apiEnvironment(stackInfo(), { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...overrides }));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    if (await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false)) {
+      return {
+        baseUrl,
+        async stop() {
+          replica.kill('SIGTERM');
+          await replica.exit;
+        },
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  replica.kill('SIGKILL');
+  throw new Error(`the API replica did not become ready: ${(await replica.exit).stderr}`);
 }

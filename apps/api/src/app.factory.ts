@@ -12,10 +12,16 @@ import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { PinoNestLogger, createLogger } from './common/logger.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
+import { UnsupportedMediaTypeError } from './common/domain-error.js';
 import type { AppConfig } from './config/config.schema.js';
 import { requestContext } from './tenancy/request-context.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{8,128}$/;
+
+function requestHasBody(headers: Record<string, string | string[] | undefined>): boolean {
+  const length = headers['content-length'];
+  return (typeof length === 'string' && length !== '0') || headers['transfer-encoding'] !== undefined;
+}
 
 export interface CreateAppOptions {
   /** Replace the logger (tests silence it). */
@@ -46,6 +52,15 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // The request context lives for the whole request, hooks and handler alike.
   fastify.addHook('onRequest', (request, _reply, done) => {
     requestContext.run({ requestId: String(request.id) }, done);
+  });
+  // Every body this API accepts is JSON. Fastify would also parse text/plain (and Nest
+  // form bodies) into values that only fail later as a confusing validation error.
+  fastify.addHook('onRequest', async (request) => {
+    if (!requestHasBody(request.headers)) return;
+    const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? '';
+    if (mediaType !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(mediaType)) {
+      throw new UnsupportedMediaTypeError();
+    }
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));

@@ -70,3 +70,11 @@ export class MissingTenantContextError extends DomainError {
     super('This operation needs a verified tenant context.');
   }
 }
+
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly code = 'unsupported_media_type';
+  readonly status = 415;
+  constructor() {
+    super('Send the request body as application/json.');
+  }
+}

@@ -51,6 +51,11 @@ export function mapError(error: unknown, instance: string, requestId: string | u
     };
   }
 
+  // Nest wraps Fastify's own 4xx errors (body parsing, limits) in an HttpException; map the original.
+  if (error instanceof HttpException && error.cause && isFastifyClientError(error.cause)) {
+    return mapError(error.cause, instance, requestId);
+  }
+
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status >= 500) return internal(extras);
@@ -81,6 +86,14 @@ export function mapError(error: unknown, instance: string, requestId: string | u
     };
   }
   return internal(extras);
+}
+
+function isFastifyClientError(error: unknown): boolean {
+  const candidate = error as { code?: unknown; statusCode?: unknown };
+  return (
+    (typeof candidate.code === 'string' && candidate.code in FASTIFY_CODES) ||
+    (typeof candidate.statusCode === 'number' && candidate.statusCode >= 400 && candidate.statusCode < 500)
+  );
 }
 
 function internal(extras: { instance: string; requestId: string | undefined }): MappedError {
