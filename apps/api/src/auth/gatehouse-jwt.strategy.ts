@@ -5,7 +5,8 @@
  * algorithm the issuer does not use, and takes the key from that issuer's
  * registered JWKS. Header fields that point elsewhere (`jku`, `x5u`, `jwk`,
  * `x5c`) are never read. jsonwebtoken then verifies the signature with the
- * issuer's algorithms only, and `exp`/`nbf` with the configured clock skew.
+ * issuer's algorithms only, and `exp`/`nbf` with the configured clock skew;
+ * a token without `exp` is refused.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
@@ -71,6 +72,8 @@ export class GatehouseJwtStrategy extends PassportStrategy(Strategy, GATEHOUSE_J
   async validate(request: RequestWithPolicy, claims: Claims): Promise<Principal> {
     const policy = request[ACCESS_POLICY_KEY];
     if (!policy) throw new UnauthenticatedError('invalid_token', 'No access policy for this route.');
+    // jsonwebtoken checks `exp` only when the token has one: a token without an expiry would never expire.
+    if (typeof claims['exp'] !== 'number') throw new UnauthenticatedError('invalid_token', 'The token has no expiry (exp).');
     return this.resolver.resolve(claims, policy.tokenUse, {
       hostname: request.hostname,
       tenantHeader: request.headers['x-tenant-id'],
