@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { IssuerRegistry, type TenantSnapshot } from '../auth/issuer-registry.js';
+import { resolveRouteHint } from './route-hint.js';
+
+function tenant(id: string, slug: string, hosts: string[] = []): TenantSnapshot {
+  return { id, slug, name: slug, tier: 'basic', model: 'pool', status: 'active', region: 'r', userPoolId: null, issuer: null, hosts, emailDomains: [], appClients: [], identityProviders: [] };
+}
+
+const ACME = '11111111-1111-4111-8111-111111111111';
+const GLOBEX = '22222222-2222-4222-8222-222222222222';
+const registry = new IssuerRegistry([], () => true);
+registry.upsertTenant(ACME, tenant(ACME, 'acme', ['login.acme.com']));
+registry.upsertTenant(GLOBEX, tenant(GLOBEX, 'globex'));
+
+const hint = (hostname: string | undefined, tenantHeader?: string) =>
+  resolveRouteHint({ hostname, tenantHeader }, registry, 'app.example');
+
+describe(resolveRouteHint.name, () => {
+  it('finds no hint on an unrelated host without a header', () => {
+    expect(hint('api.example.com').kind).toBe('none');
+    expect(hint('127.0.0.1:3000').kind).toBe('none');
+  });
+
+  it('reads registered hosts and subdomains of the public base domain', () => {
+    expect(hint('login.acme.com')).toMatchObject({ kind: 'tenant', tenant: { id: ACME }, source: 'host' });
+    expect(hint('GLOBEX.app.example:443')).toMatchObject({ kind: 'tenant', tenant: { id: GLOBEX } });
+  });
+
+  it('treats an unknown subdomain as a hint that matches nothing', () => {
+    expect(hint('nobody.app.example')).toEqual({ kind: 'unmatched', source: 'host' });
+    expect(hint('a.b.app.example').kind).toBe('none');
+  });
+
+  it('reads X-Tenant-Id as a slug or an id, and an unknown or empty one matches nothing', () => {
+    expect(hint(undefined, 'acme')).toMatchObject({ kind: 'tenant', tenant: { id: ACME }, source: 'header' });
+    expect(hint(undefined, GLOBEX.toUpperCase())).toMatchObject({ kind: 'tenant', tenant: { id: GLOBEX } });
+    expect(hint(undefined, 'nobody').kind).toBe('unmatched');
+    expect(hint(undefined, '  ').kind).toBe('unmatched');
+  });
+
+  it('agreeing host and header are one hint; disagreeing ones match nothing', () => {
+    expect(hint('acme.app.example', 'acme')).toMatchObject({ kind: 'tenant', tenant: { id: ACME } });
+    expect(hint('acme.app.example', 'globex')).toEqual({ kind: 'unmatched', source: 'conflict' });
+  });
+});
