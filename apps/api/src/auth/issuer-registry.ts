@@ -90,6 +90,12 @@ export function cognitoJwksUri(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
 }
 
+/** The tenant an issuer entry was added for (silo pools, external providers); shared pools belong to none. */
+function issuerOwner(entry: TrustedIssuer): string | undefined {
+  if (entry.kind === 'external') return entry.tenantId;
+  return entry.pool.kind === 'silo' ? entry.pool.tenantId : undefined;
+}
+
 export class IssuerRegistry {
   private readonly issuers = new Map<string, TrustedIssuer>();
   private readonly tenants = new Map<string, TenantSnapshot>();
@@ -164,7 +170,10 @@ export class IssuerRegistry {
     for (const host of snapshot.hosts) this.tenantIdsByHost.set(host, snapshot.id);
     for (const domain of snapshot.emailDomains) this.tenantIdsByEmailDomain.set(domain, snapshot.id);
 
-    if (snapshot.model === 'silo' && snapshot.issuer && this.acceptIssuer(snapshot.issuer, 'cognito')) {
+    const existingSilo = snapshot.issuer ? this.issuers.get(snapshot.issuer) : undefined;
+    // A silo pool takes its issuer back from an external provider, but never replaces a configured shared pool or another silo's pool.
+    const siloIssuerFree = existingSilo === undefined || existingSilo.kind === 'external';
+    if (snapshot.model === 'silo' && snapshot.issuer && siloIssuerFree && this.acceptIssuer(snapshot.issuer, 'cognito')) {
       const clients = new Map<string, string | null>();
       for (const client of snapshot.appClients) {
         if (client.issuer === snapshot.issuer) clients.set(client.clientId, snapshot.id);
@@ -221,7 +230,11 @@ export class IssuerRegistry {
     }
     const added = this.contributions.get(tenantId);
     if (!added) return;
-    for (const issuer of added.issuers) this.issuers.delete(issuer);
+    // Only entries this tenant still owns: another tenant may have taken an issuer over since (a silo pool from an external provider).
+    for (const issuer of added.issuers) {
+      const entry = this.issuers.get(issuer);
+      if (entry && issuerOwner(entry) === tenantId) this.issuers.delete(issuer);
+    }
     for (const [issuer, clientId] of added.clients) {
       const shared = this.issuers.get(issuer);
       if (shared?.kind === 'cognito' && shared.clients.get(clientId) === tenantId) shared.clients.delete(clientId);
