@@ -1,0 +1,472 @@
+/**
+ * The {@link IdentityProvider} port on Amazon Cognito, through
+ * `@aws-sdk/client-cognito-identity-provider` only. In local mode the SDK talks
+ * to the emulator (`COGNITO_ENDPOINT`, dummy credentials); in AWS it uses the
+ * default credential chain (the service account's IAM role).
+ *
+ * Resilience: the SDK's adaptive retry mode retries throttling and transient
+ * errors with backoff and client-side rate limiting; requests time out; an
+ * unreachable Cognito surfaces as 503 `identity_provider_unavailable`.
+ */
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
+  AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
+  AdminRemoveUserFromGroupCommand,
+  AdminSetUserPasswordCommand,
+  AdminUserGlobalSignOutCommand,
+  AssociateSoftwareTokenCommand,
+  type AuthenticationResultType,
+  ChangePasswordCommand,
+  CognitoIdentityProviderClient,
+  ConfirmForgotPasswordCommand,
+  ConfirmSignUpCommand,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  DeleteUserPoolClientCommand,
+  DeleteUserPoolCommand,
+  ForgotPasswordCommand,
+  InitiateAuthCommand,
+  type InitiateAuthCommandOutput,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+  ListUsersCommand,
+  ResendConfirmationCodeCommand,
+  RespondToAuthChallengeCommand,
+  RevokeTokenCommand,
+  SetUserMFAPreferenceCommand,
+  SetUserPoolMfaConfigCommand,
+  SignUpCommand,
+  UpdateUserPoolCommand,
+  type UserType,
+  VerifySoftwareTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { UserPoolBlueprint } from '@gatehouse/tiers';
+import { APP_CONFIG } from '../../config/config.module.js';
+import type { AppConfig } from '../../config/config.schema.js';
+import {
+  type AuthOutcome,
+  type ChallengeAnswer,
+  type ChallengeName,
+  type ClientRef,
+  type CodeDeliveryDetails,
+  type CreateUserInput,
+  IdentityProvider,
+  type IdentityUser,
+  type PoolRef,
+  type TokenSet,
+} from '../identity-provider.js';
+import { invalidSession } from '../identity.errors.js';
+import { type CognitoFlow, mapCognitoError } from './cognito-error-mapping.js';
+import {
+  type UserPoolClientOverrides,
+  toCreateUserPoolClientInput,
+  toCreateUserPoolInput,
+  toSetUserPoolMfaConfigInput,
+} from './user-pool-requests.js';
+
+const KNOWN_CHALLENGES: ReadonlySet<string> = new Set(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP', 'SELECT_MFA_TYPE']);
+
+function attributesOf(list: readonly { Name?: string; Value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((list ?? []).filter((a) => a.Name && a.Value !== undefined).map((a) => [a.Name!, a.Value!]));
+}
+
+/** Seconds until the access token expires (the emulator omits ExpiresIn). */
+function expiresIn(result: AuthenticationResultType): number {
+  if (result.ExpiresIn) return result.ExpiresIn;
+  try {
+    const payload = JSON.parse(Buffer.from((result.AccessToken ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
+    return payload.exp ? Math.max(0, payload.exp - Math.floor(Date.now() / 1000)) : 3600;
+  } catch {
+    return 3600;
+  }
+}
+
+@Injectable()
+export class CognitoIdentityProvider extends IdentityProvider implements OnModuleDestroy {
+  private readonly clients = new Map<string, CognitoIdentityProviderClient>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  onModuleDestroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+
+  private client(region: string): CognitoIdentityProviderClient {
+    let client = this.clients.get(region);
+    if (!client) {
+      client = new CognitoIdentityProviderClient({
+        region,
+        maxAttempts: 4,
+        retryMode: 'adaptive',
+        requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 },
+        ...(this.config.isLocal
+          ? { endpoint: this.config.env.COGNITO_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+          : {}),
+      });
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+
+  private async call<T>(region: string, flow: CognitoFlow, operation: string, send: (client: CognitoIdentityProviderClient) => Promise<T>): Promise<T> {
+    try {
+      return await send(this.client(region));
+    } catch (error) {
+      throw mapCognitoError(error, flow, operation);
+    }
+  }
+
+  private outcome(response: Pick<InitiateAuthCommandOutput, 'AuthenticationResult' | 'ChallengeName' | 'Session'>): AuthOutcome {
+    const result = response.AuthenticationResult;
+    if (result?.AccessToken && result.IdToken) {
+      return {
+        kind: 'tokens',
+        tokens: {
+          accessToken: result.AccessToken,
+          idToken: result.IdToken,
+          ...(result.RefreshToken ? { refreshToken: result.RefreshToken } : {}),
+          expiresIn: expiresIn(result),
+          tokenType: 'Bearer',
+        },
+      };
+    }
+    if (response.ChallengeName && KNOWN_CHALLENGES.has(response.ChallengeName) && response.Session) {
+      return { kind: 'challenge', challenge: response.ChallengeName as ChallengeName, session: response.Session };
+    }
+    throw invalidSession();
+  }
+
+  // ---- user-facing flows --------------------------------------------------
+
+  async signUp(client: ClientRef, input: { username: string; password: string; email: string }) {
+    const response = await this.call(client.region, 'sign-up', 'SignUp', (sdk) =>
+      sdk.send(
+        new SignUpCommand({
+          ClientId: client.clientId,
+          Username: input.username,
+          Password: input.password,
+          UserAttributes: [{ Name: 'email', Value: input.email }],
+        }),
+      ),
+    );
+    return { sub: response.UserSub ?? '', confirmed: response.UserConfirmed ?? false };
+  }
+
+  async confirmSignUp(client: ClientRef, username: string, code: string): Promise<void> {
+    await this.call(client.region, 'code', 'ConfirmSignUp', (sdk) =>
+      sdk.send(new ConfirmSignUpCommand({ ClientId: client.clientId, Username: username, ConfirmationCode: code })),
+    );
+  }
+
+  async resendConfirmationCode(client: ClientRef, username: string): Promise<CodeDeliveryDetails> {
+    const response = await this.call(client.region, 'code', 'ResendConfirmationCode', (sdk) =>
+      sdk.send(new ResendConfirmationCodeCommand({ ClientId: client.clientId, Username: username })),
+    );
+    return { destination: response.CodeDeliveryDetails?.Destination, medium: response.CodeDeliveryDetails?.DeliveryMedium };
+  }
+
+  async signInWithPassword(client: ClientRef, username: string, password: string): Promise<AuthOutcome> {
+    const response = await this.call(client.region, 'sign-in', 'InitiateAuth', (sdk) =>
+      sdk.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: client.clientId,
+          AuthParameters: { USERNAME: username, PASSWORD: password },
+        }),
+      ),
+    );
+    return this.outcome(response);
+  }
+
+  async respondToChallenge(client: ClientRef, answer: ChallengeAnswer): Promise<AuthOutcome> {
+    const responses: Record<string, string> = { USERNAME: answer.username };
+    if (answer.challenge === 'NEW_PASSWORD_REQUIRED' && answer.newPassword) responses['NEW_PASSWORD'] = answer.newPassword;
+    if (answer.challenge === 'SOFTWARE_TOKEN_MFA' && answer.code) responses['SOFTWARE_TOKEN_MFA_CODE'] = answer.code;
+    if (answer.challenge === 'SELECT_MFA_TYPE') responses['ANSWER'] = 'SOFTWARE_TOKEN_MFA';
+    const response = await this.call(client.region, 'challenge', 'RespondToAuthChallenge', (sdk) =>
+      sdk.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: client.clientId,
+          ChallengeName: answer.challenge,
+          Session: answer.session,
+          ChallengeResponses: responses,
+        }),
+      ),
+    );
+    return this.outcome(response);
+  }
+
+  async refresh(client: ClientRef, refreshToken: string): Promise<TokenSet> {
+    const response = await this.call(client.region, 'refresh', 'InitiateAuth', (sdk) =>
+      sdk.send(
+        new InitiateAuthCommand({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: client.clientId, AuthParameters: { REFRESH_TOKEN: refreshToken } }),
+      ),
+    );
+    const outcome = this.outcome(response);
+    if (outcome.kind !== 'tokens') throw invalidSession();
+    return outcome.tokens;
+  }
+
+  async revokeRefreshToken(client: ClientRef, refreshToken: string): Promise<void> {
+    await this.call(client.region, 'refresh', 'RevokeToken', (sdk) =>
+      sdk.send(new RevokeTokenCommand({ ClientId: client.clientId, Token: refreshToken })),
+    );
+  }
+
+  async forgotPassword(client: ClientRef, username: string): Promise<CodeDeliveryDetails> {
+    const response = await this.call(client.region, 'code', 'ForgotPassword', (sdk) =>
+      sdk.send(new ForgotPasswordCommand({ ClientId: client.clientId, Username: username })),
+    );
+    return { destination: response.CodeDeliveryDetails?.Destination, medium: response.CodeDeliveryDetails?.DeliveryMedium };
+  }
+
+  async confirmForgotPassword(client: ClientRef, username: string, code: string, newPassword: string): Promise<void> {
+    await this.call(client.region, 'code', 'ConfirmForgotPassword', (sdk) =>
+      sdk.send(
+        new ConfirmForgotPasswordCommand({ ClientId: client.clientId, Username: username, ConfirmationCode: code, Password: newPassword }),
+      ),
+    );
+  }
+
+  // ---- a signed-in user's own settings ------------------------------------
+
+  async changePassword(pool: PoolRef, accessToken: string, previousPassword: string, proposedPassword: string): Promise<void> {
+    await this.call(pool.region, 'password', 'ChangePassword', (sdk) =>
+      sdk.send(new ChangePasswordCommand({ AccessToken: accessToken, PreviousPassword: previousPassword, ProposedPassword: proposedPassword })),
+    );
+  }
+
+  async associateSoftwareToken(pool: PoolRef, accessToken: string): Promise<{ secretCode: string }> {
+    const response = await this.call(pool.region, 'mfa', 'AssociateSoftwareToken', (sdk) =>
+      sdk.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken })),
+    );
+    return { secretCode: response.SecretCode ?? '' };
+  }
+
+  async verifySoftwareToken(pool: PoolRef, accessToken: string, code: string): Promise<void> {
+    const response = await this.call(pool.region, 'mfa', 'VerifySoftwareToken', (sdk) =>
+      sdk.send(new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: code, FriendlyDeviceName: 'authenticator' })),
+    );
+    if (response.Status && response.Status !== 'SUCCESS') throw mapCognitoError({ name: 'CodeMismatchException' }, 'mfa', 'VerifySoftwareToken');
+  }
+
+  async setSoftwareTokenMfa(pool: PoolRef, accessToken: string, enabled: boolean): Promise<void> {
+    await this.call(pool.region, 'mfa', 'SetUserMFAPreference', (sdk) =>
+      sdk.send(
+        new SetUserMFAPreferenceCommand({
+          AccessToken: accessToken,
+          SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+        }),
+      ),
+    );
+  }
+
+  // ---- administration ------------------------------------------------------
+
+  private toUser(username: string, user: Pick<UserType, 'Attributes' | 'Enabled' | 'UserStatus'> & { UserAttributes?: UserType['Attributes'] }): IdentityUser {
+    const attributes = attributesOf(user.Attributes ?? user.UserAttributes);
+    return {
+      username,
+      sub: attributes['sub'] ?? '',
+      email: attributes['email'],
+      emailVerified: attributes['email_verified'] === 'true',
+      enabled: user.Enabled ?? true,
+      status: user.UserStatus ?? 'UNKNOWN',
+      attributes,
+    };
+  }
+
+  async getUser(pool: PoolRef, username: string): Promise<IdentityUser | undefined> {
+    try {
+      const response = await this.client(pool.region).send(new AdminGetUserCommand({ UserPoolId: pool.userPoolId, Username: username }));
+      return this.toUser(username, response);
+    } catch (error) {
+      if ((error as { name?: string }).name === 'UserNotFoundException') return undefined;
+      throw mapCognitoError(error, 'admin', 'AdminGetUser');
+    }
+  }
+
+  async createUser(pool: PoolRef, input: CreateUserInput): Promise<IdentityUser> {
+    const attributes = { email: input.email, ...input.attributes };
+    const response = await this.call(pool.region, 'admin', 'AdminCreateUser', (sdk) =>
+      sdk.send(
+        new AdminCreateUserCommand({
+          UserPoolId: pool.userPoolId,
+          Username: input.username,
+          UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+          ...(input.invite ? { DesiredDeliveryMediums: ['EMAIL'] } : { MessageAction: 'SUPPRESS' }),
+          ...(input.temporaryPassword ? { TemporaryPassword: input.temporaryPassword } : {}),
+        }),
+      ),
+    );
+    return this.toUser(input.username, response.User ?? {});
+  }
+
+  async setPassword(pool: PoolRef, username: string, password: string, permanent: boolean): Promise<void> {
+    await this.call(pool.region, 'password', 'AdminSetUserPassword', (sdk) =>
+      sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.userPoolId, Username: username, Password: password, Permanent: permanent })),
+    );
+  }
+
+  async deleteUser(pool: PoolRef, username: string): Promise<void> {
+    try {
+      await this.client(pool.region).send(new AdminDeleteUserCommand({ UserPoolId: pool.userPoolId, Username: username }));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'UserNotFoundException') return; // already gone: deleting is idempotent
+      throw mapCognitoError(error, 'admin', 'AdminDeleteUser');
+    }
+  }
+
+  async setUserEnabled(pool: PoolRef, username: string, enabled: boolean): Promise<void> {
+    await this.call(pool.region, 'admin', enabled ? 'AdminEnableUser' : 'AdminDisableUser', (sdk) =>
+      sdk.send(
+        enabled
+          ? new AdminEnableUserCommand({ UserPoolId: pool.userPoolId, Username: username })
+          : new AdminDisableUserCommand({ UserPoolId: pool.userPoolId, Username: username }),
+      ),
+    );
+  }
+
+  async addUserToGroup(pool: PoolRef, username: string, group: string): Promise<void> {
+    await this.call(pool.region, 'admin', 'AdminAddUserToGroup', (sdk) =>
+      sdk.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.userPoolId, Username: username, GroupName: group })),
+    );
+  }
+
+  async removeUserFromGroup(pool: PoolRef, username: string, group: string): Promise<void> {
+    await this.call(pool.region, 'admin', 'AdminRemoveUserFromGroup', (sdk) =>
+      sdk.send(new AdminRemoveUserFromGroupCommand({ UserPoolId: pool.userPoolId, Username: username, GroupName: group })),
+    );
+  }
+
+  async listUserGroups(pool: PoolRef, username: string): Promise<string[]> {
+    const response = await this.call(pool.region, 'admin', 'AdminListGroupsForUser', (sdk) =>
+      sdk.send(new AdminListGroupsForUserCommand({ UserPoolId: pool.userPoolId, Username: username })),
+    );
+    return (response.Groups ?? []).map((group) => group.GroupName ?? '').filter(Boolean);
+  }
+
+  async signOutEverywhere(pool: PoolRef, username: string): Promise<boolean> {
+    try {
+      await this.client(pool.region).send(new AdminUserGlobalSignOutCommand({ UserPoolId: pool.userPoolId, Username: username }));
+      return true;
+    } catch (error) {
+      const mapped = mapCognitoError(error, 'admin', 'AdminUserGlobalSignOut');
+      // The emulator has no global sign-out; Gatehouse still refuses the user's tokens itself.
+      if ((mapped as { code?: string }).code === 'not_supported_by_identity_provider') return false;
+      throw mapped;
+    }
+  }
+
+  async findUserPoolByName(region: string, name: string): Promise<string | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await this.call(region, 'admin', 'ListUserPools', (sdk) =>
+        sdk.send(new ListUserPoolsCommand({ MaxResults: 60, ...(token ? { NextToken: token } : {}) })),
+      );
+      const match = page.UserPools?.find((pool) => pool.Name === name);
+      if (match?.Id) return match.Id;
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return undefined;
+  }
+
+  async createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef> {
+    const created = await this.call(region, 'admin', 'CreateUserPool', (sdk) => sdk.send(new CreateUserPoolCommand(toCreateUserPoolInput(blueprint))));
+    const userPoolId = created.UserPool?.Id;
+    if (!userPoolId) throw new Error(`CreateUserPool ${blueprint.poolName} returned no id`);
+    await this.call(region, 'admin', 'SetUserPoolMfaConfig', (sdk) =>
+      sdk.send(new SetUserPoolMfaConfigCommand(toSetUserPoolMfaConfigInput(blueprint, userPoolId))),
+    );
+    return { userPoolId, region };
+  }
+
+  async deleteUserPool(pool: PoolRef): Promise<void> {
+    try {
+      // Deletion protection is on for tenant pools; lift it only for the pool being deleted.
+      await this.client(pool.region).send(new UpdateUserPoolCommand({ UserPoolId: pool.userPoolId, DeletionProtection: 'INACTIVE' }));
+      await this.client(pool.region).send(new DeleteUserPoolCommand({ UserPoolId: pool.userPoolId }));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') return;
+      throw mapCognitoError(error, 'admin', 'DeleteUserPool');
+    }
+  }
+
+  async findUserPoolClientByName(pool: PoolRef, name: string): Promise<string | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await this.call(pool.region, 'admin', 'ListUserPoolClients', (sdk) =>
+        sdk.send(new ListUserPoolClientsCommand({ UserPoolId: pool.userPoolId, MaxResults: 60, ...(token ? { NextToken: token } : {}) })),
+      );
+      const match = page.UserPoolClients?.find((client) => client.ClientName === name);
+      if (match?.ClientId) return match.ClientId;
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return undefined;
+  }
+
+  async createUserPoolClient(pool: PoolRef, blueprint: UserPoolBlueprint, overrides: UserPoolClientOverrides = {}): Promise<ClientRef> {
+    const created = await this.call(pool.region, 'admin', 'CreateUserPoolClient', (sdk) =>
+      sdk.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, pool.userPoolId, overrides))),
+    );
+    const clientId = created.UserPoolClient?.ClientId;
+    if (!clientId) throw new Error(`CreateUserPoolClient in ${pool.userPoolId} returned no id`);
+    return { ...pool, clientId };
+  }
+
+  async deleteUserPoolClient(client: ClientRef): Promise<void> {
+    try {
+      await this.client(client.region).send(new DeleteUserPoolClientCommand({ UserPoolId: client.userPoolId, ClientId: client.clientId }));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') return;
+      throw mapCognitoError(error, 'admin', 'DeleteUserPoolClient');
+    }
+  }
+
+  async ensureGroup(pool: PoolRef, group: string): Promise<void> {
+    try {
+      await this.client(pool.region).send(new CreateGroupCommand({ UserPoolId: pool.userPoolId, GroupName: group }));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'GroupExistsException') return;
+      throw mapCognitoError(error, 'admin', 'CreateGroup');
+    }
+  }
+
+  async listUsernames(pool: PoolRef): Promise<string[]> {
+    const usernames: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(pool.region, 'admin', 'ListUsers', (sdk) =>
+        sdk.send(new ListUsersCommand({ UserPoolId: pool.userPoolId, Limit: 60, ...(token ? { PaginationToken: token } : {}) })),
+      );
+      for (const user of page.Users ?? []) if (user.Username) usernames.push(user.Username);
+      token = page.PaginationToken;
+    } while (token);
+    return usernames;
+  }
+
+  async listUserPoolClientIds(pool: PoolRef): Promise<string[]> {
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(pool.region, 'admin', 'ListUserPoolClients', (sdk) =>
+        sdk.send(new ListUserPoolClientsCommand({ UserPoolId: pool.userPoolId, MaxResults: 60, ...(token ? { NextToken: token } : {}) })),
+      );
+      for (const client of page.UserPoolClients ?? []) if (client.ClientId) ids.push(client.ClientId);
+      token = page.NextToken;
+    } while (token);
+    return ids;
+  }
+}

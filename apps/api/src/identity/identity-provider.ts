@@ -1,0 +1,110 @@
+/**
+ * The identity-provider port: everything Gatehouse asks of Cognito, in
+ * Gatehouse's words. The Cognito adapter implements it with the AWS SDK; the
+ * public auth flows (identity) and provisioning (tenants) depend only on this.
+ *
+ * Every method takes the pool (and, for user-facing flows, the app client) it
+ * acts on, because one deployment spans many pools: the tier pools, silo
+ * tenants' own pools and the operators' pool.
+ */
+import type { UserPoolBlueprint } from '@gatehouse/tiers';
+import type { UserPoolClientOverrides } from './cognito/user-pool-requests.js';
+
+export interface PoolRef {
+  readonly userPoolId: string;
+  readonly region: string;
+}
+
+export interface ClientRef extends PoolRef {
+  readonly clientId: string;
+}
+
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly idToken: string;
+  /** Absent on refresh: Cognito keeps the refresh token it issued at sign-in. */
+  readonly refreshToken?: string;
+  readonly expiresIn: number;
+  readonly tokenType: 'Bearer';
+}
+
+export type ChallengeName = 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA' | 'MFA_SETUP' | 'SELECT_MFA_TYPE';
+
+export type AuthOutcome =
+  | { readonly kind: 'tokens'; readonly tokens: TokenSet }
+  | { readonly kind: 'challenge'; readonly challenge: ChallengeName; readonly session: string };
+
+export interface ChallengeAnswer {
+  readonly challenge: ChallengeName;
+  readonly session: string;
+  readonly username: string;
+  readonly newPassword?: string;
+  readonly code?: string;
+}
+
+export interface IdentityUser {
+  readonly username: string;
+  readonly sub: string;
+  readonly email: string | undefined;
+  readonly emailVerified: boolean;
+  readonly enabled: boolean;
+  /** UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, … */
+  readonly status: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface CreateUserInput {
+  readonly username: string;
+  readonly email: string;
+  /** Extra attributes, e.g. custom:tenantId (only the admin path may set custom attributes). */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Send Cognito's invitation e-mail (with a temporary password); false suppresses it. */
+  readonly invite: boolean;
+  readonly temporaryPassword?: string;
+}
+
+export interface CodeDeliveryDetails {
+  readonly destination: string | undefined;
+  readonly medium: string | undefined;
+}
+
+export abstract class IdentityProvider {
+  // User-facing flows, through an app client.
+  abstract signUp(client: ClientRef, input: { username: string; password: string; email: string }): Promise<{ sub: string; confirmed: boolean }>;
+  abstract confirmSignUp(client: ClientRef, username: string, code: string): Promise<void>;
+  abstract resendConfirmationCode(client: ClientRef, username: string): Promise<CodeDeliveryDetails>;
+  abstract signInWithPassword(client: ClientRef, username: string, password: string): Promise<AuthOutcome>;
+  abstract respondToChallenge(client: ClientRef, answer: ChallengeAnswer): Promise<AuthOutcome>;
+  abstract refresh(client: ClientRef, refreshToken: string): Promise<TokenSet>;
+  abstract revokeRefreshToken(client: ClientRef, refreshToken: string): Promise<void>;
+  abstract forgotPassword(client: ClientRef, username: string): Promise<CodeDeliveryDetails>;
+  abstract confirmForgotPassword(client: ClientRef, username: string, code: string, newPassword: string): Promise<void>;
+
+  // Flows of a signed-in user, with their access token.
+  abstract changePassword(pool: PoolRef, accessToken: string, previousPassword: string, proposedPassword: string): Promise<void>;
+  abstract associateSoftwareToken(pool: PoolRef, accessToken: string): Promise<{ secretCode: string }>;
+  abstract verifySoftwareToken(pool: PoolRef, accessToken: string, code: string): Promise<void>;
+  abstract setSoftwareTokenMfa(pool: PoolRef, accessToken: string, enabled: boolean): Promise<void>;
+
+  // Administration (provisioning, tenant admins' user management).
+  abstract getUser(pool: PoolRef, username: string): Promise<IdentityUser | undefined>;
+  abstract createUser(pool: PoolRef, input: CreateUserInput): Promise<IdentityUser>;
+  abstract setPassword(pool: PoolRef, username: string, password: string, permanent: boolean): Promise<void>;
+  abstract deleteUser(pool: PoolRef, username: string): Promise<void>;
+  abstract setUserEnabled(pool: PoolRef, username: string, enabled: boolean): Promise<void>;
+  abstract addUserToGroup(pool: PoolRef, username: string, group: string): Promise<void>;
+  abstract removeUserFromGroup(pool: PoolRef, username: string, group: string): Promise<void>;
+  abstract listUserGroups(pool: PoolRef, username: string): Promise<string[]>;
+  /** Ends every session of the user where the provider supports it; returns false where it does not. */
+  abstract signOutEverywhere(pool: PoolRef, username: string): Promise<boolean>;
+
+  abstract findUserPoolByName(region: string, name: string): Promise<string | undefined>;
+  abstract createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef>;
+  abstract deleteUserPool(pool: PoolRef): Promise<void>;
+  abstract findUserPoolClientByName(pool: PoolRef, name: string): Promise<string | undefined>;
+  abstract createUserPoolClient(pool: PoolRef, blueprint: UserPoolBlueprint, overrides?: UserPoolClientOverrides): Promise<ClientRef>;
+  abstract deleteUserPoolClient(client: ClientRef): Promise<void>;
+  abstract ensureGroup(pool: PoolRef, group: string): Promise<void>;
+  abstract listUsernames(pool: PoolRef): Promise<string[]>;
+  abstract listUserPoolClientIds(pool: PoolRef): Promise<string[]>;
+}

@@ -1,0 +1,44 @@
+/**
+ * Identity errors with stable codes. Messages never say whether an account
+ * exists: a wrong password and an unknown user read the same.
+ */
+import { DomainError } from '../common/domain-error.js';
+
+export class IdentityError extends DomainError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(detail);
+    (this as { headers: Readonly<Record<string, string>> }).headers = headers;
+  }
+}
+
+export const invalidCredentials = () =>
+  new IdentityError(401, 'invalid_credentials', 'The e-mail address or password is not correct.');
+export const invalidCode = () => new IdentityError(400, 'invalid_code', 'The code is not correct.');
+export const codeExpired = () => new IdentityError(400, 'code_expired', 'The code has expired; request a new one.');
+export const invalidRefreshToken = () =>
+  new IdentityError(401, 'invalid_refresh_token', 'The refresh token is not valid; sign in again.');
+export const invalidSession = () =>
+  new IdentityError(401, 'invalid_session', 'The sign-in session is not valid or has expired; sign in again.');
+export const userNotConfirmed = () =>
+  new IdentityError(403, 'user_not_confirmed', 'Confirm your e-mail address before signing in.');
+export const passwordResetRequired = () =>
+  new IdentityError(403, 'password_reset_required', 'Reset your password before signing in.');
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new IdentityError(429, 'too_many_requests', 'Too many attempts; wait before trying again.', {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });
+export const identityProviderUnavailable = () =>
+  new IdentityError(503, 'identity_provider_unavailable', 'The identity provider cannot be reached; try again shortly.', {
+    'retry-after': '5',
+  });
+export const notSupportedByIdentityProvider = (operation: string) =>
+  new IdentityError(501, 'not_supported_by_identity_provider', `The identity provider does not support ${operation}.`);
+export const identityConflict = (detail: string) => new IdentityError(409, 'identity_conflict', detail);
+export const invalidParameter = (detail: string) => new IdentityError(400, 'invalid_parameter', detail);
+export const passwordRejected = (detail = 'The password does not meet the policy.') =>
+  new IdentityError(400, 'password_policy', detail);
