@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
+import { UserMirror } from './user-mirror.js';
 
 /**
  * Operators' tenant management and the tenant registry. The only module that
@@ -9,7 +10,7 @@ import { TenantUserDirectory } from './tenant-user-directory.js';
  */
 @Module({
   imports: [DatabaseModule, PrivilegedDatabaseModule],
-  providers: [TenantUserDirectory],
-  exports: [TenantUserDirectory],
+  providers: [TenantUserDirectory, UserMirror],
+  exports: [TenantUserDirectory, UserMirror],
 })
 export class TenantsModule {}
