@@ -150,10 +150,11 @@ async function insertTenant(
   });
 }
 
-export async function buildWorld(): Promise<World> {
+/** @param configOverrides extra API settings, e.g. throttling limits for a suite. */
+export async function buildWorld(configOverrides: Record<string, string> = {}): Promise<World> {
   const stack = stackInfo();
   const privileged = privilegedClient();
-  const api = await startApi(testConfig({ PUBLIC_BASE_DOMAIN, JWKS_REFETCH_COOLDOWN_SECONDS: '30' }));
+  const api = await startApi(testConfig({ PUBLIC_BASE_DOMAIN, JWKS_REFETCH_COOLDOWN_SECONDS: '30', ...configOverrides }));
   const issuers = api.app.get(TrustedIssuersService);
   const basic = stack.sharedPools['basic']!;
   const standard = stack.sharedPools['standard']!;

@@ -33,7 +33,7 @@
  *   `startCognitoEmulator()` writes `UsernameAttributes: []` to its config.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type WriteStream, createWriteStream } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -217,34 +217,79 @@ function emulatorEntryPoint(): string {
  * are SIGKILLed. It is detached into its own process group, which `stop()`
  * signals as a whole.
  */
+/**
+ * Runs cognito-local's server (its `bin/start.js` is argv[1]) with two changes
+ * from its own start script:
+ * - it exits when our stdin closes, so it never outlives us;
+ * - it logs through a plain, synchronous pino destination that prints lines
+ *   shaped like its own (`[time] INFO: <reqId> <target> <message>`). Its
+ *   pino-pretty pipeline held records back under load (after a dozen or so
+ *   records, every other one waited for the next), so a confirmation code
+ *   could stay unwritten for as long as the emulator stayed quiet.
+ */
 const WRAPPER = `
   process.stdin.on('data', () => {});
   for (const event of ['end', 'close', 'error']) process.stdin.on(event, () => process.exit(0));
-  require(process.argv[1]);
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const lib = path.join(path.dirname(process.argv[1]), '..');
+  const pino = require(require.resolve('pino', { paths: [lib] }));
+  const { createDefaultServer } = require(path.join(lib, 'server'));
+  const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+  const destination = {
+    write(line) {
+      let text = line;
+      try {
+        const record = JSON.parse(line);
+        const message = typeof record.msg === 'string' ? record.msg : '';
+        const error = record.err ? ' ' + JSON.stringify(record.err) : '';
+        text = '[' + record.time + '] ' + (LEVELS[record.level] || record.level) + ': ' + (record.reqId || 'NONE') + ' ' +
+          (record.target || 'NONE') + ' ' + message + error + '\\n';
+      } catch {}
+      fs.writeSync(1, text);
+    },
+  };
+  const logger = pino({ level: process.env.DEBUG ? 'debug' : 'info' }, destination);
+  createDefaultServer(logger)
+    .then((server) => server.start())
+    .then((server) => {
+      const address = server.address();
+      logger.info('Cognito Local running on http://' + address.address + ':' + address.port);
+    })
+    .catch((error) => {
+      logger.error(error);
+      process.exit(1);
+    });
 `;
 
 async function launch(workDir: string, port: number, log: (line: string) => void): Promise<CognitoEmulator> {
   const endpoint = `http://${HOST}:${port}`;
-  const logFile = createWriteStream(join(workDir, 'emulator.log'), { flags: 'a' });
-  const recent: string[] = [];
+  const logPath = join(workDir, 'emulator.log');
+  // The emulator writes straight into the log file. Through a pipe, its async
+  // logger held records back until the next one arrived, so a confirmation code
+  // could sit unwritten until some later request: a regular file never blocks.
+  const logFd = openSync(logPath, 'a');
   const emit = (line: string) => {
-    recent.push(line);
-    if (recent.length > 40) recent.shift();
-    logFile.write(`${line}\n`);
+    appendFileSync(logPath, `${line}\n`);
     log(line);
   };
 
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST };
   delete env.NODE_OPTIONS; // the test runner's loaders have no business in the emulator
   delete env.DEBUG;
-  const child = spawn(process.execPath, ['-e', WRAPPER, emulatorEntryPoint()], {
-    cwd: workDir,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, ['-e', WRAPPER, emulatorEntryPoint()], {
+      cwd: workDir,
+      env,
+      stdio: ['pipe', logFd, logFd],
+      detached: true,
+    });
+  } finally {
+    closeSync(logFd); // the child holds its own copy
+  }
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  pipeLines(child, emit);
+  const tail = tailLines(logPath, log);
 
   const killGroup = (signal: NodeJS.Signals) => {
     if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -264,7 +309,8 @@ async function launch(workDir: string, port: number, log: (line: string) => void
     process.removeListener('exit', onParentExit);
     killGroup('SIGKILL');
     await exited;
-    await closeStream(logFile);
+    tail.stop();
+    const recent = stripAnsi(readFileSync(logPath, 'utf8')).split(/\r?\n/).slice(-40);
     throw new Error(`cognito-local did not start on ${endpoint}: ${(error as Error).message}\n${recent.join('\n')}`, {
       cause: error,
     });
@@ -284,29 +330,39 @@ async function launch(workDir: string, port: number, log: (line: string) => void
         clearTimeout(timer);
         // The group may hold nothing else, but make sure of it.
         killGroup('SIGKILL');
-        await closeStream(logFile);
+        tail.stop();
       })();
       return stopping;
     },
   };
 }
 
-function pipeLines(child: ChildProcess, emit: (line: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    let buffer = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buffer += chunk;
-      const lines = buffer.split(/\r?\n/);
-      buffer = lines.pop() ?? '';
-      for (const line of lines) emit(stripAnsi(line));
-    });
-    stream.on('end', () => {
-      if (buffer) emit(stripAnsi(buffer));
-      buffer = '';
-    });
-  }
+/** Follows the log file and hands each new line (colours removed) to `log`. */
+function tailLines(path: string, log: (line: string) => void): { stop(): void } {
+  let offset = statSync(path).size;
+  let partial = '';
+  const timer = setInterval(() => {
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch {
+      return;
+    }
+    if (size <= offset) return;
+    const fd = openSync(path, 'r');
+    try {
+      const chunk = Buffer.alloc(size - offset);
+      readSync(fd, chunk, 0, chunk.length, offset);
+      offset = size;
+      const lines = (partial + chunk.toString('utf8')).split(/\r?\n/);
+      partial = lines.pop() ?? '';
+      for (const line of lines) log(stripAnsi(line));
+    } finally {
+      closeSync(fd);
+    }
+  }, 200);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<void> {
@@ -328,9 +384,6 @@ async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<vo
   }
 }
 
-function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolveClose) => stream.end(() => resolveClose()));
-}
 
 // --- shared pools ---------------------------------------------------------------
 

@@ -7,7 +7,7 @@
  *
  * Every lookup is a Map access — constant time however many tenants exist.
  */
-import type { IsolationModel, TenantRole } from '@gatehouse/tiers';
+import type { IsolationModel, PasswordPolicy, TenantRole } from '@gatehouse/tiers';
 
 export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting' | 'deleted' | 'failed';
 
@@ -34,6 +34,8 @@ export interface TenantSnapshot {
   readonly issuer: string | null;
   readonly hosts: readonly string[];
   readonly emailDomains: readonly string[];
+  /** Per-tenant tightening of the tier's password policy (silo tenants). */
+  readonly passwordPolicy?: Partial<PasswordPolicy> | null;
   readonly appClients: readonly { readonly clientId: string; readonly issuer: string; readonly userPoolId: string }[];
   readonly identityProviders: readonly {
     readonly issuer: string;

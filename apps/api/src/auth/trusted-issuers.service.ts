@@ -116,6 +116,7 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
     issuer: row.issuer,
     hosts: row.hosts.map((host) => host.host),
     emailDomains: row.emailDomains.map((domain) => domain.domain),
+    passwordPolicy: (row.passwordPolicy ?? null) as TenantSnapshot['passwordPolicy'],
     appClients: row.appClients.map(({ clientId, issuer, userPoolId }) => ({ clientId, issuer, userPoolId })),
     identityProviders: row.identityProviders.map((provider) => ({
       issuer: provider.issuer,

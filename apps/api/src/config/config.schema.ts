@@ -77,6 +77,11 @@ export const envSchema = z.object({
   /** `acme.<PUBLIC_BASE_DOMAIN>` is a route hint for tenant `acme`. */
   PUBLIC_BASE_DOMAIN: z.string().optional(),
   TRUST_PROXY: booleanFromString.default(false),
+  /** Failed sign-ins allowed per (tenant, e-mail) in the window before 429. */
+  SIGN_IN_FAILURES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Sign-in attempts allowed per client address per minute. */
+  SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });

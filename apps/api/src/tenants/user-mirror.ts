@@ -35,6 +35,10 @@ export class UserMirror {
     });
   }
 
+  findBySubject(issuer: string, sub: string): Promise<MirroredUser | null> {
+    return this.privileged.client.user.findUnique({ where: { issuer_sub: { issuer, sub } }, select: FIELDS });
+  }
+
   findById(tenantId: string, userId: string): Promise<MirroredUser | null> {
     return this.privileged.client.user.findUnique({ where: { tenantId_id: { tenantId, id: userId } }, select: FIELDS });
   }

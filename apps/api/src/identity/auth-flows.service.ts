@@ -1,0 +1,196 @@
+/**
+ * The public sign-up / sign-in flows. A front end calls these without knowing
+ * Cognito's layout: Gatehouse picks the tenant's pool and app client, maps the
+ * tenant's e-mail to the opaque Cognito username (so one address can belong to
+ * several tenants of one pool), and enforces what the emulator (or a
+ * misconfigured pool) would not: the tenant's password policy, suspended
+ * tenants, disabled users, throttling, and one answer for "no such user" and
+ * "wrong password".
+ */
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ForbiddenError } from '../auth/auth.errors.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.schema.js';
+import type { RouteHintInput } from '../tenancy/route-hint.js';
+import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
+import { AttemptLimiter } from './attempt-limiter.js';
+import { type AuthOutcome, type ChallengeName, IdentityProvider, type TokenSet } from './identity-provider.js';
+import { invalidCode, invalidCredentials, invalidSession } from './identity.errors.js';
+import { assertPasswordMeetsPolicy } from './password-policy.js';
+import { type TenantIdentity, TenantIdentityResolver } from './tenant-identity.js';
+
+export interface PublicRequest {
+  readonly route: RouteHintInput;
+  readonly clientAddress: string;
+}
+
+export type SignInResult =
+  | { readonly status: 'signed_in'; readonly tokens: TokenSet }
+  | { readonly status: 'challenge'; readonly challenge: ChallengeName; readonly session: string };
+
+/** A username no user has: used so an unknown e-mail costs Cognito a lookup too (similar timing). */
+const DECOY_USERNAME_PREFIX = 'gatehouse-no-such-user-';
+
+function decodeSubject(accessToken: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
+    return typeof payload.sub === 'string' ? payload.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+@Injectable()
+export class AuthFlowsService {
+  private readonly logger = new Logger(AuthFlowsService.name);
+  private readonly failuresPerUser: AttemptLimiter;
+  private readonly attemptsPerAddress: AttemptLimiter;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly identity: IdentityProvider,
+    private readonly tenants: TenantIdentityResolver,
+    private readonly mirror: UserMirror,
+  ) {
+    this.failuresPerUser = new AttemptLimiter({
+      limit: config.env.SIGN_IN_FAILURES_PER_USER,
+      windowMs: config.env.SIGN_IN_FAILURE_WINDOW_SECONDS * 1000,
+    });
+    this.attemptsPerAddress = new AttemptLimiter({ limit: config.env.SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE, windowMs: 60_000 });
+  }
+
+  async signUp(request: PublicRequest, input: { tenant?: string; email: string; password: string }): Promise<void> {
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    assertPasswordMeetsPolicy(input.password, target.passwordPolicy);
+    // One answer whether or not the address is taken: sign-up must not reveal who has an account.
+    if (await this.mirror.findByEmail(target.tenant.id, input.email)) return;
+    const username = randomUUID();
+    const created = await this.identity.signUp(target.client, { username, password: input.password, email: input.email.toLowerCase() });
+    const user = await this.mirror.createPending({
+      tenantId: target.tenant.id,
+      email: input.email,
+      username,
+      issuer: target.issuer,
+      sub: created.sub,
+      role: 'member',
+    });
+    try {
+      await this.identity.addUserToGroup(target.pool, username, 'member');
+    } catch (error) {
+      // Leave nothing half-made: without its group the account would sign in with no role.
+      await this.mirror.removePending(target.tenant.id, user.id);
+      await this.identity.deleteUser(target.pool, username).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async confirmSignUp(request: PublicRequest, input: { tenant?: string; email: string; code: string }): Promise<void> {
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    const user = await this.mirror.findByEmail(target.tenant.id, input.email);
+    if (!user) throw invalidCode();
+    await this.identity.confirmSignUp(target.client, user.username, input.code);
+    await this.mirror.markConfirmed(target.tenant.id, user.id, { emailVerified: true });
+  }
+
+  async resendConfirmationCode(request: PublicRequest, input: { tenant?: string; email: string }): Promise<void> {
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    const user = await this.mirror.findByEmail(target.tenant.id, input.email);
+    if (!user || user.status !== 'pending') return; // same answer for unknown and already-confirmed addresses
+    await this.identity.resendConfirmationCode(target.client, user.username);
+  }
+
+  async signIn(request: PublicRequest, input: { tenant?: string; email: string; password: string }): Promise<SignInResult> {
+    this.attemptsPerAddress.assertAllowed(request.clientAddress);
+    this.attemptsPerAddress.record(request.clientAddress);
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    const userKey = `${target.tenant.id}\n${input.email.toLowerCase()}`;
+    this.failuresPerUser.assertAllowed(userKey);
+
+    const user = await this.mirror.findByEmail(target.tenant.id, input.email);
+    let outcome: AuthOutcome;
+    try {
+      outcome = await this.identity.signInWithPassword(target.client, user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
+      if (!user) throw invalidCredentials();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'invalid_credentials') this.failuresPerUser.record(userKey);
+      throw error;
+    }
+    this.failuresPerUser.reset(userKey);
+    return this.finishSignIn(target, user, outcome);
+  }
+
+  async respondToChallenge(
+    request: PublicRequest,
+    input: { tenant?: string; email: string; challenge: ChallengeName; session: string; newPassword?: string; code?: string },
+  ): Promise<SignInResult> {
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    const user = await this.mirror.findByEmail(target.tenant.id, input.email);
+    if (!user) throw invalidSession();
+    if (input.newPassword !== undefined) assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
+    const outcome = await this.identity.respondToChallenge(target.client, {
+      challenge: input.challenge,
+      session: input.session,
+      username: user.username,
+      ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}),
+      ...(input.code !== undefined ? { code: input.code } : {}),
+    });
+    return this.finishSignIn(target, user, outcome);
+  }
+
+  async refresh(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<TokenSet> {
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    const tokens = await this.identity.refresh(target.client, input.refreshToken);
+    // Cognito knows nothing of Gatehouse's disabled users: refuse to extend their session.
+    await this.refuseIfDisabled(target, tokens, input.refreshToken);
+    return tokens;
+  }
+
+  async signOut(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<void> {
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    await this.identity.revokeRefreshToken(target.client, input.refreshToken);
+  }
+
+  async forgotPassword(request: PublicRequest, input: { tenant?: string; email: string }): Promise<void> {
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    const user = await this.mirror.findByEmail(target.tenant.id, input.email);
+    if (!user || user.status === 'disabled') return; // one answer for every address
+    await this.identity.forgotPassword(target.client, user.username);
+  }
+
+  async confirmForgotPassword(
+    request: PublicRequest,
+    input: { tenant?: string; email: string; code: string; newPassword: string },
+  ): Promise<void> {
+    const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
+    const user = await this.mirror.findByEmail(target.tenant.id, input.email);
+    if (!user) throw invalidCode();
+    await this.identity.confirmForgotPassword(target.client, user.username, input.code, input.newPassword);
+  }
+
+  private async finishSignIn(target: TenantIdentity, user: MirroredUser, outcome: AuthOutcome): Promise<SignInResult> {
+    if (outcome.kind === 'challenge') return { status: 'challenge', challenge: outcome.challenge, session: outcome.session };
+    await this.refuseIfDisabled(target, outcome.tokens, outcome.tokens.refreshToken, user);
+    if (user.status === 'pending') {
+      // Cognito only issues tokens to confirmed users: the mirror catches up on first sign-in.
+      await this.mirror.markConfirmed(target.tenant.id, user.id, { emailVerified: true, sub: decodeSubject(outcome.tokens.accessToken) });
+    }
+    return { status: 'signed_in', tokens: outcome.tokens };
+  }
+
+  private async refuseIfDisabled(target: TenantIdentity, tokens: TokenSet, refreshToken: string | undefined, known?: MirroredUser): Promise<void> {
+    let user = known;
+    if (!user) {
+      const sub = decodeSubject(tokens.accessToken);
+      user = sub ? ((await this.mirror.findBySubject(target.issuer, sub)) ?? undefined) : undefined;
+    }
+    if (user?.status !== 'disabled') return;
+    if (refreshToken) {
+      await this.identity.revokeRefreshToken(target.client, refreshToken).catch((error: unknown) => {
+        this.logger.warn(`could not revoke a disabled user's refresh token: ${String(error)}`);
+      });
+    }
+    throw new ForbiddenError('user_disabled', 'This user is disabled.');
+  }
+}

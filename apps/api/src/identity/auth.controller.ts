@@ -1,0 +1,136 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../auth/access.decorators.js';
+import { ApiZodBody, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { AuthFlowsService, type PublicRequest, type SignInResult } from './auth-flows.service.js';
+import {
+  type Challenge,
+  type ConfirmForgotPassword,
+  type ConfirmSignUp,
+  type ForgotPassword,
+  type Refresh,
+  type ResendCode,
+  type SignIn,
+  type SignOut,
+  type SignUp,
+  acceptedSchema,
+  challengeSchema,
+  confirmForgotPasswordSchema,
+  confirmSignUpSchema,
+  forgotPasswordSchema,
+  refreshSchema,
+  resendCodeSchema,
+  signInResultSchema,
+  signInSchema,
+  signOutSchema,
+  signUpSchema,
+  tokenSetSchema,
+} from './dto/auth.dto.js';
+import type { TokenSet } from './identity-provider.js';
+
+function publicRequest(request: FastifyRequest): PublicRequest {
+  return { route: { hostname: request.hostname, tenantHeader: request.headers['x-tenant-id'] }, clientAddress: request.ip };
+}
+
+const accepted = (next: string) => ({ status: 'accepted' as const, next });
+
+/**
+ * What a SaaS front end calls to sign its users up and in, in whichever tenant
+ * and tier they belong to. The tenant comes from the host (or `X-Tenant-Id`)
+ * or the `tenant` field; a field naming another tenant than the host is refused.
+ */
+@ApiTags('auth')
+@Public()
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly flows: AuthFlowsService) {}
+
+  @Post('sign-up')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Register with e-mail and password; a confirmation code is e-mailed', description: 'The answer is the same whether or not the address already has an account.' })
+  @ApiZodBody(signUpSchema)
+  @ApiAcceptedResponse({ schema: openApiSchema(acceptedSchema) })
+  async signUp(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(signUpSchema)) body: SignUp) {
+    await this.flows.signUp(publicRequest(request), body);
+    return accepted('confirm_sign_up');
+  }
+
+  @Post('confirm-sign-up')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Confirm the e-mail address with the code' })
+  @ApiZodBody(confirmSignUpSchema)
+  @ApiNoContentResponse()
+  async confirmSignUp(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(confirmSignUpSchema)) body: ConfirmSignUp): Promise<void> {
+    await this.flows.confirmSignUp(publicRequest(request), body);
+  }
+
+  @Post('resend-code')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send the confirmation code again' })
+  @ApiZodBody(resendCodeSchema)
+  @ApiAcceptedResponse({ schema: openApiSchema(acceptedSchema) })
+  async resendCode(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(resendCodeSchema)) body: ResendCode) {
+    await this.flows.resendConfirmationCode(publicRequest(request), body);
+    return accepted('confirm_sign_up');
+  }
+
+  @Post('sign-in')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'Returns tokens, or a challenge (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA) to answer at /v1/auth/challenge. A wrong password and an unknown address give the same 401.' })
+  @ApiZodBody(signInSchema)
+  @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
+  @ApiTooManyRequestsResponse({ description: 'problem+json `too_many_requests` with Retry-After' })
+  signIn(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(signInSchema)) body: SignIn): Promise<SignInResult> {
+    return this.flows.signIn(publicRequest(request), body);
+  }
+
+  @Post('challenge')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Answer a sign-in challenge (new password, TOTP code)' })
+  @ApiZodBody(challengeSchema)
+  @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
+  challenge(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(challengeSchema)) body: Challenge): Promise<SignInResult> {
+    return this.flows.respondToChallenge(publicRequest(request), body);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'New access and ID tokens from a refresh token' })
+  @ApiZodBody(refreshSchema)
+  @ApiOkResponse({ schema: openApiSchema(tokenSetSchema) })
+  refresh(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(refreshSchema)) body: Refresh): Promise<TokenSet> {
+    return this.flows.refresh(publicRequest(request), body);
+  }
+
+  @Post('sign-out')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke the refresh token (and the tokens issued from it)' })
+  @ApiZodBody(signOutSchema)
+  @ApiNoContentResponse()
+  async signOut(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(signOutSchema)) body: SignOut): Promise<void> {
+    await this.flows.signOut(publicRequest(request), body);
+  }
+
+  @Post('forgot-password')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'E-mail a password reset code', description: 'The answer is the same for every address.' })
+  @ApiZodBody(forgotPasswordSchema)
+  @ApiAcceptedResponse({ schema: openApiSchema(acceptedSchema) })
+  async forgotPassword(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(forgotPasswordSchema)) body: ForgotPassword) {
+    await this.flows.forgotPassword(publicRequest(request), body);
+    return accepted('confirm_forgot_password');
+  }
+
+  @Post('confirm-forgot-password')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Set a new password with the reset code' })
+  @ApiZodBody(confirmForgotPasswordSchema)
+  @ApiNoContentResponse()
+  async confirmForgotPassword(
+    @Req() request: FastifyRequest,
+    @Body(new ZodValidationPipe(confirmForgotPasswordSchema)) body: ConfirmForgotPassword,
+  ): Promise<void> {
+    await this.flows.confirmForgotPassword(publicRequest(request), body);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Which Cognito pool and app client serve a tenant, whatever its model, and
+ * which tenant a public (unauthenticated) request is for. Public requests name
+ * their tenant by host (or `X-Tenant-Id`) or by an explicit `tenant` field; a
+ * body can never override a host that names another tenant.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { type PasswordPolicy, findTier } from '@gatehouse/tiers';
+import { ForbiddenError } from '../auth/auth.errors.js';
+import type { TenantSnapshot } from '../auth/issuer-registry.js';
+import { TrustedIssuersService } from '../auth/trusted-issuers.service.js';
+import { NotFoundError, ValidationFailedError } from '../common/domain-error.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.schema.js';
+import { type RouteHintInput, resolveRouteHint } from '../tenancy/route-hint.js';
+import type { ClientRef, PoolRef } from './identity-provider.js';
+import { IdentityError } from './identity.errors.js';
+
+export interface TenantIdentity {
+  readonly tenant: TenantSnapshot;
+  readonly pool: PoolRef;
+  readonly client: ClientRef;
+  readonly issuer: string;
+  readonly passwordPolicy: PasswordPolicy;
+}
+
+export const tenantNotFound = () => new NotFoundError('tenant', 'tenant_not_found');
+
+@Injectable()
+export class TenantIdentityResolver {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly issuers: TrustedIssuersService,
+  ) {}
+
+  /** The tenant a public request is for; refuses a body that contradicts the host. */
+  forPublicRequest(route: RouteHintInput, explicitSlug: string | undefined): TenantIdentity {
+    const hint = resolveRouteHint(route, this.issuers.registry, this.config.env.PUBLIC_BASE_DOMAIN);
+    if (hint.kind === 'unmatched') throw tenantNotFound();
+    const explicit = explicitSlug ? this.issuers.registry.tenantBySlug(explicitSlug) : undefined;
+    if (explicitSlug && !explicit) throw tenantNotFound();
+    if (hint.kind === 'tenant' && explicit && explicit.id !== hint.tenant.id) {
+      throw new ForbiddenError('tenant_mismatch', 'The tenant field names a different tenant than this host.');
+    }
+    const tenant = hint.kind === 'tenant' ? hint.tenant : explicit;
+    if (!tenant) {
+      throw new ValidationFailedError([{ path: 'tenant', message: 'name the tenant (its slug), or call its own host' }]);
+    }
+    if (tenant.status === 'suspended') throw new ForbiddenError('tenant_suspended', 'This tenant is suspended.');
+    return this.forTenant(tenant);
+  }
+
+  forTenantId(tenantId: string): TenantIdentity {
+    const tenant = this.issuers.registry.tenant(tenantId);
+    if (!tenant) throw tenantNotFound();
+    return this.forTenant(tenant);
+  }
+
+  forTenant(tenant: TenantSnapshot): TenantIdentity {
+    const tier = findTier(this.config.tiers, tenant.tier);
+    if (!tier) throw notReady();
+    const passwordPolicy: PasswordPolicy = { ...tier.passwordPolicy, ...(tenant.passwordPolicy ?? {}) };
+    if (tenant.model === 'silo') {
+      const client = tenant.appClients.find((candidate) => candidate.issuer === tenant.issuer);
+      if (!tenant.userPoolId || !tenant.issuer || !client) throw notReady();
+      const pool = { userPoolId: tenant.userPoolId, region: tenant.region };
+      return { tenant, pool, client: { ...pool, clientId: client.clientId }, issuer: tenant.issuer, passwordPolicy };
+    }
+    const shared = this.config.sharedPools.get(tenant.tier);
+    if (!shared) throw notReady();
+    const pool = { userPoolId: shared.userPoolId, region: shared.region };
+    const clientId =
+      tenant.model === 'bridge'
+        ? tenant.appClients.find((candidate) => candidate.issuer === shared.issuer)?.clientId
+        : shared.clientId;
+    if (!clientId) throw notReady();
+    return { tenant, pool, client: { ...pool, clientId }, issuer: shared.issuer, passwordPolicy };
+  }
+}
+
+function notReady(): IdentityError {
+  return new IdentityError(409, 'tenant_not_ready', 'This tenant is not ready for sign-in yet.');
+}

@@ -1,0 +1,66 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/access.decorators.js';
+import type { TenantSnapshot } from '../auth/issuer-registry.js';
+import { TrustedIssuersService } from '../auth/trusted-issuers.service.js';
+import { ApiZodQuery, ZodValidationPipe } from '../common/zod-validation.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.schema.js';
+import { resolveRouteHint } from '../tenancy/route-hint.js';
+import { CLIENT_AUTH_FLOWS } from '@gatehouse/tiers';
+import { type TenantLookupQuery, tenantLookupQuerySchema } from './dto/auth.dto.js';
+import { TenantIdentityResolver, tenantNotFound } from './tenant-identity.js';
+
+/**
+ * Public tenant routing: which tenant a host, an e-mail domain or a slug
+ * belongs to, and what a client needs to talk to its Cognito pool directly.
+ * Nothing secret; every lookup is an in-memory map access, so a miss costs the
+ * same as a hit, and a miss is one 404 whatever was asked.
+ */
+@ApiTags('tenants')
+@Public()
+@Controller('v1/tenants')
+export class TenantLookupController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly issuers: TrustedIssuersService,
+    private readonly tenants: TenantIdentityResolver,
+  ) {}
+
+  @Get('lookup')
+  @ApiOperation({ summary: 'Find a tenant by host, e-mail (domain) or slug, with its sign-in settings' })
+  @ApiZodQuery(tenantLookupQuerySchema)
+  @ApiOkResponse({
+    schema: {
+      example: {
+        tenant: { slug: 'acme', name: 'Acme', tier: 'standard', model: 'bridge' },
+        cognito: { region: 'eu-west-1', userPoolId: 'eu-west-1_X', clientId: 'abc', issuer: 'https://cognito-idp…', authFlows: ['ALLOW_USER_SRP_AUTH'] },
+        identityProviders: [{ issuer: 'https://login.acme.test' }],
+      },
+    },
+  })
+  @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`' })
+  lookup(@Query(new ZodValidationPipe(tenantLookupQuerySchema)) query: TenantLookupQuery) {
+    const registry = this.issuers.registry;
+    let tenant: TenantSnapshot | undefined;
+    if (query.host) {
+      const hint = resolveRouteHint({ hostname: query.host, tenantHeader: undefined }, registry, this.config.env.PUBLIC_BASE_DOMAIN);
+      tenant = hint.kind === 'tenant' ? hint.tenant : undefined;
+    }
+    else if (query.email) tenant = registry.tenantByEmailDomain(query.email.split('@').pop() ?? '');
+    else if (query.slug) tenant = registry.tenantBySlug(query.slug);
+    if (!tenant || tenant.status !== 'active') throw tenantNotFound();
+    const target = this.tenants.forTenant(tenant);
+    return {
+      tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, model: tenant.model },
+      cognito: {
+        region: target.pool.region,
+        userPoolId: target.pool.userPoolId,
+        clientId: target.client.clientId,
+        issuer: target.issuer,
+        authFlows: [...CLIENT_AUTH_FLOWS],
+      },
+      identityProviders: tenant.identityProviders.filter((provider) => provider.enabled).map((provider) => ({ issuer: provider.issuer })),
+    };
+  }
+}
