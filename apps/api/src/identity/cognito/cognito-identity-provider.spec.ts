@@ -1,0 +1,81 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AppConfig } from '../../config/config.schema.js';
+import { CognitoIdentityProvider } from './cognito-identity-provider.js';
+
+/** The SDK client is faked at its `send` (a unit spec; the e2e suites use the real emulator). */
+function adapterWith(answer: (command: { constructor: { name: string }; input: unknown }) => unknown) {
+  const sent: { name: string; input: unknown }[] = [];
+  vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(async (command: never) => {
+    const typed = command as { constructor: { name: string }; input: unknown };
+    sent.push({ name: typed.constructor.name, input: typed.input });
+    return answer(typed);
+  });
+  const config = { isLocal: true, env: { COGNITO_ENDPOINT: 'http://127.0.0.1:1' } } as unknown as AppConfig;
+  return { sut: new CognitoIdentityProvider(config), sent };
+}
+
+const client = { userPoolId: 'us-east-1_pool', region: 'us-east-1', clientId: 'client-1' };
+const fail = (name: string, extra: Record<string, unknown> = {}) => () => {
+  throw Object.assign(new Error(name), { name, ...extra });
+};
+
+afterEach(() => vi.restoreAllMocks());
+
+describe(CognitoIdentityProvider.name, () => {
+  it('sends ResendConfirmationCode for the tenant’s client and the opaque username', async () => {
+    const { sut, sent } = adapterWith(() => ({ CodeDeliveryDetails: { Destination: 'a***@e***', DeliveryMedium: 'EMAIL' } }));
+    await expect(sut.resendConfirmationCode(client, 'opaque-username')).resolves.toEqual({ destination: 'a***@e***', medium: 'EMAIL' });
+    expect(sent).toEqual([{ name: 'ResendConfirmationCodeCommand', input: { ClientId: 'client-1', Username: 'opaque-username' } }]);
+  });
+
+  it('maps throttling to 429 with Retry-After', async () => {
+    const { sut } = adapterWith(fail('TooManyRequestsException'));
+    await expect(sut.forgotPassword(client, 'u')).rejects.toMatchObject({ status: 429, code: 'too_many_requests', headers: { 'retry-after': '30' } });
+  });
+
+  it('maps an unreachable Cognito to 503, not 500', async () => {
+    const { sut } = adapterWith(fail('Error', { code: 'ECONNREFUSED' }));
+    await expect(sut.signInWithPassword(client, 'u', 'p')).rejects.toMatchObject({ status: 503, code: 'identity_provider_unavailable' });
+  });
+
+  it('gives a wrong password and an unknown user the same error at sign-in', async () => {
+    const wrong = adapterWith(fail('NotAuthorizedException'));
+    const wrongError = await wrong.sut.signInWithPassword(client, 'u', 'p').catch((error: unknown) => error);
+    vi.restoreAllMocks();
+    const unknown = adapterWith(fail('UserNotFoundException'));
+    const unknownError = await unknown.sut.signInWithPassword(client, 'u', 'p').catch((error: unknown) => error);
+    expect(wrongError).toMatchObject({ status: 401, code: 'invalid_credentials' });
+    expect(unknownError).toMatchObject({ status: 401, code: 'invalid_credentials', detail: (wrongError as { detail: string }).detail });
+  });
+
+  it('reads a revoked refresh token as invalid_refresh_token', async () => {
+    const { sut } = adapterWith(fail('NotAuthorizedException'));
+    await expect(sut.refresh(client, 'token')).rejects.toMatchObject({ status: 401, code: 'invalid_refresh_token' });
+  });
+
+  it('reports global sign-out as unsupported instead of failing where the provider lacks it', async () => {
+    const { sut } = adapterWith(fail('CognitoLocal#Unsupported', { $metadata: { httpStatusCode: 500 } }));
+    await expect(sut.signOutEverywhere({ userPoolId: 'p', region: 'r' }, 'u')).resolves.toBe(false);
+  });
+
+  it('turns a challenge into a session for the caller, and tokens into a token set', async () => {
+    const challenge = adapterWith(() => ({ ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 'session-1' }));
+    await expect(challenge.sut.signInWithPassword(client, 'u', 'p')).resolves.toEqual({
+      kind: 'challenge',
+      challenge: 'SOFTWARE_TOKEN_MFA',
+      session: 'session-1',
+    });
+    vi.restoreAllMocks();
+    const tokens = adapterWith(() => ({ AuthenticationResult: { AccessToken: 'a.b.c', IdToken: 'i', RefreshToken: 'r', ExpiresIn: 900 } }));
+    await expect(tokens.sut.signInWithPassword(client, 'u', 'p')).resolves.toEqual({
+      kind: 'tokens',
+      tokens: { accessToken: 'a.b.c', idToken: 'i', refreshToken: 'r', expiresIn: 900, tokenType: 'Bearer' },
+    });
+  });
+
+  it('treats deleting something already gone as done (idempotent provisioning undo)', async () => {
+    const { sut } = adapterWith(fail('UserNotFoundException'));
+    await expect(sut.deleteUser({ userPoolId: 'p', region: 'r' }, 'gone')).resolves.toBeUndefined();
+  });
+});
