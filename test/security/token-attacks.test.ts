@@ -504,17 +504,19 @@ describe('14. malformed Authorization headers', () => {
 
   it('a 20 KB token → refused before the guard with 431 (Node’s 16 KB header limit), never 2xx/5xx; the server keeps serving', async () => {
     // The guard's own 16 KB cap (bearer-token.ts) sits behind Node's total header limit, so HTTP
-    // never reaches it with a longer token. NOTE: this 431 is Fastify's default client-error
-    // answer (application/json), not a problem document — reported to the lead, outside auth/.
+    // never reaches it with a longer token. The 431 is written by the app's clientErrorHandler
+    // as a problem document.
     const huge = `${'a'.repeat(10_000)}.${'b'.repeat(10_000)}.c`;
     // On its own connection (agent: false): Node answers 431 and destroys the socket, which a pooled
     // keep-alive client could otherwise hand to the next request. Depending on timing the client
     // may see the reset before the answer; either way it is a refusal, never 2xx/5xx.
+    let contentType: string | undefined;
     const outcome = await new Promise<number | string>((resolve) => {
       const url = new URL(PROJECTS, world.api.baseUrl);
       const req = httpRequest(
         { hostname: url.hostname, port: url.port, path: url.pathname, agent: false, headers: { authorization: `Bearer ${huge}` } },
         (res) => {
+          contentType = res.headers['content-type'];
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
         },
@@ -523,6 +525,7 @@ describe('14. malformed Authorization headers', () => {
       req.end();
     });
     expect([431, 'ECONNRESET']).toContain(outcome);
+    if (outcome === 431) expect(contentType).toBe('application/problem+json');
     expectOk(await world.call(PROJECTS, { token: poolAAccess }));
   });
 

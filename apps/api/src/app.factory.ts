@@ -13,6 +13,7 @@ import { AppModule } from './app.module.js';
 import { PinoNestLogger, createLogger } from './common/logger.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { UnsupportedMediaTypeError } from './common/domain-error.js';
+import { problem } from './common/problem-details.js';
 import type { AppConfig } from './config/config.schema.js';
 import { requestContext } from './tenancy/request-context.js';
 
@@ -42,6 +43,20 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // One log line per request, written below with the request id from the context.
     disableRequestLogging: true,
     return503OnClosing: true,
+    // Errors Node's HTTP parser raises before Fastify has a request (headers too large,
+    // malformed request line) are answered as problems too, then the socket is closed.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: import('node:net').Socket) => {
+      if (!socket.writable) return;
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const status = tooLarge ? 431 : 400;
+      const body = JSON.stringify(
+        problem(status, tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 'The request headers are too large.' : 'The request is malformed.'),
+      );
+      socket.end(
+        `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/problem+json\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
