@@ -1,17 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.schema.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
+import { TenantAdministrationModule } from './tenants/tenant-administration.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), AuthModule, HealthModule, IdentityModule, ProjectsModule],
+      imports: [ConfigModule.forRoot(config), AuthModule, HealthModule, IdentityModule, ProjectsModule, TenantAdministrationModule, AuditModule],
     };
   }
 }

@@ -1,0 +1,28 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../auth/access.decorators.js';
+import { ApiZodQuery, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { TenantDb } from '../database/tenant-db.js';
+import { findAuditEvents } from './audit-query.js';
+import { type TenantAuditQuery, auditPageSchema, tenantAuditQuerySchema } from './dto/audit-event.dto.js';
+
+/**
+ * A tenant admin's view of their own tenant's audit log. Postgres decides
+ * which rows exist (audit_events_select: own tenant, admin role); operators
+ * read every tenant's at `/v1/admin/audit-events`.
+ */
+@ApiTags('audit')
+@ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
+@Controller('v1/audit-events')
+export class AuditController {
+  constructor(private readonly db: TenantDb) {}
+
+  @Get()
+  @Authenticated({ roles: ['admin'] })
+  @ApiOperation({ summary: "Read the tenant's audit log, newest first (filter by actor, action, time range)" })
+  @ApiZodQuery(tenantAuditQuerySchema)
+  @ApiOkResponse({ schema: openApiSchema(auditPageSchema) })
+  list(@Query(new ZodValidationPipe(tenantAuditQuerySchema)) query: TenantAuditQuery) {
+    return this.db.run((tx) => findAuditEvents(tx, query));
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Operators' tenant API: request and response shapes. One zod schema gives
+ * the runtime check (400 `validation_failed`) and the OpenAPI document.
+ */
+import { MFA_SETTINGS, TENANT_ROLES } from '@gatehouse/tiers';
+import { z } from 'zod';
+
+/** Same rule as the `tenants_slug_format` check constraint. */
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and inner dashes, at most 63 characters');
+
+const hostSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/, 'must be a host name like acme.app.example');
+const domainSchema = hostSchema.describe('an e-mail domain like acme.com');
+const emailSchema = z.string().trim().toLowerCase().pipe(z.email({ error: 'must be an e-mail address' })).pipe(z.string().max(254));
+
+const unique = <T extends z.ZodType<string>>(item: T, max: number) =>
+  z
+    .array(item)
+    .max(max, `at most ${max} entries`)
+    .refine((list) => new Set(list).size === list.length, 'entries must be unique');
+
+export const passwordPolicyOverrideSchema = z
+  .object({
+    minimumLength: z.number().int().min(8).max(99).optional(),
+    requireLowercase: z.boolean().optional(),
+    requireUppercase: z.boolean().optional(),
+    requireNumbers: z.boolean().optional(),
+    requireSymbols: z.boolean().optional(),
+    temporaryPasswordValidityDays: z.number().int().min(1).max(365).optional(),
+  })
+  .strict();
+
+export const tokenValiditySchema = z
+  .object({
+    accessTokenMinutes: z.number().int().min(5).max(1440).optional(),
+    idTokenMinutes: z.number().int().min(5).max(1440).optional(),
+    refreshTokenDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
+
+export const createTenantSchema = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(200),
+    slug: slugSchema,
+    tier: z.string().min(1),
+    hosts: unique(hostSchema, 20).default([]),
+    emailDomains: unique(domainSchema, 20).default([]),
+    firstAdminEmail: emailSchema,
+    /** Silo tenants only: the region of their own user pool (default: the deployment's). */
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like eu-west-1').optional(),
+    /** Silo tenants only: tighten the tier's password policy. */
+    passwordPolicy: passwordPolicyOverrideSchema.optional(),
+    /** Silo tenants only: the pool's MFA setting. */
+    mfa: z.enum(MFA_SETTINGS).optional(),
+    /** Bridge and silo tenants: their own app client's token lifetimes. */
+    tokenValidity: tokenValiditySchema.optional(),
+  })
+  .strict();
+export type CreateTenant = z.infer<typeof createTenantSchema>;
+
+export const updateTenantSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    /** Replaces the tenant's host names. */
+    hosts: unique(hostSchema, 20).optional(),
+    /** Replaces the tenant's e-mail domains. */
+    emailDomains: unique(domainSchema, 20).optional(),
+  })
+  .strict()
+  .refine((value) => Object.keys(value).length > 0, 'send at least one field to change');
+export type UpdateTenant = z.infer<typeof updateTenantSchema>;
+
+export const TENANT_STATUSES = ['provisioning', 'active', 'suspended', 'deleting', 'deleted', 'failed'] as const;
+
+export const listTenantsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    /** Opaque cursor from the previous page's `nextCursor`. */
+    cursor: z.uuid().optional(),
+    tier: z.string().min(1).max(64).optional(),
+    status: z.enum(TENANT_STATUSES).optional(),
+    /** Matches name or slug (case-insensitive substring). */
+    q: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+export type ListTenantsQuery = z.infer<typeof listTenantsQuerySchema>;
+
+const roleName = z.enum(TENANT_ROLES);
+
+export const claimMappingSchema = z
+  .object({
+    email: z.string().min(1).max(100).optional(),
+    groups: z.string().min(1).max(100).optional(),
+    roleMap: z.record(z.string().min(1).max(200), roleName).optional(),
+    defaultRole: roleName.optional(),
+  })
+  .strict();
+
+export const registerIdentityProviderSchema = z
+  .object({
+    /** The provider's exact `iss`. */
+    issuer: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500),
+    /** The `aud` its tokens carry for this tenant. */
+    audience: z.string().min(1).max(500),
+    /** Where its signing keys are published (never taken from a token). */
+    jwksUri: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500),
+    claimMapping: claimMappingSchema.default({}),
+  })
+  .strict();
+export type RegisterIdentityProvider = z.infer<typeof registerIdentityProviderSchema>;
+
+export const idParamSchema = z.uuid({ error: 'must be a UUID' });
+
+const stepSchema = z.object({ name: z.string(), done: z.boolean(), doneAt: z.string().nullable() });
+
+export const tenantSchema = z.object({
+  id: z.uuid(),
+  slug: z.string(),
+  name: z.string(),
+  tier: z.string(),
+  isolationModel: z.enum(['silo', 'pool', 'bridge']),
+  status: z.enum(TENANT_STATUSES),
+  region: z.string(),
+  userPoolId: z.string().nullable(),
+  issuer: z.string().nullable(),
+  mfa: z.string().nullable(),
+  passwordPolicy: z.record(z.string(), z.unknown()).nullable(),
+  hosts: z.array(z.string()),
+  emailDomains: z.array(z.string()),
+  appClientIds: z.array(z.string()),
+  identityProviders: z.array(
+    z.object({ id: z.uuid(), issuer: z.string(), audience: z.string(), jwksUri: z.string(), claimMapping: claimMappingSchema, enabled: z.boolean() }),
+  ),
+  provisioning: z.object({
+    attempt: z.number(),
+    steps: z.array(stepSchema),
+    lastError: z.object({ step: z.string(), code: z.string(), message: z.string(), at: z.string() }).nullable(),
+    durationMs: z.number().nullable(),
+  }),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  suspendedAt: z.iso.datetime().nullable(),
+  deletedAt: z.iso.datetime().nullable(),
+});
+export type TenantView = z.infer<typeof tenantSchema>;
+
+export const tenantPageSchema = z.object({ items: z.array(tenantSchema), nextCursor: z.uuid().nullable() });

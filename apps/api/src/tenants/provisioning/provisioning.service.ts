@@ -1,0 +1,520 @@
+/**
+ * Runs the provisioning state machine (provisioning-state.ts) for one tenant
+ * at a time: claim a lease on the row, then for each step not done yet do its
+ * Cognito part, then record it — with the step's database rows, in one
+ * privileged transaction that compare-and-sets the state's `version`. A crash
+ * or an error at any point leaves the row saying exactly what exists:
+ *
+ * - a pool or client created but not recorded is found again by its name
+ *   (names are `<deployment>-tenant-<slug>`, and slugs are never reused);
+ * - the first admin's opaque username is recorded BEFORE AdminCreateUser, so
+ *   a resume looks the user up (AdminGetUser) instead of inviting twice;
+ * - database effects commit together with the step that made them.
+ *
+ * Cognito calls go through a small semaphore (at most 4 at once per replica);
+ * the SDK's adaptive retry mode retries throttling with backoff, and a step
+ * that still fails with a retryable error (429/503) is retried here a few
+ * times before the tenant is marked `failed` (resumable with POST …/retry).
+ *
+ * Deleting runs the teardown steps the same way.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import {
+  TENANT_ROLES,
+  type UserPoolBlueprint,
+  findTier,
+  sharedPoolBlueprints,
+  siloPoolBlueprint,
+} from '@gatehouse/tiers';
+import { AuditService } from '../../audit/audit.service.js';
+import { TrustedIssuersService } from '../../auth/trusted-issuers.service.js';
+import { DomainError } from '../../common/domain-error.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { type AppConfig, cognitoIssuer } from '../../config/config.schema.js';
+import { PrivilegedPrismaService } from '../../database/privileged-database.module.js';
+import type { TransactionClient } from '../../database/prisma-client.js';
+import { IdentityProvider, type PoolRef } from '../../identity/identity-provider.js';
+import { LeaseLostError, provisioningInProgress, tenantNotFound } from '../tenants.errors.js';
+import { ProvisioningFaults } from './provisioning-faults.js';
+import {
+  type AnyStep,
+  type CreatedResources,
+  type ProvisioningState,
+  leaseIsLive,
+  nextStep,
+  nextTeardownStep,
+  parseState,
+} from './provisioning-state.js';
+import { Semaphore } from './semaphore.js';
+
+const LEASE_MS = 60_000;
+const MAX_STEP_TRIES = 3;
+const COGNITO_CONCURRENCY = 4;
+
+interface TenantFacts {
+  readonly id: string;
+  readonly slug: string;
+  readonly tier: string;
+  readonly model: 'silo' | 'pool' | 'bridge';
+  readonly region: string;
+  readonly status: string;
+  readonly passwordPolicy: unknown;
+  readonly mfa: string | null;
+}
+
+interface SharedPoolRef extends PoolRef {
+  readonly issuer: string;
+  readonly clientId: string | undefined;
+}
+
+function isRetryable(error: unknown): boolean {
+  return error instanceof DomainError && (error.status === 429 || error.status === 503);
+}
+
+function errorCode(error: unknown): string {
+  if (error instanceof DomainError) return error.code;
+  return (error as { name?: string })?.name ?? 'error';
+}
+
+@Injectable()
+export class ProvisioningService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ProvisioningService.name);
+  private readonly cognitoCalls = new Semaphore(COGNITO_CONCURRENCY);
+  private readonly runs = new Map<string, Promise<void>>();
+  /** This replica's identity in leases. */
+  private readonly owner = randomUUID();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly privileged: PrivilegedPrismaService,
+    private readonly identity: IdentityProvider,
+    private readonly audit: AuditService,
+    private readonly issuers: TrustedIssuersService,
+    private readonly faults: ProvisioningFaults,
+  ) {}
+
+  /** Picks up work a crashed replica left behind (lease expired, no recorded failure). */
+  onApplicationBootstrap(): void {
+    void this.resumeAbandoned().catch((error: unknown) => this.logger.warn(`could not resume abandoned tenants: ${String(error)}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.runs.values()]);
+  }
+
+  private async resumeAbandoned(): Promise<void> {
+    const rows = await this.privileged.client.tenant.findMany({
+      where: { status: { in: ['provisioning', 'deleting'] } },
+      select: { id: true, provisioning: true },
+    });
+    const now = new Date();
+    for (const row of rows) {
+      const state = parseState(row.provisioning);
+      if (!leaseIsLive(state, now) && state.lastError === null) void this.start(row.id);
+    }
+  }
+
+  /**
+   * Runs the tenant's machine to its end (active, failed, deleted) in the
+   * background of the caller, joining a run already going in this replica.
+   * The returned promise never rejects; read the tenant row for the outcome.
+   */
+  start(tenantId: string): Promise<void> {
+    const running = this.runs.get(tenantId);
+    if (running) return running;
+    const run = this.runToEnd(tenantId)
+      .catch((error: unknown) => {
+        if (error instanceof LeaseLostError) return;
+        if (error instanceof DomainError && error.code === 'provisioning_in_progress') return;
+        this.logger.error(`provisioning of tenant ${tenantId} stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      })
+      .finally(() => this.runs.delete(tenantId));
+    this.runs.set(tenantId, run);
+    return run;
+  }
+
+  /** True while this replica runs the tenant's machine. */
+  isRunning(tenantId: string): boolean {
+    return this.runs.has(tenantId);
+  }
+
+  private async runToEnd(tenantId: string): Promise<void> {
+    const claimed = await this.claim(tenantId);
+    if (!claimed) return;
+    const { tenant } = claimed;
+    let state = claimed.state;
+    for (;;) {
+      const step: AnyStep | undefined = state.teardown ? nextTeardownStep(state) : nextStep(tenant.model, state);
+      if (!step) return;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          state = await this.runStep(tenant, state, step);
+          break;
+        } catch (error) {
+          if (error instanceof LeaseLostError) throw error;
+          if (isRetryable(error) && attempt < MAX_STEP_TRIES) {
+            await new Promise((resolve) => setTimeout(resolve, 250 * 4 ** (attempt - 1)));
+            state = await this.reload(tenant.id);
+            continue;
+          }
+          await this.fail(tenant, await this.reload(tenant.id), step, error);
+          return;
+        }
+      }
+    }
+  }
+
+  private async claim(tenantId: string): Promise<{ tenant: TenantFacts; state: ProvisioningState } | undefined> {
+    const row = await this.privileged.client.tenant.findUnique({ where: { id: tenantId } });
+    if (!row) throw tenantNotFound();
+    if (row.status !== 'provisioning' && row.status !== 'deleting') return undefined;
+    const state = parseState(row.provisioning);
+    if (leaseIsLive(state, new Date()) && state.lease?.owner !== this.owner) throw provisioningInProgress();
+    const tenant: TenantFacts = {
+      id: row.id,
+      slug: row.slug,
+      tier: row.tier,
+      model: row.isolationModel,
+      region: row.region,
+      status: row.status,
+      passwordPolicy: row.passwordPolicy,
+      mfa: row.mfa,
+    };
+    return { tenant, state: await this.persist(tenant.id, state, { lastError: null }) };
+  }
+
+  private async reload(tenantId: string): Promise<ProvisioningState> {
+    const row = await this.privileged.client.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { provisioning: true } });
+    const state = parseState(row.provisioning);
+    if (state.lease?.owner !== this.owner) throw new LeaseLostError('another runner took the tenant over');
+    return state;
+  }
+
+  /**
+   * Writes the next state (compare-and-set on `version`, lease renewed) and,
+   * in the same transaction, the step's database effects.
+   */
+  private async persist(
+    tenantId: string,
+    state: ProvisioningState,
+    change: Partial<Omit<ProvisioningState, 'version' | 'created'>> & { created?: Partial<CreatedResources> },
+    effects?: (tx: TransactionClient, next: ProvisioningState) => Promise<void>,
+  ): Promise<ProvisioningState> {
+    const now = new Date();
+    const next: ProvisioningState = {
+      ...state,
+      ...change,
+      created: { ...state.created, ...change.created },
+      version: state.version + 1,
+      lease: change.lease === undefined ? { owner: this.owner, until: new Date(now.getTime() + LEASE_MS).toISOString() } : change.lease,
+    };
+    await this.privileged.client.$transaction(async (tx) => {
+      const { count } = await tx.tenant.updateMany({
+        where: { id: tenantId, provisioning: { path: ['version'], equals: state.version } },
+        data: { provisioning: next as object },
+      });
+      if (count !== 1) throw new LeaseLostError(`tenant ${tenantId}: the provisioning state changed under this runner`);
+      await effects?.(tx, next);
+    });
+    return next;
+  }
+
+  private done(state: ProvisioningState, step: AnyStep): Pick<ProvisioningState, 'done'> {
+    return { done: { ...state.done, [step]: new Date().toISOString() } };
+  }
+
+  private cognito<T>(call: () => Promise<T>): Promise<T> {
+    return this.cognitoCalls.run(call);
+  }
+
+  private async fault(tenant: TenantFacts, state: ProvisioningState, step: AnyStep, when: 'before' | 'after-effect'): Promise<void> {
+    await this.faults.check({ tenantId: tenant.id, slug: tenant.slug, step, when, attempt: state.attempt });
+  }
+
+  // ---- pools, blueprints -----------------------------------------------------
+
+  private sharedPool(tier: string): SharedPoolRef {
+    const pool = this.config.sharedPools.get(tier);
+    if (!pool) throw new Error(`no shared pool is configured for tier "${tier}"`);
+    return { userPoolId: pool.userPoolId, region: pool.region, issuer: pool.issuer, clientId: pool.clientId };
+  }
+
+  private siloBlueprint(tenant: TenantFacts): UserPoolBlueprint {
+    const tier = findTier(this.config.tiers, tenant.tier);
+    if (!tier) throw new Error(`tier "${tenant.tier}" is not configured`);
+    return siloPoolBlueprint(
+      tier,
+      tenant.slug,
+      { deployment: this.config.env.GATEHOUSE_DEPLOYMENT, deletionProtection: !this.config.isLocal },
+      {
+        ...(tenant.passwordPolicy ? { passwordPolicy: tenant.passwordPolicy as object } : {}),
+        ...(tenant.mfa ? { mfa: tenant.mfa as 'OFF' | 'OPTIONAL' | 'ON' } : {}),
+      },
+    );
+  }
+
+  private sharedBlueprint(tier: string): UserPoolBlueprint {
+    const blueprint = sharedPoolBlueprints(this.config.tiers, {
+      deployment: this.config.env.GATEHOUSE_DEPLOYMENT,
+      deletionProtection: !this.config.isLocal,
+    }).find((candidate) => candidate.key === tier);
+    if (!blueprint) throw new Error(`tier "${tier}" has no shared pool blueprint`);
+    return blueprint;
+  }
+
+  /** The name of a bridge tenant's own app client in its tier's shared pool. */
+  bridgeClientName(slug: string): string {
+    return `${this.config.env.GATEHOUSE_DEPLOYMENT}-tenant-${slug}`;
+  }
+
+  /** The pool the tenant's users live in (silo: its own, once created; else its tier's). */
+  private userPool(tenant: TenantFacts, state: ProvisioningState): PoolRef & { issuer: string } {
+    if (tenant.model === 'silo') {
+      const userPoolId = state.created.userPoolId;
+      if (!userPoolId) throw new Error(`tenant ${tenant.id} has no pool recorded`);
+      return { userPoolId, region: tenant.region, issuer: cognitoIssuer(this.config.env, tenant.region, userPoolId) };
+    }
+    return this.sharedPool(tenant.tier);
+  }
+
+  // ---- steps ------------------------------------------------------------------
+
+  private async runStep(tenant: TenantFacts, state: ProvisioningState, step: AnyStep): Promise<ProvisioningState> {
+    await this.fault(tenant, state, step, 'before');
+    switch (step) {
+      case 'create_pool':
+        return this.createPool(tenant, state);
+      case 'create_app_client':
+        return this.createAppClient(tenant, state);
+      case 'create_groups':
+        return this.createGroups(tenant, state);
+      case 'invite_admin':
+        return this.inviteAdmin(tenant, state);
+      case 'mirror_admin':
+        return this.mirrorAdmin(tenant, state);
+      case 'register_issuer':
+        return this.registerIssuer(tenant, state);
+      case 'activate':
+        return this.activate(tenant, state);
+      case 'delete_users':
+        return this.deleteUsers(tenant, state);
+      case 'delete_app_client':
+        return this.deleteAppClient(tenant, state);
+      case 'delete_pool':
+        return this.deletePool(tenant, state);
+      case 'delete_rows':
+        return this.deleteRows(tenant, state);
+    }
+  }
+
+  private async createPool(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    const blueprint = this.siloBlueprint(tenant);
+    let userPoolId = state.created.userPoolId;
+    if (!userPoolId) {
+      // A pool with this name but not recorded was made by an earlier attempt that stopped before
+      // recording it — possibly between CreateUserPool and its MFA configuration. Nothing uses it yet
+      // (later steps need the recorded id), so replace it rather than trust a half-configured pool.
+      const leftover = await this.cognito(() => this.identity.findUserPoolByName(tenant.region, blueprint.poolName));
+      if (leftover) await this.cognito(() => this.identity.deleteUserPool({ userPoolId: leftover, region: tenant.region }));
+      userPoolId = (await this.cognito(() => this.identity.createUserPool(tenant.region, blueprint))).userPoolId;
+    }
+    await this.fault(tenant, state, 'create_pool', 'after-effect');
+    const poolId = userPoolId;
+    return this.persist(tenant.id, state, { ...this.done(state, 'create_pool'), created: { userPoolId: poolId } }, async (tx) => {
+      await tx.tenant.update({ where: { id: tenant.id }, data: { userPoolId: poolId } });
+    });
+  }
+
+  private async createAppClient(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    const silo = tenant.model === 'silo';
+    const pool: PoolRef = silo ? this.userPool(tenant, state) : this.sharedPool(tenant.tier);
+    const blueprint = silo ? this.siloBlueprint(tenant) : this.sharedBlueprint(tenant.tier);
+    const clientName = silo ? blueprint.clientName : this.bridgeClientName(tenant.slug);
+    let clientId = state.created.clientId;
+    if (!clientId) {
+      clientId =
+        (await this.cognito(() => this.identity.findUserPoolClientByName(pool, clientName))) ??
+        (
+          await this.cognito(() =>
+            this.identity.createUserPoolClient(pool, blueprint, {
+              clientName,
+              ...(state.request.tokenValidity ? { tokenValidity: state.request.tokenValidity } : {}),
+            }),
+          )
+        ).clientId;
+    }
+    await this.fault(tenant, state, 'create_app_client', 'after-effect');
+    return this.persist(tenant.id, state, { ...this.done(state, 'create_app_client'), created: { clientId } });
+  }
+
+  private async createGroups(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    const pool = this.userPool(tenant, state);
+    for (const role of TENANT_ROLES) await this.cognito(() => this.identity.ensureGroup(pool, role));
+    await this.fault(tenant, state, 'create_groups', 'after-effect');
+    return this.persist(tenant.id, state, this.done(state, 'create_groups'));
+  }
+
+  private async inviteAdmin(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    const pool = this.userPool(tenant, state);
+    let current = state;
+    if (!current.created.adminUsername) {
+      // Decide the opaque username first and record it: a resume then finds the user instead of inviting twice.
+      current = await this.persist(tenant.id, current, { created: { adminUsername: randomUUID() } });
+    }
+    const username = current.created.adminUsername!;
+    const user =
+      (await this.cognito(() => this.identity.getUser(pool, username))) ??
+      (await this.cognito(() =>
+        this.identity.createUser(pool, {
+          username,
+          email: current.request.firstAdminEmail,
+          attributes: { 'custom:tenantId': tenant.id, 'custom:tenantTier': tenant.tier },
+          invite: true,
+        }),
+      ));
+    await this.cognito(() => this.identity.addUserToGroup(pool, username, 'admin'));
+    await this.fault(tenant, current, 'invite_admin', 'after-effect');
+    return this.persist(tenant.id, current, { ...this.done(current, 'invite_admin'), created: { adminSub: user.sub } });
+  }
+
+  private async mirrorAdmin(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    const pool = this.userPool(tenant, state);
+    const email = state.request.firstAdminEmail.toLowerCase();
+    const username = state.created.adminUsername!;
+    const sub = state.created.adminSub ?? null;
+    await this.fault(tenant, state, 'mirror_admin', 'after-effect');
+    let userId = '';
+    const next = await this.persist(tenant.id, state, this.done(state, 'mirror_admin'), async (tx, written) => {
+      const existing = await tx.user.findUnique({ where: { tenantId_email: { tenantId: tenant.id, email } }, select: { id: true } });
+      userId =
+        existing?.id ??
+        (
+          await tx.user.create({
+            data: { tenantId: tenant.id, email, username, issuer: pool.issuer, sub, status: 'pending', role: 'admin', emailVerified: false },
+            select: { id: true },
+          })
+        ).id;
+      written.created.adminUserId = userId;
+      await tx.tenant.update({ where: { id: tenant.id }, data: { provisioning: written as object } });
+    });
+    return { ...next, created: { ...next.created, adminUserId: userId } };
+  }
+
+  private async registerIssuer(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    const pool = this.userPool(tenant, state);
+    const clientId = state.created.clientId!;
+    await this.fault(tenant, state, 'register_issuer', 'after-effect');
+    return this.persist(tenant.id, state, this.done(state, 'register_issuer'), async (tx) => {
+      await tx.tenant.update({ where: { id: tenant.id }, data: { userPoolId: pool.userPoolId, issuer: pool.issuer } });
+      await tx.tenantAppClient.upsert({
+        where: { clientId },
+        create: { tenantId: tenant.id, clientId, userPoolId: pool.userPoolId, issuer: pool.issuer, dedicated: true },
+        update: {},
+      });
+    });
+  }
+
+  private async activate(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    await this.fault(tenant, state, 'activate', 'after-effect');
+    const durationMs = Date.now() - Date.parse(state.startedAt);
+    const next = await this.persist(tenant.id, state, { ...this.done(state, 'activate'), durationMs, lease: null }, async (tx) => {
+      await tx.tenant.update({ where: { id: tenant.id }, data: { status: 'active' } });
+      await this.audit.record(tx, {
+        action: 'tenant.provision',
+        tenantId: tenant.id,
+        target: `tenant:${tenant.id}`,
+        details: { model: tenant.model, attempt: state.attempt, durationMs },
+      });
+    });
+    // Trusted from this moment on this replica; other replicas follow the NOTIFY.
+    await this.issuers.refreshTenant(tenant.id);
+    this.logger.log(`tenant ${tenant.slug} (${tenant.model}) provisioned in ${durationMs} ms`);
+    return next;
+  }
+
+  private async deleteUsers(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    if (tenant.model !== 'silo') {
+      // Shared pools: remove exactly this tenant's users (its silo pool, if any, takes its users with it).
+      const pool = this.sharedPool(tenant.tier);
+      const rows = await this.privileged.client.user.findMany({
+        where: { tenantId: tenant.id, issuer: pool.issuer },
+        select: { username: true },
+      });
+      const usernames = new Set(rows.map((row) => row.username));
+      if (state.created.adminUsername) usernames.add(state.created.adminUsername);
+      for (const username of usernames) await this.cognito(() => this.identity.deleteUser(pool, username));
+    }
+    await this.fault(tenant, state, 'delete_users', 'after-effect');
+    return this.persist(tenant.id, state, this.done(state, 'delete_users'));
+  }
+
+  private async deleteAppClient(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    if (tenant.model === 'bridge') {
+      const pool = this.sharedPool(tenant.tier);
+      const clientId =
+        state.created.clientId ?? (await this.cognito(() => this.identity.findUserPoolClientByName(pool, this.bridgeClientName(tenant.slug))));
+      if (clientId) await this.cognito(() => this.identity.deleteUserPoolClient({ ...pool, clientId }));
+    }
+    await this.fault(tenant, state, 'delete_app_client', 'after-effect');
+    return this.persist(tenant.id, state, this.done(state, 'delete_app_client'));
+  }
+
+  private async deletePool(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    if (tenant.model === 'silo') {
+      const blueprint = this.siloBlueprint(tenant);
+      const userPoolId =
+        state.created.userPoolId ?? (await this.cognito(() => this.identity.findUserPoolByName(tenant.region, blueprint.poolName)));
+      if (userPoolId) await this.cognito(() => this.identity.deleteUserPool({ userPoolId, region: tenant.region }));
+    }
+    await this.fault(tenant, state, 'delete_pool', 'after-effect');
+    return this.persist(tenant.id, state, this.done(state, 'delete_pool'));
+  }
+
+  private async deleteRows(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+    await this.fault(tenant, state, 'delete_rows', 'after-effect');
+    const next = await this.persist(tenant.id, state, { ...this.done(state, 'delete_rows'), lease: null }, async (tx) => {
+      const where = { tenantId: tenant.id };
+      await tx.task.deleteMany({ where });
+      await tx.project.deleteMany({ where });
+      await tx.user.deleteMany({ where });
+      await tx.tenantHost.deleteMany({ where });
+      await tx.tenantEmailDomain.deleteMany({ where });
+      await tx.tenantAppClient.deleteMany({ where });
+      await tx.tenantIdentityProvider.deleteMany({ where });
+      // The row stays as a tombstone: its slug is never given to another tenant (see README "Operating tenants").
+      await tx.tenant.update({ where: { id: tenant.id }, data: { status: 'deleted', deletedAt: new Date() } });
+      await this.audit.record(tx, { action: 'tenant.deleted', tenantId: tenant.id, target: `tenant:${tenant.id}`, details: { model: tenant.model } });
+    });
+    await this.issuers.refreshTenant(tenant.id);
+    return next;
+  }
+
+  private async fail(tenant: TenantFacts, state: ProvisioningState, step: AnyStep, error: unknown): Promise<void> {
+    const code = errorCode(error);
+    const message = error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+    this.logger.warn(`tenant ${tenant.slug}: step ${step} failed (${code}): ${message}`);
+    await this.persist(
+      tenant.id,
+      state,
+      { lastError: { step, code, message, at: new Date().toISOString() }, lease: null },
+      async (tx) => {
+        // A failed teardown stays `deleting` (still refused everywhere); a failed provisioning becomes `failed`.
+        if (!state.teardown) await tx.tenant.update({ where: { id: tenant.id }, data: { status: 'failed' } });
+        await this.audit.record(tx, {
+          action: state.teardown ? 'tenant.delete' : 'tenant.provision',
+          tenantId: tenant.id,
+          target: `tenant:${tenant.id}`,
+          outcome: 'failure',
+          details: { step, code, attempt: state.attempt },
+        });
+      },
+    );
+  }
+}

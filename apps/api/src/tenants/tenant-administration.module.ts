@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
+import { IdentityProviderModule } from '../identity/identity-provider.module.js';
+import { AdminAuditController } from './admin-audit.controller.js';
+import { ProvisioningFaults } from './provisioning/provisioning-faults.js';
+import { ProvisioningService } from './provisioning/provisioning.service.js';
+import { TenantsController } from './tenants.controller.js';
+import { TenantsService } from './tenants.service.js';
+
+/**
+ * Operators' side of the tenants context: the admin API, the provisioning
+ * state machine, the platform audit log.
+ *
+ * Why a second module next to TenantsModule: the guard (AuthModule) needs
+ * TenantsModule's user directory, and this module needs AuthModule's
+ * TrustedIssuersService to refresh the registry right after its commits.
+ * Keeping the directory (low level, no auth dependency) and the
+ * administration (depends on auth) in two modules makes the graph a line —
+ * TenantsModule ← AuthModule ← TenantAdministrationModule — with no
+ * forwardRef and no late-bound callback. Both hold the privileged client;
+ * nothing outside apps/api/src/tenants does.
+ */
+@Module({
+  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
+  controllers: [TenantsController, AdminAuditController],
+  providers: [TenantsService, ProvisioningService, ProvisioningFaults],
+  exports: [TenantsService, ProvisioningService],
+})
+export class TenantAdministrationModule {}

@@ -1,0 +1,162 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Authenticated } from '../auth/access.decorators.js';
+import { ApiZodBody, ApiZodQuery, ZodParamPipe, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import {
+  type CreateTenant,
+  type ListTenantsQuery,
+  type RegisterIdentityProvider,
+  type UpdateTenant,
+  createTenantSchema,
+  idParamSchema,
+  listTenantsQuerySchema,
+  registerIdentityProviderSchema,
+  tenantPageSchema,
+  tenantSchema,
+  updateTenantSchema,
+} from './dto/tenant.dto.js';
+import { TenantsService } from './tenants.service.js';
+
+const tenantId = new ZodParamPipe('tenantId', idParamSchema);
+const providerId = new ZodParamPipe('providerId', idParamSchema);
+const OPERATORS = { roles: ['platform-admin'] } as const;
+
+/**
+ * Operators' tenant management (`platform-admin` from the operators' pool
+ * only; tenant users get 403). Creating and deleting answer 202: the work
+ * continues in the background and `GET` shows its progress step by step.
+ */
+@ApiTags('admin: tenants')
+@ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
+@Controller('v1/admin/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Authenticated(OPERATORS)
+  @ApiOperation({
+    summary: 'Create a tenant and provision it in Cognito for its tier',
+    description:
+      'Silo tiers get their own user pool (optionally with `passwordPolicy`, `mfa`, `region`), bridge tiers their own app client ' +
+      'in the tier’s pool (optionally `tokenValidity`), pool tiers share the tier’s pool and client. The first admin is invited by ' +
+      'Cognito. Answers at once with status `provisioning`; poll `GET /v1/admin/tenants/{id}`.',
+  })
+  @ApiZodBody(createTenantSchema)
+  @ApiAcceptedResponse({ schema: openApiSchema(tenantSchema), headers: { location: { description: 'the tenant’s URL', schema: { type: 'string' } } } })
+  @ApiConflictResponse({ description: 'problem+json `tenant_slug_taken`, `tenant_host_taken`, `tenant_email_domain_taken`' })
+  async create(@Body(new ZodValidationPipe(createTenantSchema)) body: CreateTenant, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { tenant } = await this.tenants.create(body);
+    void reply.header('location', `/v1/admin/tenants/${tenant.id}`);
+    return tenant;
+  }
+
+  @Get()
+  @Authenticated(OPERATORS)
+  @ApiOperation({ summary: 'List tenants, newest first (filter by tier, status, or text in name/slug)' })
+  @ApiZodQuery(listTenantsQuerySchema)
+  @ApiOkResponse({ schema: openApiSchema(tenantPageSchema) })
+  list(@Query(new ZodValidationPipe(listTenantsQuerySchema)) query: ListTenantsQuery) {
+    return this.tenants.list(query);
+  }
+
+  @Get(':tenantId')
+  @Authenticated(OPERATORS)
+  @ApiOperation({ summary: 'Get a tenant, with its provisioning progress' })
+  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
+  @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`' })
+  get(@Param('tenantId', tenantId) id: string) {
+    return this.tenants.get(id);
+  }
+
+  @Patch(':tenantId')
+  @Authenticated(OPERATORS)
+  @ApiOperation({ summary: 'Change a tenant’s name, host names or e-mail domains (lists are replaced)' })
+  @ApiZodBody(updateTenantSchema)
+  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
+  @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`' })
+  @ApiConflictResponse({ description: 'problem+json `tenant_host_taken`, `tenant_email_domain_taken`, `invalid_tenant_state`' })
+  update(@Param('tenantId', tenantId) id: string, @Body(new ZodValidationPipe(updateTenantSchema)) body: UpdateTenant) {
+    return this.tenants.update(id, body);
+  }
+
+  @Post(':tenantId/suspend')
+  @HttpCode(200)
+  @Authenticated(OPERATORS)
+  @ApiOperation({ summary: 'Suspend an active tenant: its users’ tokens are refused (403 `tenant_suspended`) from the next request' })
+  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
+  @ApiConflictResponse({ description: 'problem+json `invalid_tenant_state`' })
+  suspend(@Param('tenantId', tenantId) id: string) {
+    return this.tenants.suspend(id);
+  }
+
+  @Post(':tenantId/reactivate')
+  @HttpCode(200)
+  @Authenticated(OPERATORS)
+  @ApiOperation({ summary: 'Reactivate a suspended tenant' })
+  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
+  @ApiConflictResponse({ description: 'problem+json `invalid_tenant_state`' })
+  reactivate(@Param('tenantId', tenantId) id: string) {
+    return this.tenants.reactivate(id);
+  }
+
+  @Post(':tenantId/retry')
+  @HttpCode(202)
+  @Authenticated(OPERATORS)
+  @ApiOperation({ summary: 'Resume a failed provisioning (or an interrupted deletion) from the step that failed' })
+  @ApiAcceptedResponse({ schema: openApiSchema(tenantSchema) })
+  @ApiConflictResponse({ description: 'problem+json `invalid_tenant_state`, `provisioning_in_progress`' })
+  async retry(@Param('tenantId', tenantId) id: string) {
+    return (await this.tenants.retry(id)).tenant;
+  }
+
+  @Delete(':tenantId')
+  @HttpCode(202)
+  @Authenticated(OPERATORS)
+  @ApiOperation({
+    summary: 'Delete a tenant',
+    description:
+      'Its tokens stop working at once; then exactly what provisioning created is removed (pool, app client, its users in shared ' +
+      'pools) and its rows are deleted. The tenant row stays with status `deleted`; its slug is not reused.',
+  })
+  @ApiAcceptedResponse({ schema: openApiSchema(tenantSchema) })
+  @ApiConflictResponse({ description: 'problem+json `provisioning_in_progress`' })
+  async remove(@Param('tenantId', tenantId) id: string) {
+    return (await this.tenants.delete(id)).tenant;
+  }
+
+  @Post(':tenantId/identity-providers')
+  @HttpCode(201)
+  @Authenticated(OPERATORS)
+  @ApiOperation({ summary: 'Trust the tenant’s own OpenID Connect provider (issuer, audience, JWKS URL, claim mapping)' })
+  @ApiZodBody(registerIdentityProviderSchema)
+  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
+  @ApiConflictResponse({ description: 'problem+json `identity_provider_issuer_taken`' })
+  @Header('cache-control', 'no-store')
+  registerIdentityProvider(
+    @Param('tenantId', tenantId) id: string,
+    @Body(new ZodValidationPipe(registerIdentityProviderSchema)) body: RegisterIdentityProvider,
+  ) {
+    return this.tenants.registerIdentityProvider(id, body);
+  }
+
+  @Delete(':tenantId/identity-providers/:providerId')
+  @HttpCode(204)
+  @Authenticated(OPERATORS)
+  @ApiOperation({ summary: 'Stop trusting one of the tenant’s OpenID Connect providers (its tokens are refused at once)' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`, `identity_provider_not_found`' })
+  async removeIdentityProvider(@Param('tenantId', tenantId) id: string, @Param('providerId', providerId) provider: string): Promise<void> {
+    await this.tenants.removeIdentityProvider(id, provider);
+  }
+}

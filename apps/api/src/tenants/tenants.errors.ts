@@ -1,0 +1,22 @@
+import { ConflictError, NotFoundError, ValidationFailedError } from '../common/domain-error.js';
+
+export const tenantNotFound = () => new NotFoundError('tenant', 'tenant_not_found');
+export const identityProviderNotFound = () => new NotFoundError('identity provider', 'identity_provider_not_found');
+export const slugTaken = () => new ConflictError('tenant_slug_taken', 'Another tenant already uses this slug.');
+export const hostTaken = (host: string) => new ConflictError('tenant_host_taken', `The host ${host} already belongs to another tenant.`);
+export const emailDomainTaken = (domain: string) =>
+  new ConflictError('tenant_email_domain_taken', `The e-mail domain ${domain} already belongs to another tenant.`);
+export const issuerTaken = () =>
+  new ConflictError('identity_provider_issuer_taken', 'This issuer is already trusted (a Cognito pool or another tenant’s provider).');
+export const invalidTenantState = (status: string, action: string) =>
+  new ConflictError('invalid_tenant_state', `A tenant that is ${status} cannot be ${action}.`);
+export const provisioningInProgress = () =>
+  new ConflictError('provisioning_in_progress', 'The tenant is being provisioned or deleted right now; try again shortly.');
+
+/** A 400 naming one field, for rules zod cannot see (tier-dependent options). */
+export const invalidField = (path: string, message: string) => new ValidationFailedError([{ path, message }]);
+
+/** Another runner moved the state machine on (compare-and-set failed): stop, it owns the tenant now. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}

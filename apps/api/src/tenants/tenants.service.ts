@@ -1,0 +1,344 @@
+/**
+ * Operators' tenant management: create (then provision in the background),
+ * read, change, suspend, reactivate, delete, retry, and tenants' own OpenID
+ * Connect providers. Every change and its audit event commit in one
+ * privileged transaction; changes that affect trust refresh this replica's
+ * issuer registry right after the commit (other replicas follow the NOTIFY).
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { findTier } from '@gatehouse/tiers';
+import { AuditService } from '../audit/audit.service.js';
+import { TrustedIssuersService } from '../auth/trusted-issuers.service.js';
+import { isUniqueViolation } from '../common/database-errors.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.schema.js';
+import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
+import type { TransactionClient } from '../database/prisma-client.js';
+import type {
+  CreateTenant,
+  ListTenantsQuery,
+  RegisterIdentityProvider,
+  TenantView,
+  UpdateTenant,
+} from './dto/tenant.dto.js';
+import { initialState, leaseIsLive, parseState, progress } from './provisioning/provisioning-state.js';
+import { ProvisioningService } from './provisioning/provisioning.service.js';
+import {
+  emailDomainTaken,
+  hostTaken,
+  identityProviderNotFound,
+  invalidField,
+  invalidTenantState,
+  issuerTaken,
+  provisioningInProgress,
+  slugTaken,
+  tenantNotFound,
+} from './tenants.errors.js';
+
+const TENANT_INCLUDE = {
+  hosts: { select: { host: true }, orderBy: { host: 'asc' } },
+  emailDomains: { select: { domain: true }, orderBy: { domain: 'asc' } },
+  appClients: { select: { clientId: true }, orderBy: { createdAt: 'asc' } },
+  identityProviders: {
+    select: { id: true, issuer: true, audience: true, jwksUri: true, claimMapping: true, enabled: true },
+    orderBy: { createdAt: 'asc' },
+  },
+} as const;
+
+type TenantRow = NonNullable<Awaited<ReturnType<TenantsService['findRow']>>>;
+
+export function toTenantView(row: TenantRow): TenantView {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    tier: row.tier,
+    isolationModel: row.isolationModel,
+    status: row.status,
+    region: row.region,
+    userPoolId: row.userPoolId,
+    issuer: row.issuer,
+    mfa: row.mfa,
+    passwordPolicy: (row.passwordPolicy ?? null) as Record<string, unknown> | null,
+    hosts: row.hosts.map((entry) => entry.host),
+    emailDomains: row.emailDomains.map((entry) => entry.domain),
+    appClientIds: row.appClients.map((entry) => entry.clientId),
+    identityProviders: row.identityProviders.map((provider) => ({
+      ...provider,
+      claimMapping: (provider.claimMapping ?? {}) as TenantView['identityProviders'][number]['claimMapping'],
+    })),
+    provisioning: progress(row.isolationModel, parseState(row.provisioning)),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    suspendedAt: row.suspendedAt?.toISOString() ?? null,
+    deletedAt: row.deletedAt?.toISOString() ?? null,
+  };
+}
+
+@Injectable()
+export class TenantsService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly privileged: PrivilegedPrismaService,
+    private readonly audit: AuditService,
+    private readonly issuers: TrustedIssuersService,
+    private readonly provisioning: ProvisioningService,
+  ) {}
+
+  findRow(id: string) {
+    return this.privileged.client.tenant.findUnique({ where: { id }, include: TENANT_INCLUDE });
+  }
+
+  private async row(id: string): Promise<TenantRow> {
+    return (await this.findRow(id)) ?? Promise.reject(tenantNotFound());
+  }
+
+  async get(id: string): Promise<TenantView> {
+    return toTenantView(await this.row(id));
+  }
+
+  async list(query: ListTenantsQuery): Promise<{ items: TenantView[]; nextCursor: string | null }> {
+    const rows = await this.privileged.client.tenant.findMany({
+      where: {
+        ...(query.tier ? { tier: query.tier } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.q
+          ? { OR: [{ name: { contains: query.q, mode: 'insensitive' } }, { slug: { contains: query.q.toLowerCase() } }] }
+          : {}),
+      },
+      include: TENANT_INCLUDE,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+      ...(query.cursor ? { cursor: { id: query.cursor }, skip: 1 } : {}),
+    });
+    const items = rows.slice(0, query.limit).map(toTenantView);
+    return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  /**
+   * Inserts the tenant (claiming its slug, hosts and e-mail domains: the
+   * unique indexes decide races, so of two concurrent creates one gets 409)
+   * and starts provisioning. Returns at once with status `provisioning`;
+   * `provisioned` resolves when the machine stops (for the seed and tests).
+   */
+  async create(input: CreateTenant): Promise<{ tenant: TenantView; provisioned: Promise<void> }> {
+    const tier = findTier(this.config.tiers, input.tier);
+    if (!tier) {
+      throw invalidField('tier', `unknown tier "${input.tier}": expected one of ${this.config.tiers.tiers.map((t) => t.name).join(', ')}`);
+    }
+    const silo = tier.model === 'silo';
+    if (!silo) {
+      for (const field of ['passwordPolicy', 'mfa'] as const) {
+        if (input[field] !== undefined) throw invalidField(field, `only silo tiers have a pool per tenant; tier "${tier.name}" uses the ${tier.model} model`);
+      }
+      if (tier.model === 'pool' && input.tokenValidity !== undefined) {
+        throw invalidField('tokenValidity', `pool-model tenants share their tier's app client; tier "${tier.name}" has no per-tenant token lifetimes`);
+      }
+    }
+    const shared = silo ? undefined : this.config.sharedPools.get(tier.name);
+    if (!silo && !shared) throw invalidField('tier', `tier "${tier.name}" has no shared pool configured`);
+    if (input.region !== undefined && !silo && input.region !== shared?.region) {
+      throw invalidField('region', `tier "${tier.name}" shares the pool in ${shared?.region}; only silo tenants choose their region`);
+    }
+    const region = silo ? (input.region ?? this.config.env.AWS_REGION) : shared!.region;
+
+    const state = initialState(
+      { firstAdminEmail: input.firstAdminEmail, ...(input.tokenValidity ? { tokenValidity: input.tokenValidity } : {}) },
+      new Date(),
+    );
+    let id: string;
+    try {
+      id = await this.privileged.client.$transaction(async (tx) => {
+        const created = await tx.tenant.create({
+          data: {
+            slug: input.slug,
+            name: input.name,
+            tier: tier.name,
+            isolationModel: tier.model,
+            status: 'provisioning',
+            region,
+            userPoolId: shared?.userPoolId ?? null,
+            issuer: shared?.issuer ?? null,
+            passwordPolicy: input.passwordPolicy ?? undefined,
+            mfa: input.mfa ?? null,
+            provisioning: state as object,
+            hosts: { create: input.hosts.map((host) => ({ host })) },
+            emailDomains: { create: input.emailDomains.map((domain) => ({ domain })) },
+          },
+          select: { id: true },
+        });
+        await this.audit.record(tx, {
+          action: 'tenant.create',
+          tenantId: created.id,
+          target: `tenant:${created.id}`,
+          details: { slug: input.slug, tier: tier.name, model: tier.model, hosts: input.hosts, emailDomains: input.emailDomains },
+        });
+        return created.id;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw await this.explainConflict(input.slug, input.hosts, input.emailDomains);
+      throw error;
+    }
+    const provisioned = this.provisioning.start(id);
+    return { tenant: await this.get(id), provisioned };
+  }
+
+  private async explainConflict(slug: string | undefined, hosts: readonly string[], domains: readonly string[]) {
+    const db = this.privileged.client;
+    if (slug && (await db.tenant.count({ where: { slug } })) > 0) return slugTaken();
+    const host = await db.tenantHost.findFirst({ where: { host: { in: [...hosts] } }, select: { host: true } });
+    if (host) return hostTaken(host.host);
+    const domain = await db.tenantEmailDomain.findFirst({ where: { domain: { in: [...domains] } }, select: { domain: true } });
+    if (domain) return emailDomainTaken(domain.domain);
+    return slugTaken();
+  }
+
+  async update(id: string, input: UpdateTenant): Promise<TenantView> {
+    try {
+      await this.privileged.client.$transaction(async (tx) => {
+        const current = await this.lockRow(tx, id);
+        if (current.status === 'deleting' || current.status === 'deleted') throw invalidTenantState(current.status, 'changed');
+        if (input.name !== undefined) await tx.tenant.update({ where: { id }, data: { name: input.name } });
+        if (input.hosts !== undefined) {
+          await tx.tenantHost.deleteMany({ where: { tenantId: id } });
+          await tx.tenantHost.createMany({ data: input.hosts.map((host) => ({ tenantId: id, host })) });
+        }
+        if (input.emailDomains !== undefined) {
+          await tx.tenantEmailDomain.deleteMany({ where: { tenantId: id } });
+          await tx.tenantEmailDomain.createMany({ data: input.emailDomains.map((domain) => ({ tenantId: id, domain })) });
+        }
+        await this.audit.record(tx, { action: 'tenant.update', tenantId: id, target: `tenant:${id}`, details: { ...input } });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw await this.explainConflict(undefined, input.hosts ?? [], input.emailDomains ?? []);
+      throw error;
+    }
+    await this.issuers.refreshTenant(id);
+    return this.get(id);
+  }
+
+  /** Locks the tenant row for the transaction, so status changes serialise. */
+  private async lockRow(tx: TransactionClient, id: string) {
+    const rows = await tx.$queryRaw<{ status: string; provisioning: unknown }[]>`
+      SELECT status::text AS status, provisioning FROM tenants WHERE id = ${id}::uuid FOR UPDATE`;
+    const row = rows[0];
+    if (!row) throw tenantNotFound();
+    return row;
+  }
+
+  async suspend(id: string): Promise<TenantView> {
+    return this.changeStatus(id, 'suspended', 'tenant.suspend');
+  }
+
+  async reactivate(id: string): Promise<TenantView> {
+    return this.changeStatus(id, 'active', 'tenant.reactivate');
+  }
+
+  private async changeStatus(id: string, to: 'active' | 'suspended', action: string): Promise<TenantView> {
+    const from = to === 'suspended' ? 'active' : 'suspended';
+    await this.privileged.client.$transaction(async (tx) => {
+      const current = await this.lockRow(tx, id);
+      if (current.status === to) return; // already there: idempotent, nothing to audit
+      if (current.status !== from) throw invalidTenantState(current.status, to === 'suspended' ? 'suspended' : 'reactivated');
+      await tx.tenant.update({ where: { id }, data: { status: to, suspendedAt: to === 'suspended' ? new Date() : null } });
+      await this.audit.record(tx, { action, tenantId: id, target: `tenant:${id}` });
+    });
+    // Takes effect on this replica's next request; the NOTIFY carries it to the others.
+    await this.issuers.refreshTenant(id);
+    return this.get(id);
+  }
+
+  /**
+   * Marks the tenant `deleting` (its tokens are refused from this moment: the
+   * registry drops it) and tears down what provisioning created, in the
+   * background. Deleting a tenant that is being deleted resumes the teardown.
+   */
+  async delete(id: string): Promise<{ tenant: TenantView; finished: Promise<void> }> {
+    await this.privileged.client.$transaction(async (tx) => {
+      const current = await this.lockRow(tx, id);
+      const state = parseState(current.provisioning);
+      if (current.status === 'deleted' || current.status === 'deleting') return;
+      if (current.status === 'provisioning' && (leaseIsLive(state, new Date()) || this.provisioning.isRunning(id))) {
+        throw provisioningInProgress();
+      }
+      const next = { ...state, version: state.version + 1, teardown: true, lastError: null, lease: null };
+      await tx.tenant.update({ where: { id }, data: { status: 'deleting', provisioning: next as object } });
+      await this.audit.record(tx, { action: 'tenant.delete', tenantId: id, target: `tenant:${id}`, details: { from: current.status } });
+    });
+    await this.issuers.refreshTenant(id);
+    const finished = this.provisioning.start(id);
+    return { tenant: await this.get(id), finished };
+  }
+
+  /** Resumes a failed provisioning or an interrupted deletion. */
+  async retry(id: string): Promise<{ tenant: TenantView; finished: Promise<void> }> {
+    await this.privileged.client.$transaction(async (tx) => {
+      const current = await this.lockRow(tx, id);
+      const state = parseState(current.provisioning);
+      const stalled = !leaseIsLive(state, new Date()) && !this.provisioning.isRunning(id);
+      if (current.status === 'failed') {
+        const next = { ...state, version: state.version + 1, attempt: state.attempt + 1, lastError: null, lease: null };
+        await tx.tenant.update({ where: { id }, data: { status: 'provisioning', provisioning: next as object } });
+      } else if (current.status === 'provisioning' || current.status === 'deleting') {
+        if (!stalled) throw provisioningInProgress();
+        const next = { ...state, version: state.version + 1, attempt: state.attempt + 1, lastError: null, lease: null };
+        await tx.tenant.update({ where: { id }, data: { provisioning: next as object } });
+      } else {
+        throw invalidTenantState(current.status, 'retried');
+      }
+      await this.audit.record(tx, { action: 'tenant.retry', tenantId: id, target: `tenant:${id}`, details: { from: current.status, attempt: state.attempt + 1 } });
+    });
+    const finished = this.provisioning.start(id);
+    return { tenant: await this.get(id), finished };
+  }
+
+  // ---- external identity providers ---------------------------------------------
+
+  async registerIdentityProvider(id: string, input: RegisterIdentityProvider): Promise<TenantView> {
+    const issuer = input.issuer;
+    if (this.isCognitoIssuer(issuer)) throw issuerTaken();
+    if (!this.config.isLocal && (!issuer.startsWith('https://') || !input.jwksUri.startsWith('https://'))) {
+      throw invalidField(issuer.startsWith('https://') ? 'jwksUri' : 'issuer', 'must be an https URL');
+    }
+    try {
+      await this.privileged.client.$transaction(async (tx) => {
+        const current = await this.lockRow(tx, id);
+        if (current.status === 'deleting' || current.status === 'deleted') throw invalidTenantState(current.status, 'changed');
+        if ((await tx.tenant.count({ where: { issuer } })) > 0) throw issuerTaken();
+        const created = await tx.tenantIdentityProvider.create({
+          data: { tenantId: id, issuer, audience: input.audience, jwksUri: input.jwksUri, claimMapping: input.claimMapping },
+          select: { id: true },
+        });
+        await this.audit.record(tx, {
+          action: 'tenant.identity_provider.register',
+          tenantId: id,
+          target: `identity-provider:${created.id}`,
+          details: { issuer, audience: input.audience, jwksUri: input.jwksUri },
+        });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw issuerTaken();
+      throw error;
+    }
+    await this.issuers.refreshTenant(id);
+    return this.get(id);
+  }
+
+  async removeIdentityProvider(id: string, providerId: string): Promise<void> {
+    await this.privileged.client.$transaction(async (tx) => {
+      await this.lockRow(tx, id);
+      const { count } = await tx.tenantIdentityProvider.deleteMany({ where: { id: providerId, tenantId: id } });
+      if (count === 0) throw identityProviderNotFound();
+      await this.audit.record(tx, { action: 'tenant.identity_provider.remove', tenantId: id, target: `identity-provider:${providerId}` });
+    });
+    await this.issuers.refreshTenant(id);
+  }
+
+  /** Cognito issuers (shared pools, any silo pool, the emulator's) are never a tenant's "external" provider. */
+  private isCognitoIssuer(issuer: string): boolean {
+    if ([...this.config.sharedPools.values()].some((pool) => pool.issuer === issuer)) return true;
+    if (/^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\//.test(issuer)) return true;
+    const emulator = this.config.env.COGNITO_ENDPOINT?.replace(/\/+$/, '');
+    return emulator !== undefined && issuer.startsWith(`${emulator}/`);
+  }
+}
