@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IssuerRegistry, type SharedPoolSource, type TenantSnapshot } from './issuer-registry.js';
+import { tenantSnapshot } from './testing/tenant-snapshot.fixture.js';
 
 const BASIC = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_basic';
 const SILO = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_siloE';
@@ -16,21 +17,7 @@ const shared: SharedPoolSource[] = [
   { key: 'basic', issuer: BASIC, clientId: 'basic-client', pool: { kind: 'tier', tier: 'basic', model: 'pool' } },
 ];
 
-function snapshot(overrides: Partial<TenantSnapshot> & Pick<TenantSnapshot, 'id' | 'slug' | 'model'>): TenantSnapshot {
-  return {
-    name: overrides.slug,
-    tier: 'basic',
-    status: 'active',
-    region: 'us-east-1',
-    userPoolId: null,
-    issuer: null,
-    hosts: [],
-    emailDomains: [],
-    appClients: [],
-    identityProviders: [],
-    ...overrides,
-  };
-}
+const snapshot = tenantSnapshot;
 
 const silo = (status: TenantSnapshot['status'] = 'active') =>
   snapshot({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IssuerRegistry, type SharedPoolSource, type TenantSnapshot } from './issuer-registry.js';
+import { tenantSnapshot } from './testing/tenant-snapshot.fixture.js';
 
 const BASIC = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_basic';
 const STANDARD = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_standard';
@@ -11,21 +12,7 @@ const shared: SharedPoolSource[] = [
   { key: 'operators', issuer: OPERATORS, clientId: 'ops-client', pool: { kind: 'operators' } },
 ];
 
-function snapshot(overrides: Partial<TenantSnapshot> & Pick<TenantSnapshot, 'id' | 'slug' | 'model'>): TenantSnapshot {
-  return {
-    name: overrides.slug,
-    tier: 'basic',
-    status: 'active',
-    region: 'us-east-1',
-    userPoolId: null,
-    issuer: null,
-    hosts: [],
-    emailDomains: [],
-    appClients: [],
-    identityProviders: [],
-    ...overrides,
-  };
-}
+const snapshot = tenantSnapshot;
 
 const acceptAll = () => true;
 

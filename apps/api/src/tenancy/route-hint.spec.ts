@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { IssuerRegistry, type TenantSnapshot } from '../auth/issuer-registry.js';
+import { IssuerRegistry } from '../auth/issuer-registry.js';
+import { tenantSnapshot } from '../auth/testing/tenant-snapshot.fixture.js';
 import { resolveRouteHint } from './route-hint.js';
 
-function tenant(id: string, slug: string, hosts: string[] = []): TenantSnapshot {
-  return { id, slug, name: slug, tier: 'basic', model: 'pool', status: 'active', region: 'r', userPoolId: null, issuer: null, hosts, emailDomains: [], appClients: [], identityProviders: [] };
-}
+const tenant = (id: string, slug: string, hosts: string[] = []) => tenantSnapshot({ id, slug, hosts });
 
 const ACME = '11111111-1111-4111-8111-111111111111';
 const GLOBEX = '22222222-2222-4222-8222-222222222222';

@@ -6,11 +6,12 @@ import { CognitoIdentityProvider } from './cognito-identity-provider.js';
 /** The SDK client is faked at its `send` (a unit spec; the e2e suites use the real emulator). */
 function adapterWith(answer: (command: { constructor: { name: string }; input: unknown }) => unknown) {
   const sent: { name: string; input: unknown }[] = [];
-  vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(async (command: never) => {
+  const fake = async (command: unknown) => {
     const typed = command as { constructor: { name: string }; input: unknown };
     sent.push({ name: typed.constructor.name, input: typed.input });
     return answer(typed);
-  });
+  };
+  vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(fake as never);
   const config = { isLocal: true, env: { COGNITO_ENDPOINT: 'http://127.0.0.1:1' } } as unknown as AppConfig;
   return { sut: new CognitoIdentityProvider(config), sent };
 }

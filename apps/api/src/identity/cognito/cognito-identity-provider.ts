@@ -369,17 +369,11 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   }
 
   async findUserPoolByName(region: string, name: string): Promise<string | undefined> {
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const page = await this.call(region, 'admin', 'ListUserPools', (sdk) =>
-        sdk.send(new ListUserPoolsCommand({ MaxResults: 60, ...(token ? { NextToken: token } : {}) })),
-      );
-      const match = page.UserPools?.find((pool) => pool.Name === name);
-      if (match?.Id) return match.Id;
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return undefined;
+    const pools = await this.collect(region, 'ListUserPools', async (sdk, token) => {
+      const page = await sdk.send(new ListUserPoolsCommand({ MaxResults: 60, ...(token ? { NextToken: token } : {}) }));
+      return { items: page.UserPools ?? [], next: page.NextToken };
+    });
+    return pools.find((pool) => pool.Name === name)?.Id;
   }
 
   async createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef> {
@@ -404,17 +398,7 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   }
 
   async findUserPoolClientByName(pool: PoolRef, name: string): Promise<string | undefined> {
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const page = await this.call(pool.region, 'admin', 'ListUserPoolClients', (sdk) =>
-        sdk.send(new ListUserPoolClientsCommand({ UserPoolId: pool.userPoolId, MaxResults: 60, ...(token ? { NextToken: token } : {}) })),
-      );
-      const match = page.UserPoolClients?.find((client) => client.ClientName === name);
-      if (match?.ClientId) return match.ClientId;
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return undefined;
+    return (await this.listClients(pool)).find((client) => client.ClientName === name)?.ClientId;
   }
 
   async createUserPoolClient(pool: PoolRef, blueprint: UserPoolBlueprint, overrides: UserPoolClientOverrides = {}): Promise<ClientRef> {
@@ -445,28 +429,41 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   }
 
   async listUsernames(pool: PoolRef): Promise<string[]> {
-    const usernames: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.call(pool.region, 'admin', 'ListUsers', (sdk) =>
-        sdk.send(new ListUsersCommand({ UserPoolId: pool.userPoolId, Limit: 60, ...(token ? { PaginationToken: token } : {}) })),
-      );
-      for (const user of page.Users ?? []) if (user.Username) usernames.push(user.Username);
-      token = page.PaginationToken;
-    } while (token);
-    return usernames;
+    const users = await this.collect(pool.region, 'ListUsers', async (sdk, token) => {
+      const page = await sdk.send(new ListUsersCommand({ UserPoolId: pool.userPoolId, Limit: 60, ...(token ? { PaginationToken: token } : {}) }));
+      return { items: page.Users ?? [], next: page.PaginationToken };
+    });
+    return users.map((user) => user.Username ?? '').filter(Boolean);
   }
 
   async listUserPoolClientIds(pool: PoolRef): Promise<string[]> {
-    const ids: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.call(pool.region, 'admin', 'ListUserPoolClients', (sdk) =>
-        sdk.send(new ListUserPoolClientsCommand({ UserPoolId: pool.userPoolId, MaxResults: 60, ...(token ? { NextToken: token } : {}) })),
+    return (await this.listClients(pool)).map((client) => client.ClientId ?? '').filter(Boolean);
+  }
+
+  private listClients(pool: PoolRef) {
+    return this.collect(pool.region, 'ListUserPoolClients', async (sdk, token) => {
+      const page = await sdk.send(
+        new ListUserPoolClientsCommand({ UserPoolId: pool.userPoolId, MaxResults: 60, ...(token ? { NextToken: token } : {}) }),
       );
-      for (const client of page.UserPoolClients ?? []) if (client.ClientId) ids.push(client.ClientId);
-      token = page.NextToken;
-    } while (token);
-    return ids;
+      return { items: page.UserPoolClients ?? [], next: page.NextToken };
+    });
+  }
+
+  /** Every item of a paginated Cognito listing (bounded: a runaway token loop stops at 1,000 pages). */
+  private async collect<T>(
+    region: string,
+    operation: string,
+    page: (sdk: CognitoIdentityProviderClient, token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    for (let pages = 0; pages < 1_000; pages += 1) {
+      const current = token;
+      const result = await this.call(region, 'admin', operation, (sdk) => page(sdk, current));
+      items.push(...result.items);
+      token = result.next;
+      if (!token) break;
+    }
+    return items;
   }
 }
