@@ -7,13 +7,14 @@ import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { TenantAdministrationModule } from './tenants/tenant-administration.module.js';
+import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), AuthModule, HealthModule, IdentityModule, ProjectsModule, TenantAdministrationModule, AuditModule],
+      imports: [ConfigModule.forRoot(config), AuthModule, HealthModule, IdentityModule, ProjectsModule, TenantAdministrationModule, AuditModule, UsersModule],
     };
   }
 }

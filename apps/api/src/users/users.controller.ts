@@ -1,0 +1,109 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Authenticated } from '../auth/access.decorators.js';
+import { ApiZodBody, ApiZodQuery, ZodParamPipe, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import {
+  type ChangeRole,
+  type InviteUser,
+  type ListUsersQuery,
+  changeRoleSchema,
+  idParamSchema,
+  inviteUserSchema,
+  listUsersQuerySchema,
+  userPageSchema,
+  userSchema,
+} from './dto/user.dto.js';
+import { UsersService } from './users.service.js';
+
+const userId = new ZodParamPipe('userId', idParamSchema);
+const ADMINS = { roles: ['admin'] } as const;
+const NOT_FOUND = 'problem+json `user_not_found` (also for other tenants’ users)';
+const SELF = 'problem+json `cannot_change_own_account`';
+
+/** A tenant admin's user management, inside the caller's own tenant only. */
+@ApiTags('users')
+@ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
+@Controller('v1/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  @Authenticated(ADMINS)
+  @ApiOperation({ summary: 'Invite a user: Cognito e-mails a temporary password; the user is `pending` until the first sign-in' })
+  @ApiZodBody(inviteUserSchema)
+  @ApiCreatedResponse({ schema: openApiSchema(userSchema) })
+  @ApiConflictResponse({ description: 'problem+json `user_exists`' })
+  invite(@Body(new ZodValidationPipe(inviteUserSchema)) body: InviteUser) {
+    return this.users.invite(body);
+  }
+
+  @Get()
+  @Authenticated(ADMINS)
+  @ApiOperation({ summary: "List the tenant's users, newest first (filter by role, status, e-mail)" })
+  @ApiZodQuery(listUsersQuerySchema)
+  @ApiOkResponse({ schema: openApiSchema(userPageSchema) })
+  list(@Query(new ZodValidationPipe(listUsersQuerySchema)) query: ListUsersQuery) {
+    return this.users.list(query);
+  }
+
+  @Get(':userId')
+  @Authenticated(ADMINS)
+  @ApiOperation({ summary: 'Get one user' })
+  @ApiOkResponse({ schema: openApiSchema(userSchema) })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  get(@Param('userId', userId) id: string) {
+    return this.users.get(id);
+  }
+
+  @Patch(':userId')
+  @Authenticated(ADMINS)
+  @ApiOperation({ summary: "Change a user's role (Gatehouse's record and the Cognito group; effective on the user's next request)" })
+  @ApiZodBody(changeRoleSchema)
+  @ApiOkResponse({ schema: openApiSchema(userSchema) })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiConflictResponse({ description: SELF })
+  changeRole(@Param('userId', userId) id: string, @Body(new ZodValidationPipe(changeRoleSchema)) body: ChangeRole) {
+    return this.users.changeRole(id, body.role);
+  }
+
+  @Post(':userId/disable')
+  @HttpCode(200)
+  @Authenticated(ADMINS)
+  @ApiOperation({ summary: 'Disable a user: their tokens are refused from the next request; Cognito disables them and signs them out where supported' })
+  @ApiOkResponse({ schema: openApiSchema(userSchema) })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiConflictResponse({ description: SELF })
+  disable(@Param('userId', userId) id: string) {
+    return this.users.setEnabled(id, false);
+  }
+
+  @Post(':userId/enable')
+  @HttpCode(200)
+  @Authenticated(ADMINS)
+  @ApiOperation({ summary: 'Enable a disabled user again' })
+  @ApiOkResponse({ schema: openApiSchema(userSchema) })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  enable(@Param('userId', userId) id: string) {
+    return this.users.setEnabled(id, true);
+  }
+
+  @Delete(':userId')
+  @HttpCode(204)
+  @Authenticated(ADMINS)
+  @ApiOperation({ summary: 'Remove a user from the tenant and from Cognito (their projects and tasks go with them)' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiConflictResponse({ description: SELF })
+  async remove(@Param('userId', userId) id: string): Promise<void> {
+    await this.users.remove(id);
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * A tenant admin's user management inside their own tenant. Every method runs
+ * in ONE tenant-scoped transaction (TenantDb.run): row-level security decides
+ * which users exist (another tenant's user id is simply not there → 404), the
+ * audit event commits with the change, and the Cognito call is made inside the
+ * transaction so that a refused Cognito call rolls the row back. The one
+ * effect a rollback cannot undo — a user Cognito created before the commit
+ * failed — is compensated by deleting it.
+ *
+ * Gatehouse's row decides access (the guard refuses a disabled user and caps
+ * token groups at the stored role), so the row is written first and Cognito
+ * follows; this replica's user cache is evicted right after the commit, other
+ * replicas by the users trigger's NOTIFY.
+ */
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TenantRole } from '@gatehouse/tiers';
+import { AuditService } from '../audit/audit.service.js';
+import { TrustedIssuersService } from '../auth/trusted-issuers.service.js';
+import { isUniqueViolation } from '../common/database-errors.js';
+import { MissingTenantContextError } from '../common/domain-error.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.schema.js';
+import type { TransactionClient } from '../database/prisma-client.js';
+import { TenantDb } from '../database/tenant-db.js';
+import { IdentityProvider, type PoolRef } from '../identity/identity-provider.js';
+import { type AuthContext, currentAuth } from '../tenancy/request-context.js';
+import { TenantUserDirectory } from '../tenants/tenant-user-directory.js';
+import type { InviteUser, ListUsersQuery, UserView } from './dto/user.dto.js';
+import { cannotChangeOwnAccount, userExists, userNotFound } from './users.errors.js';
+
+const FIELDS = { id: true, email: true, role: true, status: true, emailVerified: true, issuer: true, username: true, createdAt: true, updatedAt: true } as const;
+
+interface UserRow {
+  id: string;
+  email: string;
+  role: TenantRole;
+  status: 'pending' | 'active' | 'disabled';
+  emailVerified: boolean;
+  issuer: string;
+  username: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type TenantPool = PoolRef & { readonly issuer: string };
+
+function caller(): AuthContext {
+  const auth = currentAuth();
+  if (!auth) throw new MissingTenantContextError();
+  return auth;
+}
+
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: TenantDb,
+    private readonly identity: IdentityProvider,
+    private readonly audit: AuditService,
+    private readonly issuers: TrustedIssuersService,
+    private readonly directory: TenantUserDirectory,
+  ) {}
+
+  /** The Cognito pool the caller's tenant keeps its users in: its own (silo) or its tier's. */
+  private pool(auth: AuthContext): TenantPool {
+    const tenant = this.issuers.registry.tenant(auth.tenantId);
+    if (!tenant) throw new MissingTenantContextError();
+    if (tenant.model === 'silo') {
+      if (!tenant.userPoolId || !tenant.issuer) throw new MissingTenantContextError();
+      return { userPoolId: tenant.userPoolId, region: tenant.region, issuer: tenant.issuer };
+    }
+    const shared = this.config.sharedPools.get(tenant.tier);
+    if (!shared) throw new MissingTenantContextError();
+    return { userPoolId: shared.userPoolId, region: shared.region, issuer: shared.issuer };
+  }
+
+  private view(row: UserRow, pool: TenantPool): UserView {
+    return {
+      id: row.id,
+      email: row.email,
+      role: row.role,
+      status: row.status,
+      emailVerified: row.emailVerified,
+      source: row.issuer === pool.issuer ? 'cognito' : 'external',
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+
+  list(query: ListUsersQuery) {
+    const auth = caller();
+    const pool = this.pool(auth);
+    return this.db.run(async (tx) => {
+      const rows = await tx.user.findMany({
+        where: {
+          ...(query.role ? { role: query.role } : {}),
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.q ? { email: { contains: query.q.toLowerCase() } } : {}),
+        },
+        select: FIELDS,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: query.limit + 1,
+        ...(query.cursor ? { cursor: { tenantId_id: { tenantId: auth.tenantId, id: query.cursor } }, skip: 1 } : {}),
+      });
+      const items = rows.slice(0, query.limit).map((row) => this.view(row, pool));
+      return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    });
+  }
+
+  get(userId: string): Promise<UserView> {
+    const pool = this.pool(caller());
+    return this.db.run(async (tx) => this.view(await this.find(tx, userId), pool));
+  }
+
+  private async find(tx: TransactionClient, userId: string): Promise<UserRow> {
+    return (await tx.user.findFirst({ where: { id: userId }, select: FIELDS })) ?? Promise.reject(userNotFound());
+  }
+
+  /** Cognito e-mails the invitation (temporary password); the row stays `pending` until the first sign-in. */
+  async invite(input: InviteUser): Promise<UserView> {
+    const auth = caller();
+    const pool = this.pool(auth);
+    const username = randomUUID(); // opaque, never the e-mail
+    let created = false;
+    try {
+      return await this.db.run(async (tx) => {
+        if ((await tx.user.count({ where: { email: input.email } })) > 0) throw userExists();
+        const row = await tx.user.create({
+          data: { tenantId: auth.tenantId, email: input.email, username, issuer: pool.issuer, status: 'pending', role: input.role },
+          select: { id: true },
+        });
+        const user = await this.identity.createUser(pool, {
+          username,
+          email: input.email,
+          attributes: { 'custom:tenantId': auth.tenantId, 'custom:tenantTier': auth.tier },
+          invite: true,
+        });
+        created = true;
+        await this.identity.addUserToGroup(pool, username, input.role);
+        const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: row.id } }, data: { sub: user.sub }, select: FIELDS });
+        await this.audit.record(tx, { action: 'user.invite', target: `user:${row.id}`, details: { role: input.role } });
+        return this.view(updated, pool);
+      });
+    } catch (error) {
+      if (created) {
+        await this.identity.deleteUser(pool, username).catch((cleanup: unknown) => this.logger.error(`could not remove Cognito user ${username} after a failed invite: ${String(cleanup)}`));
+      }
+      if (isUniqueViolation(error)) throw userExists();
+      throw error;
+    }
+  }
+
+  async changeRole(userId: string, role: TenantRole): Promise<UserView> {
+    const auth = caller();
+    const pool = this.pool(auth);
+    const result = await this.db.run(async (tx) => {
+      const user = await this.find(tx, userId);
+      if (user.id === auth.userId) throw cannotChangeOwnAccount();
+      if (user.role === role) return this.view(user, pool);
+      const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { role }, select: FIELDS });
+      await this.audit.record(tx, { action: 'user.role.change', target: `user:${userId}`, details: { from: user.role, to: role } });
+      if (user.issuer === pool.issuer) {
+        await this.identity.addUserToGroup(pool, user.username, role);
+        await this.identity.removeUserFromGroup(pool, user.username, user.role);
+      }
+      return this.view(updated, pool);
+    });
+    this.directory.evictUser(userId);
+    return result;
+  }
+
+  async setEnabled(userId: string, enabled: boolean): Promise<UserView> {
+    const auth = caller();
+    const pool = this.pool(auth);
+    const result = await this.db.run(async (tx) => {
+      const user = await this.find(tx, userId);
+      if (user.id === auth.userId) throw cannotChangeOwnAccount();
+      if ((user.status === 'disabled') === !enabled) return this.view(user, pool);
+      const cognitoUser = user.issuer === pool.issuer;
+      let status: UserRow['status'] = 'disabled';
+      if (enabled) {
+        // Back to where the user was: pending until the first sign-in, active after it.
+        const remote = cognitoUser ? await this.identity.getUser(pool, user.username) : undefined;
+        status = cognitoUser && (!remote || remote.status === 'FORCE_CHANGE_PASSWORD') ? 'pending' : 'active';
+      }
+      const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { status }, select: FIELDS });
+      let signedOutEverywhere = false;
+      if (cognitoUser) {
+        await this.identity.setUserEnabled(pool, user.username, enabled);
+        if (!enabled) signedOutEverywhere = await this.identity.signOutEverywhere(pool, user.username);
+      }
+      await this.audit.record(tx, {
+        action: enabled ? 'user.enable' : 'user.disable',
+        target: `user:${userId}`,
+        details: enabled ? {} : { signedOutEverywhere },
+      });
+      return this.view(updated, pool);
+    });
+    this.directory.evictUser(userId);
+    return result;
+  }
+
+  async remove(userId: string): Promise<void> {
+    const auth = caller();
+    const pool = this.pool(auth);
+    await this.db.run(async (tx) => {
+      const user = await this.find(tx, userId);
+      if (user.id === auth.userId) throw cannotChangeOwnAccount();
+      await tx.user.delete({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } } });
+      await this.audit.record(tx, { action: 'user.remove', target: `user:${userId}`, details: { role: user.role } });
+      if (user.issuer === pool.issuer) await this.identity.deleteUser(pool, user.username);
+    });
+    this.directory.evictUser(userId);
+  }
+}
