@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IssuerRegistry, type SharedPoolSource, type TenantSnapshot } from './issuer-registry.js';
+import { IssuerRegistry, type SharedPoolSource } from './issuer-registry.js';
 import { tenantSnapshot } from './testing/tenant-snapshot.fixture.js';
 
 const BASIC = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_basic';
