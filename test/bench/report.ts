@@ -1,0 +1,106 @@
+/** Writes bench/results/latest.json and latest.md (ratios first; absolute figures are for this machine only). */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FullPathResults } from './full-path.js';
+import type { MachineInfo } from './machine.js';
+import { MODELS } from './bench-world.js';
+import type { ProvisioningResults } from './provisioning.js';
+import type { VerificationResults } from './verification.js';
+
+export interface BenchResults {
+  readonly machine: MachineInfo;
+  readonly durationSeconds: number;
+  readonly loadAverageAtEnd: number;
+  readonly verification: VerificationResults | { readonly error: string };
+  readonly fullPath: FullPathResults | { readonly error: string };
+  readonly provisioning: ProvisioningResults | { readonly error: string };
+}
+
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export function renderMarkdown(results: BenchResults): string {
+  const { machine } = results;
+  const lines: string[] = [
+    '# Gatehouse benchmark results',
+    '',
+    `${machine.date} · ${machine.cpuModel} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} · ${machine.os} · run took ${results.durationSeconds} s · 1-min load average ${machine.loadAverageAtStart} at start, ${results.loadAverageAtEnd} at end`,
+    '',
+    'Absolute figures depend on the machine; only ratios measured in the same run compare.',
+    '',
+    '## Ratios',
+    '',
+    '| measure | ratio | target |',
+    '|---|---|---|',
+  ];
+  const verification = 'error' in results.verification ? undefined : results.verification;
+  const fullPath = 'error' in results.fullPath ? undefined : results.fullPath;
+  if (verification) {
+    const first = verification.scale[0]!.figures;
+    lines.push(`| verification, first-seen token: API / raw node:crypto | ${first.firstSeen.ratio} | ≥ 0.9 |`);
+    lines.push(`| verification, token seen again: API / raw node:crypto | ${first.seenAgain.ratio} | ≥ 0.9 |`);
+    lines.push(`| verification at ${int(verification.scale.at(-1)!.registeredTenants)} / ${int(verification.scale[0]!.registeredTenants)} tenants, first-seen | ${verification.flatness.firstSeen} | 0.9 – 1.1 |`);
+    lines.push(`| verification at ${int(verification.scale.at(-1)!.registeredTenants)} / ${int(verification.scale[0]!.registeredTenants)} tenants, seen again | ${verification.flatness.seenAgain} | 0.9 – 1.1 |`);
+  }
+  if (fullPath) {
+    lines.push(`| full path req/s: API / baseline | ${fullPath.ratios.apiVsBaselineRps} | ≥ 0.6 |`);
+    lines.push(`| full path req/s: API without RLS wrapper / baseline | ${fullPath.ratios.apiNoRlsVsBaselineRps} | — |`);
+    lines.push(`| full path req/s: API / API without RLS wrapper | ${fullPath.ratios.apiVsApiNoRlsRps} | — |`);
+    if (fullPath.targets.api.transactionsPerRequest !== undefined) {
+      lines.push(`| Postgres transactions per API request | ${fullPath.targets.api.transactionsPerRequest} | 1 |`);
+    }
+  }
+  if (verification) {
+    lines.push('', '## 1–2. Token verification (per core) and tenant scale', '');
+    lines.push(`${verification.unit}; median of ${verification.rounds} rounds after a warm-up; ${verification.firstSeenTokensPerRound} never-seen tokens and ${verification.seenAgainVerificationsPerRound} repeat verifications per round, pool/bridge/silo tokens in turn.`, '');
+    lines.push('| tenants registered | issuers | first-seen: API | raw | ratio | seen again: API | raw | ratio |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const point of verification.scale) {
+      const { firstSeen, seenAgain } = point.figures;
+      lines.push(
+        `| ${int(point.registeredTenants)} | ${int(point.registeredIssuers)} | ${int(firstSeen.api)}/s | ${int(firstSeen.raw)}/s | ${firstSeen.ratio} | ${int(seenAgain.api)}/s | ${int(seenAgain.raw)}/s | ${seenAgain.ratio} |`,
+      );
+    }
+    lines.push('', `Registry memory: ${int(verification.registryMemory.bytesPerTenant)} bytes per tenant (${int(verification.registryMemory.tenantsAdded)} synthetic snapshots; ${int(verification.registryMemory.retainedAfterRemovalBytes)} bytes still held after removing them).`);
+    const reload = verification.databaseReload;
+    if ('error' in reload) lines.push('', `Reload through Postgres: failed (${reload.error}).`);
+    else {
+      lines.push(
+        '',
+        `Reload through Postgres: ${int(reload.tenantRows)} tenant rows (bulk insert ${int(reload.bulkInsertMs)} ms); \`reloadAll()\` → ${int(reload.registeredTenantsAfterReload)} tenants in ${int(reload.reloadAllMs)} ms (median of ${reload.reloadAllRoundsMs.join(', ')} ms), ${int(reload.bytesPerTenant)} bytes per tenant.`,
+      );
+    }
+  } else {
+    lines.push('', `## 1–2. Token verification: failed (${(results.verification as { error: string }).error})`);
+  }
+  if (fullPath) {
+    lines.push('', '## 3. Full request path', '');
+    lines.push(`\`GET ${fullPath.path}\` with real emulator access tokens, autocannon ${fullPath.connections} connections on 127.0.0.1, median of ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds per model; each target in its own process.`, '');
+    lines.push('| target | req/s | p50 ms | p99 ms | pool req/s | bridge req/s | silo req/s |');
+    lines.push('|---|---|---|---|---|---|---|');
+    const names = { baseline: 'baseline (Fastify + node:crypto + pg, no RLS)', api: 'API', 'api-no-rls': 'API without the RLS transaction wrapper' } as const;
+    for (const mode of ['api', 'api-no-rls', 'baseline'] as const) {
+      const target = fullPath.targets[mode];
+      lines.push(`| ${names[mode]} | ${int(target.rps)} | ${target.p50Ms} | ${target.p99Ms} | ${MODELS.map((model) => int(target.models[model].rps)).join(' | ')} |`);
+    }
+  } else {
+    lines.push('', `## 3. Full request path: failed (${(results.fullPath as { error: string }).error})`);
+  }
+  lines.push('', '## 4. Provisioning', '');
+  const provisioning = results.provisioning;
+  if ('error' in provisioning) lines.push(`failed: ${provisioning.error}`);
+  else lines.push(provisioning.note);
+  lines.push('');
+  return lines.join('\n');
+}
+
+export async function writeResults(directory: string, results: BenchResults): Promise<{ json: string; markdown: string }> {
+  await mkdir(directory, { recursive: true });
+  const json = join(directory, 'latest.json');
+  const markdown = join(directory, 'latest.md');
+  // Write then rename, so an interrupted run never leaves half a file.
+  await writeFile(`${json}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(`${markdown}.tmp`, renderMarkdown(results));
+  await rename(`${json}.tmp`, json);
+  await rename(`${markdown}.tmp`, markdown);
+  return { json, markdown };
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm run bench`: the benchmarks on the embedded local stack (a fresh
+ * database on embedded Postgres, or DATABASE_URL's server, plus the Cognito
+ * emulator), writing bench/results/latest.json and latest.md.
+ *
+ *   1. token verification per core: the API's guard vs raw node:crypto
+ *   2. the same with 1k and 10k tenants in the registry; registry memory; reloadAll() from Postgres
+ *   3. the full request path with autocannon: API vs API without the RLS wrapper vs a minimal baseline
+ *   4. provisioning (only when the build contains the provisioning service)
+ *
+ * Options: --only=verification,full-path,provisioning (default: all).
+ */
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildBenchWorld } from './bench-world.js';
+import { runFullPathBench } from './full-path.js';
+import { machineInfo } from './machine.js';
+import { runProvisioningBench } from './provisioning.js';
+import { type BenchResults, renderMarkdown, writeResults } from './report.js';
+import { runVerificationBench } from './verification.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+
+function log(line: string): void {
+  process.stdout.write(`[bench] ${line}\n`);
+}
+
+async function section<T>(name: string, enabled: boolean, run: () => Promise<T>): Promise<T | { error: string }> {
+  if (!enabled) return { error: 'skipped (--only)' };
+  const started = Date.now();
+  try {
+    const result = await run();
+    log(`${name}: done in ${Math.round((Date.now() - started) / 1000)} s`);
+    return result;
+  } catch (error) {
+    log(`${name}: FAILED: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+    return { error: (error as Error).message };
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  const wants = (name: string) => !only || only.includes(name);
+  const started = Date.now();
+  const machine = machineInfo();
+  log(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  const world = await buildBenchWorld(log);
+  log(`local stack ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  try {
+    const verification = await section('verification', wants('verification'), () => runVerificationBench(world, log));
+    const fullPath = await section('full path', wants('full-path'), () => runFullPathBench(world, log));
+    const provisioning = await section('provisioning', wants('provisioning'), () => runProvisioningBench(world, log));
+    const results: BenchResults = {
+      machine,
+      durationSeconds: Math.round((Date.now() - started) / 1000),
+      loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+      verification,
+      fullPath,
+      provisioning,
+    };
+    const written = await writeResults(RESULTS_DIR, results);
+    process.stdout.write(`\n${renderMarkdown(results)}\n`);
+    log(`wrote ${written.json} and ${written.markdown}`);
+  } finally {
+    await world.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+/**
+ * One HTTP target of the full-path benchmark, in its own process so it gets
+ * its own event loop and the load generator does not share it. Started by
+ * full-path.ts with BENCH_SERVER (JSON) in the environment; prints
+ * `READY <port>` once it listens on 127.0.0.1, and exits on SIGTERM.
+ *
+ * - `api`: the real API (createApp), as `npm start` runs it, logging at warn.
+ * - `api-no-rls`: the same API, but its TenantDb instance runs the work on the
+ *   privileged client with no transaction and no set_config — a bench-only
+ *   replacement (never in production code) that shows what the row-level
+ *   security wrapper costs. It sees every tenant's rows; the query is the same.
+ * - `baseline`: a minimal Fastify server: node:crypto RS256 verification with a
+ *   cached key, then the same SQL over `pg` as the superuser (no RLS).
+ */
+import { type KeyObject, createPublicKey } from 'node:crypto';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { createApp } from '../../apps/api/src/app.factory.js';
+import { loadConfig } from '../../apps/api/src/config/config.schema.js';
+import { createPrismaClient } from '../../apps/api/src/database/prisma-client.js';
+import { TenantDb } from '../../apps/api/src/database/tenant-db.js';
+import type { LocalStackInfo } from '../../tools/local-stack/stack.js';
+import { apiEnvironment } from '../../tools/local-stack/stack.js';
+import { rawVerifier } from './verification.js';
+
+export type ServerMode = 'api' | 'api-no-rls' | 'baseline';
+
+export interface ServerSpec {
+  readonly mode: ServerMode;
+  readonly stack: LocalStackInfo;
+  readonly adminDatabaseUrl: string;
+  /** issuer → client ids the baseline accepts. */
+  readonly clients: Record<string, string[]>;
+  /** token `sub` → tenant id, the baseline's stand-in for tenant resolution. */
+  readonly tenantBySubject: Record<string, string>;
+}
+
+async function startApi(spec: ServerSpec): Promise<{ port: number; close(): Promise<void> }> {
+  const config = loadConfig(apiEnvironment(spec.stack, { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0' }));
+  const app = await createApp(config);
+  if (spec.mode === 'api-no-rls') {
+    const privileged = createPrismaClient(spec.stack.databaseUrls.privileged, config.env.DATABASE_POOL_SIZE, 'gatehouse-bench-no-rls');
+    const db = app.get(TenantDb);
+    // Bench-only: the work runs directly, without BEGIN / set_config x3 / COMMIT.
+    db.runAs = ((_auth: unknown, work: (client: unknown) => Promise<unknown>) => work(privileged)) as TenantDb['runAs'];
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.getHttpServer().address();
+  if (!address || typeof address === 'string') throw new Error('no TCP port');
+  return { port: address.port, close: () => app.close() };
+}
+
+async function startBaseline(spec: ServerSpec): Promise<{ port: number; close(): Promise<void> }> {
+  const pool = new pg.Pool({ connectionString: spec.adminDatabaseUrl, max: 10 });
+  const keys = new Map<string, KeyObject>();
+  for (const issuer of Object.keys(spec.clients)) {
+    const jwks = (await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as { keys: (Record<string, unknown> & { kid: string })[] };
+    for (const jwk of jwks.keys) keys.set(jwk.kid, createPublicKey({ key: jwk as never, format: 'jwk' }));
+  }
+  const verify = rawVerifier(keys, new Map(Object.entries(spec.clients).map(([issuer, ids]) => [issuer, new Set(ids)])));
+  const fastify = Fastify({ logger: false });
+  fastify.get('/v1/projects', async (request, reply) => {
+    const header = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+    let claims: Record<string, unknown>;
+    try {
+      if (!token) throw new Error('no token');
+      claims = verify(token) as Record<string, unknown>;
+    } catch {
+      return reply.code(401).send({ code: 'invalid_token' });
+    }
+    const tenantId = spec.tenantBySubject[claims['sub'] as string];
+    if (!tenantId) return reply.code(401).send({ code: 'unknown_user' });
+    const limit = Math.min(Math.max(Number((request.query as { limit?: string }).limit ?? 20) || 20, 1), 100);
+    const { rows } = await pool.query(
+      `SELECT id, name, description, owner_id, created_at, updated_at FROM projects
+       WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [tenantId, limit + 1],
+    );
+    const items = rows.slice(0, limit).map((row) => ({
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      ownerId: row.owner_id,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }));
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+  });
+  await fastify.listen({ host: '127.0.0.1', port: 0 });
+  const address = fastify.server.address();
+  if (!address || typeof address === 'string') throw new Error('no TCP port');
+  return {
+    port: address.port,
+    async close() {
+      await fastify.close();
+      await pool.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.env['BENCH_SERVER'] ?? '{}') as ServerSpec;
+  const server = spec.mode === 'baseline' ? await startBaseline(spec) : await startApi(spec);
+  process.stdout.write(`READY ${server.port}\n`);
+  const stop = () => {
+    void server.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench server failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
