@@ -21,19 +21,25 @@
  * TOTP code. Local mode only; the operators' pool blueprint is unchanged.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminDeleteUserCommand,
   AdminInitiateAuthCommand,
   AdminSetUserPasswordCommand,
   AssociateSoftwareTokenCommand,
   type CognitoIdentityProviderClient,
   InitiateAuthCommand,
+  ListUsersCommand,
   RespondToAuthChallengeCommand,
   SetUserMFAPreferenceCommand,
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { generateSync } from 'otplib';
+import { createEmulatorClient } from './cognito.js';
+import type { LocalStackInfo } from './stack.js';
 
 export interface OperatorsPool {
   readonly userPoolId: string;
@@ -126,4 +132,170 @@ export async function signInLocalOperator(
   const result = answered.AuthenticationResult;
   if (!result?.AccessToken || !result.IdToken || !result.RefreshToken) throw new Error('operator sign-in returned no complete token set');
   return { accessToken: result.AccessToken, idToken: result.IdToken, refreshToken: result.RefreshToken };
+}
+
+// ---- the demo seed -----------------------------------------------------------
+
+export interface SeedOptions {
+  /** The running API, e.g. `http://127.0.0.1:3000`. */
+  readonly baseUrl: string;
+  readonly stack: Pick<LocalStackInfo, 'cognitoEndpoint' | 'region' | 'sharedPools'>;
+  /** Where the operator's TOTP secret is kept between runs (`.gatehouse/`). */
+  readonly dataDir: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface SeededAccount {
+  readonly role: 'operator' | 'admin' | 'member';
+  readonly tenant?: { readonly slug: string; readonly tier: string; readonly model: string };
+  readonly email: string;
+  readonly password: string;
+  readonly totpSecret?: string;
+}
+
+/** Local-only credentials: the emulator and this seed exist only in local mode. */
+const DEMO_PASSWORD = 'Demo-Password-2026';
+const OPERATOR_EMAIL = 'operator@gatehouse.example';
+const OPERATOR_PASSWORD = 'Operator-Password-2026';
+const DEMO_TENANTS = [
+  { slug: 'demo-basic', tier: 'basic', name: 'Demo Basic (pool model)' },
+  { slug: 'demo-standard', tier: 'standard', name: 'Demo Standard (bridge model)' },
+  { slug: 'demo-premium', tier: 'premium', name: 'Demo Premium (silo model)' },
+] as const;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from our own API
+type Json = any;
+
+async function api(baseUrl: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; body: Json }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+function expectStatus(what: string, response: { status: number; body: unknown }, ...statuses: number[]): void {
+  if (!statuses.includes(response.status)) throw new Error(`${what}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
+}
+
+async function usernameByEmail(client: CognitoIdentityProviderClient, userPoolId: string, email: string): Promise<string | undefined> {
+  const users = await client.send(new ListUsersCommand({ UserPoolId: userPoolId, Filter: `email = "${email}"` }));
+  // The emulator may ignore the filter: match on the attribute ourselves.
+  return users.Users?.find((user) => user.Attributes?.some((a) => a.Name === 'email' && a.Value === email))?.Username;
+}
+
+/** The seeded operator: reused when its TOTP secret is on disk, else (re)created. */
+async function ensureOperator(client: CognitoIdentityProviderClient, pool: OperatorsPool, dataDir: string): Promise<LocalOperator> {
+  const file = join(dataDir, 'seed-operator.json');
+  const existing = await usernameByEmail(client, pool.userPoolId, OPERATOR_EMAIL);
+  if (existing) {
+    const saved = await readFile(file, 'utf8').then((text) => JSON.parse(text) as LocalOperator, () => undefined);
+    if (saved?.username === existing) return saved;
+    await client.send(new AdminDeleteUserCommand({ UserPoolId: pool.userPoolId, Username: existing }));
+  }
+  const operator = await createLocalOperator(client, pool, { email: OPERATOR_EMAIL, password: OPERATOR_PASSWORD });
+  await writeFile(file, `${JSON.stringify(operator, null, 2)}\n`, { mode: 0o600 });
+  return operator;
+}
+
+async function waitUntilSettled(baseUrl: string, token: string, id: string): Promise<Json> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const { body } = await api(baseUrl, `/v1/admin/tenants/${id}`, { token });
+    if (body.status !== 'provisioning') return body;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`tenant ${id} is still provisioning`);
+}
+
+/**
+ * Seeds, idempotently and through the same operators' and tenant admins' API
+ * a person would use: one operator (password + TOTP), and per tier a demo
+ * tenant (provisioned by the provisioning state machine) with an admin (its
+ * invited first admin) and a member (invited by that admin), both given a
+ * known local-only password (AdminSetUserPassword, permanent) and signed in
+ * once through `/v1/auth/sign-in`. Returns what to print.
+ */
+export async function seedDemo(options: SeedOptions): Promise<SeededAccount[]> {
+  const log = options.log ?? (() => undefined);
+  const client = createEmulatorClient(options.stack.cognitoEndpoint, options.stack.region);
+  try {
+    const operatorsPool = options.stack.sharedPools['operators'];
+    if (!operatorsPool?.clientId) throw new Error('the local stack has no operators’ pool client');
+    const pool = { userPoolId: operatorsPool.userPoolId, clientId: operatorsPool.clientId };
+    const operator = await ensureOperator(client, pool, options.dataDir);
+    const { accessToken: operatorToken } = await signInLocalOperator(client, pool, operator);
+    const accounts: SeededAccount[] = [{ role: 'operator', email: operator.email, password: operator.password, totpSecret: operator.totpSecret }];
+
+    for (const demo of DEMO_TENANTS) {
+      const adminEmail = `admin@${demo.slug}.example`;
+      const memberEmail = `member@${demo.slug}.example`;
+      const found = await api(options.baseUrl, `/v1/admin/tenants?q=${demo.slug}`, { token: operatorToken });
+      expectStatus('list tenants', found, 200);
+      let tenant: Json = (found.body.items as { slug: string }[]).find((item) => item.slug === demo.slug);
+      if (!tenant) {
+        const created = await api(options.baseUrl, '/v1/admin/tenants', {
+          method: 'POST',
+          token: operatorToken,
+          body: { name: demo.name, slug: demo.slug, tier: demo.tier, hosts: [], emailDomains: [`${demo.slug}.example`], firstAdminEmail: adminEmail },
+        });
+        expectStatus(`create ${demo.slug}`, created, 202);
+        tenant = created.body;
+        log(`[seed] provisioning ${demo.slug} (${demo.tier})`);
+      }
+      tenant = await waitUntilSettled(options.baseUrl, operatorToken, tenant.id);
+      if (tenant.status === 'failed') {
+        expectStatus(`retry ${demo.slug}`, await api(options.baseUrl, `/v1/admin/tenants/${tenant.id}/retry`, { method: 'POST', token: operatorToken }), 202);
+        tenant = await waitUntilSettled(options.baseUrl, operatorToken, tenant.id);
+      }
+      if (tenant.status !== 'active') throw new Error(`demo tenant ${demo.slug} is ${tenant.status}, expected active`);
+
+      const adminUsername = await usernameByEmail(client, tenant.userPoolId, adminEmail);
+      if (!adminUsername) throw new Error(`the first admin of ${demo.slug} is not in its pool`);
+      await client.send(new AdminSetUserPasswordCommand({ UserPoolId: tenant.userPoolId, Username: adminUsername, Password: DEMO_PASSWORD, Permanent: true }));
+      const adminSignIn = await api(options.baseUrl, '/v1/auth/sign-in', { method: 'POST', body: { tenant: demo.slug, email: adminEmail, password: DEMO_PASSWORD } });
+      expectStatus(`sign in ${adminEmail}`, adminSignIn, 200);
+      const adminToken: string = adminSignIn.body.tokens.accessToken;
+
+      const members = await api(options.baseUrl, `/v1/users?q=${encodeURIComponent(memberEmail)}`, { token: adminToken });
+      expectStatus('list users', members, 200);
+      if (members.body.items.length === 0) {
+        expectStatus(`invite ${memberEmail}`, await api(options.baseUrl, '/v1/users', { method: 'POST', token: adminToken, body: { email: memberEmail, role: 'member' } }), 201);
+      }
+      const memberUsername = await usernameByEmail(client, tenant.userPoolId, memberEmail);
+      if (!memberUsername) throw new Error(`the member of ${demo.slug} is not in its pool`);
+      await client.send(new AdminSetUserPasswordCommand({ UserPoolId: tenant.userPoolId, Username: memberUsername, Password: DEMO_PASSWORD, Permanent: true }));
+      expectStatus(
+        `sign in ${memberEmail}`,
+        await api(options.baseUrl, '/v1/auth/sign-in', { method: 'POST', body: { tenant: demo.slug, email: memberEmail, password: DEMO_PASSWORD } }),
+        200,
+      );
+      const about = { slug: demo.slug, tier: demo.tier, model: tenant.isolationModel as string };
+      accounts.push({ role: 'admin', tenant: about, email: adminEmail, password: DEMO_PASSWORD });
+      accounts.push({ role: 'member', tenant: about, email: memberEmail, password: DEMO_PASSWORD });
+    }
+    return accounts;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The lines `npm start` prints about the seeded accounts. */
+export function describeSeed(accounts: readonly SeededAccount[], baseUrl: string): string {
+  const lines = ['  Demo accounts (local only; passwords are for this emulator, never for AWS)'];
+  for (const account of accounts) {
+    if (account.role === 'operator') {
+      lines.push(`    operator   ${account.email}  password ${account.password}  TOTP secret ${account.totpSecret}`);
+      lines.push(`               (operators' pool: password, then a TOTP code from that secret; see README "Operating tenants")`);
+    } else {
+      lines.push(`    ${account.role.padEnd(10)} ${account.email}  password ${account.password}  tenant ${account.tenant?.slug} (${account.tenant?.tier}, ${account.tenant?.model})`);
+    }
+  }
+  lines.push(`    sign in:   curl -s ${baseUrl}/v1/auth/sign-in -H 'content-type: application/json' \\`);
+  lines.push(`                 -d '{"tenant":"demo-basic","email":"admin@demo-basic.example","password":"${DEMO_PASSWORD}"}'`);
+  return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeSeed, seedDemo } from './seed.js';
 import { apiEnvironment, startLocalStack } from './stack.js';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -71,6 +72,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // Demo tenants and accounts, through the API's own provisioning path (idempotent: reruns reuse them).
+  let seeded = '';
+  try {
+    seeded = `${describeSeed(await seedDemo({ baseUrl: base, stack: stack.info, dataDir, log }), base)}\n`;
+  } catch (error) {
+    seeded = `  Demo seed failed (the API still runs): ${error instanceof Error ? error.message : String(error)}\n`;
+  }
   const pools = Object.entries(stack.info.sharedPools)
     .map(([key, pool]) => `    ${key.padEnd(10)} ${pool.userPoolId}${pool.clientId ? `  client ${pool.clientId}` : ''}`)
     .join('\n');
@@ -85,7 +93,7 @@ Gatehouse is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s
   Postgres       ${process.env['DATABASE_URL'] ? 'from DATABASE_URL' : 'embedded'}, database "${stack.info.database}"
   Shared pools
 ${pools}
-Press Ctrl-C to stop.
+${seeded}Press Ctrl-C to stop.
 `);
 }
 
