@@ -149,6 +149,15 @@ describe('tenant resolution from verified facts', () => {
     expectProblem(await world.call('/v1/projects', { token }), 401, 'unknown_user');
   });
 
+  it('a silo-pool user Gatehouse did not create is refused, so a removed user cannot come back', async () => {
+    const silo = world.tenants.siloE;
+    const poolId = silo.issuer.split('/').at(-1)!;
+    const cognito = await createCognitoUser(world.stack, poolId, { email: uniqueEmail(), password: 'Silo-Stray-45-battery', groups: ['admin'] });
+    const tokens = await signInWithPassword(world.stack, silo.clientId, cognito.username, 'Silo-Stray-45-battery');
+    expectProblem(await world.call('/v1/projects', { token: tokens.accessToken }), 401, 'unknown_user');
+    expect(await world.privileged.user.count({ where: { issuer: silo.issuer, sub: cognito.sub } })).toBe(0);
+  });
+
   it('a bridge user signing in through another tenant’s app client is refused', async () => {
     // Cognito lets any user of the shared pool use any of its clients; Gatehouse must not.
     const userC = world.users.bridgeC.admin;

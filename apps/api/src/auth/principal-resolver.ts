@@ -120,14 +120,11 @@ export class PrincipalResolver {
     }
     const tenant = this.activeTenant(tenantId);
 
-    let resolvedUser = user;
-    if (!resolvedUser) {
-      // Shared pools serve many tenants: a user Gatehouse did not register is not trusted into any of them.
-      if (issuer.pool.kind !== 'silo') {
-        throw new UnauthenticatedError('unknown_user', 'The token names a user Gatehouse does not know.');
-      }
-      resolvedUser = await this.justInTime(tenant, issuer.issuer, sub, username, claims, 'email', groups);
-    }
+    // Every Cognito user is created by Gatehouse (sign-up, invitation, provisioning), so one it does not
+    // know is refused — in shared pools because they serve many tenants, and in silo pools because a
+    // user an admin removed must not come back from a token issued before the removal.
+    if (!user) throw new UnauthenticatedError('unknown_user', 'The token names a user Gatehouse does not know.');
+    const resolvedUser = user;
     // A shared-pool user can sign in through another tenant's client: the client's tenant must be the user's.
     if (resolvedUser.tenantId !== tenant.id) {
       throw new ForbiddenError('tenant_mismatch', 'The user does not belong to the tenant of this token.');
