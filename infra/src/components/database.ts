@@ -10,15 +10,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { DATABASE_ROLES, type DatabaseRoleKind } from '../../../tools/db/database-urls.js';
 import { RDS_CA_BUNDLE_PATH } from '../api-environment.js';
 
-/** Role names the migrations grant to by name (must match tools/db/database-urls.ts `DATABASE_ROLES`). */
-export const DATABASE_ROLE_NAMES = {
-  owner: 'gatehouse_owner',
-  app: 'gatehouse_app',
-  privileged: 'gatehouse_privileged',
-} as const;
-export type DatabaseRoleKind = keyof typeof DATABASE_ROLE_NAMES;
+/** Role names the migrations grant to by name: the one definition lives with the database tools. */
+export const DATABASE_ROLE_NAMES = DATABASE_ROLES;
+export type { DatabaseRoleKind };
 
 export const MASTER_USERNAME = 'gatehouse_admin';
 
