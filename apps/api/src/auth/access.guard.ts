@@ -1,37 +1,32 @@
 /**
  * The one guard every request passes. It reads the route's declared access
- * (`@Public()` / `@Authenticated()`; undeclared routes are refused), runs the
- * passport-jwt strategy, checks roles, and puts the verified principal into the
- * request context that TenantDb and the audit log read.
+ * (`@Public()` / `@Authenticated()`; undeclared routes are refused), verifies
+ * the bearer token (TokenVerifier), resolves the principal from the verified
+ * claims (PrincipalResolver: tenant, user, roles, route hint — on every
+ * request), checks roles, and puts the principal into the request context
+ * that TenantDb and the audit log read.
  */
-import { type ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import { DomainError } from '../common/domain-error.js';
+import type { FastifyRequest } from 'fastify';
 import { requestContext } from '../tenancy/request-context.js';
 import { ACCESS_METADATA, type AccessPolicy } from './access.decorators.js';
 import { ForbiddenError, UnauthenticatedError } from './auth.errors.js';
 import { extractBearerToken } from './bearer-token.js';
-import { ACCESS_POLICY_KEY, GATEHOUSE_JWT, type RequestWithPolicy } from './gatehouse-jwt.strategy.js';
-import type { Principal } from './principal-resolver.js';
-
-/** jsonwebtoken's errors (passed to passport's `fail`) → stable 401 codes. */
-function verificationFailure(info: unknown): UnauthenticatedError {
-  const name = (info as { name?: string } | undefined)?.name;
-  if (name === 'TokenExpiredError') return new UnauthenticatedError('token_expired', 'The token has expired.');
-  if (name === 'NotBeforeError') return new UnauthenticatedError('token_not_yet_valid', 'The token is not valid yet.');
-  return new UnauthenticatedError('invalid_token', 'The token could not be verified.');
-}
+import { type Principal, PrincipalResolver } from './principal-resolver.js';
+import { TokenVerifier } from './token-verifier.js';
 
 @Injectable()
-export class AccessGuard extends AuthGuard(GATEHOUSE_JWT) {
+export class AccessGuard implements CanActivate {
   private readonly logger = new Logger(AccessGuard.name);
 
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: TokenVerifier,
+    private readonly resolver: PrincipalResolver,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const policy = this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_METADATA, [
       context.getHandler(),
       context.getClass(),
@@ -42,11 +37,14 @@ export class AccessGuard extends AuthGuard(GATEHOUSE_JWT) {
     }
     if (policy.kind === 'public') return true;
 
-    const request = context.switchToHttp().getRequest<RequestWithPolicy>();
-    extractBearerToken(request.headers.authorization); // precise 401s for missing or malformed headers
-    request[ACCESS_POLICY_KEY] = policy;
-    await super.canActivate(context);
-    const principal = (request as unknown as { user: Principal }).user;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    const token = extractBearerToken(request.headers.authorization); // precise 401s for missing or malformed headers
+    const claims = await this.verifier.verify(token);
+    const principal = await this.resolver.resolve(claims, policy.tokenUse, {
+      hostname: request.hostname,
+      tenantHeader: request.headers['x-tenant-id'],
+    });
+    request.user = principal;
 
     const store = requestContext.getStore();
     if (!store) throw new UnauthenticatedError('invalid_token', 'No request context.');
@@ -65,11 +63,5 @@ export class AccessGuard extends AuthGuard(GATEHOUSE_JWT) {
     }
     store.auth = principal.context;
     return true;
-  }
-
-  override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
-    if (error) throw error;
-    if (!user) throw info instanceof DomainError ? info : verificationFailure(info);
-    return user;
   }
 }

@@ -1,22 +1,21 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { AccessGuard } from './access.guard.js';
-import { GatehouseJwtStrategy } from './gatehouse-jwt.strategy.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { PrincipalResolver } from './principal-resolver.js';
+import { TokenVerifier, tokenVerifierOptions } from './token-verifier.js';
 import { TrustedIssuersService } from './trusted-issuers.service.js';
 
 /**
- * Authentication: trusted issuers, keys, the passport-jwt strategy and the
- * global guard. Every route of the API passes through AccessGuard.
+ * Authentication: trusted issuers, keys, token verification, principal
+ * resolution and the global guard. Every route of the API passes through AccessGuard.
  */
 @Module({
-  imports: [PassportModule, DatabaseModule, TenantsModule],
+  imports: [DatabaseModule, TenantsModule],
   providers: [
     TrustedIssuersService,
     {
@@ -28,8 +27,13 @@ import { TrustedIssuersService } from './trusted-issuers.service.js';
           timeoutMs: config.env.JWKS_TIMEOUT_MS,
         }),
     },
+    {
+      provide: TokenVerifier,
+      inject: [APP_CONFIG, TrustedIssuersService, JwksKeyStore],
+      useFactory: (config: AppConfig, issuers: TrustedIssuersService, keys: JwksKeyStore) =>
+        new TokenVerifier(issuers, keys, tokenVerifierOptions(config)),
+    },
     PrincipalResolver,
-    GatehouseJwtStrategy,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [TrustedIssuersService, JwksKeyStore],
