@@ -28,7 +28,12 @@ interface IssuerKeySet {
   keys: Map<string, KeyObject>;
   lastFetchAt: number;
   inflight: Promise<void> | undefined;
-  /** Increments on each fetch that changed the key set; lets caches drop entries signed with removed keys. */
+  /**
+   * Changes on each fetch that changed the key set (a key added, removed, or
+   * different under the same kid); lets caches drop entries signed with
+   * removed keys. Values come from one store-wide counter, so a key set that
+   * replaces another (new JWKS URL) never repeats an old value.
+   */
   generation: number;
   fetches: number;
 }
@@ -36,6 +41,7 @@ interface IssuerKeySet {
 export class JwksKeyStore {
   private readonly sets = new Map<string, IssuerKeySet>();
   private readonly now: () => number;
+  private lastGeneration = 0;
 
   constructor(private readonly options: JwksKeyStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -43,10 +49,19 @@ export class JwksKeyStore {
 
   /** The verification key for `kid` from `issuer`, fetching that issuer's JWKS when the rules allow. */
   async getKey(issuer: string, jwksUri: string, kid: string | undefined): Promise<KeyObject> {
+    return (await this.getVersionedKey(issuer, jwksUri, kid)).key;
+  }
+
+  /**
+   * Like {@link getKey}, with the generation of the key set the key was taken
+   * from, read in the same synchronous step: a cache that stores it can tell
+   * later whether that key set is still the current one.
+   */
+  async getVersionedKey(issuer: string, jwksUri: string, kid: string | undefined): Promise<{ key: KeyObject; generation: number }> {
     if (!kid) throw new UnauthenticatedError('unknown_signing_key', 'The token names no signing key (kid).');
     const set = this.keySetFor(issuer, jwksUri);
     const cached = set.keys.get(kid);
-    if (cached) return cached;
+    if (cached) return { key: cached, generation: set.generation };
 
     if (!set.inflight) {
       if (set.lastFetchAt !== 0 && this.now() - set.lastFetchAt < this.options.refetchCooldownMs) {
@@ -66,7 +81,7 @@ export class JwksKeyStore {
     if (!fetched) {
       throw new UnauthenticatedError('unknown_signing_key', 'The token was signed with a key this issuer does not publish.');
     }
-    return fetched;
+    return { key: fetched, generation: set.generation };
   }
 
   /** Generation of an issuer's key set (0 before the first fetch). */
@@ -106,8 +121,11 @@ export class JwksKeyStore {
       if (!signingKey.kid) continue;
       keys.set(signingKey.kid, createPublicKey(signingKey.getPublicKey()));
     }
-    const changed = keys.size !== set.keys.size || [...keys.keys()].some((kid) => !set.keys.has(kid));
+    const changed = keys.size !== set.keys.size || [...keys].some(([kid, key]) => !set.keys.get(kid)?.equals(key));
     set.keys = keys;
-    if (changed) set.generation += 1;
+    if (changed) {
+      this.lastGeneration += 1;
+      set.generation = this.lastGeneration;
+    }
   }
 }
