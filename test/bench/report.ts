@@ -88,7 +88,17 @@ export function renderMarkdown(results: BenchResults): string {
   lines.push('', '## 4. Provisioning', '');
   const provisioning = results.provisioning;
   if ('error' in provisioning) lines.push(`failed: ${provisioning.error}`);
-  else lines.push(provisioning.note);
+  else if (!provisioning.available) lines.push(provisioning.note);
+  else {
+    lines.push(`Against the Cognito emulator, ${provisioning.note}.`, '');
+    lines.push('| model (tier) | tenants, one after another | median ms per tenant | each (ms) |', '|---|---|---|---|');
+    for (const model of MODELS) {
+      const figures = provisioning.perModel[model];
+      lines.push(`| ${model} (${figures.tier}) | ${figures.tenants} | ${int(figures.medianMs)} | ${figures.eachMs.map(int).join(', ')} |`);
+    }
+    const c = provisioning.concurrent;
+    lines.push('', `${c.tenants} tenants at once (${c.tiers}): all active after ${int(c.wallMs)} ms → ${c.tenantsPerSecond} tenants/s; per tenant median ${int(c.medianMs)} ms, p99 ${int(c.p99Ms)} ms; ${c.failed} failed.`);
+  }
   lines.push('');
   return lines.join('\n');
 }
