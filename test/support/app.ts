@@ -40,8 +40,8 @@ export interface ApiProcess {
 
 /**
  * Runs the compiled API (`dist/`, built by `npm test`) as its own process, as a
- * deployment does: one API per process. (Two Nest apps in one process would
- * share passport's process-wide strategy registry.)
+ * deployment does: one API per process, with its own caches and its own
+ * Postgres change listener — what a second replica really is.
  */
 export function spawnApi(env: Record<string, string>): ApiProcess {
   if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run the suite with npm test, which builds dist/ first`);
