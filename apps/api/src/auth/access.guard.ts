@@ -13,7 +13,7 @@ import { requestContext } from '../tenancy/request-context.js';
 import { ACCESS_METADATA, type AccessPolicy } from './access.decorators.js';
 import { ForbiddenError, UnauthenticatedError } from './auth.errors.js';
 import { extractBearerToken } from './bearer-token.js';
-import { type Principal, PrincipalResolver } from './principal-resolver.js';
+import { PrincipalResolver } from './principal-resolver.js';
 import { TokenVerifier } from './token-verifier.js';
 
 @Injectable()
@@ -37,23 +37,21 @@ export class AccessGuard implements CanActivate {
     }
     if (policy.kind === 'public') return true;
 
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     const token = extractBearerToken(request.headers.authorization); // precise 401s for missing or malformed headers
     const claims = await this.verifier.verify(token);
     const principal = await this.resolver.resolve(claims, policy.tokenUse, {
       hostname: request.hostname,
       tenantHeader: request.headers['x-tenant-id'],
     });
-    request.user = principal;
 
     const store = requestContext.getStore();
     if (!store) throw new UnauthenticatedError('invalid_token', 'No request context.');
     if (principal.kind === 'operator') {
-      if (!policy.roles.includes('platform-admin') || principal.context.roles.length === 0) {
-        throw new ForbiddenError(
-          policy.roles.includes('platform-admin') ? 'insufficient_role' : 'tenant_required',
-          policy.roles.includes('platform-admin') ? 'This route needs the platform-admin role.' : 'This route needs a tenant user.',
-        );
+      // Operators have no tenant: they pass only routes that ask for platform-admin, and only with it.
+      if (!policy.roles.includes('platform-admin')) throw new ForbiddenError('tenant_required', 'This route needs a tenant user.');
+      if (!principal.context.roles.includes('platform-admin')) {
+        throw new ForbiddenError('insufficient_role', 'This route needs the platform-admin role.');
       }
       store.operator = principal.context;
       return true;

@@ -103,7 +103,11 @@ export class PrincipalResolver {
       };
     }
 
+    // Every Cognito user is created by Gatehouse (sign-up, invitation, provisioning), so one it does not
+    // know is refused — in shared pools because they serve many tenants, and in silo pools because a
+    // user an admin removed must not come back from a token issued before the removal.
     const user = await this.users.findByIssuerSubject(issuer.issuer, sub);
+    if (!user) throw new UnauthenticatedError('unknown_user', 'The token names a user Gatehouse does not know.');
     let tenantId: string;
     if (issuer.pool.kind === 'silo') {
       tenantId = issuer.pool.tenantId;
@@ -111,7 +115,6 @@ export class PrincipalResolver {
       tenantId = issuer.clients.get(clientId) ?? '';
     } else {
       // Pool model: the user row is the only verified link to a tenant.
-      if (!user) throw new UnauthenticatedError('unknown_user', 'The token names a user Gatehouse does not know.');
       tenantId = user.tenantId;
       const claimed = stringClaim(claims, 'custom:tenantId');
       if (claimed !== undefined && claimed !== tenantId) {
@@ -119,17 +122,11 @@ export class PrincipalResolver {
       }
     }
     const tenant = this.activeTenant(tenantId);
-
-    // Every Cognito user is created by Gatehouse (sign-up, invitation, provisioning), so one it does not
-    // know is refused — in shared pools because they serve many tenants, and in silo pools because a
-    // user an admin removed must not come back from a token issued before the removal.
-    if (!user) throw new UnauthenticatedError('unknown_user', 'The token names a user Gatehouse does not know.');
-    const resolvedUser = user;
     // A shared-pool user can sign in through another tenant's client: the client's tenant must be the user's.
-    if (resolvedUser.tenantId !== tenant.id) {
+    if (user.tenantId !== tenant.id) {
       throw new ForbiddenError('tenant_mismatch', 'The user does not belong to the tenant of this token.');
     }
-    return this.tenantPrincipal(tenant, resolvedUser, groups, issuer.issuer, sub, route);
+    return this.tenantPrincipal(tenant, user, groups, issuer.issuer, sub, route);
   }
 
   private async resolveExternal(issuer: ExternalIssuer, claims: Claims, sub: string, route: RouteHintInput): Promise<Principal> {
@@ -144,7 +141,7 @@ export class PrincipalResolver {
     const groups = idpGroups.map((group) => roleMap[group]).filter((role): role is TenantRole => role !== undefined);
     const user =
       (await this.users.findByIssuerSubject(issuer.issuer, sub)) ??
-      (await this.justInTime(tenant, issuer.issuer, sub, sub, claims, mapping.email ?? 'email', groups, mapping.defaultRole));
+      (await this.justInTime(tenant, issuer.issuer, sub, claims, mapping.email ?? 'email', groups, mapping.defaultRole));
     if (user.tenantId !== tenant.id) {
       throw new ForbiddenError('tenant_mismatch', 'The user does not belong to the tenant of this token.');
     }
@@ -162,7 +159,6 @@ export class PrincipalResolver {
     tenant: TenantSnapshot,
     issuer: string,
     subject: string,
-    username: string,
     claims: Claims,
     emailClaim: string,
     groups: readonly string[],
@@ -178,7 +174,8 @@ export class PrincipalResolver {
         tenantId: tenant.id,
         issuer,
         subject,
-        username,
+        // An external IdP's subject is the only stable name Gatehouse has for the user.
+        username: subject,
         email,
         emailVerified: claims['email_verified'] === true || claims['email_verified'] === 'true',
         role,
