@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppConfig } from '../config/config.schema.js';
-import { issuerAcceptor } from './trusted-issuers.service.js';
+import { isCognitoIssuerUrl, issuerAcceptor } from './trusted-issuers.service.js';
 
 const local = { isLocal: true, env: { COGNITO_ENDPOINT: 'http://127.0.0.1:9229' } } as unknown as AppConfig;
 const aws = { isLocal: false, env: {} } as unknown as AppConfig;
@@ -22,5 +22,13 @@ describe(issuerAcceptor.name, () => {
     expect(accept('https://cognito-idp.eu-west-1.amazonaws.com.evil.test/eu-west-1_AbC123', 'cognito')).toBe(false);
     expect(accept('https://login.customer.test', 'external')).toBe(true);
     expect(accept('http://login.customer.test', 'external')).toBe(false);
+  });
+
+  it('never accepts a Cognito URL, or the emulator’s, as a tenant’s external provider', () => {
+    expect(issuerAcceptor(aws)('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123', 'external')).toBe(false);
+    expect(issuerAcceptor(local)('http://127.0.0.1:9229/local_abc', 'external')).toBe(false);
+    expect(issuerAcceptor(local)('http://127.0.0.1:9300', 'external')).toBe(true);
+    expect(isCognitoIssuerUrl('https://cognito-idp.us-east-1.amazonaws.com/anything', aws)).toBe(true);
+    expect(isCognitoIssuerUrl('https://login.customer.test', aws)).toBe(false);
   });
 });

@@ -18,18 +18,34 @@ import {
 
 const COGNITO_ISSUER = /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/[\w-]+_[0-9A-Za-z]+$/;
 
+const COGNITO_HOST = /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\//;
+
+function emulatorIssuerPrefix(config: AppConfig): string | undefined {
+  return config.env.COGNITO_ENDPOINT ? `${config.env.COGNITO_ENDPOINT.replace(/\/+$/, '')}/` : undefined;
+}
+
 /**
- * Which issuer URLs may be trusted at all. In AWS mode only Cognito's own
- * HTTPS issuers and HTTPS external providers; the emulator's issuers (which
- * all share one published signing key) only in local mode.
+ * A URL on Cognito's issuer host, or (with an emulator configured) the
+ * emulator's: a Cognito pool, never a tenant's own "external" provider.
+ */
+export function isCognitoIssuerUrl(issuer: string, config: AppConfig): boolean {
+  const emulator = emulatorIssuerPrefix(config);
+  return COGNITO_HOST.test(issuer) || (emulator !== undefined && issuer.startsWith(emulator));
+}
+
+/**
+ * Which issuer URLs may be trusted at all. Cognito issuers: in AWS mode only
+ * Cognito's own HTTPS issuers; the emulator's (which all share one published
+ * signing key) only in local mode. External providers: HTTPS (plain HTTP on
+ * loopback test servers in local mode), and never a Cognito URL.
  */
 export function issuerAcceptor(config: AppConfig): (issuer: string, kind: 'cognito' | 'external') => boolean {
-  if (config.isLocal) {
-    const emulatorPrefix = `${(config.env.COGNITO_ENDPOINT ?? '').replace(/\/+$/, '')}/`;
-    return (issuer, kind) =>
-      kind === 'cognito' ? issuer.startsWith(emulatorPrefix) : /^https?:\/\/[^/\s]+/.test(issuer);
-  }
-  return (issuer, kind) => (kind === 'cognito' ? COGNITO_ISSUER.test(issuer) : /^https:\/\/[^/\s]+/.test(issuer));
+  const emulator = config.isLocal ? emulatorIssuerPrefix(config) : undefined;
+  const externalScheme = config.isLocal ? /^https?:\/\/[^/\s]+/ : /^https:\/\/[^/\s]+/;
+  return (issuer, kind) => {
+    if (kind === 'external') return externalScheme.test(issuer) && !isCognitoIssuerUrl(issuer, config);
+    return config.isLocal ? emulator !== undefined && issuer.startsWith(emulator) : COGNITO_ISSUER.test(issuer);
+  };
 }
 
 export function sharedPoolSources(config: AppConfig): SharedPoolSource[] {

@@ -8,7 +8,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { findTier } from '@gatehouse/tiers';
 import { AuditService } from '../audit/audit.service.js';
-import { TrustedIssuersService } from '../auth/trusted-issuers.service.js';
+import { TrustedIssuersService, isCognitoIssuerUrl, issuerAcceptor } from '../auth/trusted-issuers.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
@@ -296,10 +296,10 @@ export class TenantsService {
 
   async registerIdentityProvider(id: string, input: RegisterIdentityProvider): Promise<TenantView> {
     const issuer = input.issuer;
-    if (this.isCognitoIssuer(issuer)) throw issuerTaken();
-    if (!this.config.isLocal && (!issuer.startsWith('https://') || !input.jwksUri.startsWith('https://'))) {
-      throw invalidField(issuer.startsWith('https://') ? 'jwksUri' : 'issuer', 'must be an https URL');
-    }
+    // The registry's own rules, checked here so a provider it would ignore is refused with a reason.
+    if (isCognitoIssuerUrl(issuer, this.config)) throw issuerTaken();
+    if (!issuerAcceptor(this.config)(issuer, 'external')) throw invalidField('issuer', 'must be an https URL');
+    if (!this.config.isLocal && !input.jwksUri.startsWith('https://')) throw invalidField('jwksUri', 'must be an https URL');
     try {
       await this.privileged.client.$transaction(async (tx) => {
         const current = await this.lockRow(tx, id);
@@ -332,13 +332,5 @@ export class TenantsService {
       await this.audit.record(tx, { action: 'tenant.identity_provider.remove', tenantId: id, target: `identity-provider:${providerId}` });
     });
     await this.issuers.refreshTenant(id);
-  }
-
-  /** Cognito issuers (shared pools, any silo pool, the emulator's) are never a tenant's "external" provider. */
-  private isCognitoIssuer(issuer: string): boolean {
-    if ([...this.config.sharedPools.values()].some((pool) => pool.issuer === issuer)) return true;
-    if (/^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\//.test(issuer)) return true;
-    const emulator = this.config.env.COGNITO_ENDPOINT?.replace(/\/+$/, '');
-    return emulator !== undefined && issuer.startsWith(`${emulator}/`);
   }
 }
