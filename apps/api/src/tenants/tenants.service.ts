@@ -276,16 +276,15 @@ export class TenantsService {
       const current = await this.lockRow(tx, id);
       const state = parseState(current.provisioning);
       const stalled = !leaseIsLive(state, new Date()) && !this.provisioning.isRunning(id);
-      if (current.status === 'failed') {
-        const next = { ...state, version: state.version + 1, attempt: state.attempt + 1, lastError: null, lease: null };
-        await tx.tenant.update({ where: { id }, data: { status: 'provisioning', provisioning: next as object } });
-      } else if (current.status === 'provisioning' || current.status === 'deleting') {
-        if (!stalled) throw provisioningInProgress();
-        const next = { ...state, version: state.version + 1, attempt: state.attempt + 1, lastError: null, lease: null };
-        await tx.tenant.update({ where: { id }, data: { provisioning: next as object } });
-      } else {
-        throw invalidTenantState(current.status, 'retried');
-      }
+      const inFlight = current.status === 'provisioning' || current.status === 'deleting';
+      if (inFlight && !stalled) throw provisioningInProgress();
+      if (!inFlight && current.status !== 'failed') throw invalidTenantState(current.status, 'retried');
+      const next = { ...state, version: state.version + 1, attempt: state.attempt + 1, lastError: null, lease: null };
+      await tx.tenant.update({
+        where: { id },
+        // A failed provisioning goes back to `provisioning`; an interrupted one keeps its status.
+        data: { provisioning: next as object, ...(current.status === 'failed' ? { status: 'provisioning' as const } : {}) },
+      });
       await this.audit.record(tx, { action: 'tenant.retry', tenantId: id, target: `tenant:${id}`, details: { from: current.status, attempt: state.attempt + 1 } });
     });
     const finished = this.provisioning.start(id);

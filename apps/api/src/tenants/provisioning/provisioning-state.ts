@@ -38,7 +38,6 @@ export interface CreatedResources {
   /** Chosen and persisted BEFORE AdminCreateUser, so a resume looks it up instead of creating a second user. */
   adminUsername?: string;
   adminSub?: string;
-  adminUserId?: string;
 }
 
 /** What the tenant asked for at creation: enough to re-run any step. */

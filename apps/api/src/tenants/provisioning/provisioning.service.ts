@@ -387,24 +387,24 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
   private async mirrorAdmin(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
     const pool = this.userPool(tenant, state);
     const email = state.request.firstAdminEmail.toLowerCase();
-    const username = state.created.adminUsername!;
-    const sub = state.created.adminSub ?? null;
     await this.fault(tenant, state, 'mirror_admin', 'after-effect');
-    let userId = '';
-    const next = await this.persist(tenant.id, state, this.done(state, 'mirror_admin'), async (tx, written) => {
-      const existing = await tx.user.findUnique({ where: { tenantId_email: { tenantId: tenant.id, email } }, select: { id: true } });
-      userId =
-        existing?.id ??
-        (
-          await tx.user.create({
-            data: { tenantId: tenant.id, email, username, issuer: pool.issuer, sub, status: 'pending', role: 'admin', emailVerified: false },
-            select: { id: true },
-          })
-        ).id;
-      written.created.adminUserId = userId;
-      await tx.tenant.update({ where: { id: tenant.id }, data: { provisioning: written as object } });
+    return this.persist(tenant.id, state, this.done(state, 'mirror_admin'), async (tx) => {
+      // The row commits with this step's `done`, so a resume finds either both or neither; upsert anyway.
+      await tx.user.upsert({
+        where: { tenantId_email: { tenantId: tenant.id, email } },
+        create: {
+          tenantId: tenant.id,
+          email,
+          username: state.created.adminUsername!,
+          issuer: pool.issuer,
+          sub: state.created.adminSub ?? null,
+          status: 'pending',
+          role: 'admin',
+          emailVerified: false,
+        },
+        update: {},
+      });
     });
-    return { ...next, created: { ...next.created, adminUserId: userId } };
   }
 
   private async registerIssuer(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
