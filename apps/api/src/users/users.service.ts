@@ -13,17 +13,15 @@
  * replicas by the users trigger's NOTIFY.
  */
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { TenantRole } from '@gatehouse/tiers';
 import { AuditService } from '../audit/audit.service.js';
-import { TrustedIssuersService } from '../auth/trusted-issuers.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
 import { MissingTenantContextError } from '../common/domain-error.js';
-import { APP_CONFIG } from '../config/config.module.js';
-import type { AppConfig } from '../config/config.schema.js';
 import type { TransactionClient } from '../database/prisma-client.js';
 import { TenantDb } from '../database/tenant-db.js';
 import { IdentityProvider, type PoolRef } from '../identity/identity-provider.js';
+import { TenantIdentityResolver } from '../identity/tenant-identity.js';
 import { type AuthContext, currentAuth } from '../tenancy/request-context.js';
 import { TenantUserDirectory } from '../tenants/tenant-user-directory.js';
 import type { InviteUser, ListUsersQuery, UserView } from './dto/user.dto.js';
@@ -56,25 +54,17 @@ export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: TenantDb,
     private readonly identity: IdentityProvider,
     private readonly audit: AuditService,
-    private readonly issuers: TrustedIssuersService,
+    private readonly tenants: TenantIdentityResolver,
     private readonly directory: TenantUserDirectory,
   ) {}
 
   /** The Cognito pool the caller's tenant keeps its users in: its own (silo) or its tier's. */
   private pool(auth: AuthContext): TenantPool {
-    const tenant = this.issuers.registry.tenant(auth.tenantId);
-    if (!tenant) throw new MissingTenantContextError();
-    if (tenant.model === 'silo') {
-      if (!tenant.userPoolId || !tenant.issuer) throw new MissingTenantContextError();
-      return { userPoolId: tenant.userPoolId, region: tenant.region, issuer: tenant.issuer };
-    }
-    const shared = this.config.sharedPools.get(tenant.tier);
-    if (!shared) throw new MissingTenantContextError();
-    return { userPoolId: shared.userPoolId, region: shared.region, issuer: shared.issuer };
+    const { pool, issuer } = this.tenants.forTenantId(auth.tenantId);
+    return { ...pool, issuer };
   }
 
   private view(row: UserRow, pool: TenantPool): UserView {
