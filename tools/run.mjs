@@ -38,7 +38,7 @@ async function generatePrismaClient() {
 async function build() {
   await generatePrismaClient();
   rmSync(join(root, 'dist'), { recursive: true, force: true });
-  await run(bin('swc'), ['apps', 'libs', 'tools', 'test/bench', 'test/support', '-d', 'dist', '--quiet', '--ignore', '**/*.spec.ts,**/*.test.ts']);
+  await run(bin('swc'), ['apps', 'libs', 'tools', 'test/bench', 'test/support', '-d', 'dist', '--quiet', '--ignore', '**/*.spec.ts,**/*.test.ts,**/testing/**']);
 }
 
 const tasks = {

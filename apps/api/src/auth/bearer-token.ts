@@ -36,6 +36,19 @@ function decodeSegment(segment: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * A JWT's payload WITHOUT verification, or undefined when it is not one. Only
+ * for tokens Gatehouse received straight from Cognito over its own connection
+ * (their expiry, their subject), never for tokens a client sent.
+ */
+export function decodeUnverifiedPayload(token: string): Record<string, unknown> | undefined {
+  try {
+    return decodeSegment(token.split('.')[1] ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
 export function peekToken(token: string): UnverifiedToken {
   const [headerSegment, payloadSegment] = token.split('.');
   let header: Record<string, unknown>;

@@ -5,6 +5,7 @@
  * rebuilt in full after the notification connection was lost.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { DatabaseChangeListener } from '../database/database-change-listener.js';
@@ -50,7 +51,7 @@ export function issuerAcceptor(config: AppConfig): (issuer: string, kind: 'cogni
 
 export function sharedPoolSources(config: AppConfig): SharedPoolSource[] {
   return [...config.sharedPools.values()].map((pool) => {
-    if (pool.key === 'operators') return { key: pool.key, issuer: pool.issuer, clientId: pool.clientId, pool: { kind: 'operators' } };
+    if (pool.key === OPERATORS_POOL_KEY) return { key: pool.key, issuer: pool.issuer, clientId: pool.clientId, pool: { kind: 'operators' } };
     const tier = config.tiers.tiers.find((candidate) => candidate.name === pool.key);
     const model = tier?.model === 'bridge' ? 'bridge' : 'pool';
     return { key: pool.key, issuer: pool.issuer, clientId: model === 'pool' ? pool.clientId : undefined, pool: { kind: 'tier', tier: pool.key, model } };

@@ -6,10 +6,12 @@
  */
 import { z } from 'zod';
 import {
+  OPERATORS_POOL_KEY,
   type TierConfiguration,
   TierConfigurationError,
   loadTierConfigurationFile,
   parseTierConfigurationJson,
+  sharedPoolTiers,
 } from '@gatehouse/tiers';
 
 const booleanFromString = z
@@ -154,7 +156,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
 
   const sharedPools = new Map<string, SharedPool>();
   if (tiers) {
-    const expected = [...tiers.tiers.filter((tier) => tier.model !== 'silo').map((tier) => tier.name), 'operators'];
+    const expected = [...sharedPoolTiers(tiers).map((tier) => tier.name), OPERATORS_POOL_KEY];
     for (const key of expected) {
       if (!env.GATEHOUSE_SHARED_POOLS[key]) problems.push(`GATEHOUSE_SHARED_POOLS: no pool for "${key}"`);
     }
@@ -164,7 +166,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         continue;
       }
       const tier = tiers.tiers.find((candidate) => candidate.name === key);
-      if ((key === 'operators' || tier?.model === 'pool') && !pool.clientId) {
+      if ((key === OPERATORS_POOL_KEY || tier?.model === 'pool') && !pool.clientId) {
         problems.push(`GATEHOUSE_SHARED_POOLS: "${key}" needs its shared clientId`);
       }
       const region = pool.region ?? env.AWS_REGION;

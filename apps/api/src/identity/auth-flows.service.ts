@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ForbiddenError } from '../auth/auth.errors.js';
+import { decodeUnverifiedPayload } from '../auth/bearer-token.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
@@ -32,13 +33,10 @@ export type SignInResult =
 /** A username no user has: used so an unknown e-mail costs Cognito a lookup too (similar timing). */
 const DECOY_USERNAME_PREFIX = 'gatehouse-no-such-user-';
 
+/** The subject of an access token Cognito has just issued to Gatehouse. */
 function decodeSubject(accessToken: string): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
-    return typeof payload.sub === 'string' ? payload.sub : undefined;
-  } catch {
-    return undefined;
-  }
+  const sub = decodeUnverifiedPayload(accessToken)?.['sub'];
+  return typeof sub === 'string' ? sub : undefined;
 }
 
 @Injectable()

@@ -48,6 +48,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { UserPoolBlueprint } from '@gatehouse/tiers';
+import { decodeUnverifiedPayload } from '../../auth/bearer-token.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/config.schema.js';
 import {
@@ -80,12 +81,8 @@ function attributesOf(list: readonly { Name?: string; Value?: string }[] | undef
 /** Seconds until the access token expires (the emulator omits ExpiresIn). */
 function expiresIn(result: AuthenticationResultType): number {
   if (result.ExpiresIn) return result.ExpiresIn;
-  try {
-    const payload = JSON.parse(Buffer.from((result.AccessToken ?? '').split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
-    return payload.exp ? Math.max(0, payload.exp - Math.floor(Date.now() / 1000)) : 3600;
-  } catch {
-    return 3600;
-  }
+  const exp = decodeUnverifiedPayload(result.AccessToken ?? '')?.['exp'];
+  return typeof exp === 'number' ? Math.max(0, exp - Math.floor(Date.now() / 1000)) : 3600;
 }
 
 @Injectable()
