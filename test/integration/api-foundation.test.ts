@@ -135,7 +135,8 @@ describe('the API process', () => {
     const port = await findFreePort();
     const running = spawnApi(apiEnvironment(stackInfo(), { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }));
     let ready = false;
-    for (let attempt = 0; attempt < 100 && !ready; attempt += 1) {
+    // Boot can take several seconds on a loaded machine; wait up to 45 s (a bound, not a performance check).
+    for (let attempt = 0; attempt < 450 && !ready; attempt += 1) {
       ready = await fetch(`http://127.0.0.1:${port}/health/ready`)
         .then((response) => response.ok)
         .catch(() => false);

@@ -102,7 +102,9 @@ afterAll(async () => {
   console.info(`[local-stack timings, ms] ${JSON.stringify(timings)}`);
 }, 30_000);
 
-describe('embedded Postgres', () => {
+// These specs start real Postgres and emulator processes: on a loaded 2-core machine a start can take
+// well over Vitest's 5 s default, so each test gets a generous upper bound (not a performance assertion).
+describe('embedded Postgres', { timeout: 60_000 }, () => {
   it('starts (as root when run as root) on a free port, answers a query, and stops', async () => {
     const dataDir = await tempDir('pg');
     const server = await timed('postgres cold start (initdb + start)', () => startPostgres({ dataDir, port: 0 }));
@@ -208,7 +210,7 @@ describe('embedded Postgres', () => {
   });
 });
 
-describe('Cognito emulator', () => {
+describe('Cognito emulator', { timeout: 60_000 }, () => {
   let dataDir: string;
   let emulator: CognitoEmulator;
   let client: CognitoIdentityProviderClient;
