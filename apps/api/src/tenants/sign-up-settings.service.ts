@@ -7,14 +7,13 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
+import type { SignUpPolicy } from '../auth/issuer-registry.js';
 import { TrustedIssuersService } from '../auth/trusted-issuers.service.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
 import type { TransactionClient } from '../database/prisma-client.js';
 import type { EmailDomainView, UpdateSignUpPolicy } from './dto/tenant.dto.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
 import { SignUpPolicyOperatorOnlyError, invalidTenantState, tenantNotFound } from './tenants.errors.js';
-
-export type SignUpPolicy = 'closed' | 'domains' | 'open';
 
 export interface SignUpSettings {
   readonly signUpPolicy: SignUpPolicy;
