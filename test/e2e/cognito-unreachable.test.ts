@@ -28,7 +28,8 @@ beforeAll(async () => {
   const privileged = privilegedClient();
   try {
     const tenant = await createTenantRow(privileged, { tier: 'basic', isolationModel: 'pool' });
-    await privileged.tenant.update({ where: { id: tenant.id }, data: { userPoolId: stackInfo().sharedPools['basic']?.userPoolId ?? null } });
+    // Open to sign-ups, so that sign-up gets as far as Cognito (new tenants are `closed`).
+    await privileged.tenant.update({ where: { id: tenant.id }, data: { userPoolId: stackInfo().sharedPools['basic']?.userPoolId ?? null, signUpPolicy: 'open' } });
     slug = tenant.slug;
     await api.app.get(TrustedIssuersService).refreshTenant(tenant.id);
   } finally {

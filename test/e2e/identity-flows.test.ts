@@ -44,6 +44,12 @@ async function signIn(tenant: WorldTenant, email: string, password = PASSWORD) {
 beforeAll(async () => {
   // Many sign-ins come from 127.0.0.1 in this suite; the throttling cases build their own API.
   world = await buildWorld({ SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000', SIGN_IN_FAILURES_PER_USER: '1000' });
+  // These journeys start with self-service sign-up, which new tenants refuse by default (`closed`):
+  // open the world's Cognito tenants to it. Who may join is tested in sign-up-policy.test.ts.
+  for (const key of ['poolA', 'poolB', 'bridgeC', 'bridgeD', 'siloE'] as const) {
+    await world.privileged.tenant.update({ where: { id: world.tenants[key].id }, data: { signUpPolicy: 'open' } });
+    await world.refresh(world.tenants[key].id);
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -61,7 +67,8 @@ describe.each(['poolA', 'bridgeC', 'siloE'] as const)('the full journey in %s', 
     expect(pending.status).toBe('pending');
     expect(pending.username).not.toBe(email); // opaque Cognito username
 
-    expectProblem(await post('/v1/auth/sign-in', { tenant: tenant.slug, email, password: PASSWORD }), 403, 'user_not_confirmed');
+    // Unconfirmed, right password: the same 401 as a wrong password (whether an account exists is nobody's business).
+    expectProblem(await post('/v1/auth/sign-in', { tenant: tenant.slug, email, password: PASSWORD }), 401, 'invalid_credentials');
     expectProblem(await post('/v1/auth/confirm-sign-up', { tenant: tenant.slug, email, code: '000000' }), 400, 'invalid_code');
     const code = await latestCode(pending.username, 'SignUp');
     expect((await post('/v1/auth/confirm-sign-up', { tenant: tenant.slug, email, code })).status).toBe(204);
@@ -263,10 +270,10 @@ describe('tenant routing for public calls', () => {
     expectProblem(await post('/v1/auth/sign-in', { tenant: `nope-${uniqueSuffix()}`, email: uniqueEmail(), password: PASSWORD }), 404, 'tenant_not_found');
   });
 
-  it('looks tenants up by host, e-mail domain and slug, with what a client needs and nothing secret', async () => {
+  it('looks tenants up by host, (verified) e-mail domain and slug, with what a client needs and nothing secret', async () => {
     const tenant = world.tenants.bridgeC;
     const domain = `${uniqueSuffix()}.bridge-c.test`;
-    await world.privileged.tenantEmailDomain.create({ data: { tenantId: tenant.id, domain } });
+    await world.privileged.tenantEmailDomain.create({ data: { tenantId: tenant.id, domain, status: 'verified', verifiedAt: new Date() } });
     await world.refresh(tenant.id);
     for (const query of [`host=${tenant.host}`, `email=someone@${domain}`, `slug=${tenant.slug}`]) {
       const response = await world.call(`/v1/tenants/lookup?${query}`);

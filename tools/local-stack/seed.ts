@@ -38,6 +38,7 @@ import {
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { generateSync } from 'otplib';
+import pg from 'pg';
 import { createEmulatorClient } from './cognito.js';
 import type { LocalStackInfo } from './stack.js';
 
@@ -139,7 +140,7 @@ export async function signInLocalOperator(
 export interface SeedOptions {
   /** The running API, e.g. `http://127.0.0.1:3000`. */
   readonly baseUrl: string;
-  readonly stack: Pick<LocalStackInfo, 'cognitoEndpoint' | 'region' | 'sharedPools'>;
+  readonly stack: Pick<LocalStackInfo, 'cognitoEndpoint' | 'region' | 'sharedPools' | 'databaseUrls'>;
   /** Where the operator's TOTP secret is kept between runs (`.gatehouse/`). */
   readonly dataDir: string;
   readonly log?: (line: string) => void;
@@ -203,6 +204,39 @@ async function ensureOperator(client: CognitoIdentityProviderClient, pool: Opera
   return operator;
 }
 
+/**
+ * LOCAL MODE ONLY: marks a demo tenant's `<slug>.example` domain verified
+ * without the DNS TXT proof every other domain needs (`.example` is reserved:
+ * nobody can publish a record there). Written straight to the local database
+ * through the privileged role, with an audit event saying so; the API has no
+ * way to skip the DNS check, in any mode.
+ */
+async function preVerifyDemoDomain(privilegedUrl: string, tenantId: string, domain: string): Promise<void> {
+  const client = new pg.Client({ connectionString: privilegedUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const updated = await client.query(
+      `UPDATE tenant_email_domains SET status = 'verified', verified_at = now(), last_check_error = NULL
+        WHERE tenant_id = $1 AND domain = $2 AND status = 'pending'`,
+      [tenantId, domain],
+    );
+    if (updated.rowCount) {
+      await client.query(
+        `INSERT INTO audit_events (tenant_id, actor_type, action, target, outcome, details)
+         VALUES ($1, 'system', 'tenant.email_domain.verify', $2, 'success', $3)`,
+        [tenantId, `email-domain:${domain}`, JSON.stringify({ domain, method: 'local-demo-seed (no DNS proof; local mode only)' })],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
+
 async function waitUntilSettled(baseUrl: string, token: string, id: string): Promise<Json> {
   for (let attempt = 0; attempt < 600; attempt += 1) {
     const { body } = await api(baseUrl, `/v1/admin/tenants/${id}`, { token });
@@ -232,7 +266,8 @@ export async function seedDemo(options: SeedOptions): Promise<SeededAccount[]> {
     const accounts: SeededAccount[] = [{ role: 'operator', email: operator.email, password: operator.password, totpSecret: operator.totpSecret }];
 
     for (const demo of DEMO_TENANTS) {
-      const adminEmail = `admin@${demo.slug}.example`;
+      const demoDomain = `${demo.slug}.example`;
+      const adminEmail = `admin@${demoDomain}`;
       const memberEmail = `member@${demo.slug}.example`;
       const found = await api(options.baseUrl, `/v1/admin/tenants?q=${demo.slug}`, { token: operatorToken });
       expectStatus('list tenants', found, 200);
@@ -241,7 +276,15 @@ export async function seedDemo(options: SeedOptions): Promise<SeededAccount[]> {
         const created = await api(options.baseUrl, '/v1/admin/tenants', {
           method: 'POST',
           token: operatorToken,
-          body: { name: demo.name, slug: demo.slug, tier: demo.tier, hosts: [], emailDomains: [`${demo.slug}.example`], firstAdminEmail: adminEmail },
+          body: {
+            name: demo.name,
+            slug: demo.slug,
+            tier: demo.tier,
+            hosts: [],
+            emailDomains: [demoDomain],
+            firstAdminEmail: adminEmail,
+            signUpPolicy: 'domains',
+          },
         });
         expectStatus(`create ${demo.slug}`, created, 202);
         tenant = created.body;
@@ -253,6 +296,16 @@ export async function seedDemo(options: SeedOptions): Promise<SeededAccount[]> {
         tenant = await waitUntilSettled(options.baseUrl, operatorToken, tenant.id);
       }
       if (tenant.status !== 'active') throw new Error(`demo tenant ${demo.slug} is ${tenant.status}, expected active`);
+      // Sign-up by addresses of the demo domain only (tenants seeded before sign-up policies existed are brought in line).
+      if (tenant.signUpPolicy !== 'domains' || !tenant.emailDomains.includes(demoDomain)) {
+        const patched = await api(options.baseUrl, `/v1/admin/tenants/${tenant.id}`, {
+          method: 'PATCH',
+          token: operatorToken,
+          body: { signUpPolicy: 'domains', emailDomains: [...new Set([...tenant.emailDomains, demoDomain])] },
+        });
+        expectStatus(`open ${demo.slug} to ${demoDomain}`, patched, 200);
+      }
+      await preVerifyDemoDomain(options.stack.databaseUrls.privileged, tenant.id, demoDomain);
 
       const adminUsername = await usernameByEmail(client, tenant.userPoolId, adminEmail);
       if (!adminUsername) throw new Error(`the first admin of ${demo.slug} is not in its pool`);
@@ -295,6 +348,8 @@ export function describeSeed(accounts: readonly SeededAccount[], baseUrl: string
       lines.push(`    ${account.role.padEnd(10)} ${account.email}  password ${account.password}  tenant ${account.tenant?.slug} (${account.tenant?.tier}, ${account.tenant?.model})`);
     }
   }
+  lines.push(`    sign-up:   open to addresses of each demo tenant's domain (<slug>.example, pre-verified by the local seed only),`);
+  lines.push(`               e.g. {"tenant":"demo-basic","email":"you@demo-basic.example",...}; any other address gets 403 sign_up_not_allowed`);
   lines.push(`    sign in:   curl -s ${baseUrl}/v1/auth/sign-in -H 'content-type: application/json' \\`);
   lines.push(`                 -d '{"tenant":"demo-basic","email":"admin@demo-basic.example","password":"${DEMO_PASSWORD}"}'`);
   return lines.join('\n');

@@ -9,6 +9,8 @@
  */
 import type { IsolationModel, PasswordPolicy, TenantRole } from '@gatehouse/tiers';
 
+export type SignUpPolicy = 'closed' | 'domains' | 'open';
+
 export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting' | 'deleted' | 'failed';
 
 export interface ClaimMapping {
@@ -33,7 +35,12 @@ export interface TenantSnapshot {
   readonly userPoolId: string | null;
   readonly issuer: string | null;
   readonly hosts: readonly string[];
+  /** The tenant's VERIFIED e-mail domains only (DNS TXT proof): only these route and admit sign-ups. */
   readonly emailDomains: readonly string[];
+  /** Who may sign up through the public API; absent means `closed` (fail closed). */
+  readonly signUpPolicy?: SignUpPolicy;
+  /** The role self-sign-ups get (never `admin`); absent means `member`. */
+  readonly signUpDefaultRole?: Exclude<TenantRole, 'admin'>;
   /** Per-tenant tightening of the tier's password policy (silo tenants). */
   readonly passwordPolicy?: Partial<PasswordPolicy> | null;
   readonly appClients: readonly { readonly clientId: string; readonly issuer: string; readonly userPoolId: string }[];

@@ -115,7 +115,7 @@ export class TrustedIssuersService implements OnModuleInit {
 
 type TenantRow = NonNullable<Awaited<ReturnType<PrismaService['client']['tenant']['findFirst']>>> & {
   hosts: { host: string }[];
-  emailDomains: { domain: string }[];
+  emailDomains: { domain: string; status: 'pending' | 'verified' }[];
   appClients: { clientId: string; issuer: string; userPoolId: string }[];
   identityProviders: { issuer: string; audience: string; jwksUri: string; claimMapping: unknown; enabled: boolean }[];
 };
@@ -132,7 +132,10 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
     userPoolId: row.userPoolId,
     issuer: row.issuer,
     hosts: row.hosts.map((host) => host.host),
-    emailDomains: row.emailDomains.map((domain) => domain.domain),
+    // A pending domain is only a claim: it neither routes nor admits anyone until DNS proved it.
+    emailDomains: row.emailDomains.filter((domain) => domain.status === 'verified').map((domain) => domain.domain),
+    signUpPolicy: row.signUpPolicy,
+    signUpDefaultRole: row.signUpDefaultRole === 'admin' ? 'member' : row.signUpDefaultRole,
     passwordPolicy: (row.passwordPolicy ?? null) as TenantSnapshot['passwordPolicy'],
     appClients: row.appClients.map(({ clientId, issuer, userPoolId }) => ({ clientId, issuer, userPoolId })),
     identityProviders: row.identityProviders.map((provider) => ({

@@ -75,6 +75,19 @@ describe(loadConfig.name, () => {
     ).toThrow(/GATEHOUSE_TIERS: .*unknown isolation model "shared"/s);
   });
 
+  it('takes DNS resolvers as a list of addresses with optional ports (default: the system’s)', () => {
+    expect(loadConfig(validAws).env.DNS_RESOLVERS).toBeUndefined();
+    expect(loadConfig({ ...validAws, DNS_RESOLVERS: '10.0.0.2, 127.0.0.1:5353,[::1]:53,fd00::2' }).env.DNS_RESOLVERS).toEqual([
+      '10.0.0.2',
+      '127.0.0.1:5353',
+      '[::1]:53',
+      'fd00::2',
+    ]);
+    for (const bad of ['dns.example.com', '127.0.0.1:0', '127.0.0.1:99999', '', '1.2.3.4:53:53']) {
+      expect(() => loadConfig({ ...validAws, DNS_RESOLVERS: bad }), bad).toThrow(/DNS_RESOLVERS/);
+    }
+  });
+
   it('exposes the list of keys the manifests are checked against', () => {
     expect(CONFIG_ENV_KEYS).toEqual(expect.arrayContaining(['DATABASE_URL', 'GATEHOUSE_SHARED_POOLS', 'GATEHOUSE_MODE']));
   });

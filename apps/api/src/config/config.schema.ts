@@ -4,6 +4,7 @@
  * the process environment; `CONFIG_ENV_KEYS` is the list the Kubernetes
  * manifests and the compose file are checked against.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import {
   OPERATORS_POOL_KEY,
@@ -49,6 +50,20 @@ const jsonObject = <T extends z.ZodType>(schema: T) =>
     return result.data;
   });
 
+/** `ip`, `ip:port` or `[ipv6]:port`, as node:dns's setServers takes them (addresses only: no name to resolve first). */
+function isResolverAddress(entry: string): boolean {
+  if (isIP(entry) !== 0) return true;
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(entry);
+  if (!match) return false;
+  const port = Number(match[3]);
+  return isIP(match[1] ?? match[2] ?? '') !== 0 && port >= 1 && port <= 65535;
+}
+
+const resolverList = z
+  .string()
+  .transform((text) => text.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every(isResolverAddress), 'must be a comma-separated list of ip[:port] (IPv6 as [addr]:port)');
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** `local` trusts the Cognito emulator's issuers (one published signing key!); never in production. */
@@ -84,6 +99,10 @@ export const envSchema = z.object({
   SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Sign-in attempts allowed per client address per minute. */
   SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** DNS servers for e-mail domain verification (TXT lookups); unset means the system's resolvers. */
+  DNS_RESOLVERS: resolverList.optional(),
+  /** Per-try timeout of a TXT lookup; a lookup that times out is a 503 with Retry-After. */
+  DNS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });

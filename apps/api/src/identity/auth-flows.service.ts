@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { TenantRole } from '@gatehouse/tiers';
 import { ForbiddenError } from '../auth/auth.errors.js';
 import { decodeUnverifiedPayload } from '../auth/bearer-token.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -17,8 +18,9 @@ import type { RouteHintInput } from '../tenancy/route-hint.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { AttemptLimiter } from './attempt-limiter.js';
 import { type AuthOutcome, type ChallengeName, IdentityProvider, type TokenSet } from './identity-provider.js';
-import { invalidCode, invalidCredentials, invalidSession } from './identity.errors.js';
+import { invalidCode, invalidCredentials, invalidSession, signUpNotAllowed } from './identity.errors.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
+import { admitSignUp } from './sign-up-policy.js';
 import { type TenantIdentity, TenantIdentityResolver } from './tenant-identity.js';
 
 export interface PublicRequest {
@@ -29,6 +31,9 @@ export interface PublicRequest {
 export type SignInResult =
   | { readonly status: 'signed_in'; readonly tokens: TokenSet }
   | { readonly status: 'challenge'; readonly challenge: ChallengeName; readonly session: string };
+
+/** How long a sign-up claim may stay unfinished before another sign-up of the address may clean it up (well above Cognito's retries and timeouts). */
+const ABANDONED_CLAIM_MS = 120_000;
 
 /** A username no user has: used so an unknown e-mail costs Cognito a lookup too (similar timing). */
 const DECOY_USERNAME_PREFIX = 'gatehouse-no-such-user-';
@@ -58,29 +63,56 @@ export class AuthFlowsService {
     this.attemptsPerAddress = new AttemptLimiter({ limit: config.env.SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE, windowMs: 60_000 });
   }
 
+  /**
+   * Sign-up, in this order: the tenant's sign-up policy (from its snapshot
+   * only, so a refusal is the same for every address); the password policy;
+   * a claim on (tenant, e-mail) in Postgres BEFORE Cognito is called, so of
+   * concurrent sign-ups of one address exactly one reaches Cognito; then
+   * Cognito. Any failure after the claim removes the Cognito user (deleting
+   * is idempotent) and then the claim: no Cognito user is left without its row.
+   */
   async signUp(request: PublicRequest, input: { tenant?: string; email: string; password: string }): Promise<void> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    const admission = admitSignUp(target.tenant, input.email);
+    if (!admission.admitted) throw signUpNotAllowed();
     assertPasswordMeetsPolicy(input.password, target.passwordPolicy);
-    // One answer whether or not the address is taken: sign-up must not reveal who has an account.
-    if (await this.mirror.findByEmail(target.tenant.id, input.email)) return;
-    const username = randomUUID();
-    const created = await this.identity.signUp(target.client, { username, password: input.password, email: input.email.toLowerCase() });
-    const user = await this.mirror.createPending({
-      tenantId: target.tenant.id,
-      email: input.email,
-      username,
-      issuer: target.issuer,
-      sub: created.sub,
-      role: 'member',
-    });
+    const email = input.email.toLowerCase();
+    const claim = await this.claimSignUp(target, email, admission.role);
+    // Taken (or being signed up right now): one answer whether or not the address has an account.
+    if (!claim) return;
     try {
-      await this.identity.addUserToGroup(target.pool, username, 'member');
+      const created = await this.identity.signUp(target.client, { username: claim.username, password: input.password, email });
+      // Without its group the account would sign in with no role.
+      await this.identity.addUserToGroup(target.pool, claim.username, admission.role);
+      await this.mirror.completeSignUp(target.tenant.id, claim.id, created.sub);
     } catch (error) {
-      // Leave nothing half-made: without its group the account would sign in with no role.
-      await this.mirror.removePending(target.tenant.id, user.id);
-      await this.identity.deleteUser(target.pool, username).catch(() => undefined);
+      await this.abandonSignUp(target, claim);
       throw error;
     }
+  }
+
+  private async claimSignUp(target: TenantIdentity, email: string, role: TenantRole): Promise<MirroredUser | null> {
+    const claim = () => this.mirror.claimSignUp({ tenantId: target.tenant.id, email, username: randomUUID(), issuer: target.issuer, role });
+    const claimed = await claim();
+    if (claimed) return claimed;
+    // A claim left by a sign-up that died half-way would block the address for good: clean it up, then claim afresh.
+    const abandoned = await this.mirror.findAbandonedClaim(target.tenant.id, email, new Date(Date.now() - ABANDONED_CLAIM_MS));
+    if (!abandoned || !(await this.abandonSignUp(target, abandoned))) return null;
+    return claim();
+  }
+
+  /** Cognito user first, then the claim, so a failed clean-up keeps the row that names what is left to remove. */
+  private async abandonSignUp(target: TenantIdentity, claim: MirroredUser): Promise<boolean> {
+    try {
+      await this.identity.deleteUser(target.pool, claim.username);
+    } catch (error) {
+      this.logger.warn(`could not remove Cognito user ${claim.username} of an unfinished sign-up; its claim stays for a later clean-up: ${String(error)}`);
+      return false;
+    }
+    return this.mirror.releaseClaim(target.tenant.id, claim.id).catch((error: unknown) => {
+      this.logger.warn(`could not release the sign-up claim ${claim.id}: ${String(error)}`);
+      return false;
+    });
   }
 
   async confirmSignUp(request: PublicRequest, input: { tenant?: string; email: string; code: string }): Promise<void> {
@@ -111,8 +143,9 @@ export class AuthFlowsService {
       outcome = await this.identity.signInWithPassword(target.client, user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
       if (!user) throw invalidCredentials();
     } catch (error) {
-      if ((error as { code?: string }).code === 'invalid_credentials') this.failuresPerUser.record(userKey);
-      throw error;
+      const failure = user && (error as { code?: string }).code === 'user_not_confirmed' ? this.unconfirmed(target, user) : error;
+      if ((failure as { code?: string }).code === 'invalid_credentials') this.failuresPerUser.record(userKey);
+      throw failure;
     }
     this.failuresPerUser.reset(userKey);
     return this.finishSignIn(target, user, outcome);
@@ -165,6 +198,20 @@ export class AuthFlowsService {
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidCode();
     await this.identity.confirmForgotPassword(target.client, user.username, input.code, input.newPassword);
+  }
+
+  /**
+   * The right password for an account that was never confirmed. Answering
+   * anything but the wrong-password answer would tell a guesser that the
+   * account exists (and that the password is right). The owner, who may have
+   * lost the first code, gets a new one by e-mail, sent in the background so
+   * the answer takes no longer than a wrong password's.
+   */
+  private unconfirmed(target: TenantIdentity, user: MirroredUser): Error {
+    void this.identity.resendConfirmationCode(target.client, user.username).catch((error: unknown) => {
+      this.logger.warn(`could not resend the confirmation code of an unconfirmed user at sign-in: ${String(error)}`);
+    });
+    return invalidCredentials();
   }
 
   private async finishSignIn(target: TenantIdentity, user: MirroredUser, outcome: AuthOutcome): Promise<SignInResult> {

@@ -24,6 +24,9 @@ export const invalidRefreshToken = () =>
   new IdentityError(401, 'invalid_refresh_token', 'The refresh token is not valid; sign in again.');
 export const invalidSession = () =>
   new IdentityError(401, 'invalid_session', 'The sign-in session is not valid or has expired; sign in again.');
+/** One answer for every refused sign-up: closed tenant, address outside its verified domains, taken or not. */
+export const signUpNotAllowed = () =>
+  new IdentityError(403, 'sign_up_not_allowed', 'This tenant does not accept sign-ups from this address; ask its administrator for an invitation.');
 export const userNotConfirmed = () =>
   new IdentityError(403, 'user_not_confirmed', 'Confirm your e-mail address before signing in.');
 export const passwordResetRequired = () =>

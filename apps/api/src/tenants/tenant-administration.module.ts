@@ -4,8 +4,12 @@ import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
+import { EmailDomainsService } from './domains/email-domains.service.js';
 import { ProvisioningFaults } from './provisioning/provisioning-faults.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
+import { SignUpSettingsController } from './sign-up-settings.controller.js';
+import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { TenantsController } from './tenants.controller.js';
 import { TenantsService } from './tenants.service.js';
 
@@ -24,8 +28,8 @@ import { TenantsService } from './tenants.service.js';
  */
 @Module({
   imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
-  controllers: [TenantsController, AdminAuditController],
-  providers: [TenantsService, ProvisioningService, ProvisioningFaults],
+  controllers: [TenantsController, AdminAuditController, SignUpSettingsController],
+  providers: [TenantsService, ProvisioningService, ProvisioningFaults, DnsTxtLookup, EmailDomainsService, SignUpSettingsService],
   exports: [TenantsService, ProvisioningService],
 })
 export class TenantAdministrationModule {}

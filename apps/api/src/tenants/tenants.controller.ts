@@ -18,6 +18,8 @@ import {
   type RegisterIdentityProvider,
   type UpdateTenant,
   createTenantSchema,
+  domainParamSchema,
+  emailDomainSchema,
   idParamSchema,
   listTenantsQuerySchema,
   registerIdentityProviderSchema,
@@ -25,10 +27,12 @@ import {
   tenantSchema,
   updateTenantSchema,
 } from './dto/tenant.dto.js';
+import { EmailDomainsService } from './domains/email-domains.service.js';
 import { TenantsService } from './tenants.service.js';
 
 const tenantId = new ZodParamPipe('tenantId', idParamSchema);
 const providerId = new ZodParamPipe('providerId', idParamSchema);
+const domainParam = new ZodParamPipe('domain', domainParamSchema);
 const OPERATORS = { roles: ['platform-admin'] } as const;
 
 /**
@@ -40,7 +44,10 @@ const OPERATORS = { roles: ['platform-admin'] } as const;
 @ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
 @Controller('v1/admin/tenants')
 export class TenantsController {
-  constructor(private readonly tenants: TenantsService) {}
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly domains: EmailDomainsService,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -81,7 +88,12 @@ export class TenantsController {
 
   @Patch(':tenantId')
   @Authenticated(OPERATORS)
-  @ApiOperation({ summary: 'Change a tenant’s name, host names or e-mail domains (lists are replaced)' })
+  @ApiOperation({
+    summary: 'Change a tenant’s name, host names, e-mail domains (lists are replaced) or sign-up policy',
+    description:
+      'Kept e-mail domains keep their verification; new ones start `pending` with a TXT challenge. A domain another tenant has verified is 409. ' +
+      '`signUpPolicy`: `closed` (invitations only), `domains` (addresses of verified domains), `open`; `signUpDefaultRole`: `member` or `viewer`.',
+  })
   @ApiZodBody(updateTenantSchema)
   @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
   @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`' })
@@ -133,6 +145,22 @@ export class TenantsController {
   @ApiConflictResponse({ description: 'problem+json `provisioning_in_progress`' })
   async remove(@Param('tenantId', tenantId) id: string) {
     return (await this.tenants.delete(id)).tenant;
+  }
+
+  @Post(':tenantId/email-domains/:domain/verify')
+  @HttpCode(200)
+  @Authenticated(OPERATORS)
+  @ApiOperation({
+    summary: 'Verify one of the tenant’s e-mail domains by its DNS TXT record',
+    description:
+      'Looks up `_gatehouse-challenge.<domain>` TXT for `gatehouse-domain-verification=<token>` (see `emailDomainDetails[].txtRecord`). ' +
+      'Found: `verified`. Not found: stays `pending`, `lastCheck.error` says what is missing. DNS without an answer: 503 `dns_unavailable` with Retry-After.',
+  })
+  @ApiOkResponse({ schema: openApiSchema(emailDomainSchema) })
+  @ApiNotFoundResponse({ description: 'problem+json `email_domain_not_found`' })
+  @ApiConflictResponse({ description: 'problem+json `tenant_email_domain_taken` (another tenant verified it)' })
+  verifyEmailDomain(@Param('tenantId', tenantId) id: string, @Param('domain', domainParam) domain: string) {
+    return this.domains.verify(id, domain);
   }
 
   @Post(':tenantId/identity-providers')

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationFailedError } from '../common/domain-error.js';
+import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '../common/domain-error.js';
 
 export const tenantNotFound = () => new NotFoundError('tenant', 'tenant_not_found');
 export const identityProviderNotFound = () => new NotFoundError('identity provider', 'identity_provider_not_found');
@@ -19,4 +19,13 @@ export const invalidField = (path: string, message: string) => new ValidationFai
 /** Another runner moved the state machine on (compare-and-set failed): stop, it owns the tenant now. */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
+}
+
+/** Least privilege for tenant admins: opening a tenant to any address is an operator's decision. */
+export class SignUpPolicyOperatorOnlyError extends DomainError {
+  readonly code = 'sign_up_policy_operator_only';
+  readonly status = 403;
+  constructor() {
+    super('Only a platform operator can open a tenant to sign-ups from any address.');
+  }
 }

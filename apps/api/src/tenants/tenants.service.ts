@@ -21,6 +21,8 @@ import type {
   TenantView,
   UpdateTenant,
 } from './dto/tenant.dto.js';
+import { EMAIL_DOMAIN_FIELDS, EmailDomainsService, toEmailDomainView } from './domains/email-domains.service.js';
+import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { initialState, leaseIsLive, parseState, progress } from './provisioning/provisioning-state.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
 import {
@@ -37,7 +39,7 @@ import {
 
 const TENANT_INCLUDE = {
   hosts: { select: { host: true }, orderBy: { host: 'asc' } },
-  emailDomains: { select: { domain: true }, orderBy: { domain: 'asc' } },
+  emailDomains: { select: EMAIL_DOMAIN_FIELDS, orderBy: { domain: 'asc' } },
   appClients: { select: { clientId: true }, orderBy: { createdAt: 'asc' } },
   identityProviders: {
     select: { id: true, issuer: true, audience: true, jwksUri: true, claimMapping: true, enabled: true },
@@ -62,6 +64,9 @@ export function toTenantView(row: TenantRow): TenantView {
     passwordPolicy: (row.passwordPolicy ?? null) as Record<string, unknown> | null,
     hosts: row.hosts.map((entry) => entry.host),
     emailDomains: row.emailDomains.map((entry) => entry.domain),
+    emailDomainDetails: row.emailDomains.map(toEmailDomainView),
+    signUpPolicy: row.signUpPolicy,
+    signUpDefaultRole: row.signUpDefaultRole === 'viewer' ? 'viewer' : 'member',
     appClientIds: row.appClients.map((entry) => entry.clientId),
     identityProviders: row.identityProviders.map((provider) => ({
       ...provider,
@@ -83,6 +88,8 @@ export class TenantsService {
     private readonly audit: AuditService,
     private readonly issuers: TrustedIssuersService,
     private readonly provisioning: ProvisioningService,
+    private readonly domains: EmailDomainsService,
+    private readonly signUp: SignUpSettingsService,
   ) {}
 
   findRow(id: string) {
@@ -149,6 +156,7 @@ export class TenantsService {
     let id: string;
     try {
       id = await this.privileged.client.$transaction(async (tx) => {
+        await this.domains.assertClaimable(tx, undefined, input.emailDomains);
         const created = await tx.tenant.create({
           data: {
             slug: input.slug,
@@ -163,7 +171,10 @@ export class TenantsService {
             mfa: input.mfa ?? null,
             provisioning: state as object,
             hosts: { create: input.hosts.map((host) => ({ host })) },
-            emailDomains: { create: input.emailDomains.map((domain) => ({ domain })) },
+            // Claims only: pending until a DNS TXT record proves each one.
+            emailDomains: { create: this.domains.newClaims(input.emailDomains) },
+            signUpPolicy: input.signUpPolicy,
+            signUpDefaultRole: input.signUpDefaultRole,
           },
           select: { id: true },
         });
@@ -171,7 +182,15 @@ export class TenantsService {
           action: 'tenant.create',
           tenantId: created.id,
           target: `tenant:${created.id}`,
-          details: { slug: input.slug, tier: tier.name, model: tier.model, hosts: input.hosts, emailDomains: input.emailDomains },
+          details: {
+            slug: input.slug,
+            tier: tier.name,
+            model: tier.model,
+            hosts: input.hosts,
+            emailDomains: input.emailDomains,
+            signUpPolicy: input.signUpPolicy,
+            signUpDefaultRole: input.signUpDefaultRole,
+          },
         });
         return created.id;
       });
@@ -188,7 +207,7 @@ export class TenantsService {
     if (slug && (await db.tenant.count({ where: { slug } })) > 0) return slugTaken();
     const host = await db.tenantHost.findFirst({ where: { host: { in: [...hosts] } }, select: { host: true } });
     if (host) return hostTaken(host.host);
-    const domain = await db.tenantEmailDomain.findFirst({ where: { domain: { in: [...domains] } }, select: { domain: true } });
+    const domain = await db.tenantEmailDomain.findFirst({ where: { domain: { in: [...domains] }, status: 'verified' }, select: { domain: true } });
     if (domain) return emailDomainTaken(domain.domain);
     return slugTaken();
   }
@@ -203,10 +222,8 @@ export class TenantsService {
           await tx.tenantHost.deleteMany({ where: { tenantId: id } });
           await tx.tenantHost.createMany({ data: input.hosts.map((host) => ({ tenantId: id, host })) });
         }
-        if (input.emailDomains !== undefined) {
-          await tx.tenantEmailDomain.deleteMany({ where: { tenantId: id } });
-          await tx.tenantEmailDomain.createMany({ data: input.emailDomains.map((domain) => ({ tenantId: id, domain })) });
-        }
+        if (input.emailDomains !== undefined) await this.domains.replace(tx, id, input.emailDomains);
+        await this.signUp.apply(tx, id, input);
         await this.audit.record(tx, { action: 'tenant.update', tenantId: id, target: `tenant:${id}`, details: { ...input } });
       });
     } catch (error) {

@@ -7,6 +7,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { TenantRole } from '@gatehouse/tiers';
+import { isUniqueViolation } from '../common/database-errors.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
 
 export interface MirroredUser {
@@ -43,12 +44,47 @@ export class UserMirror {
     return this.privileged.client.user.findUnique({ where: { tenantId_id: { tenantId, id: userId } }, select: FIELDS });
   }
 
-  /** A user who signed up and has not confirmed yet. */
-  createPending(input: { tenantId: string; email: string; username: string; issuer: string; sub: string; role: TenantRole }): Promise<MirroredUser> {
-    return this.privileged.client.user.create({
-      data: { ...input, email: input.email.toLowerCase(), status: 'pending', emailVerified: false },
+  /**
+   * Claims `(tenant, e-mail)` for a sign-up BEFORE Cognito is called: a
+   * pending row without a `sub`, under the Cognito username the sign-up will
+   * use. The unique index on (tenant_id, email) decides between concurrent
+   * sign-ups of one address: exactly one gets the row, the others get null
+   * (the address is taken) and never reach Cognito.
+   */
+  async claimSignUp(input: { tenantId: string; email: string; username: string; issuer: string; role: TenantRole }): Promise<MirroredUser | null> {
+    try {
+      return await this.privileged.client.user.create({
+        data: { ...input, email: input.email.toLowerCase(), status: 'pending', emailVerified: false, sub: null },
+        select: FIELDS,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Cognito created the user: record its `sub`, which is what makes the claim an account. */
+  async completeSignUp(tenantId: string, userId: string, sub: string): Promise<void> {
+    await this.privileged.client.user.updateMany({ where: { tenantId, id: userId, status: 'pending', sub: null }, data: { sub } });
+  }
+
+  /**
+   * A claim whose sign-up never completed (the process died, or the database
+   * failed during the clean-up) and is older than `olderThan`: pending, no
+   * `sub`, not an admin (provisioning's and invitations' rows always get their
+   * `sub` in the transaction that writes them, and self-sign-ups are never admins).
+   */
+  findAbandonedClaim(tenantId: string, email: string, olderThan: Date): Promise<MirroredUser | null> {
+    return this.privileged.client.user.findFirst({
+      where: { tenantId, email: email.toLowerCase(), status: 'pending', sub: null, role: { not: 'admin' }, createdAt: { lt: olderThan } },
       select: FIELDS,
     });
+  }
+
+  /** Drops a claim that did not become an account (only while it is still an unfinished claim). Returns whether it was dropped. */
+  async releaseClaim(tenantId: string, userId: string): Promise<boolean> {
+    const { count } = await this.privileged.client.user.deleteMany({ where: { tenantId, id: userId, status: 'pending', sub: null } });
+    return count > 0;
   }
 
   /** After Cognito confirmed the e-mail (sign-up confirmation, or a successful first sign-in). */
@@ -61,10 +97,5 @@ export class UserMirror {
       where: { tenantId, id: userId, emailVerified: false },
       data: { emailVerified: facts.emailVerified },
     });
-  }
-
-  /** Removes a sign-up that never completed in Cognito (e.g. Cognito refused it after the row was written). */
-  async removePending(tenantId: string, userId: string): Promise<void> {
-    await this.privileged.client.user.deleteMany({ where: { tenantId, id: userId, status: 'pending' } });
   }
 }

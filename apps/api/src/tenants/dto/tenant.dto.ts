@@ -35,6 +35,13 @@ export const passwordPolicyOverrideSchema = z
   })
   .strict();
 
+export const SIGN_UP_POLICIES = ['closed', 'domains', 'open'] as const;
+const signUpPolicySchema = z
+  .enum(SIGN_UP_POLICIES)
+  .describe('Who may sign up through the public API: `closed` (invitations only), `domains` (addresses of the tenant’s verified e-mail domains), `open`.');
+/** Never `admin`: self-service must not mint administrators. */
+export const signUpDefaultRoleSchema = z.enum(['member', 'viewer']).describe('The role self-sign-ups get.');
+
 export const tokenValiditySchema = z
   .object({
     accessTokenMinutes: z.number().int().min(5).max(1440).optional(),
@@ -59,6 +66,8 @@ export const createTenantSchema = z
     mfa: z.enum(MFA_SETTINGS).optional(),
     /** Bridge and silo tenants: their own app client's token lifetimes. */
     tokenValidity: tokenValiditySchema.optional(),
+    signUpPolicy: signUpPolicySchema.default('closed'),
+    signUpDefaultRole: signUpDefaultRoleSchema.default('member'),
   })
   .strict();
 export type CreateTenant = z.infer<typeof createTenantSchema>;
@@ -68,8 +77,10 @@ export const updateTenantSchema = z
     name: z.string().trim().min(1).max(200).optional(),
     /** Replaces the tenant's host names. */
     hosts: unique(hostSchema, 20).optional(),
-    /** Replaces the tenant's e-mail domains. */
+    /** Replaces the tenant's e-mail domains (kept ones keep their verification; new ones start pending). */
     emailDomains: unique(domainSchema, 20).optional(),
+    signUpPolicy: signUpPolicySchema.optional(),
+    signUpDefaultRole: signUpDefaultRoleSchema.optional(),
   })
   .strict()
   .refine((value) => Object.keys(value).length > 0, 'send at least one field to change');
@@ -115,6 +126,34 @@ export const registerIdentityProviderSchema = z
 export type RegisterIdentityProvider = z.infer<typeof registerIdentityProviderSchema>;
 
 export const idParamSchema = z.uuid({ error: 'must be a UUID' });
+export const domainParamSchema = domainSchema;
+
+export const emailDomainSchema = z.object({
+  domain: z.string(),
+  status: z.enum(['pending', 'verified']),
+  verifiedAt: z.iso.datetime().nullable(),
+  /** Publish this record, then ask for a verification. */
+  txtRecord: z.object({ name: z.string(), type: z.literal('TXT'), value: z.string() }),
+  /** The latest verification attempt that did not verify, with what was wrong. */
+  lastCheck: z.object({ at: z.iso.datetime(), error: z.string().nullable() }).nullable(),
+});
+export type EmailDomainView = z.infer<typeof emailDomainSchema>;
+
+export const signUpSettingsSchema = z.object({
+  signUpPolicy: z.enum(SIGN_UP_POLICIES),
+  signUpDefaultRole: signUpDefaultRoleSchema,
+  emailDomains: z.array(emailDomainSchema),
+});
+
+/** What a tenant admin may change; `open` is refused with 403 (operators only; see README "Who may join a tenant"). */
+export const updateSignUpPolicySchema = z
+  .object({
+    signUpPolicy: signUpPolicySchema.optional(),
+    signUpDefaultRole: signUpDefaultRoleSchema.optional(),
+  })
+  .strict()
+  .refine((value) => Object.keys(value).length > 0, 'send at least one field to change');
+export type UpdateSignUpPolicy = z.infer<typeof updateSignUpPolicySchema>;
 
 const stepSchema = z.object({ name: z.string(), done: z.boolean(), doneAt: z.string().nullable() });
 
@@ -131,7 +170,11 @@ export const tenantSchema = z.object({
   mfa: z.string().nullable(),
   passwordPolicy: z.record(z.string(), z.unknown()).nullable(),
   hosts: z.array(z.string()),
+  /** Every e-mail domain the tenant claims; only `status: verified` ones route and admit sign-ups (see `emailDomainDetails`). */
   emailDomains: z.array(z.string()),
+  emailDomainDetails: z.array(emailDomainSchema),
+  signUpPolicy: z.enum(SIGN_UP_POLICIES),
+  signUpDefaultRole: signUpDefaultRoleSchema,
   appClientIds: z.array(z.string()),
   identityProviders: z.array(
     z.object({ id: z.uuid(), issuer: z.string(), audience: z.string(), jwksUri: z.string(), claimMapping: claimMappingSchema, enabled: z.boolean() }),
