@@ -36,6 +36,6 @@ import { TrustedIssuersService } from './trusted-issuers.service.js';
     PrincipalResolver,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [TrustedIssuersService, JwksKeyStore],
+  exports: [TrustedIssuersService, JwksKeyStore, TokenVerifier, PrincipalResolver],
 })
 export class AuthModule {}
