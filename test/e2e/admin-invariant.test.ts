@@ -43,6 +43,8 @@ async function tenantWithTwoAdmins(): Promise<{ tenant: TenantJson; a: Admin; b:
   const invited = await h.call('/v1/users', { method: 'POST', token: a.token, body: { email: secondEmail, role: 'admin' } });
   expect(invited.status, invited.text).toBe(201);
   const b = await signedInAdmin(tenant, secondEmail);
+  // Both admins are active (their first verified request made them so; the last test proves that separately).
+  await h.privileged.user.updateMany({ where: { tenantId: tenant.id, id: { in: [a.id, b.id] } }, data: { status: 'active' } });
   expect(await activeAdmins(tenant.id)).toBe(2);
   return { tenant, a, b };
 }
