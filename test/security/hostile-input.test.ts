@@ -5,6 +5,7 @@
  * parameter over 100 characters. Each is a 4xx application/problem+json with a
  * stable code and a requestId — never a 500, never Fastify's own JSON.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpResponse, type World, buildWorld } from '../support/world.js';
 
@@ -88,5 +89,28 @@ describe('malformed URLs', () => {
       expectProblem(response, 414, 'uri_too_long');
       expect(response.text).not.toContain('a'.repeat(150));
     }
+  });
+});
+
+describe('requests Node’s HTTP parser refuses', () => {
+  it('a NUL byte in a header: 400 problem+json with a requestId, the connection closed', async () => {
+    const url = new URL(world.api.baseUrl);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write('GET /v1/projects HTTP/1.1\r\nHost: x\r\nX-Test: a\u0000b\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head, body] = raw.split('\r\n\r\n') as [string, string];
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
+    const problem = JSON.parse(body) as { code: string; requestId: string };
+    expect(problem.code).toBe('bad_request');
+    expect(head).toContain(`x-request-id: ${problem.requestId}`);
   });
 });
