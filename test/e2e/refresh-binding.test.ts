@@ -69,6 +69,20 @@ describe('refresh is bound to the token owner’s tenant', () => {
     expect(refused.text).not.toMatch(/accessToken/);
   });
 
+  it('revokes a disabled user’s refresh token in its own tenant and answers 403 user_disabled', async () => {
+    const user = world.users.poolB.viewer;
+    const refreshToken = await refreshTokenOf(user);
+    const where = { tenantId_id: { tenantId: user.tenant.id, id: user.userId } };
+    await world.privileged.user.update({ where, data: { status: 'disabled' } });
+    try {
+      expectProblem(await post('/v1/auth/refresh', { tenant: user.tenant.slug, refreshToken }), 403, 'user_disabled');
+    } finally {
+      await world.privileged.user.update({ where, data: { status: 'active' } });
+    }
+    // Enabled again, the revoked token stays revoked.
+    expectProblem(await post('/v1/auth/refresh', { tenant: user.tenant.slug, refreshToken }), 401, 'invalid_refresh_token');
+  });
+
   it('answers tokens with Cache-Control: no-store and Pragma: no-cache', async () => {
     const refreshed = await post('/v1/auth/refresh', { tenant: world.tenants.poolB.slug, refreshToken: await refreshTokenOf(world.users.poolB.admin) });
     expect(refreshed.status, refreshed.text).toBe(200);
