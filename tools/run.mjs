@@ -4,7 +4,7 @@
 // is compiled. Each task first generates the Prisma client and compiles the
 // TypeScript with SWC (about a second), so a fresh clone needs nothing else.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,6 +55,13 @@ const tasks = {
     await generatePrismaClient();
     await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
     await run(bin('eslint'), ['--max-warnings=0', '.']);
+  },
+  // Prints an access token for the running `npm start` stack; reuses its build (rebuilding would
+  // delete dist/ under the running API) and builds only when there is none yet.
+  async token() {
+    const cli = join(root, 'dist', 'tools', 'local-stack', 'token-cli.js');
+    if (!existsSync(cli)) await build();
+    await run(process.execPath, [cli, ...process.argv.slice(3)]);
   },
   async bench() {
     await build();

@@ -7,13 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { PinoNestLogger, createLogger } from './common/logger.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { UnsupportedMediaTypeError } from './common/domain-error.js';
-import { problem } from './common/problem-details.js';
+import { mapError } from './common/error-mapping.js';
+import { PROBLEM_CONTENT_TYPE, problem } from './common/problem-details.js';
+import { refuseUnsafeInput } from './common/unsafe-input.hook.js';
 import type { AppConfig } from './config/config.schema.js';
 import { requestContext } from './tenancy/request-context.js';
 
@@ -43,18 +45,33 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // One log line per request, written below with the request id from the context.
     disableRequestLogging: true,
     return503OnClosing: true,
+    // The router answers a malformed percent-encoded path (400) or a path parameter over
+    // 100 characters (414) before any hook or filter runs; answer those as problems too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const requestId = String(request.id);
+      const mapped = mapError(error, '', requestId);
+      void reply
+        .status(mapped.problem.status)
+        .headers({ ...mapped.headers, 'x-request-id': requestId })
+        .type(PROBLEM_CONTENT_TYPE)
+        .send(mapped.problem);
+    },
     // Errors Node's HTTP parser raises before Fastify has a request (headers too large,
     // malformed request line) are answered as problems too, then the socket is closed.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket: import('node:net').Socket) => {
       if (!socket.writable) return;
       const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
       const status = tooLarge ? 431 : 400;
+      // No request was parsed, so no request id either: make one, so this answer can be quoted too.
+      const requestId = randomUUID();
       const body = JSON.stringify(
-        problem(status, tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 'The request headers are too large.' : 'The request is malformed.'),
+        problem(status, tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 'The request headers are too large.' : 'The request is malformed.', {
+          requestId,
+        }),
       );
       socket.end(
         `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/problem+json\r\n` +
-          `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+          `x-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
     },
   });
@@ -77,6 +94,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       throw new UnsupportedMediaTypeError();
     }
   });
+  // NUL characters, unpaired surrogates and broken query encoding: 400 before any guard or handler.
+  fastify.addHook('preValidation', refuseUnsafeInput);
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
   });

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/config.schema.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { AccessGuard } from './access.guard.js';
+import { createGuardedJwksFetcher } from './guarded-jwks-fetcher.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import { PrincipalResolver } from './principal-resolver.js';
 import { TokenVerifier, tokenVerifierOptions } from './token-verifier.js';
@@ -25,6 +26,8 @@ import { TrustedIssuersService } from './trusted-issuers.service.js';
         new JwksKeyStore({
           refetchCooldownMs: config.env.JWKS_REFETCH_COOLDOWN_SECONDS * 1000,
           timeoutMs: config.env.JWKS_TIMEOUT_MS,
+          // Loopback and private addresses only in local mode; checked again at every fetch.
+          fetcher: createGuardedJwksFetcher({ allowPrivateAddresses: config.isLocal, timeoutMs: config.env.JWKS_TIMEOUT_MS }),
         }),
     },
     {
@@ -36,6 +39,6 @@ import { TrustedIssuersService } from './trusted-issuers.service.js';
     PrincipalResolver,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [TrustedIssuersService, JwksKeyStore],
+  exports: [TrustedIssuersService, JwksKeyStore, TokenVerifier, PrincipalResolver],
 })
 export class AuthModule {}

@@ -18,6 +18,8 @@ import { UnauthenticatedError } from './auth.errors.js';
 export interface JwksKeyStoreOptions {
   readonly refetchCooldownMs: number;
   readonly timeoutMs: number;
+  /** How JWKS documents are fetched (the outbound-address rules, see guarded-jwks-fetcher.ts); jwks-rsa's own by default. */
+  readonly fetcher?: (jwksUri: string) => Promise<{ keys: unknown }>;
   /** Injected for tests of the timing rules; defaults to Date.now. */
   readonly now?: () => number;
 }
@@ -100,7 +102,13 @@ export class JwksKeyStore {
     if (!set || set.jwksUri !== jwksUri) {
       set = {
         jwksUri,
-        client: jwksRsa({ jwksUri, cache: false, rateLimit: false, timeout: this.options.timeoutMs }),
+        client: jwksRsa({
+          jwksUri,
+          cache: false,
+          rateLimit: false,
+          timeout: this.options.timeoutMs,
+          ...(this.options.fetcher ? { fetcher: this.options.fetcher as (uri: string) => Promise<{ keys: never }> } : {}),
+        }),
         keys: new Map(),
         lastFetchAt: 0,
         inflight: undefined,

@@ -16,6 +16,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { PLATFORM_ADMIN_ROLE, TENANT_ROLES, type TenantRole } from '@gatehouse/tiers';
+import { findUnsafeText } from '../common/unsafe-text.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { type RouteHintInput, resolveRouteHint } from '../tenancy/route-hint.js';
@@ -61,6 +62,10 @@ export class PrincipalResolver {
   ) {}
 
   async resolve(claims: Claims, tokenUse: TokenUse, route: RouteHintInput): Promise<Principal> {
+    // A signed token may still carry text Postgres cannot store (NUL) or UTF-8 cannot encode: refuse it, don't look it up.
+    if (findUnsafeText(claims) !== undefined) {
+      throw new UnauthenticatedError('invalid_token', 'The token carries characters Gatehouse does not accept.');
+    }
     const iss = stringClaim(claims, 'iss');
     const sub = stringClaim(claims, 'sub');
     const issuer = iss ? this.issuers.registry.issuer(iss) : undefined;
@@ -126,7 +131,10 @@ export class PrincipalResolver {
     if (user.tenantId !== tenant.id) {
       throw new ForbiddenError('tenant_mismatch', 'The user does not belong to the tenant of this token.');
     }
-    return this.tenantPrincipal(tenant, user, groups, issuer.issuer, sub, route);
+    const principal = this.tenantPrincipal(tenant, user, groups, issuer.issuer, sub, route);
+    // A first sign-in made directly at Cognito: the mirror catches up on the first accepted request, once.
+    if (user.status === 'pending') await this.users.confirmPendingOnFirstRequest(issuer.issuer, sub, user);
+    return principal;
   }
 
   private async resolveExternal(issuer: ExternalIssuer, claims: Claims, sub: string, route: RouteHintInput): Promise<Principal> {

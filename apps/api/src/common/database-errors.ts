@@ -31,3 +31,16 @@ export function isRowLevelSecurityViolation(error: unknown): boolean {
 export function isForeignKeyViolation(error: unknown): boolean {
   return codes(error).some((code) => code === 'P2003' || code === '23503');
 }
+
+/** The row an update or delete named is gone (Prisma P2025): e.g. a concurrent request removed it first. */
+export function isRecordMissing(error: unknown): boolean {
+  return codes(error).includes('P2025');
+}
+
+/**
+ * The `users_keep_an_active_admin` trigger refused a change that would leave a
+ * tenant without an active admin (SQLSTATE GH409, raised by that trigger only).
+ */
+export function isLastAdminViolation(error: unknown): boolean {
+  return codes(error).includes('GH409') || /would have no active admin/.test(String((error as { message?: unknown })?.message ?? ''));
+}

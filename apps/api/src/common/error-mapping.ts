@@ -25,6 +25,10 @@ const FASTIFY_CODES: Readonly<Record<string, { status: number; code: string; det
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', detail: 'Content-Length does not match the body.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The JSON body is empty.' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', detail: 'The request body is not valid JSON.' },
+  // Raised by Fastify's router before any hook runs (answered through `frameworkErrors`, see app.factory.ts).
+  FST_ERR_BAD_URL: { status: 400, code: 'malformed_url', detail: 'The URL is not correctly percent-encoded UTF-8.' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', detail: 'A path segment is longer than this API accepts.' },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'bad_request', detail: 'The request could not be routed.' },
 };
 
 const CODES_BY_STATUS: Readonly<Record<number, string>> = {
@@ -36,6 +40,7 @@ const CODES_BY_STATUS: Readonly<Record<number, string>> = {
   406: 'not_acceptable',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
 };

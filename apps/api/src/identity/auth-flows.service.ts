@@ -12,13 +12,16 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TenantRole } from '@gatehouse/tiers';
 import { ForbiddenError } from '../auth/auth.errors.js';
 import { decodeUnverifiedPayload } from '../auth/bearer-token.js';
+import { PrincipalResolver } from '../auth/principal-resolver.js';
+import { TokenVerifier } from '../auth/token-verifier.js';
+import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { AttemptLimiter } from './attempt-limiter.js';
 import { type AuthOutcome, type ChallengeName, IdentityProvider, type TokenSet } from './identity-provider.js';
-import { invalidCode, invalidCredentials, invalidSession, signUpNotAllowed } from './identity.errors.js';
+import { invalidCode, invalidCredentials, invalidRefreshToken, invalidSession, signUpNotAllowed } from './identity.errors.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
 import { admitSignUp } from './sign-up-policy.js';
 import { type TenantIdentity, TenantIdentityResolver } from './tenant-identity.js';
@@ -38,6 +41,9 @@ const ABANDONED_CLAIM_MS = 120_000;
 /** A username no user has: used so an unknown e-mail costs Cognito a lookup too (similar timing). */
 const DECOY_USERNAME_PREFIX = 'gatehouse-no-such-user-';
 
+/** Whose refresh token it is, judged from the access token Cognito issued for it (see `refreshTokenOwnership`). */
+type RefreshTokenOwnership = 'named_tenant' | 'disabled_user_of_named_tenant' | 'someone_else';
+
 /** The subject of an access token Cognito has just issued to Gatehouse. */
 function decodeSubject(accessToken: string): string | undefined {
   const sub = decodeUnverifiedPayload(accessToken)?.['sub'];
@@ -55,6 +61,8 @@ export class AuthFlowsService {
     private readonly identity: IdentityProvider,
     private readonly tenants: TenantIdentityResolver,
     private readonly mirror: UserMirror,
+    private readonly verifier: TokenVerifier,
+    private readonly principals: PrincipalResolver,
   ) {
     this.failuresPerUser = new AttemptLimiter({
       limit: config.env.SIGN_IN_FAILURES_PER_USER,
@@ -169,17 +177,59 @@ export class AuthFlowsService {
     return this.finishSignIn(target, user, outcome);
   }
 
+  /**
+   * A shared pool's refresh token works through any tenant of that pool (one
+   * app client), so the tenant the request names proves nothing. Cognito's
+   * fresh access token says whose it is: verified like any bearer token and
+   * resolved to its tenant, user and state. Tokens are released only to the
+   * owner's own tenant while it is active and the user enabled.
+   */
   async refresh(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<TokenSet> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const tokens = await this.identity.refresh(target.client, input.refreshToken);
-    // Cognito knows nothing of Gatehouse's disabled users: refuse to extend their session.
-    await this.refuseIfDisabled(target, tokens, input.refreshToken);
+    const ownership = await this.refreshTokenOwnership(target, tokens.accessToken);
+    if (ownership === 'disabled_user_of_named_tenant') {
+      // Cognito knows nothing of Gatehouse's disabled users: end the session they still hold.
+      await this.revokeQuietly(target, input.refreshToken);
+      throw new ForbiddenError('user_disabled', 'This user is disabled.');
+    }
+    // Another tenant's token: refuse without revoking it (it is not this tenant's to end) and drop what Cognito issued.
+    if (ownership === 'someone_else') throw invalidRefreshToken();
     return tokens;
   }
 
+  /**
+   * Revokes a refresh token, but only one that belongs to the named tenant: the
+   * token is opaque, so Gatehouse uses it once to learn its owner (the tokens
+   * that yields are thrown away), checked as in {@link refresh}.
+   */
   async signOut(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<void> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    const tokens = await this.identity.refresh(target.client, input.refreshToken);
+    if ((await this.refreshTokenOwnership(target, tokens.accessToken)) === 'someone_else') throw invalidRefreshToken();
     await this.identity.revokeRefreshToken(target.client, input.refreshToken);
+  }
+
+  private async refreshTokenOwnership(target: TenantIdentity, accessToken: string): Promise<RefreshTokenOwnership> {
+    try {
+      const claims = await this.verifier.verify(accessToken);
+      // The named tenant as the route hint: a token of any other tenant (or an operator's) fails to resolve.
+      const principal = await this.principals.resolve(claims, 'access', { hostname: undefined, tenantHeader: target.tenant.id });
+      return principal.kind === 'tenant' && principal.context.tenantId === target.tenant.id ? 'named_tenant' : 'someone_else';
+    } catch (error) {
+      if (error instanceof ForbiddenError && error.code === 'user_disabled') return 'disabled_user_of_named_tenant';
+      // Keys that cannot be fetched right now say nothing about the owner: let that error speak for itself.
+      if (error instanceof DomainError && (error.status === 401 || error.status === 403) && error.code !== 'signing_key_unavailable') {
+        return 'someone_else';
+      }
+      throw error;
+    }
+  }
+
+  private async revokeQuietly(target: TenantIdentity, refreshToken: string): Promise<void> {
+    await this.identity.revokeRefreshToken(target.client, refreshToken).catch((error: unknown) => {
+      this.logger.warn(`could not revoke a refused refresh token: ${String(error)}`);
+    });
   }
 
   async forgotPassword(request: PublicRequest, input: { tenant?: string; email: string }): Promise<void> {

@@ -92,7 +92,7 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
   const mirror = new FakeMirror();
   const config = { env: { SIGN_IN_FAILURES_PER_USER: 5, SIGN_IN_FAILURE_WINDOW_SECONDS: 900, SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: 60 } } as unknown as AppConfig;
   const resolver = { forPublicRequest: () => target } as unknown as TenantIdentityResolver;
-  const sut = new AuthFlowsService(config, identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror);
+  const sut = new AuthFlowsService(config, identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror, {} as never, {} as never);
   const request = { route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' };
   return { sut, identity, mirror, request };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req, applyDecorators } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/access.decorators.js';
@@ -32,6 +32,9 @@ import type { TokenSet } from './identity-provider.js';
 function publicRequest(request: FastifyRequest): PublicRequest {
   return { route: { hostname: request.hostname, tenantHeader: request.headers['x-tenant-id'] }, clientAddress: request.ip };
 }
+
+/** Token responses must never be stored by a browser or an intermediary (RFC 6749 §5.1). */
+const NoStore = () => applyDecorators(Header('Cache-Control', 'no-store'), Header('Pragma', 'no-cache'));
 
 const accepted = (next: string) => ({ status: 'accepted' as const, next });
 
@@ -76,6 +79,7 @@ export class AuthController {
   }
 
   @Post('sign-in')
+  @NoStore()
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'Returns tokens, or a challenge (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA) to answer at /v1/auth/challenge. A wrong password and an unknown address give the same 401.' })
   @ApiZodBody(signInSchema)
@@ -86,6 +90,7 @@ export class AuthController {
   }
 
   @Post('challenge')
+  @NoStore()
   @HttpCode(200)
   @ApiOperation({ summary: 'Answer a sign-in challenge (new password, TOTP code)' })
   @ApiZodBody(challengeSchema)
@@ -95,6 +100,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @NoStore()
   @HttpCode(200)
   @ApiOperation({ summary: 'New access and ID tokens from a refresh token' })
   @ApiZodBody(refreshSchema)

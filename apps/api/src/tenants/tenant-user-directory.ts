@@ -111,6 +111,24 @@ export class TenantUserDirectory implements OnModuleInit {
     }
   }
 
+  /**
+   * A Cognito user Gatehouse still records as `pending` presented a verified
+   * token: Cognito issues tokens only to confirmed users, so the first sign-in
+   * happened (perhaps directly at Cognito, past Gatehouse's own sign-in). Mark
+   * the mirror active and the e-mail verified, as a sign-in through the API
+   * would. Costs one write per user, once: later requests see `active`.
+   */
+  async confirmPendingOnFirstRequest(issuer: string, subject: string, user: DirectoryUser): Promise<DirectoryUser> {
+    if (user.status !== 'pending') return user;
+    await this.privileged.client.user.updateMany({
+      where: { tenantId: user.tenantId, id: user.id, status: 'pending' },
+      data: { status: 'active', emailVerified: true },
+    });
+    const confirmed: DirectoryUser = { ...user, status: 'active' };
+    this.remember(`${issuer}\n${subject}`, confirmed);
+    return confirmed;
+  }
+
   evictUser(userId: string): void {
     const key = this.keysByUserId.get(userId);
     if (key) this.cache.delete(key);

@@ -8,6 +8,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { findTier } from '@gatehouse/tiers';
 import { AuditService } from '../audit/audit.service.js';
+import { OutboundUrlRefused, checkUrlShape, resolveHost, resolvePublicAddresses, withoutCredentials } from '../auth/outbound-url.js';
 import { TrustedIssuersService, isCognitoIssuerUrl, issuerAcceptor } from '../auth/trusted-issuers.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -314,8 +315,9 @@ export class TenantsService {
     const issuer = input.issuer;
     // The registry's own rules, checked here so a provider it would ignore is refused with a reason.
     if (isCognitoIssuerUrl(issuer, this.config)) throw issuerTaken();
+    await this.assertFetchableUrl('issuer', issuer);
+    await this.assertFetchableUrl('jwksUri', input.jwksUri);
     if (!issuerAcceptor(this.config)(issuer, 'external')) throw invalidField('issuer', 'must be an https URL');
-    if (!this.config.isLocal && !input.jwksUri.startsWith('https://')) throw invalidField('jwksUri', 'must be an https URL');
     try {
       await this.privileged.client.$transaction(async (tx) => {
         const current = await this.lockRow(tx, id);
@@ -329,7 +331,8 @@ export class TenantsService {
           action: 'tenant.identity_provider.register',
           tenantId: id,
           target: `identity-provider:${created.id}`,
-          details: { issuer, audience: input.audience, jwksUri: input.jwksUri },
+          // Refused above when they carry credentials; stripped here as well, since audit events live forever.
+          details: { issuer: withoutCredentials(issuer), audience: input.audience, jwksUri: withoutCredentials(input.jwksUri) },
         });
       });
     } catch (error) {
@@ -339,6 +342,26 @@ export class TenantsService {
     await this.issuers.refreshTenant(id);
     return this.get(id);
   }
+
+  /**
+   * A tenant's IdP URLs must not reach this deployment's own network (AWS mode)
+   * nor carry credentials (any mode). Names are resolved now and again at every
+   * JWKS fetch. The reason never repeats the URL.
+   */
+  private async assertFetchableUrl(field: 'issuer' | 'jwksUri', raw: string): Promise<void> {
+    const policy = { allowPrivateAddresses: this.config.isLocal };
+    try {
+      const url = checkUrlShape(raw, policy);
+      // Local mode trusts its own network (the emulator and test IdPs); test IdPs may use names that do not resolve.
+      if (!this.config.isLocal) await resolvePublicAddresses(url, policy, this.resolveHost);
+    } catch (error) {
+      if (error instanceof OutboundUrlRefused) throw invalidField(field, error.message);
+      throw error;
+    }
+  }
+
+  /** The DNS resolver for IdP URLs; replaced by tests that need a name to resolve somewhere chosen. */
+  resolveHost = resolveHost;
 
   async removeIdentityProvider(id: string, providerId: string): Promise<void> {
     await this.privileged.client.$transaction(async (tx) => {

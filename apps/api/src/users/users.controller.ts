@@ -27,7 +27,7 @@ import { UsersService } from './users.service.js';
 const userId = new ZodParamPipe('userId', idParamSchema);
 const ADMINS = { roles: ['admin'] } as const;
 const NOT_FOUND = 'problem+json `user_not_found` (also for other tenants’ users)';
-const SELF = 'problem+json `cannot_change_own_account`';
+const SELF = 'problem+json `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once)';
 
 /** A tenant admin's user management, inside the caller's own tenant only. */
 @ApiTags('users')

@@ -25,7 +25,7 @@ import { TenantIdentityResolver } from '../identity/tenant-identity.js';
 import { type AuthContext, currentAuth } from '../tenancy/request-context.js';
 import { TenantUserDirectory } from '../tenants/tenant-user-directory.js';
 import type { InviteUser, ListUsersQuery, UserView } from './dto/user.dto.js';
-import { cannotChangeOwnAccount, userExists, userNotFound } from './users.errors.js';
+import { cannotChangeOwnAccount, explainUserWriteError, userExists, userNotFound } from './users.errors.js';
 
 const FIELDS = { id: true, email: true, role: true, status: true, emailVerified: true, issuer: true, username: true, createdAt: true, updatedAt: true } as const;
 
@@ -143,10 +143,23 @@ export class UsersService {
     }
   }
 
+  /**
+   * A tenant transaction for demote / disable / remove. Postgres serialises those
+   * that take away an active admin and refuses the one that would leave none
+   * (migration `..._keep_an_active_admin_per_tenant`): 409 `last_admin`.
+   */
+  private async guardedWrite<T>(work: (tx: TransactionClient) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.run(work);
+    } catch (error) {
+      throw explainUserWriteError(error);
+    }
+  }
+
   async changeRole(userId: string, role: TenantRole): Promise<UserView> {
     const auth = caller();
     const pool = this.pool(auth);
-    const result = await this.db.run(async (tx) => {
+    const result = await this.guardedWrite(async (tx) => {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
       if (user.role === role) return this.view(user, pool);
@@ -165,7 +178,7 @@ export class UsersService {
   async setEnabled(userId: string, enabled: boolean): Promise<UserView> {
     const auth = caller();
     const pool = this.pool(auth);
-    const result = await this.db.run(async (tx) => {
+    const result = await this.guardedWrite(async (tx) => {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
       if ((user.status === 'disabled') === !enabled) return this.view(user, pool);
@@ -196,10 +209,12 @@ export class UsersService {
   async remove(userId: string): Promise<void> {
     const auth = caller();
     const pool = this.pool(auth);
-    await this.db.run(async (tx) => {
+    await this.guardedWrite(async (tx) => {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
-      await tx.user.delete({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } } });
+      // deleteMany: a concurrent DELETE of the same user removed it after our read → 404, not a Prisma P2025.
+      const { count } = await tx.user.deleteMany({ where: { tenantId: auth.tenantId, id: userId } });
+      if (count === 0) throw userNotFound();
       await this.audit.record(tx, { action: 'user.remove', target: `user:${userId}`, details: { role: user.role } });
       if (user.issuer === pool.issuer) await this.identity.deleteUser(pool, user.username);
     });
