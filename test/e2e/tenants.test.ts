@@ -253,6 +253,8 @@ describe('operators’ API rules', () => {
     ['MFA on a pool-model tier', tenantBody({ tier: 'basic', mfa: 'ON' })],
     ['a password policy on a bridge tier', tenantBody({ tier: 'standard', passwordPolicy: { minimumLength: 16 } })],
     ['a region for a shared pool', tenantBody({ tier: 'standard', region: 'eu-west-1' })],
+    // Issue 14 row 7: SILO_REGIONS is unset here, so only AWS_REGION is allowed.
+    ['a silo region the deployment does not allow', tenantBody({ tier: 'premium', region: 'ap-south-1' })],
     ['an invalid e-mail', tenantBody({ tier: 'basic', firstAdminEmail: 'nope' })],
     ['unknown fields', tenantBody({ tier: 'basic', colour: 'red' })],
   ])('answers %s with 400 problem+json', async (_label, body) => {

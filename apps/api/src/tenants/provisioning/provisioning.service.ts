@@ -41,6 +41,7 @@ import { type AppConfig, cognitoIssuer } from '../../config/config.schema.js';
 import { PrivilegedPrismaService } from '../../database/privileged-database.module.js';
 import type { TransactionClient } from '../../database/prisma-client.js';
 import { IdentityProvider, type PoolRef } from '../../identity/identity-provider.js';
+import { NON_RETRYABLE_CODES } from '../../identity/identity.errors.js';
 import { LeaseLostError, provisioningInProgress, tenantNotFound } from '../tenants.errors.js';
 import { ProvisioningFaults } from './provisioning-faults.js';
 import {
@@ -75,6 +76,8 @@ interface SharedPoolRef extends PoolRef {
 }
 
 function isRetryable(error: unknown): boolean {
+  // A used-up quota does not come back within the retries: fail now with a clear code (issue 14 row 7).
+  if (error instanceof DomainError && NON_RETRYABLE_CODES.has(error.code)) return false;
   return error instanceof DomainError && (error.status === 429 || error.status === 503);
 }
 
