@@ -19,6 +19,8 @@ export const API_CONFIGMAP_KEYS = [
   'TOKEN_CLOCK_SKEW_SECONDS',
   'PUBLIC_BASE_DOMAIN',
   'TRUST_PROXY',
+  'TRUSTED_PROXY_CIDRS',
+  'SILO_REGIONS',
   'SHUTDOWN_GRACE_MS',
 ] as const;
 export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
