@@ -21,6 +21,7 @@ export const API_CONFIGMAP_KEYS = [
   'TRUST_PROXY',
   'TRUSTED_PROXY_CIDRS',
   'SILO_REGIONS',
+  'COGNITO_EMAIL',
   'SHUTDOWN_GRACE_MS',
 ] as const;
 export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];

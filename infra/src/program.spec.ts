@@ -18,6 +18,7 @@ const settings = resolveStackSettings(
     ingress: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
     siloRegions: ['us-east-1'],
     alarms: { email: 'oncall@example.com' },
+    email: { domain: 'mail.gatehouse.example.com', useSes: true },
   },
   () =>
     parseTierConfiguration({
@@ -195,5 +196,23 @@ describe('Gatehouse program (prod stack)', () => {
     expect(byName('database-free-storage')).toMatchObject({ namespace: 'AWS/RDS', dimensions: { DBInstanceIdentifier: 'database-postgres' } });
     for (const alarm of alarms) expect(alarm['alarmActions']).toHaveLength(1);
     expect(one('aws:sns/topicSubscription:TopicSubscription', 'monitoring-alarms-email')).toMatchObject({ protocol: 'email', endpoint: 'oncall@example.com' });
+  });
+
+  it('sends Cognito e-mail through SES in every pool region, with bounces and complaints to SNS (row 4)', () => {
+    const identities = recorder.ofType('aws:sesv2/emailIdentity:EmailIdentity');
+    expect(identities.map((identity) => identity.name).sort()).toEqual(['ses-eu-west-1', 'ses-us-east-1']);
+    const set = one('aws:sesv2/configurationSet:ConfigurationSet', 'ses-eu-west-1');
+    expect(set).toMatchObject({ configurationSetName: 'gatehouse-prod-cognito', suppressionOptions: { suppressedReasons: ['BOUNCE', 'COMPLAINT'] }, deliveryOptions: { tlsPolicy: 'REQUIRE' } });
+    const destination = one('aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination', 'ses-eu-west-1-events');
+    expect(destination['eventDestination']['matchingEventTypes']).toEqual(expect.arrayContaining(['BOUNCE', 'COMPLAINT']));
+    const policy = JSON.parse(one('aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy', 'ses-eu-west-1-cognito')['policy'] as string);
+    expect(policy.Statement[0]).toMatchObject({ Principal: { Service: 'cognito-idp.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT_ID } } });
+    const arn = `arn:aws:ses:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:identity/mail.gatehouse.example.com`;
+    for (const pool of recorder.ofType('aws:cognito/userPool:UserPool')) {
+      expect(pool.inputs['emailConfiguration']).toMatchObject({ emailSendingAccount: 'DEVELOPER', sourceArn: arn, configurationSet: 'gatehouse-prod-cognito' });
+    }
+    const perRegion = JSON.parse(configMap()['COGNITO_EMAIL']!) as Record<string, { sourceArn: string }>;
+    expect(Object.keys(perRegion)).toEqual(['eu-west-1', 'us-east-1']);
+    expect(perRegion['us-east-1']?.sourceArn).toBe(`arn:aws:ses:us-east-1:${MOCK_ACCOUNT_ID}:identity/mail.gatehouse.example.com`);
   });
 });

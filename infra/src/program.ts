@@ -16,6 +16,7 @@ import { Karpenter } from './components/karpenter.js';
 import { Keys } from './components/keys.js';
 import { Monitoring } from './components/monitoring.js';
 import { Network } from './components/network.js';
+import { Ses, emailSendingFor } from './components/ses.js';
 import { TierUserPools } from './components/tier-user-pools.js';
 import type { StackSettings } from './settings.js';
 
@@ -46,6 +47,8 @@ export interface GatehouseOutputs {
   /** Point the API host's DNS record (alias/CNAME) here. */
   readonly loadBalancerDnsName: pulumi.Output<string>;
   readonly alarmTopicArn: pulumi.Output<string>;
+  /** Per region, the DKIM tokens to publish as CNAMEs for the SES identity. */
+  readonly sesDkimTokens: pulumi.Output<Record<string, string[]>>;
   /** The Kubernetes version of the cluster (the rendered-manifest check validates against its schemas). */
   readonly kubernetesVersion: string;
 }
@@ -57,7 +60,10 @@ export function apiConfigMapData(
   sharedPoolsJson: pulumi.Input<string>,
   /** The ALB's subnets: the only addresses whose X-Forwarded-For the API believes. */
   trustedProxyCidrs: readonly string[],
+  accountId: string,
 ): Record<ApiConfigMapKey, pulumi.Input<string>> {
+  const siloRegions = [...new Set([region, ...settings.siloRegions])];
+  const email = settings.email;
   return {
     NODE_ENV: 'production',
     PORT: String(API_PORT),
@@ -75,7 +81,11 @@ export function apiConfigMapData(
     TRUST_PROXY: 'true',
     TRUSTED_PROXY_CIDRS: trustedProxyCidrs.join(','),
     // Where silo tenants' pools may be created: the stack's region first, then the extra ones.
-    SILO_REGIONS: [...new Set([region, ...settings.siloRegions])].join(','),
+    SILO_REGIONS: siloRegions.join(','),
+    // Per region, the SES sending of silo pools (empty until the identity is verified and useSes is on).
+    COGNITO_EMAIL: JSON.stringify(
+      email?.useSes ? Object.fromEntries(siloRegions.map((r) => [r, emailSendingFor({ ...email, deployment: settings.deployment, accountId }, r)])) : {},
+    ),
     // Shorter than the pod's 30 s grace period, after the 5 s preStop pause.
     SHUTDOWN_GRACE_MS: '20000',
   };
@@ -89,14 +99,32 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     'managed-by': 'pulumi',
   };
 
-  const pools = new TierUserPools('pools', {
-    tiers: settings.tiers,
-    deployment: settings.deployment,
-    region: args.region,
-    domainPrefix: settings.cognitoDomainPrefix,
-    ...(settings.hostedUi ? { hostedUi: settings.hostedUi } : {}),
-    tags,
-  });
+  const email = settings.email;
+  const ses = email
+    ? new Ses('ses', {
+        deployment: settings.deployment,
+        accountId: args.accountId,
+        regions: [args.region, ...settings.siloRegions],
+        stackRegion: args.region,
+        domain: email.domain,
+        fromLocalPart: email.fromLocalPart,
+        ...(email.replyToAddress ? { replyToAddress: email.replyToAddress } : {}),
+        tags,
+      })
+    : undefined;
+  const pools = new TierUserPools(
+    'pools',
+    {
+      tiers: settings.tiers,
+      deployment: settings.deployment,
+      region: args.region,
+      domainPrefix: settings.cognitoDomainPrefix,
+      ...(settings.hostedUi ? { hostedUi: settings.hostedUi } : {}),
+      ...(email?.useSes ? { email: emailSendingFor({ ...email, deployment: settings.deployment, accountId: args.accountId }, args.region) } : {}),
+      tags,
+    },
+    ses ? { dependsOn: [ses] } : {},
+  );
 
   const keys = new Keys('keys', { deployment: settings.deployment, isProduction: settings.environment.isProduction, tags });
 
@@ -233,7 +261,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       host: settings.apiHost,
       targetGroupArn: edge.targetGroupArn,
       loadBalancerCidrs: network.publicSubnetCidrs,
-      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs),
+      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId),
       databaseCredentials: {
         host: database.endpoint,
         port: database.port,
@@ -291,6 +319,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     webAclArn: edge.webAclArn,
     loadBalancerDnsName: edge.loadBalancerDnsName,
     alarmTopicArn: monitoring.alarmTopicArn,
+    sesDkimTokens: ses ? ses.dkimTokens : pulumi.output<Record<string, string[]>>({}),
     kubernetesVersion: cluster.kubernetesVersion,
   };
 }

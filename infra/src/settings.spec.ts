@@ -9,6 +9,7 @@ const minimal = {
   apiImageDigest: `sha256:${'a'.repeat(64)}`,
   database: { instanceClass: 'db.r6g.large' },
   ingress: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
+  email: { domain: 'mail.gatehouse.example.com' },
 };
 const defaultTiers = () => parseTierConfiguration({ tiers: [{ name: 'basic', model: 'pool' }] });
 

@@ -120,6 +120,18 @@ const ingressSchema = z
   })
   .strict();
 
+const emailSchema = z
+  .object({
+    /** The SES sending domain (DKIM records go in its zone), e.g. mail.gatehouse.example.com. Required in production. */
+    domain: hostname,
+    fromLocalPart: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a lower-case local part such as no-reply').default('no-reply'),
+    replyToAddress: z.email().optional(),
+    /** Switch the pools to SES once the identity is verified (Cognito refuses an unverified one). */
+    useSes: z.boolean().default(false),
+  })
+  .strict();
+export type EmailSettings = z.infer<typeof emailSchema>;
+
 const alarmsSchema = z
   .object({
     /** Where CloudWatch alarms notify (an SNS subscription is created; the address must confirm it). */
@@ -169,6 +181,7 @@ export const stackConfigSchema = z
     api: apiSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
     alarms: alarmsSchema.prefault({}),
+    email: emailSchema.optional(),
   })
   .strict();
 export type RawStackConfig = z.input<typeof stackConfigSchema>;
@@ -200,6 +213,7 @@ export interface StackSettings {
   readonly api: z.infer<typeof apiSchema>;
   readonly ingress: z.infer<typeof ingressSchema>;
   readonly alarms: z.infer<typeof alarmsSchema>;
+  readonly email: EmailSettings | undefined;
 }
 
 function formatIssues(error: z.ZodError): string {
@@ -239,6 +253,12 @@ export function resolveStackSettings(
   if (environment.isProduction && config.ingress.certificateArn === undefined) {
     throw new StackConfigurationError(
       `invalid stack configuration for "${stack}":\n  - gatehouse:ingress.certificateArn: required in production (the API serves tokens; it is never exposed over plain HTTP)`,
+    );
+  }
+
+  if (environment.isProduction && config.email === undefined) {
+    throw new StackConfigurationError(
+      `invalid stack configuration for "${stack}":\n  - gatehouse:email.domain: required in production (Cognito's default sender allows 50 e-mails a day for every tenant together)`,
     );
   }
 
@@ -288,6 +308,7 @@ export function resolveStackSettings(
     api: config.api,
     ingress: config.ingress,
     alarms: config.alarms,
+    email: config.email,
   };
 }
 
@@ -302,6 +323,7 @@ export const OBJECT_CONFIG_KEYS = [
   'api',
   'ingress',
   'alarms',
+  'email',
 ] as const;
 export const STRING_CONFIG_KEYS = [
   'deployment',

@@ -126,6 +126,20 @@ export const envSchema = z.object({
   /** The account's Cognito quotas (Service Quotas may have raised them), for headroom reporting. */
   COGNITO_USER_POOL_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   COGNITO_APP_CLIENTS_PER_POOL_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Per region, the SES sending of the silo pools created there: {"<region>": {sourceArn, fromAddress, replyToAddress?, configurationSet?}}. */
+  COGNITO_EMAIL: jsonObject(
+    z.record(
+      z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region'),
+      z
+        .object({
+          sourceArn: z.string().regex(/^arn:aws[\w-]*:ses:[a-z0-9-]+:\d{12}:identity\/.+$/, 'must be an SES identity ARN'),
+          fromAddress: z.email(),
+          replyToAddress: z.email().optional(),
+          configurationSet: z.string().min(1).max(64).optional(),
+        })
+        .strict(),
+    ),
+  ).optional(),
 });
 
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];

@@ -62,6 +62,8 @@ const COGNITO_CONCURRENCY = 4;
 interface TenantFacts {
   readonly id: string;
   readonly slug: string;
+  /** Display name: a silo pool's e-mails are sent in the tenant's name. */
+  readonly name: string;
   readonly tier: string;
   readonly model: 'silo' | 'pool' | 'bridge';
   readonly region: string;
@@ -183,6 +185,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     const tenant: TenantFacts = {
       id: row.id,
       slug: row.slug,
+      name: row.name,
       tier: row.tier,
       model: row.isolationModel,
       region: row.region,
@@ -252,13 +255,15 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
   private siloBlueprint(tenant: TenantFacts): UserPoolBlueprint {
     const tier = findTier(this.config.tiers, tenant.tier);
     if (!tier) throw new Error(`tier "${tenant.tier}" is not configured`);
+    const email = this.config.env.COGNITO_EMAIL?.[tenant.region];
     return siloPoolBlueprint(
       tier,
       tenant.slug,
-      { deployment: this.config.env.GATEHOUSE_DEPLOYMENT, deletionProtection: !this.config.isLocal },
+      { deployment: this.config.env.GATEHOUSE_DEPLOYMENT, deletionProtection: !this.config.isLocal, ...(email ? { email } : {}) },
       {
         ...(tenant.passwordPolicy ? { passwordPolicy: tenant.passwordPolicy as object } : {}),
         ...(tenant.mfa ? { mfa: tenant.mfa as 'OFF' | 'OPTIONAL' | 'ON' } : {}),
+        senderName: tenant.name,
       },
     );
   }
