@@ -122,6 +122,8 @@ describe('Gatehouse program (prod stack)', () => {
 
   it("trusts X-Forwarded-For only from the ALB's subnets, and only there admits traffic to the pods (row 2)", () => {
     expect(configMap()['TRUSTED_PROXY_CIDRS']).toBe('10.20.0.0/24,10.20.1.0/24,10.20.2.0/24');
+    // Believing every peer's X-Forwarded-For made one rate-limit bucket of everyone behind a node.
+    expect(configMap()).not.toHaveProperty('TRUST_PROXY');
     const publicSubnets = recorder.ofType('aws:ec2/subnet:Subnet').filter((subnet) => subnet.name.startsWith('network-public-'));
     expect(publicSubnets.map((subnet) => subnet.inputs['cidrBlock']).join(',')).toBe(configMap()['TRUSTED_PROXY_CIDRS']);
     const policy = recorder.one('kubernetes:networking.k8s.io/v1:NetworkPolicy', 'api-api-traffic').inputs['spec'];

@@ -77,8 +77,8 @@ export function apiConfigMapData(
     TOKEN_CLOCK_SKEW_SECONDS: String(settings.api.tokenClockSkewSeconds),
     PUBLIC_BASE_DOMAIN: settings.publicBaseDomain,
     // Behind the ALB (IP targets): the client address is the last X-Forwarded-For entry the ALB
-    // appended, believed only when the connection comes from the ALB's subnets.
-    TRUST_PROXY: 'true',
+    // appended, believed only when the connection comes from the ALB's subnets. (TRUST_PROXY=true,
+    // which believed every peer, is gone: the API refuses it.)
     TRUSTED_PROXY_CIDRS: trustedProxyCidrs.join(','),
     // Where silo tenants' pools may be created: the stack's region first, then the extra ones.
     SILO_REGIONS: siloRegions.join(','),

@@ -110,6 +110,13 @@ export const envSchema = z.object({
   /** `acme.<PUBLIC_BASE_DOMAIN>` is a route hint for tenant `acme`. */
   PUBLIC_BASE_DOMAIN: z.string().optional(),
   TRUST_PROXY: booleanFromString.default(false),
+  /**
+   * The load balancer's address ranges, comma-separated: X-Forwarded-For is believed only from
+   * these (infra passes the ALB's subnets). Declared here for the infra ConfigMap check; its
+   * parsing and use come with the trusted-proxy work (ops-observability branch), which replaces
+   * this line on merge.
+   */
+  TRUSTED_PROXY_CIDRS: z.string().optional(),
   /** Failed sign-ins allowed per (tenant, e-mail) in the window before 429. */
   SIGN_IN_FAILURES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
