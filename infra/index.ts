@@ -40,3 +40,9 @@ export const clusterName = stack.clusterName;
 export const kubeconfig = stack.kubeconfig;
 export const apiRoleArn = stack.apiRoleArn;
 export const migrationJob = stack.migrationJob;
+export const webAclArn = stack.webAclArn;
+/** Point the API host's DNS record (alias/CNAME) here. */
+export const loadBalancerDnsName = stack.loadBalancerDnsName;
+export const alarmTopicArn = stack.alarmTopicArn;
+/** Publish `<token>._domainkey.<email domain>` CNAME `<token>.dkim.amazonses.com` for each, per region. */
+export const sesDkimTokens = stack.sesDkimTokens;

@@ -13,7 +13,7 @@ describe('Pulumi program loader', () => {
     const script = `
       const { resolveStackSettings } = await import('./src/settings.ts');
       const settings = resolveStackSettings('dev', {
-        publicBaseDomain: 'dev.example.com', apiImage: 'repo/api', apiImageTag: '1.0.0',
+        publicBaseDomain: 'dev.example.com', apiImage: 'repo/api', apiImageTag: '1.0.0', apiImageDigest: 'sha256:${'0'.repeat(64)}',
         database: { instanceClass: 'db.t4g.micro' },
       });
       const { createGatehouse } = await import('./src/program.ts');

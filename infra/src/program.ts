@@ -5,12 +5,18 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { API_PORT, type ApiConfigMapKey } from './api-environment.js';
+import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
 import { ApiServiceRole } from './components/api-service-role.js';
 import { ApiWorkload } from './components/api-workload.js';
 import { Cluster } from './components/cluster.js';
 import { Database } from './components/database.js';
-import { IngressController } from './components/ingress-controller.js';
+import { Edge } from './components/edge.js';
+import { ExternalSecretsOperator, SecretsReaderRole } from './components/external-secrets.js';
+import { Karpenter } from './components/karpenter.js';
+import { Keys } from './components/keys.js';
+import { Monitoring } from './components/monitoring.js';
 import { Network } from './components/network.js';
+import { Ses, emailSendingFor } from './components/ses.js';
 import { TierUserPools } from './components/tier-user-pools.js';
 import type { StackSettings } from './settings.js';
 
@@ -37,6 +43,14 @@ export interface GatehouseOutputs {
   readonly kubeconfig: pulumi.Output<string>;
   readonly apiRoleArn: pulumi.Output<string>;
   readonly migrationJob: pulumi.Output<string>;
+  readonly webAclArn: pulumi.Output<string>;
+  /** Point the API host's DNS record (alias/CNAME) here. */
+  readonly loadBalancerDnsName: pulumi.Output<string>;
+  readonly alarmTopicArn: pulumi.Output<string>;
+  /** Per region, the DKIM tokens to publish as CNAMEs for the SES identity. */
+  readonly sesDkimTokens: pulumi.Output<Record<string, string[]>>;
+  /** The Kubernetes version of the cluster (the rendered-manifest check validates against its schemas). */
+  readonly kubernetesVersion: string;
 }
 
 /** The API's ConfigMap in AWS. */
@@ -44,7 +58,12 @@ export function apiConfigMapData(
   settings: StackSettings,
   region: string,
   sharedPoolsJson: pulumi.Input<string>,
+  /** The ALB's subnets: the only addresses whose X-Forwarded-For the API believes. */
+  trustedProxyCidrs: readonly string[],
+  accountId: string,
 ): Record<ApiConfigMapKey, pulumi.Input<string>> {
+  const siloRegions = [...new Set([region, ...settings.siloRegions])];
+  const email = settings.email;
   return {
     NODE_ENV: 'production',
     PORT: String(API_PORT),
@@ -57,8 +76,16 @@ export function apiConfigMapData(
     GATEHOUSE_SHARED_POOLS: sharedPoolsJson,
     TOKEN_CLOCK_SKEW_SECONDS: String(settings.api.tokenClockSkewSeconds),
     PUBLIC_BASE_DOMAIN: settings.publicBaseDomain,
-    // Behind ingress-nginx: client addresses come from X-Forwarded-For.
-    TRUST_PROXY: 'true',
+    // Behind the ALB (IP targets): the client address is the last X-Forwarded-For entry the ALB
+    // appended, believed only when the connection comes from the ALB's subnets. (TRUST_PROXY=true,
+    // which believed every peer, is gone: the API refuses it.)
+    TRUSTED_PROXY_CIDRS: trustedProxyCidrs.join(','),
+    // Where silo tenants' pools may be created: the stack's region first, then the extra ones.
+    SILO_REGIONS: siloRegions.join(','),
+    // Per region, the SES sending of silo pools (empty until the identity is verified and useSes is on).
+    COGNITO_EMAIL: JSON.stringify(
+      email?.useSes ? Object.fromEntries(siloRegions.map((r) => [r, emailSendingFor({ ...email, deployment: settings.deployment, accountId }, r)])) : {},
+    ),
     // Shorter than the pod's 30 s grace period, after the 5 s preStop pause.
     SHUTDOWN_GRACE_MS: '20000',
   };
@@ -72,22 +99,45 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     'managed-by': 'pulumi',
   };
 
-  const pools = new TierUserPools('pools', {
-    tiers: settings.tiers,
-    deployment: settings.deployment,
-    region: args.region,
-    domainPrefix: settings.cognitoDomainPrefix,
-    ...(settings.hostedUi ? { hostedUi: settings.hostedUi } : {}),
-    tags,
-  });
+  const email = settings.email;
+  const ses = email
+    ? new Ses('ses', {
+        deployment: settings.deployment,
+        accountId: args.accountId,
+        regions: [args.region, ...settings.siloRegions],
+        stackRegion: args.region,
+        domain: email.domain,
+        fromLocalPart: email.fromLocalPart,
+        ...(email.replyToAddress ? { replyToAddress: email.replyToAddress } : {}),
+        tags,
+      })
+    : undefined;
+  const pools = new TierUserPools(
+    'pools',
+    {
+      tiers: settings.tiers,
+      deployment: settings.deployment,
+      region: args.region,
+      domainPrefix: settings.cognitoDomainPrefix,
+      ...(settings.hostedUi ? { hostedUi: settings.hostedUi } : {}),
+      ...(email?.useSes ? { email: emailSendingFor({ ...email, deployment: settings.deployment, accountId: args.accountId }, args.region) } : {}),
+      tags,
+    },
+    ses ? { dependsOn: [ses] } : {},
+  );
+
+  const keys = new Keys('keys', { deployment: settings.deployment, isProduction: settings.environment.isProduction, tags });
 
   const network = new Network('network', {
     cidrBlock: settings.vpcCidr,
     availabilityZones: args.availabilityZones.slice(0, settings.availabilityZoneCount),
     natGateways: settings.environment.natGateways,
     clusterName: settings.deployment,
+    region: args.region,
+    flowLogRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
+  const zones = args.availabilityZones.slice(0, settings.availabilityZoneCount);
 
   const cluster = new Cluster('cluster', {
     clusterName: settings.deployment,
@@ -98,6 +148,8 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     nodeGroup: settings.nodeGroup,
     publicAccessCidrs: settings.clusterPublicAccessCidrs,
     deletionProtection: settings.environment.deletionProtection,
+    secretsKmsKeyArn: keys.arns['eks-secrets'],
+    logRetentionDays: settings.environment.logRetentionDays,
     isProduction: settings.environment.isProduction,
     tags,
   });
@@ -117,9 +169,20 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     deletionProtection: settings.database.deletionProtection,
     backupRetentionDays: settings.database.backupRetentionDays,
     skipFinalSnapshot: settings.database.skipFinalSnapshot,
+    deployment: settings.deployment,
+    storageKmsKeyArn: keys.arns.rds,
+    secretsKmsKeyArn: keys.arns['secrets-manager'],
+    credentialsVersion: settings.database.credentialsVersion,
     tags,
   });
 
+  const operatorsPool = pools.pools[OPERATORS_POOL_KEY];
+  if (!operatorsPool) throw new Error('the tier pools must include the operators pool');
+  const tierPoolArns = pulumi.all(
+    Object.values(pools.pools)
+      .filter((pool) => pool.key !== OPERATORS_POOL_KEY)
+      .map((pool) => pool.userPool.arn),
+  );
   const apiRole = new ApiServiceRole('api', {
     oidcProviderArn: cluster.oidcProviderArn,
     oidcIssuer: cluster.oidcIssuer,
@@ -128,18 +191,60 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     region: args.region,
     additionalSiloRegions: settings.siloRegions.filter((region) => region !== args.region),
     accountId: args.accountId,
-    sharedPoolArns: pools.poolArns,
+    deployment: settings.deployment,
+    sharedPoolArns: tierPoolArns,
+    operatorsPoolArn: operatorsPool.userPool.arn,
+    tags,
+  });
+
+  const secretsReader = new SecretsReaderRole('api-secrets', {
+    oidcProviderArn: cluster.oidcProviderArn,
+    oidcIssuer: cluster.oidcIssuer,
+    namespace: API_NAMESPACE,
+    region: args.region,
+    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns)]),
+    kmsKeyArn: keys.arns['secrets-manager'],
     tags,
   });
 
   const kubernetes = { providers: [cluster.provider] };
-  const ingress = new IngressController(
-    'ingress',
+  const controllerReplicas = settings.environment.isProduction ? 2 : 1;
+  new Karpenter(
+    'karpenter',
     {
-      namespace: settings.ingress.controllerNamespace,
-      className: settings.ingress.className,
+      clusterName: settings.deployment,
+      region: args.region,
+      accountId: args.accountId,
+      oidcProviderArn: cluster.oidcProviderArn,
+      oidcIssuer: cluster.oidcIssuer,
+      availabilityZones: zones,
+      instanceCategories: ['c', 'm', 'r'],
+      diskSizeGb: settings.nodeGroup.diskSizeGb,
+      cpuLimit: settings.api.maxReplicas * 4 + 16,
+      replicas: controllerReplicas,
+      tags,
+    },
+    kubernetes,
+  );
+  const externalSecrets = new ExternalSecretsOperator('external-secrets', { replicas: controllerReplicas }, kubernetes);
+  const edge = new Edge(
+    'edge',
+    {
+      name: settings.deployment,
+      clusterName: cluster.clusterName,
+      region: args.region,
+      vpcId: network.vpcId,
+      vpcCidr: settings.vpcCidr,
+      publicSubnetIds: network.publicSubnetIds,
+      podSecurityGroupId: cluster.nodeSecurityGroupId,
+      oidcProviderArn: cluster.oidcProviderArn,
+      oidcIssuer: cluster.oidcIssuer,
+      host: settings.apiHost,
       ...(settings.ingress.certificateArn ? { certificateArn: settings.ingress.certificateArn } : {}),
-      replicas: settings.environment.isProduction ? 2 : 1,
+      rateLimitPer5Minutes: settings.ingress.wafRateLimitPer5Minutes,
+      deletionProtection: settings.environment.deletionProtection,
+      replicas: controllerReplicas,
+      tags,
     },
     kubernetes,
   );
@@ -152,19 +257,20 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       serviceAccountRoleArn: apiRole.roleArn,
       image: settings.apiImage,
       imageTag: settings.apiImageTag,
+      imageDigest: settings.apiImageDigest,
       host: settings.apiHost,
-      ingressClassName: settings.ingress.className,
-      ingressControllerNamespace: settings.ingress.controllerNamespace,
-      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson),
-      secrets: {
-        DATABASE_URL: database.urls.app,
-        DATABASE_PRIVILEGED_URL: database.urls.privileged,
-      },
-      migrationSecrets: {
-        DATABASE_ADMIN_URL: database.urls.admin,
-        DATABASE_MIGRATION_URL: database.urls.owner,
-        DATABASE_URL: database.urls.app,
-        DATABASE_PRIVILEGED_URL: database.urls.privileged,
+      targetGroupArn: edge.targetGroupArn,
+      loadBalancerCidrs: network.publicSubnetCidrs,
+      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId),
+      databaseCredentials: {
+        host: database.endpoint,
+        port: database.port,
+        databaseName: settings.database.databaseName,
+        region: args.region,
+        masterSecretArn: database.masterSecretArn,
+        roleSecretArns: database.roleSecretArns,
+        readerRoleArn: secretsReader.roleArn,
+        version: settings.database.credentialsVersion,
       },
       databaseCidrs: network.databaseSubnetCidrs,
       replicas: { min: settings.api.minReplicas, max: settings.api.maxReplicas },
@@ -175,7 +281,27 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         memoryLimit: settings.api.memoryLimit,
       },
     },
-    { ...kubernetes, dependsOn: [ingress] },
+    { ...kubernetes, dependsOn: [externalSecrets, edge] },
+  );
+
+  const monitoring = new Monitoring(
+    'monitoring',
+    {
+      deployment: settings.deployment,
+      region: args.region,
+      clusterName: settings.deployment,
+      databaseInstanceId: database.instance.identifier,
+      databaseAllocatedStorageGb: settings.database.allocatedStorageGb,
+      webAclName: edge.webAclName,
+      loadBalancerArnSuffix: edge.loadBalancerArnSuffix,
+      targetGroupArnSuffix: edge.targetGroupArnSuffix,
+      oidcProviderArn: cluster.oidcProviderArn,
+      oidcIssuer: cluster.oidcIssuer,
+      logRetentionDays: settings.environment.logRetentionDays,
+      ...(settings.alarms.email ? { alarmEmail: settings.alarms.email } : {}),
+      tags,
+    },
+    { dependsOn: [cluster] },
   );
 
   return {
@@ -190,5 +316,10 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     kubeconfig: cluster.kubeconfig,
     apiRoleArn: apiRole.roleArn,
     migrationJob: api.migrationJobName,
+    webAclArn: edge.webAclArn,
+    loadBalancerDnsName: edge.loadBalancerDnsName,
+    alarmTopicArn: monitoring.alarmTopicArn,
+    sesDkimTokens: ses ? ses.dkimTokens : pulumi.output<Record<string, string[]>>({}),
+    kubernetesVersion: cluster.kubernetesVersion,
   };
 }

@@ -6,8 +6,10 @@ const minimal = {
   publicBaseDomain: 'gatehouse.example.com',
   apiImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/gatehouse-api',
   apiImageTag: '1.0.0',
+  apiImageDigest: `sha256:${'a'.repeat(64)}`,
   database: { instanceClass: 'db.r6g.large' },
   ingress: { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
+  email: { domain: 'mail.gatehouse.example.com' },
 };
 const defaultTiers = () => parseTierConfiguration({ tiers: [{ name: 'basic', model: 'pool' }] });
 
@@ -62,5 +64,24 @@ describe(resolveStackSettings.name, () => {
     const { ingress: _ingress, ...withoutCertificate } = minimal;
     expect(() => resolveStackSettings('prod', withoutCertificate, defaultTiers)).toThrow(/certificateArn: required in production/);
     expect(() => resolveStackSettings('dev', withoutCertificate, defaultTiers)).not.toThrow();
+  });
+
+  it('refuses a Kubernetes version outside EKS standard support on the day of the update (row 5)', () => {
+    const onDay = new Date('2026-12-01T12:00:00Z');
+    expect(() => resolveStackSettings('dev', { ...minimal, kubernetesVersion: '1.33' }, defaultTiers, onDay)).toThrow(
+      /kubernetesVersion: 1\.33 is in EKS extended support on 2026-12-01/,
+    );
+    expect(() => resolveStackSettings('dev', { ...minimal, kubernetesVersion: '1.19' }, defaultTiers, onDay)).toThrow(
+      /not in the EKS support calendar/,
+    );
+    expect(resolveStackSettings('dev', { ...minimal, kubernetesVersion: '1.35' }, defaultTiers, onDay).kubernetesVersion).toBe('1.35');
+  });
+
+  it('requires the image digest, so pods never run whatever a tag points at later (row 11)', () => {
+    const { apiImageDigest: _digest, ...withoutDigest } = minimal;
+    expect(() => resolveStackSettings('dev', withoutDigest, defaultTiers)).toThrow(/gatehouse:apiImageDigest/);
+    expect(() => resolveStackSettings('dev', { ...minimal, apiImageDigest: 'sha256:abc' }, defaultTiers)).toThrow(
+      /must be an image digest/,
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
   parseTierConfiguration,
 } from '@gatehouse/tiers';
 import { z } from 'zod';
+import { DEFAULT_KUBERNETES_VERSION, supportPhase } from './eks-support.js';
 
 export class StackConfigurationError extends Error {
   override readonly name = 'StackConfigurationError';
@@ -32,6 +33,8 @@ export interface EnvironmentSettings {
   readonly natGateways: 'single' | 'perAz';
   readonly availabilityZoneCount: number;
   readonly logLevel: 'debug' | 'info';
+  /** CloudWatch retention of container, control-plane and flow logs. */
+  readonly logRetentionDays: number;
 }
 
 const STACK_NAME = /^(dev|prod)(-[a-z0-9][a-z0-9-]*)?$/;
@@ -62,6 +65,7 @@ export function resolveEnvironmentSettings(stack: string): EnvironmentSettings {
     natGateways: isProduction ? 'perAz' : 'single',
     availabilityZoneCount: isProduction ? 3 : 2,
     logLevel: isProduction ? 'info' : 'debug',
+    logRetentionDays: isProduction ? 365 : 30,
   };
 }
 
@@ -89,6 +93,8 @@ const databaseSchema = z
     allocatedStorageGb: z.number().int().min(20).max(65_536).default(20),
     maxAllocatedStorageGb: z.number().int().min(20).max(65_536).optional(),
     databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('gatehouse'),
+    /** Bump to rotate the Gatehouse roles' passwords on the next update (see infra/README.md). */
+    credentialsVersion: z.number().int().min(1).default(1),
   })
   .strict();
 
@@ -107,10 +113,29 @@ const apiSchema = z
 
 const ingressSchema = z
   .object({
-    className: z.string().default('nginx'),
-    controllerNamespace: z.string().default('ingress-nginx'),
-    /** ACM certificate for the API host; TLS terminates at the load balancer. Required in production. */
+    /** ACM certificate for the API host, used by the ALB's HTTPS listener. Required in production. */
     certificateArn: z.string().regex(/^arn:aws:acm:/, 'must be an ACM certificate ARN').optional(),
+    /** Requests per client address per 5 minutes before the WAF blocks it (AWS WAF rate-based rule). */
+    wafRateLimitPer5Minutes: z.number().int().min(100).max(2_000_000_000).default(2000),
+  })
+  .strict();
+
+const emailSchema = z
+  .object({
+    /** The SES sending domain (DKIM records go in its zone), e.g. mail.gatehouse.example.com. Required in production. */
+    domain: hostname,
+    fromLocalPart: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a lower-case local part such as no-reply').default('no-reply'),
+    replyToAddress: z.email().optional(),
+    /** Switch the pools to SES once the identity is verified (Cognito refuses an unverified one). */
+    useSes: z.boolean().default(false),
+  })
+  .strict();
+export type EmailSettings = z.infer<typeof emailSchema>;
+
+const alarmsSchema = z
+  .object({
+    /** Where CloudWatch alarms notify (an SNS subscription is created; the address must confirm it). */
+    email: z.email().optional(),
   })
   .strict();
 
@@ -133,11 +158,13 @@ export const stackConfigSchema = z
     publicBaseDomain: hostname,
     apiHost: hostname.optional(),
     apiImage: z.string().regex(/^[a-z0-9.\-/:]+$/, 'must be an image repository without a tag'),
+    /** The image's manifest digest (`sha256:…`): pods run exactly this image whatever the tag later points at. */
+    apiImageDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be an image digest such as sha256:<64 hex digits>'),
     apiImageTag: z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker image tag')
       .refine((tag) => tag !== 'latest', 'use an immutable tag, not "latest": the migration job is named after it'),
-    kubernetesVersion: z.string().regex(/^1\.\d+$/).default('1.33'),
+    kubernetesVersion: z.string().regex(/^1\.\d+$/).default(DEFAULT_KUBERNETES_VERSION),
     vpcCidr: cidr.default('10.20.0.0/16'),
     availabilityZoneCount: z.number().int().optional(),
     clusterPublicAccessCidrs: z.array(cidr).min(1).default(['0.0.0.0/0']),
@@ -153,6 +180,8 @@ export const stackConfigSchema = z
     database: databaseSchema,
     api: apiSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
+    alarms: alarmsSchema.prefault({}),
+    email: emailSchema.optional(),
   })
   .strict();
 export type RawStackConfig = z.input<typeof stackConfigSchema>;
@@ -166,6 +195,7 @@ export interface StackSettings {
   readonly apiHost: string;
   readonly apiImage: string;
   readonly apiImageTag: string;
+  readonly apiImageDigest: string;
   readonly kubernetesVersion: string;
   readonly vpcCidr: string;
   readonly availabilityZoneCount: number;
@@ -182,6 +212,8 @@ export interface StackSettings {
   };
   readonly api: z.infer<typeof apiSchema>;
   readonly ingress: z.infer<typeof ingressSchema>;
+  readonly alarms: z.infer<typeof alarmsSchema>;
+  readonly email: EmailSettings | undefined;
 }
 
 function formatIssues(error: z.ZodError): string {
@@ -198,6 +230,7 @@ export function resolveStackSettings(
   stack: string,
   raw: Record<string, unknown>,
   loadDefaultTiers: () => TierConfiguration = () => loadTierConfigurationFile(),
+  now: Date = new Date(),
 ): StackSettings {
   const environment = resolveEnvironmentSettings(stack);
   const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
@@ -223,6 +256,23 @@ export function resolveStackSettings(
     );
   }
 
+  if (environment.isProduction && config.email === undefined) {
+    throw new StackConfigurationError(
+      `invalid stack configuration for "${stack}":\n  - gatehouse:email.domain: required in production (Cognito's default sender allows 50 e-mails a day for every tenant together)`,
+    );
+  }
+
+  // Extended support costs six times the control plane price and ends in a forced upgrade:
+  // a stack states a version EKS supports as standard today, or pulumi up refuses it.
+  const phase = supportPhase(config.kubernetesVersion, now);
+  if (phase !== 'standard') {
+    throw new StackConfigurationError(
+      `invalid stack configuration for "${stack}":\n  - gatehouse:kubernetesVersion: ${config.kubernetesVersion} is ${
+        phase === 'unknown' ? 'not in the EKS support calendar (src/eks-support.ts)' : `in EKS ${phase} support on ${now.toISOString().slice(0, 10)}`
+      }; use a version in standard support such as ${DEFAULT_KUBERNETES_VERSION}`,
+    );
+  }
+
   const deployment = config.deployment ?? `gatehouse-${stack}`;
   const maxAllocated = config.database.maxAllocatedStorageGb;
   if (maxAllocated !== undefined && maxAllocated < config.database.allocatedStorageGb) {
@@ -239,6 +289,7 @@ export function resolveStackSettings(
     apiHost: config.apiHost ?? `api.${config.publicBaseDomain}`,
     apiImage: config.apiImage,
     apiImageTag: config.apiImageTag,
+    apiImageDigest: config.apiImageDigest,
     kubernetesVersion: config.kubernetesVersion,
     vpcCidr: config.vpcCidr,
     availabilityZoneCount: config.availabilityZoneCount ?? environment.availabilityZoneCount,
@@ -256,6 +307,8 @@ export function resolveStackSettings(
     },
     api: config.api,
     ingress: config.ingress,
+    alarms: config.alarms,
+    email: config.email,
   };
 }
 
@@ -269,6 +322,8 @@ export const OBJECT_CONFIG_KEYS = [
   'database',
   'api',
   'ingress',
+  'alarms',
+  'email',
 ] as const;
 export const STRING_CONFIG_KEYS = [
   'deployment',
@@ -276,6 +331,7 @@ export const STRING_CONFIG_KEYS = [
   'apiHost',
   'apiImage',
   'apiImageTag',
+  'apiImageDigest',
   'kubernetesVersion',
   'vpcCidr',
   'cognitoDomainPrefix',

@@ -102,6 +102,26 @@ describe.each(Object.entries(TIERS))('a %s-model tenant', (model, tier) => {
   });
 });
 
+describe('Cognito capacity (issue 14 row 7)', () => {
+  it('reports user pools per region and app clients per shared pool against the quotas, and counts a new silo pool', async () => {
+    const before = await h.admin('/v1/admin/cognito/capacity');
+    expect(before.status, before.text).toBe(200);
+    expect(before.body.siloRegions.length).toBeGreaterThan(0);
+    const region = before.body.siloRegions[0] as string;
+    const poolsIn = (body: { userPools: { region: string; used: number; quota: number }[] }) => body.userPools.find((row) => row.region === region)!;
+    expect(poolsIn(before.body).quota).toBe(1000);
+    const standard = () => h.admin('/v1/admin/cognito/capacity').then((r) => r.body.appClientsPerPool.find((row: { pool: string }) => row.pool === 'standard').used as number);
+    const clientsBefore = await standard();
+
+    await createTenant(h, { tier: 'premium' });
+    await createTenant(h, { tier: 'standard' });
+    const after = await h.admin('/v1/admin/cognito/capacity');
+    // Other suites create tenants concurrently: at least ours were counted.
+    expect(poolsIn(after.body).used).toBeGreaterThanOrEqual(poolsIn(before.body).used + 1);
+    expect(await standard()).toBeGreaterThanOrEqual(clientsBefore + 1);
+  });
+});
+
 describe('a crash at each provisioning step', () => {
   const cases = Object.entries(PROVISIONING_STEPS).flatMap(([model, steps]) =>
     steps.map((step) => ({ model: model as keyof typeof TIERS, step })),
@@ -253,6 +273,8 @@ describe('operators’ API rules', () => {
     ['MFA on a pool-model tier', tenantBody({ tier: 'basic', mfa: 'ON' })],
     ['a password policy on a bridge tier', tenantBody({ tier: 'standard', passwordPolicy: { minimumLength: 16 } })],
     ['a region for a shared pool', tenantBody({ tier: 'standard', region: 'eu-west-1' })],
+    // Issue 14 row 7: SILO_REGIONS is unset here, so only AWS_REGION is allowed.
+    ['a silo region the deployment does not allow', tenantBody({ tier: 'premium', region: 'ap-south-1' })],
     ['an invalid e-mail', tenantBody({ tier: 'basic', firstAdminEmail: 'nope' })],
     ['unknown fields', tenantBody({ tier: 'basic', colour: 'red' })],
   ])('answers %s with 400 problem+json', async (_label, body) => {

@@ -7,56 +7,62 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 
 /**
- * Cognito actions the API's identity adapter and provisioning state machine
- * call. Anything not here (ListUserPools, SetUserPoolMfaConfig on other
- * pools' behalf via the console, etc.) is denied by omission.
+ * The IAM-authorised Cognito actions the API calls: exactly the `*Command`s
+ * apps/api/src imports from the Cognito SDK, minus the public ones below.
+ * `api-service-role.spec.ts` reads the source and fails when the two drift.
  */
 export const COGNITO_ADMIN_ACTIONS = [
-  // users
+  'cognito-idp:AdminAddUserToGroup',
   'cognito-idp:AdminCreateUser',
-  'cognito-idp:AdminGetUser',
   'cognito-idp:AdminDeleteUser',
   'cognito-idp:AdminDisableUser',
   'cognito-idp:AdminEnableUser',
-  'cognito-idp:AdminAddUserToGroup',
-  'cognito-idp:AdminRemoveUserFromGroup',
+  'cognito-idp:AdminGetUser',
   'cognito-idp:AdminListGroupsForUser',
-  'cognito-idp:AdminUpdateUserAttributes',
-  'cognito-idp:AdminUserGlobalSignOut',
-  'cognito-idp:AdminInitiateAuth',
-  'cognito-idp:AdminRespondToAuthChallenge',
+  'cognito-idp:AdminRemoveUserFromGroup',
   'cognito-idp:AdminSetUserPassword',
-  'cognito-idp:ListUsers',
-  'cognito-idp:ListGroups',
-  // silo pools and per-tenant clients, groups, federation and domains
-  'cognito-idp:DeleteUserPool',
-  'cognito-idp:UpdateUserPool',
-  'cognito-idp:DescribeUserPool',
-  'cognito-idp:SetUserPoolMfaConfig',
-  'cognito-idp:GetUserPoolMfaConfig',
-  'cognito-idp:CreateUserPoolClient',
-  'cognito-idp:DeleteUserPoolClient',
-  'cognito-idp:DescribeUserPoolClient',
-  'cognito-idp:ListUserPoolClients',
-  'cognito-idp:UpdateUserPoolClient',
+  'cognito-idp:AdminUserGlobalSignOut',
   'cognito-idp:CreateGroup',
-  'cognito-idp:DeleteGroup',
-  'cognito-idp:GetGroup',
-  'cognito-idp:CreateIdentityProvider',
-  'cognito-idp:DeleteIdentityProvider',
-  'cognito-idp:DescribeIdentityProvider',
-  'cognito-idp:UpdateIdentityProvider',
-  'cognito-idp:CreateUserPoolDomain',
-  'cognito-idp:DeleteUserPoolDomain',
-  'cognito-idp:DescribeUserPoolDomain',
-  'cognito-idp:TagResource',
-  'cognito-idp:ListTagsForResource',
+  'cognito-idp:CreateUserPoolClient',
+  'cognito-idp:DeleteUserPool',
+  'cognito-idp:DeleteUserPoolClient',
+  'cognito-idp:ListUserPoolClients',
+  'cognito-idp:ListUsers',
+  'cognito-idp:SetUserPoolMfaConfig',
+  'cognito-idp:UpdateUserPool',
 ] as const;
 
+/** Actions with no resource to scope to (service authorization reference): CreateUserPool, ListUserPools. */
+export const COGNITO_UNSCOPED_ACTIONS = ['cognito-idp:CreateUserPool', 'cognito-idp:ListUserPools'] as const;
+
 /**
- * Pool-level changes the API must never make to the pools Pulumi owns (the
- * tier pools and the operators' pool): it manages their users and bridge
- * clients, but the pools themselves change only through `pulumi up`.
+ * Cognito operations the API calls that IAM does not authorise: they are
+ * unauthenticated (sign-up, sign-in, codes) or authorised by the user's own
+ * access token (MFA set-up, password change), per the Cognito API reference's
+ * "authorization" notes. Granting them in IAM would change nothing.
+ */
+export const COGNITO_PUBLIC_OPERATIONS = [
+  'AssociateSoftwareToken',
+  'ChangePassword',
+  'ConfirmForgotPassword',
+  'ConfirmSignUp',
+  'ForgotPassword',
+  'InitiateAuth',
+  'ResendConfirmationCode',
+  'RespondToAuthChallenge',
+  'RevokeToken',
+  'SetUserMFAPreference',
+  'SignUp',
+  'VerifySoftwareToken',
+] as const;
+
+/** The tag every pool of a deployment carries (`@gatehouse/tiers` blueprints set it; Pulumi sets it on the shared pools). */
+export const DEPLOYMENT_TAG = 'gatehouse:deployment';
+
+/**
+ * Pool-level changes the API must never make to the tier pools Pulumi owns:
+ * it manages their users and bridge clients, but the pools themselves change
+ * only through `pulumi up`.
  */
 export const SHARED_POOL_DENIED_ACTIONS = [
   'cognito-idp:DeleteUserPool',
@@ -65,6 +71,31 @@ export const SHARED_POOL_DENIED_ACTIONS = [
   'cognito-idp:DeleteGroup',
   'cognito-idp:CreateUserPoolDomain',
   'cognito-idp:DeleteUserPoolDomain',
+] as const;
+
+/**
+ * The operators' pool grants `platform-admin`. The API never administers it
+ * (operators are managed in Cognito by the platform team), so every way to
+ * create, enable, re-password or promote a user there, or to loosen the pool
+ * or its clients, is denied outright, whatever else is allowed.
+ */
+export const OPERATORS_POOL_DENIED_ACTIONS = [
+  'cognito-idp:Admin*',
+  'cognito-idp:CreateGroup',
+  'cognito-idp:UpdateGroup',
+  'cognito-idp:DeleteGroup',
+  'cognito-idp:UpdateUserPool',
+  'cognito-idp:DeleteUserPool',
+  'cognito-idp:SetUserPoolMfaConfig',
+  'cognito-idp:CreateUserPoolClient',
+  'cognito-idp:UpdateUserPoolClient',
+  'cognito-idp:DeleteUserPoolClient',
+  'cognito-idp:CreateIdentityProvider',
+  'cognito-idp:UpdateIdentityProvider',
+  'cognito-idp:CreateUserImportJob',
+  'cognito-idp:StartUserImportJob',
+  'cognito-idp:TagResource',
+  'cognito-idp:UntagResource',
 ] as const;
 
 export interface ApiServiceRoleArgs {
@@ -78,8 +109,12 @@ export interface ApiServiceRoleArgs {
   /** Further regions silo tenants' pools may be created in (a premium tenant can choose its region). */
   readonly additionalSiloRegions?: readonly string[];
   readonly accountId: pulumi.Input<string>;
-  /** ARNs of the Pulumi-managed shared pools, protected by an explicit deny. */
+  /** ARNs of the Pulumi-managed tier pools, protected by an explicit deny. */
   readonly sharedPoolArns: pulumi.Input<pulumi.Input<string>[]>;
+  /** ARN of the operators' pool: every administrative action on it is denied. */
+  readonly operatorsPoolArn: pulumi.Input<string>;
+  /** This deployment's name: the API may touch only pools tagged `gatehouse:deployment=<deployment>`. */
+  readonly deployment: string;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -136,48 +171,67 @@ export function irsaTrustPolicy(
   };
 }
 
-/** The API's Cognito permissions in one account, in the stack's region and any silo regions. */
-export function cognitoAdminPolicy(
-  regions: readonly string[],
-  accountId: string,
-  sharedPoolArns: readonly string[],
-): PolicyDocument {
-  if (regions.length === 0) throw new ApiServiceRoleArgsError('cognitoAdminPolicy needs at least one region');
-  const unique = [...new Set(regions)];
+/**
+ * The API's Cognito permissions: its actions only on this account's pools in
+ * the allowed regions that carry this deployment's tag (other deployments'
+ * pools in the same account are out of reach); pool creation only with that
+ * tag in the request and only in the allowed regions; explicit denies on the
+ * Pulumi-managed tier pools and on the operators' pool.
+ */
+export function cognitoAdminPolicy(args: {
+  regions: readonly string[];
+  accountId: string;
+  deployment: string;
+  sharedPoolArns: readonly string[];
+  operatorsPoolArn: string;
+}): PolicyDocument {
+  if (args.regions.length === 0) throw new ApiServiceRoleArgsError('cognitoAdminPolicy needs at least one region');
+  const regions = [...new Set(args.regions)];
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'ManageGatehousePools',
+        Sid: 'ManageThisDeploymentsPools',
         Effect: 'Allow',
         Action: [...COGNITO_ADMIN_ACTIONS],
-        // Silo pools are created at run time with ids nobody knows in advance,
-        // so the narrowest resource is every pool of this account and region.
-        Resource: unique.map((region) => `arn:aws:cognito-idp:${region}:${accountId}:userpool/*`),
+        Resource: regions.map((region) => `arn:aws:cognito-idp:${region}:${args.accountId}:userpool/*`),
+        Condition: { StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: args.deployment } },
       },
       {
-        Sid: 'CreateSiloPoolsInThisRegion',
+        Sid: 'CreateSiloPoolsTaggedForThisDeployment',
         Effect: 'Allow',
-        // Creating a pool cannot be narrowed to `userpool/*` or further: IAM
-        // authorises CreateUserPool before the pool (and so its ARN) exists,
-        // and the service authorisation reference lists no resource type for
-        // it (nor for ListUserPools, which provisioning uses to resume
-        // idempotently), so `Resource` must be "*". The region condition
-        // keeps it from creating pools anywhere else.
-        Action: ['cognito-idp:CreateUserPool', 'cognito-idp:ListUserPools'],
+        // IAM authorises CreateUserPool before the pool (and so its ARN) exists, so `Resource`
+        // must be "*"; the request must carry this deployment's tag and name an allowed region.
+        Action: 'cognito-idp:CreateUserPool',
         Resource: '*',
-        Condition: { StringEquals: { 'aws:RequestedRegion': unique } },
+        Condition: {
+          StringEquals: { [`aws:RequestTag/${DEPLOYMENT_TAG}`]: args.deployment, 'aws:RequestedRegion': regions },
+        },
       },
-      ...(sharedPoolArns.length === 0
+      {
+        Sid: 'ListPoolsToResumeProvisioning',
+        Effect: 'Allow',
+        // No resource type either; it reveals pool names and ids only.
+        Action: 'cognito-idp:ListUserPools',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': regions } },
+      },
+      ...(args.sharedPoolArns.length === 0
         ? []
         : [
             {
-              Sid: 'SharedPoolsChangeOnlyThroughPulumi',
+              Sid: 'TierPoolsChangeOnlyThroughPulumi',
               Effect: 'Deny',
               Action: [...SHARED_POOL_DENIED_ACTIONS],
-              Resource: [...sharedPoolArns],
+              Resource: [...args.sharedPoolArns],
             },
           ]),
+      {
+        Sid: 'NeverAdministerTheOperatorsPool',
+        Effect: 'Deny',
+        Action: [...OPERATORS_POOL_DENIED_ACTIONS],
+        Resource: args.operatorsPoolArn,
+      },
     ],
   };
 }
@@ -209,9 +263,17 @@ export class ApiServiceRole extends pulumi.ComponentResource {
       {
         role: role.name,
         policy: pulumi
-          .all([args.region, args.accountId, args.sharedPoolArns])
-          .apply(([region, accountId, arns]) =>
-            JSON.stringify(cognitoAdminPolicy([region, ...(args.additionalSiloRegions ?? [])], accountId, arns)),
+          .all([args.region, args.accountId, args.sharedPoolArns, args.operatorsPoolArn])
+          .apply(([region, accountId, sharedPoolArns, operatorsPoolArn]) =>
+            JSON.stringify(
+              cognitoAdminPolicy({
+                regions: [region, ...(args.additionalSiloRegions ?? [])],
+                accountId,
+                deployment: args.deployment,
+                sharedPoolArns,
+                operatorsPoolArn,
+              }),
+            ),
           ),
       },
       { parent: this },

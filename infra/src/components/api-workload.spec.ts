@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_CONFIGMAP_KEYS, API_SECRET_KEYS } from '../api-environment.js';
-import { type ProviderPayload, type ResourceRecorder, installPulumiMocks, isSecretValue, valueOf } from '../testing/pulumi-mocks.js';
+import { type ProviderPayload, type ResourceRecorder, installPulumiMocks, valueOf } from '../testing/pulumi-mocks.js';
 
 type Module = typeof import('./api-workload.js');
 
@@ -8,14 +8,17 @@ const config = Object.fromEntries(API_CONFIGMAP_KEYS.map((key) => [key, `value-o
   (typeof API_CONFIGMAP_KEYS)[number],
   string
 >;
-const secrets = {
-  DATABASE_URL: 'postgresql://gatehouse_app:secret@db:5432/gatehouse',
-  DATABASE_PRIVILEGED_URL: 'postgresql://gatehouse_privileged:secret@db:5432/gatehouse',
-};
-const migrationSecrets = {
-  ...secrets,
-  DATABASE_ADMIN_URL: 'postgresql://gatehouse_admin:secret@db:5432/postgres',
-  DATABASE_MIGRATION_URL: 'postgresql://gatehouse_owner:secret@db:5432/gatehouse',
+const digest = `sha256:${'c'.repeat(64)}`;
+const secretArn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}`;
+const databaseCredentials = {
+  host: 'db.abc.eu-west-1.rds.amazonaws.com',
+  port: 5432,
+  databaseName: 'gatehouse',
+  region: 'eu-west-1',
+  masterSecretArn: secretArn('rds!db-1'),
+  roleSecretArns: { owner: secretArn('owner'), app: secretArn('app'), privileged: secretArn('privileged') },
+  readerRoleArn: 'arn:aws:iam::123456789012:role/gatehouse-secrets',
+  version: 1,
 };
 const baseArgs = {
   namespace: 'gatehouse',
@@ -23,12 +26,12 @@ const baseArgs = {
   serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/gatehouse-api',
   image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/gatehouse-api',
   imageTag: '1.4.2',
+  imageDigest: digest,
   host: 'api.gatehouse.example.com',
-  ingressClassName: 'nginx',
-  ingressControllerNamespace: 'ingress-nginx',
+  targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/api/1',
+  loadBalancerCidrs: ['10.20.0.0/24', '10.20.1.0/24'],
   config,
-  secrets,
-  migrationSecrets,
+  databaseCredentials,
   databaseCidrs: ['10.20.10.0/24', '10.20.11.0/24'],
   replicas: { min: 2, max: 6 },
   resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
@@ -55,7 +58,7 @@ describe('ApiWorkload', () => {
   const containers = (): Container[] => podSpecs().flatMap((spec) => spec['containers'] as Container[]);
 
   it('annotates the service account with the IRSA role', () => {
-    const sa = recorder.one('kubernetes:core/v1:ServiceAccount').inputs;
+    const sa = recorder.one('kubernetes:core/v1:ServiceAccount', 'api-sa').inputs;
     expect(sa['metadata']['name']).toBe('gatehouse-api');
     expect(sa['metadata']['annotations']['eks.amazonaws.com/role-arn']).toBe(baseArgs.serviceAccountRoleArn);
     expect(deployment()['spec']['template']['spec']['serviceAccountName']).toBe('gatehouse-api');
@@ -96,7 +99,7 @@ describe('ApiWorkload', () => {
   it('runs migrations in a job named after the image tag, with the same image', async () => {
     expect(job()['metadata']['name']).toBe('gatehouse-migrate-1-4-2');
     const container = job()['spec']['template']['spec']['containers'][0] as Container;
-    expect(container['image']).toBe(`${baseArgs.image}:1.4.2`);
+    expect(container['image']).toBe(`${baseArgs.image}:1.4.2@${digest}`);
     expect(container['command']).toEqual(['node', 'dist/tools/db/migrate.js']);
     expect(await valueOf(sut.migrationJobName)).toBe('gatehouse-migrate-1-4-2');
   });
@@ -115,13 +118,10 @@ describe('ApiWorkload', () => {
     expect(pdb['spec']).toEqual({ maxUnavailable: 1, selector: { matchLabels: mod.API_LABELS } });
   });
 
-  it('admits traffic to the API only from the ingress controller namespace', () => {
+  it("admits traffic to the API only from the ALB's subnets (IP targets, row 2)", () => {
     const policy = recorder.one('kubernetes:networking.k8s.io/v1:NetworkPolicy', 'api-api-traffic').inputs['spec'];
     expect(policy['ingress']).toEqual([
-      {
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
-        ports: [{ protocol: 'TCP', port: 3000 }],
-      },
+      { from: [{ ipBlock: { cidr: '10.20.0.0/24' } }, { ipBlock: { cidr: '10.20.1.0/24' } }], ports: [{ protocol: 'TCP', port: 3000 }] },
     ]);
   });
 
@@ -134,28 +134,56 @@ describe('ApiWorkload', () => {
     expect(deny).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   });
 
-  it('puts exactly the API keys in the ConfigMap and Secret, database URLs as secrets only', () => {
+  const externalSecret = (name: string) =>
+    recorder.ofType('kubernetes:external-secrets.io/v1:ExternalSecret').find((resource) => resource.name === name)?.inputs;
+
+  it('puts exactly the API keys in the ConfigMap, and the database URLs only in Secrets External Secrets builds (row 9)', () => {
     const configMap = recorder.one('kubernetes:core/v1:ConfigMap');
-    const secret = recorder.one('kubernetes:core/v1:Secret', 'api-db');
     expect(Object.keys(configMap.inputs['data']).sort()).toEqual([...API_CONFIGMAP_KEYS].sort());
-    expect(Object.keys(secret.inputs['stringData']).sort()).toEqual([...API_SECRET_KEYS].sort());
-    expect(isSecretValue(secret.rawInputs['stringData'])).toBe(true);
     expect(JSON.stringify(configMap.inputs['data'])).not.toContain('postgresql://');
+    expect(recorder.ofType('kubernetes:core/v1:Secret')).toEqual([]);
+    const api = externalSecret('api-db');
+    expect(api?.['spec']['target']['name']).toBe(mod.API_DB_SECRET_NAME);
+    expect(Object.keys(api?.['spec']['target']['template']['data']).sort()).toEqual([...API_SECRET_KEYS].sort());
+    expect(api?.['spec']['data'].map((entry: { remoteRef: { key: string } }) => entry.remoteRef.key).sort()).toEqual(
+      [secretArn('app'), secretArn('privileged')].sort(),
+    );
+  });
+
+  it('builds verify-full URLs from the role passwords, never with a password in the manifest (row 9)', () => {
+    const templates = externalSecret('api-migrate-db')?.['spec']['target']['template']['data'] as Record<string, string>;
+    expect(templates['DATABASE_URL']).toBe(
+      'postgresql://gatehouse_app:{{ .app_password | urlquery }}@db.abc.eu-west-1.rds.amazonaws.com:5432/gatehouse?sslmode=verify-full&sslrootcert=/app/certs/rds-global-bundle.pem',
+    );
+    expect(templates['DATABASE_ADMIN_URL']).toMatch(/^postgresql:\/\/gatehouse_admin:\{\{ \.admin_password \| urlquery \}\}@.*\/postgres\?/);
+    const store = recorder.one('kubernetes:external-secrets.io/v1:SecretStore').inputs['spec']['provider']['aws'];
+    expect(store).toMatchObject({ service: 'SecretsManager', region: 'eu-west-1', auth: { jwt: { serviceAccountRef: { name: 'gatehouse-secrets' } } } });
   });
 
   it('never mounts the migration credentials into API pods', () => {
-    const migrationSecret = recorder.one('kubernetes:core/v1:Secret', 'api-migrate-db');
-    expect(Object.keys(migrationSecret.inputs['stringData'])).toContain('DATABASE_ADMIN_URL');
+    const migrate = externalSecret('api-migrate-db');
+    expect(Object.keys(migrate?.['spec']['target']['template']['data'])).toContain('DATABASE_ADMIN_URL');
     const apiEnvFrom = JSON.stringify(deployment()['spec']['template']['spec']['containers'][0]['envFrom']);
-    expect(apiEnvFrom).not.toContain(migrationSecret.inputs['metadata']['name'] ?? 'api-migrate-db');
+    expect(apiEnvFrom).toContain(mod.API_DB_SECRET_NAME);
+    expect(apiEnvFrom).not.toContain(mod.MIGRATE_DB_SECRET_NAME);
     expect(JSON.stringify(deployment())).not.toContain('DATABASE_ADMIN_URL');
   });
 
-  it('routes the API host through the ingress class to the service', () => {
-    const ingress = recorder.one('kubernetes:networking.k8s.io/v1:Ingress').inputs['spec'];
-    expect(ingress['ingressClassName']).toBe('nginx');
-    expect(ingress['rules'][0]['host']).toBe('api.gatehouse.example.com');
-    expect(ingress['rules'][0]['http']['paths'][0]['backend']['service']['name']).toBe('gatehouse-api');
+  it('binds the API service to the ALB target group with IP targets (row 1)', () => {
+    const binding = recorder.one('kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding').inputs['spec'];
+    expect(binding).toEqual({ serviceRef: { name: 'gatehouse-api', port: 80 }, targetGroupARN: baseArgs.targetGroupArn, targetType: 'ip' });
+    expect(recorder.ofType('kubernetes:networking.k8s.io/v1:Ingress')).toEqual([]);
+  });
+
+  it('runs the image by digest in every container (row 11)', () => {
+    for (const container of containers()) expect(container['image']).toMatch(/@sha256:[a-f0-9]{64}$/);
+  });
+
+  it('rolls the pods and re-runs the bootstrap when the role passwords are rotated (row 9)', () => {
+    expect(deployment()['spec']['template']['metadata']['annotations']).toEqual({ 'gatehouse.io/database-credentials-version': '1' });
+    expect(mod.migrationJobName('1.4.2', 3)).toBe('gatehouse-migrate-1-4-2-c3');
+    expect(mod.migrationJobName('x'.repeat(100), 12)).toMatch(/-c12$/);
+    expect(mod.migrationJobName('x'.repeat(100), 12)).toHaveLength(63);
   });
 
   it('rejects "latest", inverted replica bounds, bad quantities and unknown settings', () => {

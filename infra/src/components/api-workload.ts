@@ -1,7 +1,8 @@
 /**
  * The API in Kubernetes: its namespace, service account (IRSA), configuration
  * and secrets, the migration job that runs before a new version serves, the
- * Deployment, Service, Ingress, autoscaler, disruption budget and network
+ * Deployment, Service, TargetGroupBinding (to the ALB of edge.ts), autoscaler,
+ * disruption budget and network
  * policies. Pods run as a non-root user with a read-only root filesystem and
  * no capabilities; the namespace enforces the `restricted` Pod Security level.
  */
@@ -10,11 +11,13 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   API_CONFIGMAP_KEYS,
   API_PORT,
-  API_SECRET_KEYS,
   type ApiConfigMapKey,
   type ApiSecretKey,
   type MigrationSecretKey,
 } from '../api-environment.js';
+import { DATABASE_ROLES, type DatabaseRoleKind } from '../../../tools/db/database-urls.js';
+import { MASTER_USERNAME } from './database.js';
+import { SECRETS_READER_SERVICE_ACCOUNT, postgresUrlTemplate } from './external-secrets.js';
 
 /** The uid/gid of the `gatehouse` user in docker/Dockerfile. */
 export const API_UID = 10001;
@@ -40,22 +43,60 @@ export interface ApiWorkloadArgs {
   readonly image: string;
   /** Immutable tag; also names the migration job, so a new tag runs migrations again. */
   readonly imageTag: string;
+  /** The tag's manifest digest: containers reference `image@digest`, never the tag alone. */
+  readonly imageDigest: string;
   /** Public host of the API, e.g. `api.gatehouse.example.com`. */
   readonly host: string;
-  readonly ingressClassName: string;
-  /** Namespace of the ingress controller: the only source of traffic to the API pods. */
-  readonly ingressControllerNamespace: string;
+  /** The ALB's IP target group (edge.ts); a TargetGroupBinding keeps the API's pod addresses in it. */
+  readonly targetGroupArn: pulumi.Input<string>;
+  /** The ALB's subnets: the only source of traffic to the API pods (IP targets). */
+  readonly loadBalancerCidrs: readonly string[];
   /** The API's non-secret environment (ConfigMap). */
   readonly config: Readonly<Record<ApiConfigMapKey, pulumi.Input<string>>>;
-  /** The API's secret environment (Secret). */
-  readonly secrets: Readonly<Record<ApiSecretKey, pulumi.Input<string>>>;
-  /** The migration job's environment (its own Secret, never mounted by API pods). */
-  readonly migrationSecrets: Readonly<Record<MigrationSecretKey, pulumi.Input<string>>>;
+  /** Where the database credentials come from (Secrets Manager through External Secrets). */
+  readonly databaseCredentials: DatabaseCredentialsArgs;
   /** Where Postgres lives (the database subnets); egress on 5432 is allowed there only. */
   readonly databaseCidrs: readonly string[];
   readonly replicas: ApiReplicaArgs;
   readonly resources: ApiResourceArgs;
   readonly targetCpuUtilizationPercent?: number;
+}
+
+export interface DatabaseCredentialsArgs {
+  readonly host: pulumi.Input<string>;
+  readonly port: pulumi.Input<number>;
+  readonly databaseName: string;
+  readonly region: string;
+  /** The RDS-managed master secret (`username`, `password`): the migration job's bootstrap only. */
+  readonly masterSecretArn: pulumi.Input<string>;
+  readonly roleSecretArns: Readonly<Record<DatabaseRoleKind, pulumi.Input<string>>>;
+  /** IRSA role of the namespace's secrets reader (SecretsReaderRole). */
+  readonly readerRoleArn: pulumi.Input<string>;
+  /** Rolls the pods and re-runs the migration job's bootstrap when the role passwords are rotated. */
+  readonly version: number;
+}
+
+/** The Kubernetes Secrets External Secrets writes: the API's, and the migration job's that API pods never mount. */
+export const API_DB_SECRET_NAME = 'gatehouse-api-db';
+export const MIGRATE_DB_SECRET_NAME = 'gatehouse-migrate-db';
+export const SECRET_STORE_NAME = 'aws-secrets-manager';
+
+/** ESO templates for each Secret's keys, from the remote keys `<role>_password` and `admin_password`. */
+export function databaseSecretTemplates(
+  host: string,
+  port: number,
+  databaseName: string,
+): { api: Record<ApiSecretKey, string>; migrate: Record<MigrationSecretKey, string> } {
+  const url = (kind: DatabaseRoleKind) => postgresUrlTemplate(DATABASE_ROLES[kind], `${kind}_password`, host, port, databaseName);
+  const api = { DATABASE_URL: url('app'), DATABASE_PRIVILEGED_URL: url('privileged') };
+  return {
+    api,
+    migrate: {
+      ...api,
+      DATABASE_MIGRATION_URL: url('owner'),
+      DATABASE_ADMIN_URL: postgresUrlTemplate(MASTER_USERNAME, 'admin_password', host, port, 'postgres'),
+    },
+  };
 }
 
 export class ApiWorkloadArgsError extends Error {
@@ -66,9 +107,11 @@ const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
 
 export function validateApiWorkloadArgs(
-  args: Pick<ApiWorkloadArgs, 'imageTag' | 'replicas' | 'resources' | 'config' | 'secrets' | 'databaseCidrs'>,
+  args: Pick<ApiWorkloadArgs, 'imageTag' | 'imageDigest' | 'replicas' | 'resources' | 'config' | 'databaseCidrs' | 'loadBalancerCidrs'>,
 ): void {
   const problems: string[] = [];
+  if (!/^sha256:[a-f0-9]{64}$/.test(args.imageDigest)) problems.push(`imageDigest "${args.imageDigest}" must be sha256:<64 hex digits>`);
+  if (args.loadBalancerCidrs.length === 0) problems.push('loadBalancerCidrs must list the ALB subnets');
   if (args.imageTag === 'latest' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(args.imageTag)) {
     problems.push(`imageTag "${args.imageTag}" must be an immutable Docker tag (not "latest")`);
   }
@@ -83,15 +126,9 @@ export function validateApiWorkloadArgs(
       problems.push(`resources.${key} "${args.resources[key]}" is not a memory quantity such as 256Mi`);
     }
   }
-  const missing = [
-    ...API_CONFIGMAP_KEYS.filter((key) => args.config[key] === undefined),
-    ...API_SECRET_KEYS.filter((key) => args.secrets[key] === undefined),
-  ];
+  const missing = API_CONFIGMAP_KEYS.filter((key) => args.config[key] === undefined);
   if (missing.length > 0) problems.push(`missing API settings: ${missing.join(', ')}`);
-  const unknown = [
-    ...Object.keys(args.config).filter((key) => !(API_CONFIGMAP_KEYS as readonly string[]).includes(key)),
-    ...Object.keys(args.secrets).filter((key) => !(API_SECRET_KEYS as readonly string[]).includes(key)),
-  ];
+  const unknown = Object.keys(args.config).filter((key) => !(API_CONFIGMAP_KEYS as readonly string[]).includes(key));
   if (unknown.length > 0) problems.push(`settings the API does not read: ${unknown.join(', ')}`);
   if (args.databaseCidrs.length === 0) problems.push('databaseCidrs must list the database subnets');
   if (problems.length > 0) {
@@ -99,13 +136,18 @@ export function validateApiWorkloadArgs(
   }
 }
 
-/** `gatehouse-migrate-<tag>` as a valid, at most 63-character Kubernetes name. */
-export function migrationJobName(imageTag: string): string {
+/**
+ * `gatehouse-migrate-<tag>[-c<version>]` as a valid, at most 63-character
+ * Kubernetes name: a new tag or rotated credentials (version > 1) is a new
+ * Job, so the bootstrap sets the new role passwords before pods roll.
+ */
+export function migrationJobName(imageTag: string, credentialsVersion = 1): string {
   const slug = imageTag
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  return `gatehouse-migrate-${slug}`.slice(0, 63).replace(/-+$/, '');
+  const suffix = credentialsVersion > 1 ? `-c${credentialsVersion}` : '';
+  return `gatehouse-migrate-${slug}`.slice(0, 63 - suffix.length).replace(/-+$/, '') + suffix;
 }
 
 export const API_LABELS = { 'app.kubernetes.io/name': 'gatehouse', 'app.kubernetes.io/component': 'api' } as const;
@@ -135,10 +177,6 @@ function podSecurityContext(): k8s.types.input.core.v1.PodSecurityContext {
   };
 }
 
-/** A Secret's data, marked secret in Pulumi state whatever the inputs were. */
-function secretStringData(values: Readonly<Record<string, pulumi.Input<string>>>): pulumi.Output<Record<string, string>> {
-  return pulumi.secret(pulumi.all({ ...values }));
-}
 
 /** Node needs a writable /tmp; everything else stays read-only. */
 const TMP_VOLUME = { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } };
@@ -155,7 +193,8 @@ export class ApiWorkload extends pulumi.ComponentResource {
     super('gatehouse:workload:ApiWorkload', name, {}, opts);
     validateApiWorkloadArgs(args);
     const parent = { parent: this };
-    const image = `${args.image}:${args.imageTag}`;
+    // Tag for people, digest for the kubelet: the digest alone decides what runs.
+    const image = `${args.image}:${args.imageTag}@${args.imageDigest}`;
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
@@ -197,25 +236,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
       { metadata: { namespace: ns, labels: API_LABELS }, data: { ...args.config } },
       parent,
     );
-    const secret = new k8s.core.v1.Secret(
-      `${name}-db`,
-      {
-        metadata: { namespace: ns, labels: API_LABELS },
-        type: 'Opaque',
-        stringData: secretStringData(args.secrets),
-      },
-      parent,
-    );
-    const migrationSecret = new k8s.core.v1.Secret(
-      `${name}-migrate-db`,
-      {
-        metadata: { namespace: ns, labels: MIGRATE_LABELS },
-        type: 'Opaque',
-        stringData: secretStringData(args.migrationSecrets),
-      },
-      parent,
-    );
-
+    const secrets = this.databaseSecrets(name, ns, args.databaseCredentials);
     const networkPolicies = this.networkPolicies(name, ns, args);
 
     // Named after the image tag: a new tag is a new Job, which Pulumi waits to
@@ -224,7 +245,11 @@ export class ApiWorkload extends pulumi.ComponentResource {
     const job = new k8s.batch.v1.Job(
       `${name}-migrate`,
       {
-        metadata: { name: migrationJobName(args.imageTag), namespace: ns, labels: { ...MIGRATE_LABELS, 'app.kubernetes.io/version': args.imageTag } },
+        metadata: {
+          name: migrationJobName(args.imageTag, args.databaseCredentials.version),
+          namespace: ns,
+          labels: { ...MIGRATE_LABELS, 'app.kubernetes.io/version': args.imageTag },
+        },
         spec: {
           backoffLimit: 2,
           activeDeadlineSeconds: 900,
@@ -240,7 +265,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
                   image,
                   command: ['node', 'dist/tools/db/migrate.js'],
                   env: [{ name: 'NODE_ENV', value: 'production' }],
-                  envFrom: [{ secretRef: { name: migrationSecret.metadata.name } }],
+                  envFrom: [{ secretRef: { name: MIGRATE_DB_SECRET_NAME } }],
                   securityContext: containerSecurityContext(),
                   resources: {
                     requests: { cpu: '100m', memory: '128Mi' },
@@ -254,7 +279,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
           },
         },
       },
-      { ...parent, dependsOn: networkPolicies },
+      { ...parent, dependsOn: [...networkPolicies, ...secrets] },
     );
 
     const deployment = new k8s.apps.v1.Deployment(
@@ -267,7 +292,11 @@ export class ApiWorkload extends pulumi.ComponentResource {
           selector: { matchLabels: API_LABELS },
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels: { ...API_LABELS, 'app.kubernetes.io/version': args.imageTag } },
+            metadata: {
+              labels: { ...API_LABELS, 'app.kubernetes.io/version': args.imageTag },
+              // Environment from a Secret is read at start: rotated credentials need new pods.
+              annotations: { 'gatehouse.io/database-credentials-version': String(args.databaseCredentials.version) },
+            },
             spec: {
               serviceAccountName: serviceAccount.metadata.name,
               automountServiceAccountToken: false,
@@ -286,7 +315,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
                   name: 'api',
                   image,
                   ports: [{ name: 'http', containerPort: API_PORT, protocol: 'TCP' }],
-                  envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
+                  envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: API_DB_SECRET_NAME } }],
                   readinessProbe: {
                     httpGet: { path: '/health/ready', port: 'http' },
                     periodSeconds: 5,
@@ -320,7 +349,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
         },
       },
       // The autoscaler owns the replica count once running.
-      { ...parent, dependsOn: [job, ...networkPolicies], ignoreChanges: ['spec.replicas'] },
+      { ...parent, dependsOn: [job, ...networkPolicies, ...secrets], ignoreChanges: ['spec.replicas'] },
     );
 
     const service = new k8s.core.v1.Service(
@@ -332,31 +361,17 @@ export class ApiWorkload extends pulumi.ComponentResource {
       parent,
     );
 
-    new k8s.networking.v1.Ingress(
-      `${name}-ingress`,
+    // The ALB (edge.ts) sends to pod addresses; the load balancer controller keeps them registered.
+    new k8s.apiextensions.CustomResource(
+      `${name}-target-group-binding`,
       {
-        metadata: {
-          name: 'gatehouse-api',
-          namespace: ns,
-          labels: API_LABELS,
-          annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1m' },
-        },
+        apiVersion: 'elbv2.k8s.aws/v1beta1',
+        kind: 'TargetGroupBinding',
+        metadata: { name: 'gatehouse-api', namespace: ns, labels: API_LABELS },
         spec: {
-          ingressClassName: args.ingressClassName,
-          rules: [
-            {
-              host: args.host,
-              http: {
-                paths: [
-                  {
-                    path: '/',
-                    pathType: 'Prefix',
-                    backend: { service: { name: service.metadata.name, port: { name: 'http' } } },
-                  },
-                ],
-              },
-            },
-          ],
+          serviceRef: { name: service.metadata.name, port: 80 },
+          targetGroupARN: args.targetGroupArn,
+          targetType: 'ip',
         },
       },
       parent,
@@ -406,6 +421,96 @@ export class ApiWorkload extends pulumi.ComponentResource {
     });
   }
 
+  /**
+   * The namespace's SecretStore (authenticating as the secrets reader's
+   * service account) and the two ExternalSecrets that build the API's and
+   * the migration job's database URLs from Secrets Manager.
+   */
+  private databaseSecrets(name: string, ns: pulumi.Output<string>, credentials: DatabaseCredentialsArgs): k8s.apiextensions.CustomResource[] {
+    const parent = { parent: this };
+    const reader = new k8s.core.v1.ServiceAccount(
+      `${name}-secrets-reader`,
+      {
+        metadata: {
+          name: SECRETS_READER_SERVICE_ACCOUNT,
+          namespace: ns,
+          labels: API_LABELS,
+          annotations: { 'eks.amazonaws.com/role-arn': credentials.readerRoleArn, 'eks.amazonaws.com/sts-regional-endpoints': 'true' },
+        },
+        automountServiceAccountToken: false,
+      },
+      parent,
+    );
+    const store = new k8s.apiextensions.CustomResource(
+      `${name}-secret-store`,
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: SECRET_STORE_NAME, namespace: ns, labels: API_LABELS },
+        spec: {
+          provider: {
+            aws: {
+              service: 'SecretsManager',
+              region: credentials.region,
+              auth: { jwt: { serviceAccountRef: { name: reader.metadata.name } } },
+            },
+          },
+        },
+      },
+      parent,
+    );
+    const remote = (secretKey: string, key: pulumi.Input<string>) => ({ secretKey, remoteRef: { key, property: 'password' } });
+    const templates = pulumi
+      .all([credentials.host, credentials.port])
+      .apply(([host, port]) => databaseSecretTemplates(host, port, credentials.databaseName));
+    const externalSecret = (
+      resourceName: string,
+      target: string,
+      labels: Record<string, string>,
+      data: pulumi.Input<Record<string, string>>,
+      keys: { secretKey: string; remoteRef: { key: pulumi.Input<string>; property: string } }[],
+    ) =>
+      new k8s.apiextensions.CustomResource(
+        resourceName,
+        {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'ExternalSecret',
+          metadata: {
+            name: target,
+            namespace: ns,
+            labels,
+            // pulumi up waits until the operator has written the Secret.
+            annotations: { 'pulumi.com/waitFor': 'condition=Ready' },
+          },
+          spec: {
+            refreshInterval: '5m',
+            secretStoreRef: { name: store.metadata.name, kind: 'SecretStore' },
+            target: {
+              name: target,
+              creationPolicy: 'Owner',
+              template: {
+                engineVersion: 'v2',
+                metadata: { labels: { ...labels, 'gatehouse.io/database-credentials-version': String(credentials.version) } },
+                data,
+              },
+            },
+            data: keys,
+          },
+        },
+        parent,
+      );
+    const roles = credentials.roleSecretArns;
+    return [
+      externalSecret(`${name}-db`, API_DB_SECRET_NAME, API_LABELS, templates.api, [remote('app_password', roles.app), remote('privileged_password', roles.privileged)]),
+      externalSecret(`${name}-migrate-db`, MIGRATE_DB_SECRET_NAME, MIGRATE_LABELS, templates.migrate, [
+        remote('app_password', roles.app),
+        remote('privileged_password', roles.privileged),
+        remote('owner_password', roles.owner),
+        remote('admin_password', credentials.masterSecretArn),
+      ]),
+    ];
+  }
+
   /** Default deny, then exactly the traffic the API and the migration job need. */
   private networkPolicies(name: string, ns: pulumi.Output<string>, args: ApiWorkloadArgs): k8s.networking.v1.NetworkPolicy[] {
     const parent = { parent: this };
@@ -443,7 +548,8 @@ export class ApiWorkload extends pulumi.ComponentResource {
             policyTypes: ['Ingress', 'Egress'],
             ingress: [
               {
-                from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': args.ingressControllerNamespace } } }],
+                // IP targets: the ALB's own addresses in its subnets, nothing else (kubelet probes are allowed by the agent).
+                from: args.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
                 ports: [{ protocol: 'TCP', port: API_PORT }],
               },
             ],

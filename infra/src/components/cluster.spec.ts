@@ -30,6 +30,8 @@ describe('Cluster', () => {
       privateSubnetIds: ['subnet-private-a', 'subnet-private-b'],
       publicSubnetIds: ['subnet-public-a', 'subnet-public-b'],
       deletionProtection: true,
+      secretsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/eks',
+      logRetentionDays: 365,
     });
     await valueOf(sut.oidcProviderArn);
     await recorder.settled();
@@ -62,6 +64,28 @@ describe('Cluster', () => {
       vpcCniOptions: { enableNetworkPolicy: true },
       publicAccessCidrs: ['203.0.113.0/24'],
     });
+  });
+
+  it('stays on standard support (EKS upgrades it instead of billing extended support) (row 5)', () => {
+    expect(recorder.one('eks:index:Cluster').inputs['upgradePolicy']).toEqual({ supportType: 'STANDARD' });
+  });
+
+  it('envelope-encrypts Kubernetes Secrets with the customer-managed key (row 9)', () => {
+    expect(recorder.one('eks:index:Cluster').inputs['encryptionConfigKeyArn']).toBe('arn:aws:kms:eu-west-1:123456789012:key/eks');
+  });
+
+  it('creates the control-plane log group first, with a retention (row 10)', () => {
+    const group = recorder.one('aws:cloudwatch/logGroup:LogGroup').inputs;
+    expect(group).toEqual(expect.objectContaining({ name: '/aws/eks/gatehouse-test/cluster', retentionInDays: 365 }));
+  });
+
+  it('launches system nodes from a template with IMDSv2 required and a hop limit of 1 (row 8)', () => {
+    const template = recorder.one('aws:ec2/launchTemplate:LaunchTemplate').inputs;
+    expect(template['metadataOptions']).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' });
+    expect(template['blockDeviceMappings'][0]['ebs']).toMatchObject({ encrypted: 'true', volumeType: 'gp3', volumeSize: 50 });
+    const nodes = recorder.one('eks:index:ManagedNodeGroup').inputs;
+    expect(nodes['launchTemplate']).toEqual({ id: expect.any(String), version: '1' });
+    expect(nodes['diskSize']).toBeUndefined();
   });
 
   it('installs metrics-server so the API autoscaler has CPU metrics', () => {

@@ -1,8 +1,14 @@
 /**
- * The EKS cluster: control plane in the VPC, one managed node group in the
- * private subnets sized from the stack configuration, an IAM OIDC provider so
- * service accounts can assume IAM roles (IRSA), and a Kubernetes provider
- * bound to the cluster for the workloads.
+ * The EKS cluster: control plane in the VPC (standard support only, Secrets
+ * envelope-encrypted with a customer-managed key, control-plane logs with a
+ * retention), a small managed "system" node group for the cluster's own
+ * controllers, Karpenter for everything else across the zones (see
+ * karpenter.ts), an IAM OIDC provider so service accounts can assume IAM
+ * roles (IRSA), and a Kubernetes provider bound to the cluster.
+ *
+ * Every node is launched with IMDSv2 required and a hop limit of 1: a pod
+ * cannot reach the node's instance metadata (and so the node role's
+ * credentials); workloads get AWS credentials through IRSA only.
  */
 import * as aws from '@pulumi/aws';
 import * as eks from '@pulumi/eks';
@@ -29,6 +35,10 @@ export interface ClusterArgs {
   /** Who may reach the public API server endpoint (kubectl, CI). Nodes use the private endpoint. */
   readonly publicAccessCidrs: readonly string[];
   readonly deletionProtection: boolean;
+  /** Customer-managed KMS key for envelope encryption of Kubernetes Secrets. */
+  readonly secretsKmsKeyArn: pulumi.Input<string>;
+  /** Retention of the control-plane log group (`/aws/eks/<name>/cluster`). */
+  readonly logRetentionDays: number;
   /** Production refuses a single node: a PodDisruptionBudget could then never be honoured during upgrades. */
   readonly isProduction: boolean;
   readonly tags?: Readonly<Record<string, string>>;
@@ -95,13 +105,28 @@ export function validateClusterArgs(
 export function managedNodeGroupSettings(sizing: NodeGroupSizingArgs): {
   instanceTypes: string[];
   scalingConfig: { minSize: number; desiredSize: number; maxSize: number };
-  diskSize: number;
 } {
   return {
     instanceTypes: [...sizing.instanceTypes],
     scalingConfig: { minSize: sizing.minSize, desiredSize: sizing.desiredSize, maxSize: sizing.maxSize },
-    diskSize: sizing.diskSizeGb,
   };
+}
+
+/**
+ * Instance metadata for every node (managed group and Karpenter): IMDSv2
+ * only, and a response hop limit of 1 so a containerised process (one hop
+ * further) gets no answer at all.
+ */
+export const NODE_METADATA_OPTIONS = {
+  httpEndpoint: 'enabled',
+  httpTokens: 'required',
+  httpPutResponseHopLimit: 1,
+  instanceMetadataTags: 'disabled',
+} as const;
+
+/** The root volume of every node: gp3, encrypted. */
+export function nodeRootVolume(diskSizeGb: number): { volumeSize: number; volumeType: 'gp3'; encrypted: boolean; deleteOnTermination: boolean } {
+  return { volumeSize: diskSizeGb, volumeType: 'gp3', encrypted: true, deleteOnTermination: true };
 }
 
 const NODE_POLICIES = [
@@ -124,11 +149,22 @@ export class Cluster extends pulumi.ComponentResource {
    */
   readonly nodeSecurityGroupId: pulumi.Output<string>;
   readonly provider: k8s.Provider;
+  /** The Kubernetes version the control plane runs (the rendered-manifest check validates against its schemas). */
+  readonly kubernetesVersion: string;
+  readonly nodeRoleArn: pulumi.Output<string>;
+  readonly controlPlaneLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('gatehouse:compute:Cluster', name, {}, opts);
     validateClusterArgs(args);
     const tags = { ...args.tags };
+
+    // EKS writes control-plane logs to this group; created first so it has a retention (EKS would create it without one).
+    const controlPlaneLogs = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane-logs`,
+      { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: args.logRetentionDays, tags },
+      { parent: this },
+    );
 
     const cluster = new eks.Cluster(
       `${name}-eks`,
@@ -148,11 +184,14 @@ export class Cluster extends pulumi.ComponentResource {
         publicAccessCidrs: [...args.publicAccessCidrs],
         enabledClusterLogTypes: ['api', 'audit', 'authenticator'],
         deletionProtection: args.deletionProtection,
+        // At the end of standard support EKS upgrades the cluster instead of billing extended support.
+        upgradePolicy: { supportType: 'STANDARD' },
+        encryptionConfigKeyArn: args.secretsKmsKeyArn,
         // The API's NetworkPolicy is only enforced when the VPC CNI enforces policies.
         vpcCniOptions: { enableNetworkPolicy: true },
         tags,
       },
-      { parent: this },
+      { parent: this, dependsOn: [controlPlaneLogs] },
     );
 
     const nodeRole = new aws.iam.Role(
@@ -175,6 +214,25 @@ export class Cluster extends pulumi.ComponentResource {
         ),
     );
 
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-system-nodes`,
+      {
+        description: 'Gatehouse system nodes: IMDSv2 only, hop limit 1, encrypted gp3 root volume',
+        metadataOptions: { ...NODE_METADATA_OPTIONS },
+        blockDeviceMappings: [
+          {
+            deviceName: '/dev/xvda',
+            ebs: { volumeSize: args.nodeGroup.diskSizeGb, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+          },
+        ],
+        tagSpecifications: [{ resourceType: 'instance', tags: { ...tags, Name: `${args.clusterName}-system` } }],
+        tags,
+      },
+      { parent: this },
+    );
+
+    // The system pool runs the cluster's controllers (Karpenter, the load balancer controller,
+    // CoreDNS, metrics-server); Karpenter adds capacity for the API across the zones.
     const nodeGroup = new eks.ManagedNodeGroup(
       `${name}-nodes`,
       {
@@ -182,7 +240,9 @@ export class Cluster extends pulumi.ComponentResource {
         nodeRole,
         subnetIds: args.privateSubnetIds,
         ...managedNodeGroupSettings(args.nodeGroup),
-        labels: { 'gatehouse.io/pool': 'general' },
+        amiType: 'AL2023_x86_64_STANDARD',
+        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+        labels: { 'gatehouse.io/pool': 'system' },
         tags,
       },
       { parent: this, dependsOn: attachments },
@@ -196,6 +256,9 @@ export class Cluster extends pulumi.ComponentResource {
     );
 
     this.clusterName = pulumi.output(args.clusterName);
+    this.kubernetesVersion = args.kubernetesVersion;
+    this.nodeRoleArn = nodeRole.arn;
+    this.controlPlaneLogGroupName = controlPlaneLogs.name;
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.oidcProviderArn = cluster.oidcProviderArn;
     this.oidcIssuer = cluster.oidcIssuer;

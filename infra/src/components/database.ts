@@ -1,11 +1,19 @@
 /**
- * Postgres on RDS for Gatehouse: private, encrypted, TLS-only, backed up,
+ * Postgres on RDS for Gatehouse: private, encrypted with a customer-managed
+ * key, TLS-only, backed up (automated backups retained after deletion),
  * Multi-AZ and deletion-protected in production, reachable on 5432 only from
- * the cluster's nodes. Passwords for the master user and the three Gatehouse
- * roles (owner, app, privileged: see tools/db/database-urls.ts) are generated
- * here, kept in Secrets Manager, and turned into the URLs the migration job
- * and the API use. The roles themselves are created by the migration job's
- * bootstrap step (`tools/db/bootstrap.ts`) with the master user.
+ * the cluster's nodes.
+ *
+ * No database password passes through Pulumi state (row 9):
+ * - the master user's password is managed by RDS in Secrets Manager
+ *   (`manageMasterUserPassword`), which rotates it every 7 days;
+ * - each Gatehouse role (owner, app, privileged: see tools/db/database-urls.ts)
+ *   has a Secrets Manager secret whose value is written through the
+ *   write-only `secretStringWo` from a password Secrets Manager generates at
+ *   apply time; bumping `credentialsVersion` writes new ones (rotation on demand).
+ * The migration job and the API read them through External Secrets
+ * (external-secrets.ts); the job's bootstrap (`tools/db/bootstrap.ts`) sets
+ * each role's password from them with the master user.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -36,7 +44,30 @@ export interface DatabaseArgs {
   readonly deletionProtection: boolean;
   readonly backupRetentionDays: number;
   readonly skipFinalSnapshot: boolean;
+  /** The deployment (`gatehouse-<stack>`): prefixes the final snapshot so stacks never collide. */
+  readonly deployment: string;
+  /** Customer-managed key for storage and Performance Insights. */
+  readonly storageKmsKeyArn: pulumi.Input<string>;
+  /** Customer-managed key for the Secrets Manager secrets (master and roles). */
+  readonly secretsKmsKeyArn: pulumi.Input<string>;
+  /** Bump to rotate the three role passwords (new values are generated and written at apply time). */
+  readonly credentialsVersion: number;
   readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** What each role's secret holds (the shape Secrets Manager's RDS rotation functions also use). */
+export interface RoleSecretValue {
+  readonly engine: 'postgres';
+  readonly host: string;
+  readonly port: number;
+  readonly dbname: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** `<deployment>-final-<8 hex>`: unique per stack and per instance, so a second stack or a re-created one never collides. */
+export function finalSnapshotIdentifier(deployment: string, suffix: string): string {
+  return `${deployment}-final-${suffix}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 255);
 }
 
 export class DatabaseArgsError extends Error {
@@ -88,10 +119,12 @@ export class Database extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
   readonly securityGroupId: pulumi.Output<string>;
-  /** Secrets Manager secret holding every role's credentials and the connection facts. */
+  /** The RDS-managed secret of the master user (`username`, `password`). */
+  readonly masterSecretArn: pulumi.Output<string>;
+  /** Same as masterSecretArn (the stack output `databaseSecretArn`). */
   readonly secretArn: pulumi.Output<string>;
-  /** All four URLs; secret outputs. */
-  readonly urls: pulumi.Output<DatabaseUrls>;
+  /** One secret per Gatehouse role (see RoleSecretValue). */
+  readonly roleSecretArns: Readonly<Record<DatabaseRoleKind, pulumi.Output<string>>>;
   readonly instance: aws.rds.Instance;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -135,14 +168,8 @@ export class Database extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const password = (kind: string) =>
-      new random.RandomPassword(`${name}-${kind}-password`, { length: 40, special: false }, { parent: this });
-    const masterPassword = password('master');
-    const rolePasswords = {
-      owner: password('owner'),
-      app: password('app'),
-      privileged: password('privileged'),
-    } satisfies Record<DatabaseRoleKind, random.RandomPassword>;
+    // Random per instance and kept in state (it is not secret): the final snapshot's name.
+    const snapshotSuffix = new random.RandomId(`${name}-final-snapshot`, { byteLength: 4 }, { parent: this });
 
     this.instance = new aws.rds.Instance(
       `${name}-postgres`,
@@ -154,8 +181,11 @@ export class Database extends pulumi.ComponentResource {
         maxAllocatedStorage: args.maxAllocatedStorageGb,
         storageType: 'gp3',
         storageEncrypted: true,
+        kmsKeyId: args.storageKmsKeyArn,
         username: MASTER_USERNAME,
-        password: masterPassword.result,
+        // RDS generates the master password, keeps it in Secrets Manager and rotates it; Pulumi never sees it.
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: args.secretsKmsKeyArn,
         dbSubnetGroupName: subnetGroup.name,
         vpcSecurityGroupIds: [securityGroup.id],
         parameterGroupName: parameterGroup.name,
@@ -167,10 +197,15 @@ export class Database extends pulumi.ComponentResource {
         maintenanceWindow: 'sun:03:30-sun:04:30',
         copyTagsToSnapshot: true,
         skipFinalSnapshot: args.skipFinalSnapshot,
-        ...(args.skipFinalSnapshot ? {} : { finalSnapshotIdentifier: `${name}-final` }),
+        ...(args.skipFinalSnapshot
+          ? {}
+          : { finalSnapshotIdentifier: snapshotSuffix.hex.apply((hex) => finalSnapshotIdentifier(args.deployment, hex)) }),
+        // Automated backups outlive the instance (until their retention ends): a deleted database can still be restored.
+        deleteAutomatedBackups: false,
         autoMinorVersionUpgrade: true,
         allowMajorVersionUpgrade: false,
         performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: args.storageKmsKeyArn,
         enabledCloudwatchLogsExports: ['postgresql'],
         applyImmediately: false,
         tags,
@@ -182,62 +217,58 @@ export class Database extends pulumi.ComponentResource {
     this.port = this.instance.port;
     this.securityGroupId = securityGroup.id;
 
-    this.urls = pulumi.secret(
-      pulumi
-        .all([
-          this.instance.address,
-          this.instance.port,
-          masterPassword.result,
-          rolePasswords.owner.result,
-          rolePasswords.app.result,
-          rolePasswords.privileged.result,
-        ])
-        .apply(([host, port, master, owner, app, privileged]) => ({
-          admin: postgresUrl(MASTER_USERNAME, master, host, port, 'postgres'),
-          owner: postgresUrl(DATABASE_ROLE_NAMES.owner, owner, host, port, args.databaseName),
-          app: postgresUrl(DATABASE_ROLE_NAMES.app, app, host, port, args.databaseName),
-          privileged: postgresUrl(DATABASE_ROLE_NAMES.privileged, privileged, host, port, args.databaseName),
-        })),
-    );
+    this.masterSecretArn = this.instance.masterUserSecrets.apply((secrets) => {
+      const arn = secrets?.[0]?.secretArn;
+      if (!arn) throw new DatabaseArgsError('RDS did not report the managed master user secret');
+      return arn;
+    });
 
-    const secret = new aws.secretsmanager.Secret(
-      `${name}-credentials`,
-      {
-        description: 'Gatehouse Postgres: master and role credentials, connection facts and URLs',
-        recoveryWindowInDays: args.deletionProtection ? 30 : 7,
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.secretsmanager.SecretVersion(
-      `${name}-credentials`,
-      {
-        secretId: secret.id,
-        secretString: pulumi
-          .all([this.instance.address, this.instance.port, masterPassword.result, this.urls])
-          .apply(([host, port, master, urls]) =>
-            JSON.stringify({
-              engine: 'postgres',
-              host,
-              port,
-              dbname: args.databaseName,
-              username: MASTER_USERNAME,
-              password: master,
-              roles: DATABASE_ROLE_NAMES,
-              urls,
-            }),
-          ),
-      },
-      { parent: this },
-    );
-    this.secretArn = secret.arn;
+    const roleSecretArns = {} as Record<DatabaseRoleKind, pulumi.Output<string>>;
+    for (const kind of Object.keys(DATABASE_ROLE_NAMES) as DatabaseRoleKind[]) {
+      const secret = new aws.secretsmanager.Secret(
+        `${name}-${kind}-credentials`,
+        {
+          name: `${args.deployment}/database/${kind}`,
+          description: `Gatehouse Postgres role ${DATABASE_ROLE_NAMES[kind]}: connection facts and password`,
+          kmsKeyId: args.secretsKmsKeyArn,
+          recoveryWindowInDays: args.deletionProtection ? 30 : 7,
+          tags,
+        },
+        { parent: this },
+      );
+      // Generated by Secrets Manager during the update and written write-only: the value never enters state.
+      const generated = aws.secretsmanager.getRandomPasswordOutput({ passwordLength: 40, excludePunctuation: true }, { parent: this });
+      new aws.secretsmanager.SecretVersion(
+        `${name}-${kind}-credentials`,
+        {
+          secretId: secret.id,
+          secretStringWo: pulumi
+            .all([this.instance.address, this.instance.port, generated.randomPassword])
+            .apply(([host, port, password]) =>
+              JSON.stringify({
+                engine: 'postgres',
+                host,
+                port,
+                dbname: args.databaseName,
+                username: DATABASE_ROLE_NAMES[kind],
+                password: password ?? '',
+              } satisfies RoleSecretValue),
+            ),
+          secretStringWoVersion: args.credentialsVersion,
+        },
+        { parent: this },
+      );
+      roleSecretArns[kind] = secret.arn;
+    }
+    this.roleSecretArns = roleSecretArns;
+    this.secretArn = this.masterSecretArn;
 
     this.registerOutputs({
       endpoint: this.endpoint,
       port: this.port,
       securityGroupId: this.securityGroupId,
-      secretArn: this.secretArn,
-      urls: this.urls,
+      masterSecretArn: this.masterSecretArn,
+      roleSecretArns: this.roleSecretArns,
     });
   }
 }

@@ -15,6 +15,8 @@ describe('Network', () => {
       availabilityZones: MOCK_AZS.slice(0, 2),
       natGateways: 'single',
       clusterName: 'gatehouse-test',
+      region: 'eu-west-1',
+      flowLogRetentionDays: 30,
     });
     await valueOf(sut.databaseSubnetIds);
     const prod = new mod.Network('prodnet', {
@@ -22,6 +24,8 @@ describe('Network', () => {
       availabilityZones: MOCK_AZS,
       natGateways: 'perAz',
       clusterName: 'gatehouse-prod',
+      region: 'eu-west-1',
+      flowLogRetentionDays: 365,
     });
     await valueOf(prod.privateSubnetIds);
     await recorder.settled();
@@ -82,5 +86,26 @@ describe('Network', () => {
     expect(() => mod.validateNetworkArgs({ cidrBlock: '10.20.0.0/20', availabilityZones: MOCK_AZS })).toThrow(
       /must be a \/16 block/,
     );
+  });
+
+  it('logs every VPC flow to CloudWatch with the environment retention (row 10)', () => {
+    const flow = recorder.ofType('aws:ec2/flowLog:FlowLog').find((log) => log.name === 'net-flow-logs')?.inputs;
+    expect(flow).toMatchObject({ trafficType: 'ALL', logDestinationType: 'cloud-watch-logs' });
+    const group = recorder.ofType('aws:cloudwatch/logGroup:LogGroup').find((log) => log.name === 'prodnet-flow-logs')?.inputs;
+    expect(group?.['retentionInDays']).toBe(365);
+  });
+
+  it('keeps S3, ECR, STS and CloudWatch Logs traffic inside the VPC through endpoints (row 10)', () => {
+    const endpoints = recorder.ofType('aws:ec2/vpcEndpoint:VpcEndpoint').filter((endpoint) => endpoint.name.startsWith('net-'));
+    const services = endpoints.map((endpoint) => endpoint.inputs['serviceName']).sort();
+    expect(services).toEqual(
+      ['ecr.api', 'ecr.dkr', 'logs', 's3', 'sts'].map((service) => `com.amazonaws.eu-west-1.${service}`),
+    );
+    const s3 = endpoints.find((endpoint) => endpoint.inputs['serviceName'].endsWith('.s3'))?.inputs;
+    expect(s3?.['vpcEndpointType']).toBe('Gateway');
+    expect(s3?.['routeTableIds']).toHaveLength(2);
+    for (const endpoint of endpoints.filter((candidate) => candidate.inputs['vpcEndpointType'] === 'Interface')) {
+      expect(endpoint.inputs['privateDnsEnabled']).toBe(true);
+    }
   });
 });

@@ -16,8 +16,21 @@ export interface NetworkArgs {
   readonly natGateways: NatGatewayStrategy;
   /** The EKS cluster name, for the subnet tags the AWS load balancer integration looks for. */
   readonly clusterName: string;
+  /** Region of the VPC endpoints' service names. */
+  readonly region: string;
+  /** Retention of the VPC flow logs. */
+  readonly flowLogRetentionDays: number;
+  /** Customer-managed key for the flow log group. */
+  readonly logsKmsKeyArn?: pulumi.Input<string>;
   readonly tags?: Readonly<Record<string, string>>;
 }
+
+/**
+ * Interface endpoints, so image pulls, IRSA token exchange and log shipping
+ * stay inside the VPC instead of crossing the NAT gateways (cost, and one
+ * less dependency on the internet path). S3 (ECR's layers) is a gateway endpoint.
+ */
+export const INTERFACE_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'sts', 'logs'] as const;
 
 export class NetworkArgsError extends Error {
   override readonly name = 'NetworkArgsError';
@@ -80,6 +93,9 @@ export class Network extends pulumi.ComponentResource {
   readonly databaseSubnetIds: pulumi.Output<string[]>;
   /** The database subnets' CIDR blocks (the API's NetworkPolicy allows Postgres egress to these only). */
   readonly databaseSubnetCidrs: readonly string[];
+  /** The public subnets' CIDR blocks: where the ALB's addresses live (the API's trusted proxies). */
+  readonly publicSubnetCidrs: readonly string[];
+  readonly privateSubnetCidrs: readonly string[];
   readonly natGatewayCount: number;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -132,6 +148,7 @@ export class Network extends pulumi.ComponentResource {
     });
     this.natGatewayCount = natGateways.length;
 
+    const privateRouteTables: aws.ec2.RouteTable[] = [];
     const privateSubnets = args.availabilityZones.map((zone, index) => {
       const subnet = new aws.ec2.Subnet(
         `${name}-private-${zone}`,
@@ -139,7 +156,14 @@ export class Network extends pulumi.ComponentResource {
           vpcId: vpc.id,
           availabilityZone: zone,
           cidrBlock: layout[index]?.private,
-          tags: { ...tags, Name: `${name}-private-${zone}`, 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared' },
+          // karpenter.sh/discovery: the subnets Karpenter launches nodes into (karpenter.ts).
+          tags: {
+            ...tags,
+            Name: `${name}-private-${zone}`,
+            'kubernetes.io/role/internal-elb': '1',
+            [clusterTag]: 'shared',
+            'karpenter.sh/discovery': args.clusterName,
+          },
         },
         { parent: this },
       );
@@ -150,6 +174,7 @@ export class Network extends pulumi.ComponentResource {
         { parent: this },
       );
       new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: routes.id }, { parent: this });
+      privateRouteTables.push(routes);
       return subnet;
     });
 
@@ -179,12 +204,107 @@ export class Network extends pulumi.ComponentResource {
       return subnet;
     });
 
+    // ---- flow logs (row 10): every accepted and rejected flow, kept for the environment's retention.
+    const flowLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      {
+        name: `/gatehouse/${args.clusterName}/vpc-flow-logs`,
+        retentionInDays: args.flowLogRetentionDays,
+        ...(args.logsKmsKeyArn ? { kmsKeyId: args.logsKmsKeyArn } : {}),
+        tags,
+      },
+      { parent: this },
+    );
+    const flowLogRole = new aws.iam.Role(
+      `${name}-flow-logs`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs`,
+      {
+        role: flowLogRole.name,
+        policy: flowLogGroup.arn.apply((arn) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+                Resource: [arn, `${arn}:*`],
+              },
+            ],
+          }),
+        ),
+      },
+      { parent: this },
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-logs`,
+      {
+        vpcId: vpc.id,
+        trafficType: 'ALL',
+        logDestinationType: 'cloud-watch-logs',
+        logDestination: flowLogGroup.arn,
+        iamRoleArn: flowLogRole.arn,
+        maxAggregationInterval: 60,
+        tags,
+      },
+      { parent: this },
+    );
+
+    // ---- VPC endpoints (row 10)
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3`,
+      {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${args.region}.s3`,
+        vpcEndpointType: 'Gateway',
+        routeTableIds: privateRouteTables.map((table) => table.id),
+        tags: { ...tags, Name: `${name}-s3` },
+      },
+      { parent: this },
+    );
+    const endpointSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-endpoints`,
+      {
+        vpcId: vpc.id,
+        description: 'Interface VPC endpoints: HTTPS from inside the VPC',
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: [args.cidrBlock], description: 'HTTPS from the VPC' }],
+        tags,
+      },
+      { parent: this },
+    );
+    for (const service of INTERFACE_ENDPOINT_SERVICES) {
+      new aws.ec2.VpcEndpoint(
+        `${name}-${service.replace('.', '-')}`,
+        {
+          vpcId: vpc.id,
+          serviceName: `com.amazonaws.${args.region}.${service}`,
+          vpcEndpointType: 'Interface',
+          privateDnsEnabled: true,
+          subnetIds: privateSubnets.map((subnet) => subnet.id),
+          securityGroupIds: [endpointSecurityGroup.id],
+          tags: { ...tags, Name: `${name}-${service}` },
+        },
+        { parent: this },
+      );
+    }
+
     this.vpcId = vpc.id;
     this.vpcCidrBlock = vpc.cidrBlock;
     this.publicSubnetIds = pulumi.all(publicSubnets.map((subnet) => subnet.id));
     this.privateSubnetIds = pulumi.all(privateSubnets.map((subnet) => subnet.id));
     this.databaseSubnetIds = pulumi.all(databaseSubnets.map((subnet) => subnet.id));
     this.databaseSubnetCidrs = layout.map((subnets) => subnets.database);
+    this.publicSubnetCidrs = layout.map((subnets) => subnets.public);
+    this.privateSubnetCidrs = layout.map((subnets) => subnets.private);
 
     this.registerOutputs({
       vpcId: this.vpcId,

@@ -1,4 +1,5 @@
-import { parseTierConfiguration } from '@gatehouse/tiers';
+import { parseTierConfiguration, sharedPoolBlueprints } from '@gatehouse/tiers';
+import { toEmailConfiguration } from '../../../apps/api/src/identity/cognito/user-pool-requests.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_REGION, type ResourceRecorder, installPulumiMocks, valueOf } from '../testing/pulumi-mocks.js';
 
@@ -151,5 +152,24 @@ describe('TierUserPools', () => {
     expect(() =>
       mod.validateTierUserPoolsArgs({ tiers, deployment: 'gatehouse-test', domainPrefix: 'x'.repeat(60) }),
     ).toThrow(/longer than 63 characters/);
+  });
+
+  it("sends e-mail exactly as the API's CreateUserPool request does, from the same blueprint (row 4 contract)", () => {
+    const email = { sourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/mail.example.com', fromAddress: 'no-reply@mail.example.com', configurationSet: 'set' };
+    for (const blueprint of [
+      ...sharedPoolBlueprints(tiers, { deployment: 'gatehouse-test', deletionProtection: true, email }),
+      ...sharedPoolBlueprints(tiers, { deployment: 'gatehouse-test', deletionProtection: true }),
+    ]) {
+      const pulumiSide = mod.userPoolArgs(blueprint).emailConfiguration as Record<string, string>;
+      const sdkSide = toEmailConfiguration(blueprint) as Record<string, string>;
+      expect({
+        EmailSendingAccount: pulumiSide['emailSendingAccount'],
+        ...(pulumiSide['sourceArn'] ? { SourceArn: pulumiSide['sourceArn'] } : {}),
+        ...(pulumiSide['fromEmailAddress'] ? { From: pulumiSide['fromEmailAddress'] } : {}),
+        ...(pulumiSide['replyToEmailAddress'] ? { ReplyToEmailAddress: pulumiSide['replyToEmailAddress'] } : {}),
+        ...(pulumiSide['configurationSet'] ? { ConfigurationSet: pulumiSide['configurationSet'] } : {}),
+      }).toEqual(sdkSide);
+    }
+    expect(pools().every((pool) => pool.inputs['emailConfiguration']['emailSendingAccount'] === 'COGNITO_DEFAULT')).toBe(true);
   });
 });

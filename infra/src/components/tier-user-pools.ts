@@ -14,6 +14,7 @@ import {
   CLIENT_AUTH_FLOWS,
   CLIENT_READABLE_ATTRIBUTES,
   CLIENT_WRITABLE_ATTRIBUTES,
+  type EmailSending,
   type TierConfiguration,
   type UserPoolBlueprint,
   sharedPoolBlueprints,
@@ -36,6 +37,8 @@ export interface TierUserPoolsArgs {
   readonly domainPrefix: string;
   /** OAuth settings of the shared clients for the hosted UI; without it the clients use the API's flows only. */
   readonly hostedUi?: HostedUiArgs;
+  /** SES sending for the shared pools (ses.ts); absent: Cognito's default sender. */
+  readonly email?: EmailSending;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -104,6 +107,16 @@ export function userPoolArgs(blueprint: UserPoolBlueprint): aws.cognito.UserPool
       required: false,
       stringAttributeConstraints: { minLength: '1', maxLength: String(attribute.maxLength) },
     })),
+    emailConfiguration:
+      blueprint.email.sendingAccount === 'COGNITO_DEFAULT'
+        ? { emailSendingAccount: 'COGNITO_DEFAULT' }
+        : {
+            emailSendingAccount: 'DEVELOPER',
+            sourceArn: blueprint.email.sourceArn,
+            fromEmailAddress: blueprint.email.from,
+            ...(blueprint.email.replyToAddress ? { replyToEmailAddress: blueprint.email.replyToAddress } : {}),
+            ...(blueprint.email.configurationSet ? { configurationSet: blueprint.email.configurationSet } : {}),
+          },
     tags: { ...blueprint.tags },
   };
 }
@@ -168,7 +181,11 @@ export class TierUserPools extends pulumi.ComponentResource {
     super('gatehouse:identity:TierUserPools', name, {}, opts);
     validateTierUserPoolsArgs(args);
 
-    const blueprints = sharedPoolBlueprints(args.tiers, { deployment: args.deployment, deletionProtection: true });
+    const blueprints = sharedPoolBlueprints(args.tiers, {
+      deployment: args.deployment,
+      deletionProtection: true,
+      ...(args.email ? { email: args.email } : {}),
+    });
     const models = new Map<string, 'pool' | 'bridge'>(
       args.tiers.tiers.flatMap((tier) => (tier.model === 'silo' ? [] : [[tier.name, tier.model] as const])),
     );

@@ -96,7 +96,29 @@ function computedState(type: string, name: string, id: string, inputs: Record<st
     case 'aws:cognito/userPool:UserPool':
       return { arn: `arn:aws:cognito-idp:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:userpool/${id}`, endpoint: `cognito-idp.${MOCK_REGION}.amazonaws.com/${id}` };
     case 'aws:rds/instance:Instance':
-      return { address: `${name}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com`, port: 5432, endpoint: `${name}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com:5432` };
+      return {
+        address: `${name}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com`,
+        port: 5432,
+        endpoint: `${name}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com:5432`,
+        identifier: name,
+        masterUserSecrets: [
+          { secretArn: `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:secret:rds!db-${id}`, kmsKeyId: inputs['masterUserSecretKmsKeyId'], secretStatus: 'active' },
+        ],
+      };
+    case 'random:index/randomId:RandomId':
+      return { hex: '0a1b2c3d', b64Url: 'ChssPQ', dec: '169552957' };
+    case 'aws:lb/loadBalancer:LoadBalancer':
+      return { arn: `arn:aws:elasticloadbalancing:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:loadbalancer/app/${inputs['name'] ?? name}/50dc6c495c0c9188`, arnSuffix: `app/${inputs['name'] ?? name}/50dc6c495c0c9188`, dnsName: `${inputs['name'] ?? name}-123.${MOCK_REGION}.elb.amazonaws.com` };
+    case 'aws:lb/targetGroup:TargetGroup':
+      return { arn: `arn:aws:elasticloadbalancing:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:targetgroup/${name}/6d0ecf831eec9f09`, arnSuffix: `targetgroup/${name}/6d0ecf831eec9f09` };
+    case 'aws:ec2/launchTemplate:LaunchTemplate':
+      return { latestVersion: 1 };
+    case 'aws:wafv2/webAcl:WebAcl':
+      return { arn: `arn:aws:wafv2:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:regional/webacl/${name}/${id}`, name };
+    case 'aws:sqs/queue:Queue':
+      return { arn: `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${name}`, url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/${name}`, name };
+    case 'kubernetes:helm.sh/v3:Release':
+      return { name: inputs['name'] ?? name, status: { status: 'deployed' } };
     case 'random:index/randomPassword:RandomPassword':
       return { result: `mock-password-${name}` };
     case 'eks:index:Cluster':
@@ -143,6 +165,9 @@ export function installPulumiMocks(options: { stack?: string; config?: Record<st
             return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/test`, userId: 'AIDMOCK', id: MOCK_ACCOUNT_ID };
           case 'aws:index/getRegion:getRegion':
             return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, description: 'Europe (Ireland)' };
+          case 'aws:secretsmanager/getRandomPassword:getRandomPassword':
+            // Generated at apply time and written write-only; the mock makes one up per call.
+            return { randomPassword: `mock-generated-${recorder.invokes.length}`, id: 'random' };
           case 'aws:index/getPartition:getPartition':
             return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
           default:

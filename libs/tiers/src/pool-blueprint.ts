@@ -51,6 +51,49 @@ export const CLIENT_AUTH_FLOWS = [
 
 export type PoolKind = 'tier' | 'operators' | 'tenant';
 
+/**
+ * Where a region's pools send e-mail from: an Amazon SES identity in that
+ * region (Cognito's default sender allows 50 e-mails a day per account and
+ * region, shared by every tenant). Created by infra/ (ses.ts).
+ */
+export interface EmailSending {
+  /** ARN of the verified SES identity (a domain) in the pool's region. */
+  readonly sourceArn: string;
+  /** The sending address, at the identity's domain, e.g. `no-reply@mail.example.com`. */
+  readonly fromAddress: string;
+  readonly replyToAddress?: string;
+  /** SES configuration set whose event destination receives bounces and complaints. */
+  readonly configurationSet?: string;
+}
+
+/** A pool's e-mail settings: Cognito's default sender, or SES (`DEVELOPER`) with a display name. */
+export type EmailBlueprint =
+  | { readonly sendingAccount: 'COGNITO_DEFAULT' }
+  | {
+      readonly sendingAccount: 'DEVELOPER';
+      readonly sourceArn: string;
+      /** `"Display name" <address>` */
+      readonly from: string;
+      readonly replyToAddress?: string;
+      readonly configurationSet?: string;
+    };
+
+/** The display name shown to recipients when nothing more specific is known. */
+export const DEFAULT_SENDER_NAME = 'Gatehouse';
+
+/** `"Acme" <no-reply@…>`, with quotes, angle brackets and line breaks removed from the name so it cannot forge headers. */
+export function emailBlueprint(email: EmailSending | undefined, senderName: string = DEFAULT_SENDER_NAME): EmailBlueprint {
+  if (!email) return { sendingAccount: 'COGNITO_DEFAULT' };
+  const name = senderName.replace(/["<>\\\r\n]/g, '').trim().slice(0, 64) || DEFAULT_SENDER_NAME;
+  return {
+    sendingAccount: 'DEVELOPER',
+    sourceArn: email.sourceArn,
+    from: `"${name}" <${email.fromAddress}>`,
+    ...(email.replyToAddress ? { replyToAddress: email.replyToAddress } : {}),
+    ...(email.configurationSet ? { configurationSet: email.configurationSet } : {}),
+  };
+}
+
 export interface UserPoolBlueprint {
   /** Logical key: the tier name, `operators`, or the tenant slug for a silo pool. */
   readonly key: string;
@@ -72,6 +115,7 @@ export interface UserPoolBlueprint {
   readonly sharedClient: boolean;
   readonly clientName: string;
   readonly tags: Readonly<Record<string, string>>;
+  readonly email: EmailBlueprint;
 }
 
 export interface BlueprintOptions {
@@ -79,6 +123,8 @@ export interface BlueprintOptions {
   readonly deployment: string;
   /** Off only for throwaway environments (local emulator, tests). */
   readonly deletionProtection: boolean;
+  /** SES sending for the pools' region; absent: Cognito's default sender (local, tests). */
+  readonly email?: EmailSending;
 }
 
 function tierPoolBlueprint(tier: TierConfig, options: BlueprintOptions): UserPoolBlueprint {
@@ -98,6 +144,7 @@ function tierPoolBlueprint(tier: TierConfig, options: BlueprintOptions): UserPoo
     sharedClient: tier.model === 'pool',
     clientName: `${options.deployment}-${tier.name}-shared`,
     tags: { 'gatehouse:deployment': options.deployment, 'gatehouse:tier': tier.name, 'gatehouse:model': tier.model },
+    email: emailBlueprint(options.email),
   };
 }
 
@@ -119,6 +166,7 @@ export function sharedPoolBlueprints(config: TierConfiguration, options: Bluepri
     sharedClient: true,
     clientName: `${options.deployment}-${OPERATORS_POOL_KEY}-console`,
     tags: { 'gatehouse:deployment': options.deployment, 'gatehouse:tier': OPERATORS_POOL_KEY },
+    email: emailBlueprint(options.email),
   };
   return [...sharedPoolTiers(config).map((tier) => tierPoolBlueprint(tier, options)), operators];
 }
@@ -126,6 +174,8 @@ export function sharedPoolBlueprints(config: TierConfiguration, options: Bluepri
 export interface SiloPoolOverrides {
   readonly passwordPolicy?: Partial<PasswordPolicy>;
   readonly mfa?: MfaSetting;
+  /** The tenant's own sender name on its pool's e-mails (a silo pool is the tenant's alone). */
+  readonly senderName?: string;
 }
 
 /** A silo tenant's dedicated pool: the tier's settings, optionally tightened per tenant. */
@@ -147,6 +197,7 @@ export function siloPoolBlueprint(
     mfa: overrides.mfa ?? tier.mfa,
     sharedClient: true,
     clientName: `${options.deployment}-tenant-${tenantSlug}`,
+    email: emailBlueprint(options.email, overrides.senderName),
     tags: {
       'gatehouse:deployment': options.deployment,
       'gatehouse:tier': tier.name,

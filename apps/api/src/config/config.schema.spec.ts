@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENV_KEYS, ConfigError, cognitoIssuer, loadConfig } from './config.schema.js';
+import { CONFIG_ENV_KEYS, ConfigError, allowedSiloRegions, cognitoIssuer, loadConfig } from './config.schema.js';
 
 const pools = JSON.stringify({
   basic: { userPoolId: 'us-east-1_AAAAAAAA', clientId: 'basic-client' },
@@ -101,5 +101,21 @@ describe(cognitoIssuer.name, () => {
     expect(cognitoIssuer({ GATEHOUSE_MODE: 'aws', COGNITO_ENDPOINT: undefined }, 'eu-west-1', 'eu-west-1_X')).toBe(
       'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X',
     );
+  });
+});
+
+describe('SILO_REGIONS (issue 14 row 7)', () => {
+  it('defaults to the deployment region', () => {
+    expect(allowedSiloRegions(loadConfig(validAws).env)).toEqual(['eu-west-1']);
+  });
+
+  it('reads a comma-separated list of regions, without duplicates', () => {
+    const sut = loadConfig({ ...validAws, SILO_REGIONS: 'eu-west-1, us-east-1,eu-west-1' });
+    expect(allowedSiloRegions(sut.env)).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('refuses anything that is not a region list', () => {
+    expect(() => loadConfig({ ...validAws, SILO_REGIONS: 'eu-west-1,mars' })).toThrow(/SILO_REGIONS: must list AWS regions.*mars/);
+    expect(() => loadConfig({ ...validAws, SILO_REGIONS: ' , ' })).toThrow(/SILO_REGIONS/);
   });
 });

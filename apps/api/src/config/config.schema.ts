@@ -64,6 +64,22 @@ const resolverList = z
   .transform((text) => text.split(',').map((entry) => entry.trim()).filter(Boolean))
   .refine((list) => list.length > 0 && list.every(isResolverAddress), 'must be a comma-separated list of ip[:port] (IPv6 as [addr]:port)');
 
+const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** `eu-west-1,us-east-1` → `['eu-west-1', 'us-east-1']`, each an AWS region, no duplicates. */
+const regionList = z.string().transform((text, ctx): string[] => {
+  const regions = text
+    .split(',')
+    .map((region) => region.trim())
+    .filter((region) => region !== '');
+  const invalid = regions.filter((region) => !AWS_REGION_PATTERN.test(region));
+  if (regions.length === 0 || invalid.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `must list AWS regions separated by commas${invalid.length ? ` (not regions: ${invalid.join(', ')})` : ''}` });
+    return z.NEVER;
+  }
+  return [...new Set(regions)];
+});
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** `local` trusts the Cognito emulator's issuers (one published signing key!); never in production. */
@@ -94,6 +110,13 @@ export const envSchema = z.object({
   /** `acme.<PUBLIC_BASE_DOMAIN>` is a route hint for tenant `acme`. */
   PUBLIC_BASE_DOMAIN: z.string().optional(),
   TRUST_PROXY: booleanFromString.default(false),
+  /**
+   * The load balancer's address ranges, comma-separated: X-Forwarded-For is believed only from
+   * these (infra passes the ALB's subnets). Declared here for the infra ConfigMap check; its
+   * parsing and use come with the trusted-proxy work (ops-observability branch), which replaces
+   * this line on merge.
+   */
+  TRUSTED_PROXY_CIDRS: z.string().optional(),
   /** Failed sign-ins allowed per (tenant, e-mail) in the window before 429. */
   SIGN_IN_FAILURES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
@@ -105,6 +128,25 @@ export const envSchema = z.object({
   DNS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Regions where silo tenants' pools may be created (the IAM role allows exactly these); default: AWS_REGION. */
+  SILO_REGIONS: regionList.optional(),
+  /** The account's Cognito quotas (Service Quotas may have raised them), for headroom reporting. */
+  COGNITO_USER_POOL_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  COGNITO_APP_CLIENTS_PER_POOL_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /** Per region, the SES sending of the silo pools created there: {"<region>": {sourceArn, fromAddress, replyToAddress?, configurationSet?}}. */
+  COGNITO_EMAIL: jsonObject(
+    z.record(
+      z.string().regex(AWS_REGION_PATTERN, 'must be an AWS region'),
+      z
+        .object({
+          sourceArn: z.string().regex(/^arn:aws[\w-]*:ses:[a-z0-9-]+:\d{12}:identity\/.+$/, 'must be an SES identity ARN'),
+          fromAddress: z.email(),
+          replyToAddress: z.email().optional(),
+          configurationSet: z.string().min(1).max(64).optional(),
+        })
+        .strict(),
+    ),
+  ).optional(),
 });
 
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
@@ -136,6 +178,11 @@ export function cognitoIssuer(env: Pick<Env, 'GATEHOUSE_MODE' | 'COGNITO_ENDPOIN
     return `${(env.COGNITO_ENDPOINT ?? '').replace(/\/+$/, '')}/${userPoolId}`;
   }
   return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+}
+
+/** Where silo tenants' pools may be created: SILO_REGIONS, or the deployment's own region. */
+export function allowedSiloRegions(env: Pick<Env, 'SILO_REGIONS' | 'AWS_REGION'>): readonly string[] {
+  return env.SILO_REGIONS ?? [env.AWS_REGION];
 }
 
 /** Validates the environment; throws {@link ConfigError} listing every problem. */

@@ -45,3 +45,24 @@ export const identityConflict = (detail: string) => new IdentityError(409, 'iden
 export const invalidParameter = (detail: string) => new IdentityError(400, 'invalid_parameter', detail);
 export const passwordRejected = (detail = 'The password does not meet the policy.') =>
   new IdentityError(400, 'password_policy', detail);
+/**
+ * An account quota (user pools per account, app clients per pool, ...) is
+ * used up. Not retryable: nothing changes until an operator raises the quota
+ * in Service Quotas or frees capacity, so provisioning stops at once (409).
+ */
+export const quotaExhausted = (detail: string) =>
+  new IdentityError(
+    409,
+    'quota_exhausted',
+    `${detail} Raise the Amazon Cognito quota in Service Quotas or remove unused pools/clients, then retry the tenant.`,
+  );
+/**
+ * The pool's daily e-mail quota is used up (Cognito's default sender allows
+ * 50 a day; an SES configuration raises it). Retrying within minutes cannot
+ * help, so provisioning does not retry it; a person may try again later.
+ */
+export const emailQuotaExhausted = () =>
+  new IdentityError(503, 'email_quota_exhausted', 'No more e-mails can be sent today; try again later.', { 'retry-after': '3600' });
+/** Codes the provisioning state machine never retries, whatever their status. */
+export const NON_RETRYABLE_CODES: ReadonlySet<string> = new Set(['quota_exhausted', 'email_quota_exhausted']);
+

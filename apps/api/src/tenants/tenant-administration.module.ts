@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
 import { ProvisioningFaults } from './provisioning/provisioning-faults.js';
@@ -28,8 +29,16 @@ import { TenantsService } from './tenants.service.js';
  */
 @Module({
   imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
-  controllers: [TenantsController, AdminAuditController, SignUpSettingsController],
-  providers: [TenantsService, ProvisioningService, ProvisioningFaults, DnsTxtLookup, EmailDomainsService, SignUpSettingsService],
+  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController],
+  providers: [
+    TenantsService,
+    ProvisioningService,
+    ProvisioningFaults,
+    DnsTxtLookup,
+    EmailDomainsService,
+    SignUpSettingsService,
+    CognitoCapacityService,
+  ],
   exports: [TenantsService, ProvisioningService],
 })
 export class TenantAdministrationModule {}

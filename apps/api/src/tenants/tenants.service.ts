@@ -12,7 +12,7 @@ import { OutboundUrlRefused, checkUrlShape, resolveHost, resolvePublicAddresses,
 import { TrustedIssuersService, isCognitoIssuerUrl, issuerAcceptor } from '../auth/trusted-issuers.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { AppConfig } from '../config/config.schema.js';
+import { type AppConfig, allowedSiloRegions } from '../config/config.schema.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
 import type { TransactionClient } from '../database/prisma-client.js';
 import type {
@@ -148,7 +148,13 @@ export class TenantsService {
     if (input.region !== undefined && !silo && input.region !== shared?.region) {
       throw invalidField('region', `tier "${tier.name}" shares the pool in ${shared?.region}; only silo tenants choose their region`);
     }
-    const region = silo ? (input.region ?? this.config.env.AWS_REGION) : shared!.region;
+    const siloRegions = allowedSiloRegions(this.config.env);
+    if (silo && input.region !== undefined && !siloRegions.includes(input.region)) {
+      // Refused now, not at provisioning: the IAM role may create pools only in these regions.
+      throw invalidField('region', `silo tenants' pools can be created in ${siloRegions.join(', ')} only`);
+    }
+    const home = this.config.env.AWS_REGION;
+    const region = silo ? (input.region ?? (siloRegions.includes(home) ? home : (siloRegions[0] ?? home))) : shared!.region;
 
     const state = initialState(
       { firstAdminEmail: input.firstAdminEmail, ...(input.tokenValidity ? { tokenValidity: input.tokenValidity } : {}) },

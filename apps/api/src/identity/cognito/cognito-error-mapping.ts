@@ -14,9 +14,11 @@ import {
   invalidRefreshToken,
   invalidSession,
   codeExpired,
+  emailQuotaExhausted,
   notSupportedByIdentityProvider,
   passwordRejected,
   passwordResetRequired,
+  quotaExhausted,
   tooManyRequests,
   userNotConfirmed,
 } from '../identity.errors.js';
@@ -39,6 +41,21 @@ export function isUnreachable(error: unknown): boolean {
   return candidate?.cause !== undefined && candidate.cause !== error && isUnreachable(candidate.cause);
 }
 
+/**
+ * Cognito's LimitExceededException covers three different things (API
+ * reference, "Errors" of each operation): a user's attempt limit on codes and
+ * resets ("Attempt limit exceeded, please try after some time": per user,
+ * short-lived, so 429), the pool's daily e-mail limit ("Exceeded daily email
+ * limit ...": until tomorrow or an SES configuration), and account resource
+ * quotas (user pools per account, app clients per pool, groups, ...).
+ * Throttling is TooManyRequestsException, mapped above.
+ */
+export function mapLimitExceeded(message: string, operation: string): Error {
+  if (/attempt limit/i.test(message)) return tooManyRequests(30);
+  if (/e-?mail/i.test(message)) return emailQuotaExhausted();
+  return quotaExhausted(`Cognito refused ${operation}: ${message || 'an account quota is exhausted'}.`);
+}
+
 export function mapCognitoError(error: unknown, flow: CognitoFlow, operation: string): Error {
   const name = errorName(error);
   const message = String((error as { message?: unknown })?.message ?? '');
@@ -48,9 +65,10 @@ export function mapCognitoError(error: unknown, flow: CognitoFlow, operation: st
   switch (name) {
     case 'TooManyRequestsException':
     case 'ThrottlingException':
-    case 'LimitExceededException':
     case 'TooManyFailedAttemptsException':
       return tooManyRequests(30);
+    case 'LimitExceededException':
+      return mapLimitExceeded(message, operation);
     case 'UserNotConfirmedException':
       return flow === 'sign-in' ? userNotConfirmed() : invalidCredentials();
     case 'PasswordResetRequiredException':

@@ -178,3 +178,32 @@ describe('toCreateUserPoolClientInput', () => {
     expect(CLIENT_WRITABLE_ATTRIBUTES).not.toContain('custom:tenantId');
   });
 });
+
+describe('toCreateUserPoolInput: e-mail (issue 14 row 4)', () => {
+  const email = {
+    sourceArn: 'arn:aws:ses:eu-west-1:123456789012:identity/mail.example.com',
+    fromAddress: 'no-reply@mail.example.com',
+    replyToAddress: 'support@example.com',
+    configurationSet: 'gatehouse-test-cognito',
+  };
+
+  it('sends through SES as DEVELOPER, in the tenant name for a silo pool (CreateUserPool EmailConfiguration)', () => {
+    const pool = siloPoolBlueprint(premiumTier, 'acme', { ...options, email }, { senderName: 'Acme "Corp" <x>' });
+    expect(toCreateUserPoolInput(pool).EmailConfiguration).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      SourceArn: email.sourceArn,
+      From: '"Acme Corp x" <no-reply@mail.example.com>',
+      ReplyToEmailAddress: 'support@example.com',
+      ConfigurationSet: 'gatehouse-test-cognito',
+    });
+  });
+
+  it("says Cognito's default sender explicitly when no SES sending is configured", () => {
+    expect(toCreateUserPoolInput(silo).EmailConfiguration).toEqual({ EmailSendingAccount: 'COGNITO_DEFAULT' });
+  });
+
+  it('names shared pools Gatehouse', () => {
+    const shared = sharedPoolBlueprints(config, { ...options, email }).find((pool) => pool.key === 'basic')!;
+    expect(toCreateUserPoolInput(shared).EmailConfiguration?.From).toBe('"Gatehouse" <no-reply@mail.example.com>');
+  });
+});

@@ -68,7 +68,21 @@ export function toCreateUserPoolInput(blueprint: UserPoolBlueprint): CreateUserP
     UserPoolTier: blueprint.threatProtection === 'OFF' ? 'ESSENTIALS' : 'PLUS',
     UserPoolAddOns: { AdvancedSecurityMode: blueprint.threatProtection },
     DeletionProtection: blueprint.deletionProtection ? 'ACTIVE' : 'INACTIVE',
+    EmailConfiguration: toEmailConfiguration(blueprint),
     UserPoolTags: { ...blueprint.tags },
+  };
+}
+
+/** The pool's `EmailConfiguration` (CreateUserPool API reference): SES as DEVELOPER, or Cognito's default sender. */
+export function toEmailConfiguration(blueprint: UserPoolBlueprint): NonNullable<CreateUserPoolCommandInput['EmailConfiguration']> {
+  const email = blueprint.email;
+  if (email.sendingAccount === 'COGNITO_DEFAULT') return { EmailSendingAccount: 'COGNITO_DEFAULT' };
+  return {
+    EmailSendingAccount: 'DEVELOPER',
+    SourceArn: email.sourceArn,
+    From: email.from,
+    ...(email.replyToAddress ? { ReplyToEmailAddress: email.replyToAddress } : {}),
+    ...(email.configurationSet ? { ConfigurationSet: email.configurationSet } : {}),
   };
 }
 

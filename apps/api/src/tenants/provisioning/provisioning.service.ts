@@ -41,6 +41,7 @@ import { type AppConfig, cognitoIssuer } from '../../config/config.schema.js';
 import { PrivilegedPrismaService } from '../../database/privileged-database.module.js';
 import type { TransactionClient } from '../../database/prisma-client.js';
 import { IdentityProvider, type PoolRef } from '../../identity/identity-provider.js';
+import { NON_RETRYABLE_CODES } from '../../identity/identity.errors.js';
 import { LeaseLostError, provisioningInProgress, tenantNotFound } from '../tenants.errors.js';
 import { ProvisioningFaults } from './provisioning-faults.js';
 import {
@@ -61,6 +62,8 @@ const COGNITO_CONCURRENCY = 4;
 interface TenantFacts {
   readonly id: string;
   readonly slug: string;
+  /** Display name: a silo pool's e-mails are sent in the tenant's name. */
+  readonly name: string;
   readonly tier: string;
   readonly model: 'silo' | 'pool' | 'bridge';
   readonly region: string;
@@ -75,6 +78,8 @@ interface SharedPoolRef extends PoolRef {
 }
 
 function isRetryable(error: unknown): boolean {
+  // A used-up quota does not come back within the retries: fail now with a clear code (issue 14 row 7).
+  if (error instanceof DomainError && NON_RETRYABLE_CODES.has(error.code)) return false;
   return error instanceof DomainError && (error.status === 429 || error.status === 503);
 }
 
@@ -180,6 +185,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     const tenant: TenantFacts = {
       id: row.id,
       slug: row.slug,
+      name: row.name,
       tier: row.tier,
       model: row.isolationModel,
       region: row.region,
@@ -249,13 +255,15 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
   private siloBlueprint(tenant: TenantFacts): UserPoolBlueprint {
     const tier = findTier(this.config.tiers, tenant.tier);
     if (!tier) throw new Error(`tier "${tenant.tier}" is not configured`);
+    const email = this.config.env.COGNITO_EMAIL?.[tenant.region];
     return siloPoolBlueprint(
       tier,
       tenant.slug,
-      { deployment: this.config.env.GATEHOUSE_DEPLOYMENT, deletionProtection: !this.config.isLocal },
+      { deployment: this.config.env.GATEHOUSE_DEPLOYMENT, deletionProtection: !this.config.isLocal, ...(email ? { email } : {}) },
       {
         ...(tenant.passwordPolicy ? { passwordPolicy: tenant.passwordPolicy as object } : {}),
         ...(tenant.mfa ? { mfa: tenant.mfa as 'OFF' | 'OPTIONAL' | 'ON' } : {}),
+        senderName: tenant.name,
       },
     );
   }
