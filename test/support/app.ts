@@ -3,6 +3,7 @@
  * the global setup, for suites that talk HTTP to it.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -13,8 +14,11 @@ import { findFreePort } from '../../tools/local-stack/ports.js';
 import { apiEnvironment } from '../../tools/local-stack/stack.js';
 import { stackInfo } from './database.js';
 
+/** Every test API counts its rate limits apart (the counters' store is shared by the whole run) unless told otherwise. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return loadConfig(apiEnvironment(stackInfo(), { LOG_LEVEL: 'silent', NODE_ENV: 'test', ...overrides }));
+  return loadConfig(
+    apiEnvironment(stackInfo(), { LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_NAMESPACE: `test-${randomUUID()}`, ...overrides }),
+  );
 }
 
 export interface RunningApi {
