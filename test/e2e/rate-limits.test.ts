@@ -37,9 +37,13 @@ describe.each([
   { store: 'postgres', env: {} as Record<string, string> },
   { store: 'redis', env: { REDIS_URL } as Record<string, string> },
 ])('shared across two API replicas ($store)', ({ env }) => {
-  it('counts sign-in failures of one (tenant, e-mail) on both replicas', async () => {
-    const shared = { ...env, RATE_LIMIT_NAMESPACE: `replicas-${randomUUID()}`, SIGN_IN_FAILURES_PER_USER: '3' };
-    const [first, second] = await Promise.all([startApiReplica(shared), startApiReplica(shared)]);
+  it('counts sign-in failures of one (tenant, e-mail) on both replicas', { timeout: 180_000 }, async () => {
+    const shared = { ...env, RATE_LIMIT_NAMESPACE: `replicas-${randomUUID()}`, RATE_LIMIT_STORE_TIMEOUT_MS: '5000', SIGN_IN_FAILURES_PER_USER: '3' };
+    const first = await startApiReplica(shared);
+    const second = await startApiReplica(shared).catch(async (error: unknown) => {
+      await first.stop();
+      throw error;
+    });
     try {
       const user = world.users.poolB.member;
       const tenant = world.tenants.poolB.slug;

@@ -17,7 +17,14 @@ import { stackInfo } from './database.js';
 /** Every test API counts its rate limits apart (the counters' store is shared by the whole run) unless told otherwise. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig(
-    apiEnvironment(stackInfo(), { LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_NAMESPACE: `test-${randomUUID()}`, ...overrides }),
+    apiEnvironment(stackInfo(), {
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      RATE_LIMIT_NAMESPACE: `test-${randomUUID()}`,
+      // A loaded test machine can take longer than production's 250 ms; the outage tests set their own.
+      RATE_LIMIT_STORE_TIMEOUT_MS: '5000',
+      ...overrides,
+    }),
   );
 }
 
@@ -68,7 +75,8 @@ export async function startApiReplica(overrides: Record<string, string> = {}): P
   const port = await findFreePort();
   const replica = spawnApi(apiEnvironment(stackInfo(), { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...overrides }));
   const baseUrl = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt += 1) {
+  // Up to 60 s: a cold Nest boot on a loaded 2-core machine can take well over 20 s.
+  for (let attempt = 0; attempt < 600; attempt += 1) {
     if (await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false)) {
       return {
         baseUrl,

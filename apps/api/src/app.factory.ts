@@ -8,7 +8,7 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { TrustedIssuersService } from './auth/trusted-issuers.service.js';
@@ -48,14 +48,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // The client address (rate limits, logs) is the right-most X-Forwarded-For hop that is not a
     // trusted proxy, and X-Forwarded-For is read only when the direct peer is one (proxy-addr).
     trustProxy: config.env.TRUSTED_PROXY_CIDRS.length > 0 ? [...config.env.TRUSTED_PROXY_CIDRS] : false,
-    requestIdLogLabel: 'requestId',
     // Accept a caller's request id when it looks like one, so traces join up.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const header = request.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
     },
-    // One log line per request, written below with the request id from the context.
-    disableRequestLogging: true,
+    // One log line per request, written below; `requestId` is the request id's only name in every log line.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
     // The router answers a malformed percent-encoded path (400) or a path parameter over
     // 100 characters (414) before any hook or filter runs; answer those as problems too.

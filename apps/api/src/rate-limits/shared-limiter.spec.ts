@@ -44,6 +44,19 @@ describe(SharedLimiter.name, () => {
     expect(new Set(fallbacks)).toEqual(new Set(['test']));
   });
 
+  it('keeps counting across a store that answers, then stops answering', async () => {
+    let broken = false;
+    const healthy = new RateLimiterMemory({ points: 2, duration: 60 });
+    const flapping = {
+      consume: (key: string) => (broken ? Promise.reject(new Error('down')) : healthy.consume(key)),
+    } as unknown as RateLimiterAbstract;
+    const sut = new SharedLimiter(flapping, options);
+    expect((await sut.consume('a')).allowed).toBe(true);
+    expect((await sut.consume('a')).allowed).toBe(true);
+    broken = true;
+    expect((await sut.consume('a')).allowed).toBe(false);
+  });
+
   it('stores digests, never the subject itself', () => {
     const key = subjectKey('tenant\nperson@example.com');
     expect(key).not.toContain('person');

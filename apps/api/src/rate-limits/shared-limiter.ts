@@ -7,7 +7,9 @@
  * address is ever written to Redis or Postgres.
  *
  * **Store outage.** A store call that fails or takes longer than `timeoutMs` is
- * decided by an in-memory limiter with the same limit, per replica. The limit
+ * decided by an in-memory limiter with the same limit, per replica. That
+ * limiter counts every request of this replica all along (not only those made
+ * during the outage), so a slow or flapping store never resets a count. The limit
  * therefore never fails open (every replica still enforces it; with N replicas
  * an attacker gets at most N times the budget while the store is down) and
  * never fails closed (no request is refused, and nothing answers 5xx, because
@@ -98,7 +100,6 @@ export class SharedLimiter {
   /** Forgets `subject`'s count (e.g. after a successful sign-in). */
   async reset(subject: string): Promise<void> {
     const key = subjectKey(subject);
-    await this.fallback.delete(key);
     await this.withFallback(async (limiter) => {
       await limiter.delete(key);
       return { allowed: true, retryAfterMs: 0 };
@@ -106,11 +107,15 @@ export class SharedLimiter {
   }
 
   private async withFallback(decide: (limiter: RateLimiterAbstract) => Promise<LimitDecision>): Promise<LimitDecision> {
+    // The replica's own count is kept in step with the store's, so it is ready when the store is not.
+    const local = decide(this.fallback);
     try {
-      return await withTimeout(decide(this.store), this.options.timeoutMs);
+      const shared = await withTimeout(decide(this.store), this.options.timeoutMs);
+      await local;
+      return shared;
     } catch (error) {
       this.options.onFallback?.(this.options.name, error);
-      return decide(this.fallback);
+      return local;
     }
   }
 }
