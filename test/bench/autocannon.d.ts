@@ -8,6 +8,18 @@ declare module 'autocannon' {
       amount?: number;
       pipelining?: number;
       headers?: Record<string, string>;
+      /** Cycled by every connection. */
+      requests?: Request[];
+      /** Requests per second across all connections. */
+      overallRate?: number;
+    }
+    interface Request {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      /** Called before each send; returns the request to send. */
+      setupRequest?: (request: Request) => Request;
     }
     interface Histogram {
       average: number;
@@ -18,6 +30,8 @@ declare module 'autocannon' {
       p50: number;
       p90: number;
       p99: number;
+      /** On `requests` only. */
+      total: number;
     }
     interface Result {
       requests: Histogram;

@@ -5,6 +5,7 @@ import type { FullPathResults } from './full-path.js';
 import type { MachineInfo } from './machine.js';
 import { MODELS } from './bench-world.js';
 import type { ProvisioningResults } from './provisioning.js';
+import { type SoakResults, renderSoak } from './soak.js';
 import type { VerificationResults } from './verification.js';
 
 export interface BenchResults {
@@ -14,6 +15,8 @@ export interface BenchResults {
   readonly verification: VerificationResults | { readonly error: string };
   readonly fullPath: FullPathResults | { readonly error: string };
   readonly provisioning: ProvisioningResults | { readonly error: string };
+  /** Only when asked for (`--only=soak`). */
+  readonly soak?: SoakResults | { readonly error: string };
 }
 
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -109,7 +112,7 @@ export async function writeResults(directory: string, results: BenchResults): Pr
   const markdown = join(directory, 'latest.md');
   // Write then rename, so an interrupted run never leaves half a file.
   await writeFile(`${json}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(`${markdown}.tmp`, renderMarkdown(results));
+  await writeFile(`${markdown}.tmp`, [renderMarkdown(results), ...renderSoak(results.soak)].join('\n'));
   await rename(`${json}.tmp`, json);
   await rename(`${markdown}.tmp`, markdown);
   return { json, markdown };

@@ -7,8 +7,9 @@
  *   2. the same with 1k and 10k tenants in the registry; registry memory; reloadAll() from Postgres
  *   3. the full request path with autocannon: API vs API without the RLS wrapper vs a minimal baseline
  *   4. provisioning (only when the build contains the provisioning service)
+ *   5. soak: 60 s at 70 % of the measured maximum, mixed tokens and writes (only when named: --only=soak)
  *
- * Options: --only=verification,full-path,provisioning (default: all).
+ * Options: --only=verification,full-path,provisioning,soak (default: all but soak).
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { runFullPathBench } from './full-path.js';
 import { machineInfo } from './machine.js';
 import { runProvisioningBench } from './provisioning.js';
 import { type BenchResults, renderMarkdown, writeResults } from './report.js';
+import { renderSoak, runSoakBench } from './soak.js';
 import { runVerificationBench } from './verification.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,6 +46,7 @@ async function section<T>(name: string, enabled: boolean, run: () => Promise<T>)
 async function main(): Promise<void> {
   const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
   const wants = (name: string) => !only || only.includes(name);
+  const soakWanted = only?.includes('soak') ?? false;
   const started = Date.now();
   const machine = machineInfo();
   log(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     const verification = await section('verification', wants('verification'), () => runVerificationBench(world, log));
     const fullPath = await section('full path', wants('full-path'), () => runFullPathBench(world, log));
     const provisioning = await section('provisioning', wants('provisioning'), () => runProvisioningBench(world, log));
+    const soak = soakWanted ? await section('soak', true, () => runSoakBench(world, log)) : undefined;
     const results: BenchResults = {
       machine,
       durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -60,9 +64,10 @@ async function main(): Promise<void> {
       verification,
       fullPath,
       provisioning,
+      ...(soak ? { soak } : {}),
     };
     const written = await writeResults(RESULTS_DIR, results);
-    process.stdout.write(`\n${renderMarkdown(results)}\n`);
+    process.stdout.write(`\n${renderMarkdown(results)}\n${renderSoak(soak).join('\n')}\n`);
     log(`wrote ${written.json} and ${written.markdown}`);
   } finally {
     await world.close();

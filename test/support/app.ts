@@ -3,6 +3,7 @@
  * the global setup, for suites that talk HTTP to it.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -13,8 +14,18 @@ import { findFreePort } from '../../tools/local-stack/ports.js';
 import { apiEnvironment } from '../../tools/local-stack/stack.js';
 import { stackInfo } from './database.js';
 
+/** Every test API counts its rate limits apart (the counters' store is shared by the whole run) unless told otherwise. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
-  return loadConfig(apiEnvironment(stackInfo(), { LOG_LEVEL: 'silent', NODE_ENV: 'test', ...overrides }));
+  return loadConfig(
+    apiEnvironment(stackInfo(), {
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      RATE_LIMIT_NAMESPACE: `test-${randomUUID()}`,
+      // A loaded test machine can take longer than production's 250 ms; the outage tests set their own.
+      RATE_LIMIT_STORE_TIMEOUT_MS: '5000',
+      ...overrides,
+    }),
+  );
 }
 
 export interface RunningApi {
@@ -64,7 +75,8 @@ export async function startApiReplica(overrides: Record<string, string> = {}): P
   const port = await findFreePort();
   const replica = spawnApi(apiEnvironment(stackInfo(), { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...overrides }));
   const baseUrl = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt += 1) {
+  // Up to 60 s: a cold Nest boot on a loaded 2-core machine can take well over 20 s.
+  for (let attempt = 0; attempt < 600; attempt += 1) {
     if (await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false)) {
       return {
         baseUrl,

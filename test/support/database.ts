@@ -9,6 +9,8 @@ import type { AppConfig } from '../../apps/api/src/config/config.schema.js';
 import { type PrismaClient, createPrismaClient } from '../../apps/api/src/database/prisma-client.js';
 import { PrismaService } from '../../apps/api/src/database/prisma.service.js';
 import { TenantDb } from '../../apps/api/src/database/tenant-db.js';
+import { Metrics } from '../../apps/api/src/observability/metrics.js';
+import { Tracing } from '../../apps/api/src/observability/tracing.js';
 
 export function stackInfo() {
   return inject('stack');
@@ -21,7 +23,7 @@ export function privilegedClient(): PrismaClient {
 /** A TenantDb on its own PrismaService (pool size configurable to pin one connection). */
 export function tenantDb(poolSize = 4): { db: TenantDb; prisma: PrismaService } {
   const config = { env: { DATABASE_URL: stackInfo().databaseUrls.app, DATABASE_POOL_SIZE: poolSize } } as unknown as AppConfig;
-  const prisma = new PrismaService(config);
+  const prisma = new PrismaService(config, new Metrics({ processMetrics: false }), new Tracing({ endpoint: undefined, serviceName: 'test' }));
   return { db: new TenantDb(prisma), prisma };
 }
 

@@ -4,12 +4,14 @@
  * (including Fastify's own parsing errors and unknown routes) and OpenAPI. `main.ts` and the test suites both use it.
  */
 import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
+import { TrustedIssuersService } from './auth/trusted-issuers.service.js';
 import { PinoNestLogger, createLogger } from './common/logger.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { UnsupportedMediaTypeError } from './common/domain-error.js';
@@ -17,13 +19,20 @@ import { mapError } from './common/error-mapping.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './common/problem-details.js';
 import { refuseUnsafeInput } from './common/unsafe-input.hook.js';
 import type { AppConfig } from './config/config.schema.js';
-import { requestContext } from './tenancy/request-context.js';
+import { instrumentHttp, observeRegistry, routeTemplate } from './observability/http-instrumentation.js';
+import { Metrics } from './observability/metrics.js';
+import { Tracing } from './observability/tracing.js';
+import { type RequestContextStore, requestContext } from './tenancy/request-context.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{8,128}$/;
 
 function requestHasBody(headers: Record<string, string | string[] | undefined>): boolean {
   const length = headers['content-length'];
   return (typeof length === 'string' && length !== '0') || headers['transfer-encoding'] !== undefined;
+}
+
+interface ContextCarrier {
+  gatehouseContext: RequestContextStore | null;
 }
 
 export interface CreateAppOptions {
@@ -36,14 +45,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.env.BODY_LIMIT_BYTES,
-    trustProxy: config.env.TRUST_PROXY,
+    // The client address (rate limits, logs) is the right-most X-Forwarded-For hop that is not a
+    // trusted proxy, and X-Forwarded-For is read only when the direct peer is one (proxy-addr).
+    trustProxy: config.env.TRUSTED_PROXY_CIDRS.length > 0 ? [...config.env.TRUSTED_PROXY_CIDRS] : false,
     // Accept a caller's request id when it looks like one, so traces join up.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const header = request.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
     },
-    // One log line per request, written below with the request id from the context.
-    disableRequestLogging: true,
+    // One log line per request, written below; `requestId` is the request id's only name in every log line.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     return503OnClosing: true,
     // The router answers a malformed percent-encoded path (400) or a path parameter over
     // 100 characters (414) before any hook or filter runs; answer those as problems too.
@@ -81,9 +92,13 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  // The request context lives for the whole request, hooks and handler alike.
+  // The request context lives for the whole request, hooks and handler alike; the request keeps a
+  // reference so that the request line (written after the response, outside that context) can read it.
+  fastify.decorateRequest('gatehouseContext', null);
   fastify.addHook('onRequest', (request, _reply, done) => {
-    requestContext.run({ requestId: String(request.id) }, done);
+    const store: RequestContextStore = { requestId: String(request.id) };
+    (request as unknown as ContextCarrier).gatehouseContext = store;
+    requestContext.run(store, done);
   });
   // Every body this API accepts is JSON. Fastify would also parse text/plain (and Nest
   // form bodies) into values that only fail later as a confusing validation error.
@@ -99,16 +114,48 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
   });
+  // The request line names the route template, never the URL: query strings carry e-mail
+  // addresses (tenant lookup) and paths carry whatever a client sends.
   fastify.addHook('onResponse', async (request, reply) => {
+    const store = (request as unknown as ContextCarrier).gatehouseContext;
     logger.info(
-      { requestId: String(request.id), method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime) },
+      {
+        requestId: String(request.id),
+        method: request.method,
+        route: routeTemplate(request),
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime),
+        tenantId: store?.auth?.tenantId ?? null,
+        userId: store?.auth?.userId ?? store?.operator?.subject ?? null,
+      },
       'request completed',
     );
+  });
+  instrumentHttp(fastify, { metrics: config.env.METRICS_PORT !== undefined ? app.get(Metrics) : undefined, tracing: app.get(Tracing) });
+  observeRegistry(app.get(Metrics), app.get(TrustedIssuersService));
+  // Security headers on every response, errors included. The policy allows what Swagger UI at
+  // /docs needs (its own scripts and styles, inline styles, data: images) and nothing else.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
   });
   // Nest installs Fastify's error and not-found handlers and routes them through
   // the global filters, so body-parsing errors and unknown routes are problems too.
   app.useGlobalFilters(new ProblemDetailsFilter());
 
+  if (!config.openApiDocs) return app;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.schema.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { ProjectsModule } from './projects/projects.module.js';
 import { TenantAdministrationModule } from './tenants/tenant-administration.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), AuthModule, HealthModule, IdentityModule, ProjectsModule, TenantAdministrationModule, AuditModule, UsersModule],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, AuthModule, HealthModule, IdentityModule, ProjectsModule, TenantAdministrationModule, AuditModule, UsersModule],
     };
   }
 }

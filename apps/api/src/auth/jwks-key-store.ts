@@ -22,6 +22,8 @@ export interface JwksKeyStoreOptions {
   readonly fetcher?: (jwksUri: string) => Promise<{ keys: unknown }>;
   /** Injected for tests of the timing rules; defaults to Date.now. */
   readonly now?: () => number;
+  /** Told about every JWKS fetch that ended (metrics). */
+  readonly onFetch?: (outcome: 'success' | 'failure') => void;
 }
 
 interface IssuerKeySet {
@@ -123,7 +125,14 @@ export class JwksKeyStore {
   private async fetch(set: IssuerKeySet): Promise<void> {
     set.lastFetchAt = this.now();
     set.fetches += 1;
-    const signingKeys = await set.client.getSigningKeys();
+    let signingKeys: Awaited<ReturnType<jwksRsa.JwksClient['getSigningKeys']>>;
+    try {
+      signingKeys = await set.client.getSigningKeys();
+    } catch (error) {
+      this.options.onFetch?.('failure');
+      throw error;
+    }
+    this.options.onFetch?.('success');
     const keys = new Map<string, KeyObject>();
     for (const signingKey of signingKeys) {
       if (!signingKey.kid) continue;

@@ -4,24 +4,49 @@
  * The request id comes from the AsyncLocalStorage context when there is one.
  */
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { currentRequestId } from '../tenancy/request-context.js';
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** Secrets a request or response can carry, by field name; redacted at the top level and one or two levels down. */
+const SECRET_FIELDS = [
+  'password',
+  'newPassword',
+  'previousPassword',
+  'proposedPassword',
+  'code',
+  'session',
+  'secretCode',
+  'refreshToken',
+  'accessToken',
+  'idToken',
+  'token',
+  'authorization',
+  'cookie',
+];
+
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  ...SECRET_FIELDS.filter((field) => field !== 'code').flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+  // `code` is also a problem's error code (kept); only a request body's `code` is a secret.
+  'body.code',
+  '*.body.code',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'gatehouse-api' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Credentials never reach the log, whoever logs the request.
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.accessToken'],
-      censor: '[redacted]',
-    },
+    // Credentials, codes and tokens never reach the log, whoever logs the request.
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     mixin: () => {
       const requestId = currentRequestId();
       return requestId ? { requestId } : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export class PinoNestLogger implements LoggerService {

@@ -19,6 +19,19 @@ const booleanFromString = z
   .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
   .transform((value) => value === 'true' || value === '1');
 
+/** `10.0.0.0/8,2001:db8::/32,127.0.0.1`: addresses or CIDR ranges, comma-separated. */
+const cidrList = z.string().transform((text, ctx): string[] => {
+  const ranges = text.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+  for (const range of ranges) {
+    const [address = '', prefix, extra] = range.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) ctx.addIssue({ code: 'custom', message: `"${range}" is not an IP address or CIDR range` });
+  }
+  return ranges;
+});
+
 const postgresUrl = z
   .string({ error: 'is required' })
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
@@ -109,14 +122,31 @@ export const envSchema = z.object({
   JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
   /** `acme.<PUBLIC_BASE_DOMAIN>` is a route hint for tenant `acme`. */
   PUBLIC_BASE_DOMAIN: z.string().optional(),
+  /**
+   * Replaced by TRUSTED_PROXY_CIDRS. Kept only so that `true` (trust every peer's
+   * X-Forwarded-For, which lets any client pick its own rate-limit key) is refused
+   * at boot with a pointer to the replacement instead of being silently ignored.
+   */
   TRUST_PROXY: booleanFromString.default(false),
   /**
-   * The load balancer's address ranges, comma-separated: X-Forwarded-For is believed only from
-   * these (infra passes the ALB's subnets). Declared here for the infra ConfigMap check; its
-   * parsing and use come with the trusted-proxy work (ops-observability branch), which replaces
-   * this line on merge.
+   * Proxies (load balancer, ingress) whose X-Forwarded-For is believed: the client
+   * address is the right-most hop that is not inside these ranges. Empty: the
+   * direct peer is the client.
    */
-  TRUSTED_PROXY_CIDRS: z.string().optional(),
+  TRUSTED_PROXY_CIDRS: cidrList.default([]),
+  /** Shared rate-limit store; without it the counters live in Postgres. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /** Prefix of every rate-limit key, so deployments sharing one store keep apart. Defaults to GATEHOUSE_DEPLOYMENT. */
+  RATE_LIMIT_NAMESPACE: z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1-64 letters, digits, dots, colons or dashes').optional(),
+  /** A rate-limit store call slower than this counts as an outage (the replica's in-memory fallback answers). */
+  RATE_LIMIT_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  /** Requests to the public identity routes per client address per minute. */
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  /** Requests to the public identity routes per tenant per RATE_LIMIT_TENANT_WINDOW_SECONDS (Cognito's quotas are per account). */
+  RATE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  RATE_LIMIT_TENANT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(1),
+  /** Code and e-mail requests (sign-up, confirm, resend, forgot, confirm-forgot, challenge) per (tenant, e-mail) per hour. */
+  RATE_LIMIT_PER_USER_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
   /** Failed sign-ins allowed per (tenant, e-mail) in the window before 429. */
   SIGN_IN_FAILURES_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
   SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
@@ -147,6 +177,15 @@ export const envSchema = z.object({
         .strict(),
     ),
   ).optional(),
+  /** Prometheus metrics at `/metrics` on this port (its own listener, never the public one); unset: no metrics endpoint. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Where the metrics listener binds (defaults to HOST). */
+  METRICS_HOST: z.string().optional(),
+  /** OTLP/HTTP collector (e.g. http://otel-collector:4318): traces are exported to `<endpoint>/v1/traces`. Unset: tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('gatehouse-api'),
+  /** Swagger UI at /docs and the document at /openapi.json; default on, except with NODE_ENV=production. */
+  OPENAPI_DOCS_ENABLED: booleanFromString.optional(),
 });
 
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
@@ -166,6 +205,8 @@ export interface AppConfig {
   readonly isLocal: boolean;
   readonly tiers: TierConfiguration;
   readonly sharedPools: ReadonlyMap<string, SharedPool>;
+  /** Swagger UI and the OpenAPI document are served. */
+  readonly openApiDocs: boolean;
 }
 
 export class ConfigError extends Error {
@@ -203,6 +244,12 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   if (env.GATEHOUSE_MODE === 'aws' && env.COGNITO_ENDPOINT) {
     problems.push('COGNITO_ENDPOINT is for the local emulator; leave it unset when GATEHOUSE_MODE=aws');
+  }
+  if (env.TRUST_PROXY) {
+    problems.push('TRUST_PROXY=true trusts every peer\'s X-Forwarded-For; list the proxies in TRUSTED_PROXY_CIDRS instead');
+  }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    problems.push('METRICS_PORT must differ from PORT: metrics are never served on the public listener');
   }
   if (env.NODE_ENV === 'production') {
     for (const key of ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL'] as const) {
@@ -249,5 +296,11 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   if (problems.length > 0 || !tiers) {
     throw new ConfigError(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   }
-  return { env, isLocal: env.GATEHOUSE_MODE === 'local', tiers, sharedPools };
+  return {
+    env,
+    isLocal: env.GATEHOUSE_MODE === 'local',
+    tiers,
+    sharedPools,
+    openApiDocs: env.OPENAPI_DOCS_ENABLED ?? env.NODE_ENV !== 'production',
+  };
 }

@@ -4,6 +4,7 @@
  * role (tenants module only).
  */
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type { PrismaClient };
@@ -12,13 +13,24 @@ export type TransactionClient = Omit<
   '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'
 >;
 
-export function createPrismaClient(connectionString: string, poolSize: number, applicationName: string): PrismaClient {
-  const adapter = new PrismaPg({
+/**
+ * `observePool` sees the `pg` pool before any connection is made (pool metrics,
+ * statement spans); the client ends the pool on `$disconnect`.
+ */
+export function createPrismaClient(
+  connectionString: string,
+  poolSize: number,
+  applicationName: string,
+  observePool?: (pool: pg.Pool) => void,
+): PrismaClient {
+  const pool = new pg.Pool({
     connectionString,
     max: poolSize,
     application_name: applicationName,
     // Fail fast instead of queueing forever when the pool is exhausted or the server is gone.
     connectionTimeoutMillis: 5_000,
   });
+  observePool?.(pool);
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   return new PrismaClient({ adapter });
 }

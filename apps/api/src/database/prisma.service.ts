@@ -1,6 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
+import { observeDatabasePools, traceDatabasePool } from '../observability/database-instrumentation.js';
+import { Metrics } from '../observability/metrics.js';
+import { Tracing } from '../observability/tracing.js';
 import { type PrismaClient, createPrismaClient } from './prisma-client.js';
 import { assertRoleIsConfined, readRoleFacts } from './role-check.js';
 
@@ -14,8 +17,11 @@ export class PrismaService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PrismaService.name);
   readonly client: PrismaClient;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.client = createPrismaClient(config.env.DATABASE_URL, config.env.DATABASE_POOL_SIZE, 'gatehouse-api');
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, metrics: Metrics, tracing: Tracing) {
+    this.client = createPrismaClient(config.env.DATABASE_URL, config.env.DATABASE_POOL_SIZE, 'gatehouse-api', (pool) => {
+      observeDatabasePools(metrics, { application: pool });
+      traceDatabasePool(pool, tracing, 'application');
+    });
   }
 
   async onModuleInit(): Promise<void> {

@@ -8,18 +8,16 @@
  * "wrong password".
  */
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { TenantRole } from '@gatehouse/tiers';
 import { ForbiddenError } from '../auth/auth.errors.js';
 import { decodeUnverifiedPayload } from '../auth/bearer-token.js';
 import { PrincipalResolver } from '../auth/principal-resolver.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
 import { DomainError } from '../common/domain-error.js';
-import { APP_CONFIG } from '../config/config.module.js';
-import type { AppConfig } from '../config/config.schema.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
-import { AttemptLimiter } from './attempt-limiter.js';
+import { RateLimits } from '../rate-limits/rate-limits.service.js';
 import { type AuthOutcome, type ChallengeName, IdentityProvider, type TokenSet } from './identity-provider.js';
 import { invalidCode, invalidCredentials, invalidRefreshToken, invalidSession, signUpNotAllowed } from './identity.errors.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
@@ -53,23 +51,17 @@ function decodeSubject(accessToken: string): string | undefined {
 @Injectable()
 export class AuthFlowsService {
   private readonly logger = new Logger(AuthFlowsService.name);
-  private readonly failuresPerUser: AttemptLimiter;
-  private readonly attemptsPerAddress: AttemptLimiter;
 
+  // Per-address, per-tenant and per-user request limits are applied by PublicRateLimitGuard before
+  // these flows run; only the sign-in failure count needs the outcome, so it is kept here.
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
     private readonly identity: IdentityProvider,
     private readonly tenants: TenantIdentityResolver,
     private readonly mirror: UserMirror,
     private readonly verifier: TokenVerifier,
     private readonly principals: PrincipalResolver,
-  ) {
-    this.failuresPerUser = new AttemptLimiter({
-      limit: config.env.SIGN_IN_FAILURES_PER_USER,
-      windowMs: config.env.SIGN_IN_FAILURE_WINDOW_SECONDS * 1000,
-    });
-    this.attemptsPerAddress = new AttemptLimiter({ limit: config.env.SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE, windowMs: 60_000 });
-  }
+    private readonly limits: RateLimits,
+  ) {}
 
   /**
    * Sign-up, in this order: the tenant's sign-up policy (from its snapshot
@@ -139,11 +131,8 @@ export class AuthFlowsService {
   }
 
   async signIn(request: PublicRequest, input: { tenant?: string; email: string; password: string }): Promise<SignInResult> {
-    this.attemptsPerAddress.assertAllowed(request.clientAddress);
-    this.attemptsPerAddress.record(request.clientAddress);
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
-    const userKey = `${target.tenant.id}\n${input.email.toLowerCase()}`;
-    this.failuresPerUser.assertAllowed(userKey);
+    await this.limits.assertSignInAllowed(target.tenant.id, input.email);
 
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     let outcome: AuthOutcome;
@@ -152,10 +141,10 @@ export class AuthFlowsService {
       if (!user) throw invalidCredentials();
     } catch (error) {
       const failure = user && (error as { code?: string }).code === 'user_not_confirmed' ? this.unconfirmed(target, user) : error;
-      if ((failure as { code?: string }).code === 'invalid_credentials') this.failuresPerUser.record(userKey);
+      if ((failure as { code?: string }).code === 'invalid_credentials') await this.limits.recordSignInFailure(target.tenant.id, input.email);
       throw failure;
     }
-    this.failuresPerUser.reset(userKey);
+    await this.limits.resetSignInFailures(target.tenant.id, input.email);
     return this.finishSignIn(target, user, outcome);
   }
 

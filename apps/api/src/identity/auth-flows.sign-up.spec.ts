@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TenantSnapshot } from '../auth/issuer-registry.js';
 import { tenantSnapshot } from '../auth/testing/tenant-snapshot.fixture.js';
-import type { AppConfig } from '../config/config.schema.js';
+import type { RateLimits } from '../rate-limits/rate-limits.service.js';
 import type { MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { AuthFlowsService } from './auth-flows.service.js';
 import type { IdentityProvider } from './identity-provider.js';
@@ -90,9 +90,10 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
   };
   const identity = new FakeIdentity();
   const mirror = new FakeMirror();
-  const config = { env: { SIGN_IN_FAILURES_PER_USER: 5, SIGN_IN_FAILURE_WINDOW_SECONDS: 900, SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: 60 } } as unknown as AppConfig;
+  // Sign-in failure counting lives in RateLimits (shared store); these specs are about sign-up, so it allows everything.
+  const limits = { assertSignInAllowed: async () => undefined, recordSignInFailure: async () => undefined, resetSignInFailures: async () => undefined } as unknown as RateLimits;
   const resolver = { forPublicRequest: () => target } as unknown as TenantIdentityResolver;
-  const sut = new AuthFlowsService(config, identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror, {} as never, {} as never);
+  const sut = new AuthFlowsService(identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror, {} as never, {} as never, limits);
   const request = { route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' };
   return { sut, identity, mirror, request };
 }

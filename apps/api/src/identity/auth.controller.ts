@@ -1,7 +1,8 @@
-import { Body, Controller, Header, HttpCode, Post, Req, applyDecorators } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req, UseGuards, applyDecorators } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/access.decorators.js';
+import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard.js';
 import { ApiZodBody, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
 import { AuthFlowsService, type PublicRequest, type SignInResult } from './auth-flows.service.js';
 import {
@@ -45,6 +46,8 @@ const accepted = (next: string) => ({ status: 'accepted' as const, next });
  */
 @ApiTags('auth')
 @Public()
+@UseGuards(PublicRateLimitGuard)
+@ApiTooManyRequestsResponse({ description: 'problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit' })
 @Controller('v1/auth')
 export class AuthController {
   constructor(private readonly flows: AuthFlowsService) {}
@@ -84,7 +87,6 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'Returns tokens, or a challenge (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA) to answer at /v1/auth/challenge. A wrong password and an unknown address give the same 401.' })
   @ApiZodBody(signInSchema)
   @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
-  @ApiTooManyRequestsResponse({ description: 'problem+json `too_many_requests` with Retry-After' })
   signIn(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(signInSchema)) body: SignIn): Promise<SignInResult> {
     return this.flows.signIn(publicRequest(request), body);
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthFlowsService } from './auth-flows.service.js';
@@ -12,7 +13,7 @@ import { TenantLookupController } from './tenant-lookup.controller.js';
 
 /** The public sign-up / sign-in API, the signed-in user's own endpoints, and public tenant routing. */
 @Module({
-  imports: [AuthModule, DatabaseModule, TenantsModule, IdentityProviderModule],
+  imports: [AuthModule, DatabaseModule, TenantsModule, IdentityProviderModule, RateLimitsModule],
   controllers: [AuthController, MeController, TenantLookupController],
   providers: [AuthFlowsService, MeService, TenantIdentityResolver],
   exports: [TenantIdentityResolver],

@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { Public } from '../auth/access.decorators.js';
+import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard.js';
 import type { TenantSnapshot } from '../auth/issuer-registry.js';
 import { TrustedIssuersService } from '../auth/trusted-issuers.service.js';
 import { ApiZodQuery, ZodValidationPipe } from '../common/zod-validation.js';
@@ -19,6 +20,8 @@ import { TenantIdentityResolver, tenantNotFound } from './tenant-identity.js';
  */
 @ApiTags('tenants')
 @Public()
+@UseGuards(PublicRateLimitGuard)
+@ApiTooManyRequestsResponse({ description: 'problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit' })
 @Controller('v1/tenants')
 export class TenantLookupController {
   constructor(

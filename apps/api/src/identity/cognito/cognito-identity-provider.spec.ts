@@ -1,6 +1,8 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../config/config.schema.js';
+import { Metrics } from '../../observability/metrics.js';
+import { Tracing } from '../../observability/tracing.js';
 import { CognitoIdentityProvider } from './cognito-identity-provider.js';
 
 /** The SDK client is faked at its `send` (a unit spec; the e2e suites use the real emulator). */
@@ -13,7 +15,8 @@ function adapterWith(answer: (command: { constructor: { name: string }; input: u
   };
   vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(fake as never);
   const config = { isLocal: true, env: { COGNITO_ENDPOINT: 'http://127.0.0.1:1' } } as unknown as AppConfig;
-  return { sut: new CognitoIdentityProvider(config), sent };
+  const sut = new CognitoIdentityProvider(config, new Metrics({ processMetrics: false }), new Tracing({ endpoint: undefined, serviceName: 'test' }));
+  return { sut, sent };
 }
 
 const client = { userPoolId: 'us-east-1_pool', region: 'us-east-1', clientId: 'client-1' };

@@ -51,6 +51,9 @@ import type { UserPoolBlueprint } from '@gatehouse/tiers';
 import { decodeUnverifiedPayload } from '../../auth/bearer-token.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/config.schema.js';
+import { instrumentCognitoClient } from '../../observability/cognito-instrumentation.js';
+import { Metrics } from '../../observability/metrics.js';
+import { Tracing } from '../../observability/tracing.js';
 import {
   type AuthOutcome,
   type ChallengeAnswer,
@@ -89,7 +92,11 @@ function expiresIn(result: AuthenticationResultType): number {
 export class CognitoIdentityProvider extends IdentityProvider implements OnModuleDestroy {
   private readonly clients = new Map<string, CognitoIdentityProviderClient>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+    private readonly tracing: Tracing,
+  ) {
     super();
   }
 
@@ -110,6 +117,7 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
           ? { endpoint: this.config.env.COGNITO_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
           : {}),
       });
+      instrumentCognitoClient(client, this.metrics, this.tracing);
       this.clients.set(region, client);
     }
     return client;

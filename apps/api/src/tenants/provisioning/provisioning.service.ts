@@ -42,6 +42,7 @@ import { PrivilegedPrismaService } from '../../database/privileged-database.modu
 import type { TransactionClient } from '../../database/prisma-client.js';
 import { IdentityProvider, type PoolRef } from '../../identity/identity-provider.js';
 import { NON_RETRYABLE_CODES } from '../../identity/identity.errors.js';
+import { Metrics } from '../../observability/metrics.js';
 import { LeaseLostError, provisioningInProgress, tenantNotFound } from '../tenants.errors.js';
 import { ProvisioningFaults } from './provisioning-faults.js';
 import {
@@ -103,7 +104,15 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     private readonly audit: AuditService,
     private readonly issuers: TrustedIssuersService,
     private readonly faults: ProvisioningFaults,
+    private readonly metrics: Metrics,
   ) {}
+
+  /** A run that reached its end (active, deleted) or stopped failed, with its duration from the first step. */
+  private countRun(outcome: 'active' | 'deleted' | 'failed', state: ProvisioningState): void {
+    this.metrics.provisioningRuns.inc({ outcome });
+    const startedAt = Date.parse(state.startedAt);
+    if (Number.isFinite(startedAt)) this.metrics.provisioningDuration.observe({ outcome }, Math.max(0, Date.now() - startedAt) / 1000);
+  }
 
   /** Picks up work a crashed replica left behind (lease expired, no recorded failure). */
   onApplicationBootstrap(): void {
@@ -444,6 +453,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     // Trusted from this moment on this replica; other replicas follow the NOTIFY.
     await this.issuers.refreshTenant(tenant.id);
     this.logger.log(`tenant ${tenant.slug} (${tenant.model}) provisioned in ${durationMs} ms`);
+    this.countRun('active', state);
     return next;
   }
 
@@ -501,6 +511,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       await this.audit.record(tx, { action: 'tenant.deleted', tenantId: tenant.id, target: `tenant:${tenant.id}`, details: { model: tenant.model } });
     });
     await this.issuers.refreshTenant(tenant.id);
+    this.countRun('deleted', state);
     return next;
   }
 
@@ -524,5 +535,6 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
         });
       },
     );
+    this.countRun('failed', state);
   }
 }

@@ -1,0 +1,50 @@
+/**
+ * Metrics and tracing seams of authentication, applied from outside so the
+ * verifier and the guard stay as they are:
+ *
+ * - every verification is counted by outcome (`valid` or the error code);
+ * - with tracing on, the guard runs inside a span (its database and JWKS work
+ *   become its children). With tracing off the guard is returned unwrapped.
+ */
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import { SpanKind } from '@opentelemetry/api';
+import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+/** Error codes a verification can end with; anything else is counted as `error`. */
+const KNOWN_CODES = new Set([
+  'untrusted_issuer',
+  'invalid_token',
+  'token_expired',
+  'token_not_yet_valid',
+  'unknown_signing_key',
+  'signing_key_unavailable',
+  'invalid_authorization_header',
+  'token_missing',
+]);
+
+export function countVerifications(verifier: TokenVerifier, metrics: Metrics): TokenVerifier {
+  const valid = metrics.tokenVerifications.labels('valid');
+  const verify = verifier.verify.bind(verifier);
+  verifier.verify = async (token) => {
+    try {
+      const claims = await verify(token);
+      valid.inc();
+      return claims;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      metrics.tokenVerifications.inc({ outcome: typeof code === 'string' && KNOWN_CODES.has(code) ? code : 'error' });
+      throw error;
+    }
+  };
+  return verifier;
+}
+
+export function traceGuard(guard: CanActivate, tracing: Tracing): CanActivate {
+  if (!tracing.enabled) return guard;
+  return {
+    canActivate: (context: ExecutionContext) =>
+      tracing.inSpan('access guard', SpanKind.INTERNAL, {}, async () => (await guard.canActivate(context)) as boolean),
+  };
+}
