@@ -47,6 +47,8 @@ export default defineConfig({
           include: ['infra/**/*.spec.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          // A whole Pulumi program under the mocks can take well over 10 s to load on a busy 2-core machine.
+          hookTimeout: 120_000,
         },
       },
       {
