@@ -55,7 +55,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     },
     // One log line per request, written below; `requestId` is the request id's only name in every log line.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    return503OnClosing: true,
+    // While draining at shutdown, a request that reached this replica on an open connection is
+    // still served (with `Connection: close`), not refused: it was sent before the load balancer
+    // stopped routing here, and a 503 would surface to its client as an error.
+    return503OnClosing: false,
     // The router answers a malformed percent-encoded path (400) or a path parameter over
     // 100 characters (414) before any hook or filter runs; answer those as problems too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {

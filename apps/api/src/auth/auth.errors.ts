@@ -4,7 +4,7 @@
  * suspended tenant, disabled user). Details stay vague on purpose: the code
  * tells a client what to do, never what another tenant has.
  */
-import { DomainError } from '../common/domain-error.js';
+import { DomainError, ServiceUnavailableError } from '../common/domain-error.js';
 
 export class UnauthenticatedError extends DomainError {
   readonly status = 401;
@@ -20,7 +20,6 @@ export class UnauthenticatedError extends DomainError {
       | 'wrong_token_use'
       | 'unknown_client'
       | 'unknown_signing_key'
-      | 'signing_key_unavailable'
       | 'unknown_user',
     detail: string,
   ) {
@@ -42,5 +41,17 @@ export class ForbiddenError extends DomainError {
     detail: string,
   ) {
     super(detail);
+  }
+}
+
+/**
+ * The issuer's key set could not be fetched (its JWKS endpoint is down) and no
+ * cached key verifies the token. That says nothing about the token, so it is an
+ * outage (503, retry later), never a 401 that would make a client discard a
+ * valid token.
+ */
+export class SigningKeysUnavailableError extends ServiceUnavailableError {
+  constructor(retryAfterSeconds: number) {
+    super('signing_key_unavailable', "The issuer's signing keys cannot be fetched right now; try again shortly.", retryAfterSeconds);
   }
 }

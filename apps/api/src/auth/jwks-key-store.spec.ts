@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnauthenticatedError } from './auth.errors.js';
+import { SigningKeysUnavailableError, UnauthenticatedError } from './auth.errors.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 
 /** A tiny JWKS endpoint (a fake IdP is fine in a unit spec): counts fetches, can go down. */
@@ -75,8 +75,13 @@ describe(JwksKeyStore.name, () => {
       advance(31_000);
       await expect(sut.getKey('iss-3', uri, 'a')).resolves.toBeDefined();
       const failure = await sut.getKey('iss-3', uri, 'new').catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(UnauthenticatedError);
-      expect((failure as UnauthenticatedError).code).toBe('signing_key_unavailable');
+      expect(failure).toBeInstanceOf(SigningKeysUnavailableError);
+      expect(failure).toMatchObject({ status: 503, code: 'signing_key_unavailable' });
+      expect(Number((failure as SigningKeysUnavailableError).headers['retry-after'])).toBeGreaterThan(0);
+      // Inside the cool-down after the failed fetch: still 503 (we know nothing new), and no new fetch.
+      const fetchesBefore = fetches;
+      await expect(sut.getKey('iss-3', uri, 'other')).rejects.toBeInstanceOf(SigningKeysUnavailableError);
+      expect(fetches).toBe(fetchesBefore);
     } finally {
       down = false;
     }

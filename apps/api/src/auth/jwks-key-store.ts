@@ -13,7 +13,7 @@
  */
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import jwksRsa from 'jwks-rsa';
-import { UnauthenticatedError } from './auth.errors.js';
+import { SigningKeysUnavailableError, UnauthenticatedError } from './auth.errors.js';
 
 export interface JwksKeyStoreOptions {
   readonly refetchCooldownMs: number;
@@ -31,6 +31,8 @@ interface IssuerKeySet {
   readonly client: jwksRsa.JwksClient;
   keys: Map<string, KeyObject>;
   lastFetchAt: number;
+  /** The last fetch failed: until the cool-down ends, a missing kid is an outage, not an unknown key. */
+  lastFetchFailed: boolean;
   inflight: Promise<void> | undefined;
   /**
    * Changes on each fetch that changed the key set (a key added, removed, or
@@ -69,6 +71,7 @@ export class JwksKeyStore {
 
     if (!set.inflight) {
       if (set.lastFetchAt !== 0 && this.now() - set.lastFetchAt < this.options.refetchCooldownMs) {
+        if (set.lastFetchFailed) throw this.unavailable(set);
         throw new UnauthenticatedError('unknown_signing_key', 'The token was signed with a key this issuer does not publish.');
       }
       set.inflight = this.fetch(set).finally(() => {
@@ -76,16 +79,19 @@ export class JwksKeyStore {
       });
     }
     await set.inflight.catch(() => {
-      throw new UnauthenticatedError(
-        'signing_key_unavailable',
-        "The issuer's signing keys cannot be fetched right now; try again shortly.",
-      );
+      throw this.unavailable(set);
     });
     const fetched = set.keys.get(kid);
     if (!fetched) {
       throw new UnauthenticatedError('unknown_signing_key', 'The token was signed with a key this issuer does not publish.');
     }
     return { key: fetched, generation: set.generation };
+  }
+
+  /** 503 with Retry-After: the end of the cool-down, when the next fetch may be tried. */
+  private unavailable(set: IssuerKeySet): SigningKeysUnavailableError {
+    const waitMs = set.lastFetchAt + this.options.refetchCooldownMs - this.now();
+    return new SigningKeysUnavailableError(Math.max(1, Math.ceil(waitMs / 1000)));
   }
 
   /** Generation of an issuer's key set (0 before the first fetch). */
@@ -113,6 +119,7 @@ export class JwksKeyStore {
         }),
         keys: new Map(),
         lastFetchAt: 0,
+        lastFetchFailed: false,
         inflight: undefined,
         generation: 0,
         fetches: 0,
@@ -125,6 +132,7 @@ export class JwksKeyStore {
   private async fetch(set: IssuerKeySet): Promise<void> {
     set.lastFetchAt = this.now();
     set.fetches += 1;
+    set.lastFetchFailed = true;
     let signingKeys: Awaited<ReturnType<jwksRsa.JwksClient['getSigningKeys']>>;
     try {
       signingKeys = await set.client.getSigningKeys();
@@ -133,6 +141,7 @@ export class JwksKeyStore {
       throw error;
     }
     this.options.onFetch?.('success');
+    set.lastFetchFailed = false;
     const keys = new Map<string, KeyObject>();
     for (const signingKey of signingKeys) {
       if (!signingKey.kid) continue;

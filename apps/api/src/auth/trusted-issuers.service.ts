@@ -4,7 +4,7 @@
  * time when Postgres notifies a change (from this replica or any other), and
  * rebuilt in full after the notification connection was lost.
  */
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
@@ -61,10 +61,14 @@ export function sharedPoolSources(config: AppConfig): SharedPoolSource[] {
 const TENANT_INCLUDE = { hosts: true, emailDomains: true, appClients: true, identityProviders: true } as const;
 
 @Injectable()
-export class TrustedIssuersService implements OnModuleInit {
+export class TrustedIssuersService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TrustedIssuersService.name);
   readonly registry: IssuerRegistry;
   private readonly pendingReloads = new Map<string, Promise<void>>();
+  private resyncing: Promise<void> | undefined;
+  private resyncAgain = false;
+  private closed = false;
+  private readonly retryDelay = { initialMs: 250, maxMs: 10_000 };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -78,9 +82,53 @@ export class TrustedIssuersService implements OnModuleInit {
     // Listen first, then load: a change committed in between is not lost.
     await this.changes.subscribe('gatehouse_registry', {
       onChange: (tenantId) => void this.refreshTenant(tenantId),
-      onResync: () => void this.reloadAll(),
+      onResync: () => void this.resync(),
     });
     await this.reloadAll();
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+  }
+
+  /**
+   * A full reload after the notification connection was lost. It can fail like
+   * any query (failover, "the database system is starting up", a timeout): then
+   * the registry keeps serving what it last loaded, and the reload is retried
+   * with backoff until it succeeds. Never rejects, so a failed reload cannot
+   * take the process down. A resync requested while one runs is done once more
+   * after it, since changes made meanwhile may have been missed.
+   */
+  resync(): Promise<void> {
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return this.resyncing;
+    }
+    this.resyncing = this.reloadUntilLoaded().finally(() => {
+      this.resyncing = undefined;
+      if (this.resyncAgain && !this.closed) {
+        this.resyncAgain = false;
+        void this.resync();
+      }
+    });
+    return this.resyncing;
+  }
+
+  private async reloadUntilLoaded(): Promise<void> {
+    let delayMs = this.retryDelay.initialMs;
+    for (let attempt = 1; !this.closed; attempt += 1) {
+      try {
+        await this.reloadAll();
+        if (attempt > 1) this.logger.log(`trusted issuers reloaded after ${attempt} attempts`);
+        return;
+      } catch (error) {
+        this.logger.warn(
+          `trusted issuers reload failed (attempt ${attempt}, retrying in ${delayMs} ms; serving the last loaded registry): ${describeError(error)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        delayMs = Math.min(delayMs * 2, this.retryDelay.maxMs);
+      }
+    }
   }
 
   async reloadAll(): Promise<void> {
@@ -106,11 +154,20 @@ export class TrustedIssuersService implements OnModuleInit {
     const reload = this.prisma.client.tenant
       .findUnique({ where: { id: tenantId }, include: TENANT_INCLUDE })
       .then((row) => this.registry.upsertTenant(tenantId, row ? toSnapshot(row) : null))
-      .catch((error: unknown) => this.logger.error(`could not refresh tenant ${tenantId}: ${String(error)}`))
+      .catch((error: unknown) => {
+        // Missed changes are caught up by a full resync: retried with backoff until it succeeds.
+        this.logger.error(`could not refresh tenant ${tenantId}: ${describeError(error)}`);
+        void this.resync();
+      })
       .finally(() => this.pendingReloads.delete(tenantId));
     this.pendingReloads.set(tenantId, reload);
     return reload;
   }
+}
+
+/** The first line of an error's message: database errors carry multi-line details. */
+function describeError(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
 }
 
 type TenantRow = NonNullable<Awaited<ReturnType<PrismaService['client']['tenant']['findFirst']>>> & {

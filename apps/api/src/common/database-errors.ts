@@ -44,3 +44,42 @@ export function isRecordMissing(error: unknown): boolean {
 export function isLastAdminViolation(error: unknown): boolean {
   return codes(error).includes('GH409') || /would have no active admin/.test(String((error as { message?: unknown })?.message ?? ''));
 }
+
+/** SQLSTATEs of a server that is shutting down, restarting, overloaded or not reachable. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
+/** Prisma's codes and driver-adapter error kinds for the same situations (P2024: no pool connection in time). */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+/** What `pg` and Prisma say, without a code, when a connection died or never came. */
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Can't reach database server|Server has closed the connection|Client has encountered a connection error|Transaction not found/i;
+
+/**
+ * The database could not serve the request at all: unreachable, restarting,
+ * failing over, out of connections. Such a request is worth retrying (503 with
+ * Retry-After), unlike a query that failed on its own merits. Prisma nests the
+ * driver's error a few levels deep (`cause`, `meta.driverAdapterError`), so the
+ * whole error graph is searched, to a small depth.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number): boolean => {
+    if (!value || typeof value !== 'object' || depth > 5 || seen.has(value)) return false;
+    seen.add(value);
+    const candidate = value as Record<string, unknown>;
+    for (const key of ['code', 'originalCode']) {
+      const code = candidate[key];
+      if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_PRISMA_CODES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))) {
+        return true;
+      }
+    }
+    if (typeof candidate['kind'] === 'string' && UNAVAILABLE_KINDS.has(candidate['kind'])) return true;
+    if (typeof candidate['message'] === 'string' && UNAVAILABLE_MESSAGES.test(candidate['message'])) return true;
+    return ['cause', 'meta', 'driverAdapterError', 'errors'].some((key) => {
+      const next = candidate[key];
+      return Array.isArray(next) ? next.some((item) => visit(item, depth + 1)) : visit(next, depth + 1);
+    });
+  };
+  return visit(error, 0);
+}

@@ -50,3 +50,31 @@ describe(mapError.name, () => {
     expect(mapError(new ConflictError('slug_taken', 'taken'), '/', undefined).problem.status).toBe(409);
   });
 });
+
+describe('database outages', () => {
+  // The shapes Prisma 7's pg adapter produces: a driver error with SQLSTATE, an adapter error kind, a socket error.
+  const adminShutdown = Object.assign(new Error('\nInvalid `prisma.tenant.findMany()` invocation:\n\nterminating connection due to administrator command'), {
+    code: 'P2010',
+    meta: { driverAdapterError: { cause: { originalCode: '57P01', kind: 'postgres', code: '57P01' } } },
+  });
+  const startingUp = Object.assign(new Error('the database system is starting up'), { cause: { code: '57P03' } });
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { cause: { kind: 'DatabaseNotReachable' } });
+
+  it.each([
+    ['57P01 admin shutdown', adminShutdown],
+    ['57P03 starting up', startingUp],
+    ['connection refused', refused],
+  ])('maps %s to 503 database_unavailable with Retry-After and a one-line notice', (_name, error) => {
+    const sut = mapError(error, '/v1/projects', 'req-1');
+    expect(sut.problem).toMatchObject({ status: 503, code: 'database_unavailable' });
+    expect(Number(sut.headers['retry-after'])).toBeGreaterThan(0);
+    expect(sut.unexpected).toBe(false);
+    expect(sut.notice).not.toContain('\n');
+  });
+
+  it('keeps other database errors unexpected (500, logged with a stack)', () => {
+    const sut = mapError(Object.assign(new Error('syntax error'), { cause: { code: '42601' } }), '/', undefined);
+    expect(sut.problem.status).toBe(500);
+    expect(sut.unexpected).toBe(true);
+  });
+});

@@ -4,6 +4,7 @@
  * plain 500 whose detail says nothing about the internals (the log has them).
  */
 import { HttpException } from '@nestjs/common';
+import { isDatabaseUnavailable } from './database-errors.js';
 import { DomainError } from './domain-error.js';
 import { type ProblemDocument, problem } from './problem-details.js';
 
@@ -12,7 +13,12 @@ export interface MappedError {
   readonly headers: Readonly<Record<string, string>>;
   /** True when the error was not anticipated and must be logged with its stack. */
   readonly unexpected: boolean;
+  /** An anticipated outage worth one concise log line (no stack), e.g. the database being down. */
+  readonly notice?: string;
 }
+
+/** Seconds a client should wait after the database was unavailable: a restart or failover takes a few. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** Fastify's own errors (body parsing, limits, media types) by their `code`. */
 const FASTIFY_CODES: Readonly<Record<string, { status: number; code: string; detail: string }>> = {
@@ -90,7 +96,21 @@ export function mapError(error: unknown, instance: string, requestId: string | u
       unexpected: false,
     };
   }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      problem: problem(503, 'database_unavailable', 'The database is unavailable; try again shortly.', extras),
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+      unexpected: false,
+      notice: `database unavailable: ${summaryOf(error)}`,
+    };
+  }
   return internal(extras);
+}
+
+/** The last non-empty line of the message: Prisma puts the invocation first and the cause last. */
+function summaryOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n').map((line) => line.trim()).filter((line) => line !== '').at(-1)?.slice(0, 300) ?? 'unknown error';
 }
 
 function isFastifyClientError(error: unknown): boolean {

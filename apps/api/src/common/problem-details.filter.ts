@@ -15,6 +15,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const mapped = mapError(error, request.url.split('?')[0] ?? '/', String(request.id));
     if (mapped.unexpected) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    } else if (mapped.notice) {
+      this.logger.warn(mapped.notice);
     }
     if (reply.sent) return;
     void reply.status(mapped.problem.status).headers(mapped.headers).type(PROBLEM_CONTENT_TYPE).send(mapped.problem);

@@ -186,6 +186,13 @@ export const envSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('gatehouse-api'),
   /** Swagger UI at /docs and the document at /openapi.json; default on, except with NODE_ENV=production. */
   OPENAPI_DOCS_ENABLED: booleanFromString.optional(),
+  /** Cognito: TCP connect timeout, per-attempt response timeout, and the deadline of a whole call (retries included). */
+  COGNITO_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  COGNITO_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  COGNITO_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(6_000),
+  /** Provisioning: how long a runner's lease lasts without renewal, and how often every replica sweeps for expired ones. */
+  PROVISIONING_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+  PROVISIONING_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
 });
 
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];

@@ -61,8 +61,14 @@ export class DatabaseChangeListener implements OnModuleDestroy {
       void this.reconnect(client);
     });
     client.on('end', () => void this.reconnect(client));
-    await client.connect();
-    for (const channel of this.subscribers.keys()) await client.query(`LISTEN ${channel}`);
+    try {
+      await client.connect();
+      for (const channel of this.subscribers.keys()) await client.query(`LISTEN ${channel}`);
+    } catch (error) {
+      // Not ours yet (this.client is unset), so its 'end' does not trigger a reconnect; just release it.
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     this.client = client;
     this.retryDelayMs = 250;
   }

@@ -14,7 +14,10 @@ function adapterWith(answer: (command: { constructor: { name: string }; input: u
     return answer(typed);
   };
   vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(fake as never);
-  const config = { isLocal: true, env: { COGNITO_ENDPOINT: 'http://127.0.0.1:1' } } as unknown as AppConfig;
+  const config = {
+    isLocal: true,
+    env: { COGNITO_ENDPOINT: 'http://127.0.0.1:1', COGNITO_CONNECT_TIMEOUT_MS: 1000, COGNITO_REQUEST_TIMEOUT_MS: 1000, COGNITO_DEADLINE_MS: 2000 },
+  } as unknown as AppConfig;
   const sut = new CognitoIdentityProvider(config, new Metrics({ processMetrics: false }), new Tracing({ endpoint: undefined, serviceName: 'test' }));
   return { sut, sent };
 }

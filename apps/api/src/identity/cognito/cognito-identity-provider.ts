@@ -88,6 +88,17 @@ function expiresIn(result: AuthenticationResultType): number {
   return typeof exp === 'number' ? Math.max(0, exp - Math.floor(Date.now() / 1000)) : 3600;
 }
 
+/**
+ * Bounds every call on `client`, retries and back-off included: past the deadline the SDK
+ * aborts the request in flight and rejects with an AbortError (mapped to 503). Per-attempt
+ * timeouts alone would allow maxAttempts × requestTimeout plus back-off.
+ */
+function withDeadline(client: CognitoIdentityProviderClient, deadlineMs: number): void {
+  const send = client.send.bind(client) as (command: unknown, options?: object) => Promise<unknown>;
+  client.send = ((command: unknown, options?: object) =>
+    send(command, { abortSignal: AbortSignal.timeout(deadlineMs), ...options })) as CognitoIdentityProviderClient['send'];
+}
+
 @Injectable()
 export class CognitoIdentityProvider extends IdentityProvider implements OnModuleDestroy {
   private readonly clients = new Map<string, CognitoIdentityProviderClient>();
@@ -108,16 +119,24 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   private client(region: string): CognitoIdentityProviderClient {
     let client = this.clients.get(region);
     if (!client) {
+      const { COGNITO_CONNECT_TIMEOUT_MS, COGNITO_REQUEST_TIMEOUT_MS, COGNITO_DEADLINE_MS } = this.config.env;
       client = new CognitoIdentityProviderClient({
         region,
         maxAttempts: 4,
         retryMode: 'adaptive',
-        requestHandler: { requestTimeout: 5_000, connectionTimeout: 2_000 },
+        requestHandler: {
+          connectionTimeout: COGNITO_CONNECT_TIMEOUT_MS,
+          requestTimeout: COGNITO_REQUEST_TIMEOUT_MS,
+          // Without this the SDK only logs a warning when an attempt exceeds requestTimeout
+          // and keeps waiting: a Cognito that accepts connections but never answers would hang us.
+          throwOnRequestTimeout: true,
+        },
         ...(this.config.isLocal
           ? { endpoint: this.config.env.COGNITO_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
           : {}),
       });
       instrumentCognitoClient(client, this.metrics, this.tracing);
+      withDeadline(client, COGNITO_DEADLINE_MS);
       this.clients.set(region, client);
     }
     return client;

@@ -181,6 +181,12 @@ export const tenantSchema = z.object({
   ),
   provisioning: z.object({
     attempt: z.number(),
+    /** running (a live lease), stalled (lease expired: the next sweep resumes it), failed (see lastError), idle. */
+    phase: z.enum(['running', 'stalled', 'failed', 'idle']),
+    leaseUntil: z.string().nullable(),
+    /** Times a sweep resumed this run after its runner's lease expired. */
+    resumes: z.number(),
+    lastResumedAt: z.string().nullable(),
     steps: z.array(stepSchema),
     lastError: z.object({ step: z.string(), code: z.string(), message: z.string(), at: z.string() }).nullable(),
     durationMs: z.number().nullable(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialState, leaseIsLive, nextStep, nextTeardownStep, parseState, progress } from './provisioning-state.js';
+import { initialState, leaseIsLive, nextStep, nextTeardownStep, parseState, phaseOf, progress } from './provisioning-state.js';
 
 const now = new Date('2026-11-22T12:00:00Z');
 const fresh = () => initialState({ firstAdminEmail: 'admin@acme.test' }, now);
@@ -44,5 +44,15 @@ describe(progress.name, () => {
       { name: 'create_app_client', done: true, doneAt: '2026-11-22T12:00:01Z' },
       { name: 'invite_admin', done: false, doneAt: null },
     ]);
+  });
+});
+
+describe(phaseOf.name, () => {
+  it('says running while the lease lives, stalled once it expired with work left, failed on an error', () => {
+    const leased = { ...fresh(), lease: { owner: 'a', until: '2026-11-22T12:01:00Z' } };
+    expect(phaseOf(leased, now)).toBe('running');
+    expect(phaseOf(leased, new Date('2026-11-22T12:02:00Z'))).toBe('stalled');
+    expect(phaseOf({ ...leased, lease: null, lastError: { step: 'invite_admin', code: 'x', message: 'x', at: 'x' } }, now)).toBe('failed');
+    expect(phaseOf(fresh(), now)).toBe('idle');
   });
 });

@@ -69,6 +69,9 @@ export interface ProvisioningState {
   durationMs: number | null;
   /** Set when deletion was requested. */
   teardown: boolean;
+  /** How often a sweep took this run over from a runner whose lease expired (a crashed replica), and when last. */
+  resumes: number;
+  lastResumedAt: string | null;
 }
 
 export function initialState(request: ProvisioningRequest, now: Date): ProvisioningState {
@@ -83,6 +86,8 @@ export function initialState(request: ProvisioningRequest, now: Date): Provision
     startedAt: now.toISOString(),
     durationMs: null,
     teardown: false,
+    resumes: 0,
+    lastResumedAt: null,
   };
 }
 
@@ -100,6 +105,8 @@ export function parseState(raw: unknown): ProvisioningState {
     startedAt: value.startedAt ?? new Date(0).toISOString(),
     durationMs: value.durationMs ?? null,
     teardown: value.teardown ?? false,
+    resumes: typeof value.resumes === 'number' ? value.resumes : 0,
+    lastResumedAt: value.lastResumedAt ?? null,
   };
 }
 
@@ -120,11 +127,30 @@ export function leaseIsLive(state: ProvisioningState, now: Date): boolean {
   return state.lease !== null && Date.parse(state.lease.until) > now.getTime();
 }
 
+/**
+ * What the machine is doing, for operators:
+ * - `running`: a runner holds a live lease;
+ * - `stalled`: its runner's lease expired with work left (a crashed replica); the next sweep resumes it;
+ * - `failed`: stopped on an error, waiting for `…/retry`;
+ * - `idle`: nothing to do, or not started by any runner yet.
+ */
+export type ProvisioningPhase = 'running' | 'stalled' | 'failed' | 'idle';
+
+export function phaseOf(state: ProvisioningState, now: Date): ProvisioningPhase {
+  if (state.lastError) return 'failed';
+  if (state.lease === null) return 'idle';
+  return leaseIsLive(state, now) ? 'running' : 'stalled';
+}
+
 /** Progress for the API: each step of the tenant's model, done or not. */
-export function progress(model: IsolationModel, state: ProvisioningState) {
+export function progress(model: IsolationModel, state: ProvisioningState, now = new Date()) {
   const steps: readonly AnyStep[] = state.teardown ? [...stepsFor(model), ...TEARDOWN_STEPS] : stepsFor(model);
   return {
     attempt: state.attempt,
+    phase: phaseOf(state, now),
+    leaseUntil: state.lease?.until ?? null,
+    resumes: state.resumes,
+    lastResumedAt: state.lastResumedAt,
     steps: steps.map((name) => ({ name, done: state.done[name] !== undefined, doneAt: state.done[name] ?? null })),
     lastError: state.lastError,
     durationMs: state.durationMs,

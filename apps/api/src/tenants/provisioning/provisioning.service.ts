@@ -56,7 +56,6 @@ import {
 } from './provisioning-state.js';
 import { Semaphore } from './semaphore.js';
 
-const LEASE_MS = 60_000;
 const MAX_STEP_TRIES = 3;
 const COGNITO_CONCURRENCY = 4;
 
@@ -84,6 +83,18 @@ function isRetryable(error: unknown): boolean {
   return error instanceof DomainError && (error.status === 429 || error.status === 503);
 }
 
+/**
+ * Work nobody is doing: a runner's lease expired (it crashed or hung), or no
+ * runner ever claimed the row within a lease period (a crash between the insert
+ * and the claim). A fresh row without a lease is left to the replica that just
+ * created it. Failed runs wait for `…/retry`.
+ */
+export function isAbandoned(state: ProvisioningState, updatedAt: Date, now: Date, leaseMs: number): boolean {
+  if (state.lastError !== null) return false;
+  if (state.lease !== null) return !leaseIsLive(state, now);
+  return now.getTime() - updatedAt.getTime() >= leaseMs;
+}
+
 function errorCode(error: unknown): string {
   if (error instanceof DomainError) return error.code;
   return (error as { name?: string })?.name ?? 'error';
@@ -96,6 +107,8 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
   private readonly runs = new Map<string, Promise<void>>();
   /** This replica's identity in leases. */
   private readonly owner = randomUUID();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -114,24 +127,43 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     if (Number.isFinite(startedAt)) this.metrics.provisioningDuration.observe({ outcome }, Math.max(0, Date.now() - startedAt) / 1000);
   }
 
-  /** Picks up work a crashed replica left behind (lease expired, no recorded failure). */
+  /**
+   * Picks up work a crashed replica left behind, at boot and then every
+   * PROVISIONING_SWEEP_INTERVAL_MS, so a replica that died mid-run is taken over
+   * by the survivors within a lease plus a sweep interval, without any restart.
+   */
   onApplicationBootstrap(): void {
-    void this.resumeAbandoned().catch((error: unknown) => this.logger.warn(`could not resume abandoned tenants: ${String(error)}`));
+    this.sweep();
+    this.sweepTimer = setInterval(() => this.sweep(), this.config.env.PROVISIONING_SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.sweeping;
     await Promise.allSettled([...this.runs.values()]);
+  }
+
+  /** One sweep at a time; a failing sweep (database down) is logged and the next one tries again. */
+  private sweep(): void {
+    if (this.sweeping) return;
+    this.sweeping = this.resumeAbandoned()
+      .catch((error: unknown) => this.logger.warn(`sweep for abandoned provisioning failed: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
   }
 
   private async resumeAbandoned(): Promise<void> {
     const rows = await this.privileged.client.tenant.findMany({
       where: { status: { in: ['provisioning', 'deleting'] } },
-      select: { id: true, provisioning: true },
+      select: { id: true, provisioning: true, updatedAt: true },
     });
     const now = new Date();
     for (const row of rows) {
-      const state = parseState(row.provisioning);
-      if (!leaseIsLive(state, now) && state.lastError === null) void this.start(row.id);
+      if (this.runs.has(row.id)) continue;
+      if (isAbandoned(parseState(row.provisioning), row.updatedAt, now, this.config.env.PROVISIONING_LEASE_MS)) void this.start(row.id);
     }
   }
 
@@ -190,7 +222,11 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     if (!row) throw tenantNotFound();
     if (row.status !== 'provisioning' && row.status !== 'deleting') return undefined;
     const state = parseState(row.provisioning);
-    if (leaseIsLive(state, new Date()) && state.lease?.owner !== this.owner) throw provisioningInProgress();
+    const now = new Date();
+    if (leaseIsLive(state, now) && state.lease?.owner !== this.owner) throw provisioningInProgress();
+    // Another runner's lease ran out with work left: it crashed (or hung), and this is a takeover.
+    const takeover = state.lease !== null && state.lease.owner !== this.owner;
+    if (takeover) this.logger.warn(`tenant ${row.slug}: resuming provisioning abandoned by runner ${state.lease!.owner}`);
     const tenant: TenantFacts = {
       id: row.id,
       slug: row.slug,
@@ -202,7 +238,8 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       passwordPolicy: row.passwordPolicy,
       mfa: row.mfa,
     };
-    return { tenant, state: await this.persist(tenant.id, state, { lastError: null }) };
+    const resumed = takeover ? { resumes: state.resumes + 1, lastResumedAt: now.toISOString() } : {};
+    return { tenant, state: await this.persist(tenant.id, state, { lastError: null, ...resumed }) };
   }
 
   private async reload(tenantId: string): Promise<ProvisioningState> {
@@ -228,7 +265,10 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       ...change,
       created: { ...state.created, ...change.created },
       version: state.version + 1,
-      lease: change.lease === undefined ? { owner: this.owner, until: new Date(now.getTime() + LEASE_MS).toISOString() } : change.lease,
+      lease:
+        change.lease === undefined
+          ? { owner: this.owner, until: new Date(now.getTime() + this.config.env.PROVISIONING_LEASE_MS).toISOString() }
+          : change.lease,
     };
     await this.privileged.client.$transaction(async (tx) => {
       const { count } = await tx.tenant.updateMany({
