@@ -11,7 +11,7 @@ import pino from 'pino';
 import { createApp } from '../../apps/api/src/app.factory.js';
 import { type AppConfig, loadConfig } from '../../apps/api/src/config/config.schema.js';
 import { findFreePort } from '../../tools/local-stack/ports.js';
-import { apiEnvironment } from '../../tools/local-stack/stack.js';
+import { type LocalStackInfo, apiEnvironment } from '../../tools/local-stack/stack.js';
 import { stackInfo } from './database.js';
 
 /** Every test API counts its rate limits apart (the counters' store is shared by the whole run) unless told otherwise. */
@@ -43,9 +43,12 @@ export async function startApi(config: AppConfig = testConfig()): Promise<Runnin
 }
 
 export const API_MAIN = join(process.cwd(), 'dist', 'apps', 'api', 'src', 'main.js');
+/** The test-only replica that crashes mid-provisioning (test/support/crashing-replica.ts). */
+export const CRASHING_REPLICA = join(process.cwd(), 'dist', 'test', 'support', 'crashing-replica.js');
 
 export interface ApiProcess {
-  readonly exit: Promise<{ code: number | null; stderr: string }>;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  readonly pid: number;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -54,9 +57,9 @@ export interface ApiProcess {
  * deployment does: one API per process, with its own caches and its own
  * Postgres change listener — what a second replica really is.
  */
-export function spawnApi(env: Record<string, string>): ApiProcess {
-  if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run the suite with npm test, which builds dist/ first`);
-  const child = spawn(process.execPath, [API_MAIN], {
+export function spawnApi(env: Record<string, string>, script = API_MAIN, args: readonly string[] = []): ApiProcess {
+  if (!existsSync(script)) throw new Error(`${script} is missing: run the suite with npm test, which builds dist/ first`);
+  const child = spawn(process.execPath, [script, ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -64,22 +67,31 @@ export function spawnApi(env: Record<string, string>): ApiProcess {
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    child.on('exit', (code) => resolve({ code, stderr }));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    // 'close' (not 'exit'): stderr has been read to its end.
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
   });
-  return { exit, kill: (signal) => child.kill(signal) };
+  return { exit, kill: (signal) => child.kill(signal), pid: child.pid ?? -1 };
 }
 
 /** Another API replica on the test stack, in its own process, ready to serve. */
-export async function startApiReplica(overrides: Record<string, string> = {}): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+export interface ApiReplica {
+  readonly baseUrl: string;
+  readonly process: ApiProcess;
+  stop(): Promise<void>;
+}
+
+/** Another API replica on the test stack (or on `info`'s database), in its own process, ready to serve. */
+export async function startApiReplica(overrides: Record<string, string> = {}, info: LocalStackInfo = stackInfo()): Promise<ApiReplica> {
   const port = await findFreePort();
-  const replica = spawnApi(apiEnvironment(stackInfo(), { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...overrides }));
+  const replica = spawnApi(apiEnvironment(info, { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...overrides }));
   const baseUrl = `http://127.0.0.1:${port}`;
   // Up to 60 s: a cold Nest boot on a loaded 2-core machine can take well over 20 s.
   for (let attempt = 0; attempt < 600; attempt += 1) {
     if (await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false)) {
       return {
         baseUrl,
+        process: replica,
         async stop() {
           replica.kill('SIGTERM');
           await replica.exit;
