@@ -49,6 +49,11 @@ export const CRASHING_REPLICA = join(process.cwd(), 'dist', 'test', 'support', '
 export interface ApiProcess {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   readonly pid: number;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Everything written to stdout (the JSON log) so far. */
+  stdout(): string;
+  exited(): boolean;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -61,17 +66,25 @@ export function spawnApi(env: Record<string, string>, script = API_MAIN, args: r
   if (!existsSync(script)) throw new Error(`${script} is missing: run the suite with npm test, which builds dist/ first`);
   const child = spawn(process.execPath, [script, ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
     // 'close' (not 'exit'): stderr has been read to its end.
     child.on('close', (code, signal) => resolve({ code, signal, stderr }));
   });
-  return { exit, kill: (signal) => child.kill(signal), pid: child.pid ?? -1 };
+  let exited = false;
+  void exit.then(() => {
+    exited = true;
+  });
+  return { exit, kill: (signal) => child.kill(signal), pid: child.pid ?? -1, stderr: () => stderr, stdout: () => stdout, exited: () => exited };
 }
 
 /** Another API replica on the test stack, in its own process, ready to serve. */
@@ -88,6 +101,7 @@ export async function startApiReplica(overrides: Record<string, string> = {}, in
   const baseUrl = `http://127.0.0.1:${port}`;
   // Up to 60 s: a cold Nest boot on a loaded 2-core machine can take well over 20 s.
   for (let attempt = 0; attempt < 600; attempt += 1) {
+    if (replica.exited()) break;
     if (await fetch(`${baseUrl}/health/ready`).then((response) => response.ok, () => false)) {
       return {
         baseUrl,
@@ -101,5 +115,6 @@ export async function startApiReplica(overrides: Record<string, string> = {}, in
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   replica.kill('SIGKILL');
-  throw new Error(`the API replica did not become ready: ${(await replica.exit).stderr}`);
+  const ended = await replica.exit;
+  throw new Error(`the API replica did not become ready: ${ended.stderr}\n${replica.stdout().slice(-4000)}`);
 }
