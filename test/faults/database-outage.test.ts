@@ -22,9 +22,7 @@ import type { LocalStackInfo } from '../../tools/local-stack/stack.js';
 import { createPrismaClient } from '../../apps/api/src/database/prisma-client.js';
 import { type ApiReplica, startApiReplica } from '../support/app.js';
 import { stackInfo } from '../support/database.js';
-import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
-import { type TestKey, generateRsaKey, signJwt } from '../support/jwt.js';
-import { uniqueSlug } from '../support/factories.js';
+import { type FixtureIdpTenant, createFixtureIdpTenant } from '../support/fixture-idp-tenant.js';
 import { call } from '../support/world.js';
 
 const DATABASE = 'gatehouse_outage';
@@ -33,9 +31,7 @@ let dataDir: string;
 let postgres: PostgresServer | undefined;
 let port: number;
 let info: LocalStackInfo;
-let idp: JwksServer;
-let key: TestKey;
-let audience: string;
+let tenant: FixtureIdpTenant;
 let replica: ApiReplica | undefined;
 
 async function superuser<T>(query: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -48,13 +44,7 @@ async function superuser<T>(query: (client: pg.Client) => Promise<T>): Promise<T
   }
 }
 
-function token(): string {
-  const now = Math.floor(Date.now() / 1000);
-  return signJwt(
-    { iss: idp.issuer, aud: audience, sub: 'outage-user', email: 'outage-user@outage.test', iat: now, exp: now + 600 },
-    { alg: 'RS256', key: key.privateKey, kid: key.kid },
-  );
-}
+const token = () => tenant.token();
 
 async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let attempt = 0; attempt < 400; attempt += 1) {
@@ -78,18 +68,9 @@ beforeAll(async () => {
   info = { ...stackInfo(), adminUrl: postgres.adminUrl, database: DATABASE, databaseUrls };
 
   // A tenant that trusts an issuer whose keys this test makes: tokens without Cognito.
-  key = generateRsaKey();
-  idp = await startJwksServer({ path: '/outage-idp', keys: [key] });
-  audience = `gatehouse-${uniqueSlug('outage')}`;
   const privileged = createPrismaClient(databaseUrls.privileged, 1, 'gatehouse-test-outage');
   try {
-    const slug = uniqueSlug('outage');
-    const tenant = await privileged.tenant.create({
-      data: { slug, name: `Tenant ${slug}`, tier: 'basic', isolationModel: 'pool', status: 'active', region: 'us-east-1' },
-    });
-    await privileged.tenantIdentityProvider.create({
-      data: { tenantId: tenant.id, issuer: idp.issuer, audience, jwksUri: idp.jwksUri, claimMapping: { defaultRole: 'member' } },
-    });
+    tenant = await createFixtureIdpTenant(privileged);
   } finally {
     await privileged.$disconnect();
   }
@@ -98,7 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await replica?.stop();
-  await idp?.stop();
+  await tenant?.idp.stop();
   await postgres?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
