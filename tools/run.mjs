@@ -11,17 +11,22 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
-function run(command, args, env = {}) {
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * `ownGroup`: the child gets its own process group, so a terminal's Ctrl-C or hang-up
+ * reaches only us and we forward it; the child (the local stack) then stops its
+ * processes in order, API first, instead of all of them getting the signal at once.
+ */
+function run(command, args, env = {}, { ownGroup = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-    // Forward Ctrl-C / SIGTERM so the child can shut down cleanly; we exit with it.
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env }, detached: ownGroup });
+    // Forward Ctrl-C / SIGTERM / SIGHUP so the child can shut down cleanly; we exit with it.
     const forward = (signal) => child.kill(signal);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
+    for (const signal of SIGNALS) process.on(signal, forward);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
+      for (const signal of SIGNALS) process.off(signal, forward);
       if (code === 0) resolve();
       else reject(Object.assign(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}`), { exitCode: code ?? 1 }));
     });
@@ -45,7 +50,7 @@ const tasks = {
   build,
   async start() {
     await build();
-    await run(process.execPath, ['--enable-source-maps', join(root, 'dist', 'tools', 'local-stack', 'start.js'), ...process.argv.slice(3)]);
+    await run(process.execPath, ['--enable-source-maps', join(root, 'dist', 'tools', 'local-stack', 'start.js'), ...process.argv.slice(3)], {}, { ownGroup: true });
   },
   async test() {
     await build();

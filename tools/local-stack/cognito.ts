@@ -57,7 +57,7 @@ import {
   toCreateUserPoolInput,
   toSetUserPoolMfaConfigInput,
 } from '../../apps/api/src/identity/cognito/user-pool-requests.js';
-import { findFreePort } from './ports.js';
+import { findFreePort, isPortOpen } from './ports.js';
 
 export interface CognitoEmulator {
   /** e.g. `http://127.0.0.1:9229` — the SDK endpoint, and the issuers' prefix. */
@@ -264,6 +264,9 @@ const WRAPPER = `
 
 async function launch(workDir: string, port: number, log: (line: string) => void): Promise<CognitoEmulator> {
   const endpoint = `http://${HOST}:${port}`;
+  // Something already answers there (another stack's emulator?): ours could not bind, and the
+  // readiness check below would be answered by the other one. Never attach to it.
+  if (await isPortOpen(port, HOST)) throw new Error(`EADDRINUSE: ${endpoint} is already in use by another process`);
   const logPath = join(workDir, 'emulator.log');
   // The emulator writes straight into the log file. Through a pipe, its async
   // logger held records back until the next one arrived, so a confirmation code

@@ -7,58 +7,99 @@
  *   and the operators' pool from `config/tiers.json`.
  * - Roles, database and migrations; then the API as a child process.
  *
- * Ctrl-C (or SIGTERM) stops the API gracefully, then the emulator and Postgres.
+ * Ports already in use (another checkout's stack, say) are refused before
+ * anything starts. SIGINT, SIGTERM and SIGHUP stop the API gracefully first,
+ * then the emulator and Postgres — also when they arrive during start-up.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_COGNITO_EMULATOR_PORT } from './cognito.js';
+import { isPortOpen } from './ports.js';
+import { DEFAULT_EMBEDDED_POSTGRES_PORT } from './postgres.js';
 import { describeSeed, seedDemo } from './seed.js';
-import { apiEnvironment, startLocalStack } from './stack.js';
+import { type LocalStack, apiEnvironment, startLocalStack } from './stack.js';
 
 const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const dataDir = join(repositoryRoot, '.gatehouse');
+// GATEHOUSE_DATA_DIR: another folder for the stack's data (the local-stack spec runs whole stacks in temp dirs).
+const dataDir = process.env['GATEHOUSE_DATA_DIR'] ?? join(repositoryRoot, '.gatehouse');
 const apiMain = join(repositoryRoot, 'dist', 'apps', 'api', 'src', 'main.js');
+/** Signals that stop the stack; SIGHUP too, so closing the terminal never leaves it running. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function log(line: string): void {
   process.stdout.write(`[gatehouse] ${line}\n`);
 }
 
+/**
+ * Every fixed port the stack would bind, checked before anything starts: a port
+ * that answers belongs to something else (often another checkout's stack), and
+ * the emulator or API we would start there could not bind it — while our
+ * readiness checks and the demo seed would talk to the other stack instead.
+ */
+async function refuseTakenPorts(ports: readonly { name: string; port: number; variable: string }[]): Promise<void> {
+  const taken = [];
+  for (const entry of ports) if (entry.port !== 0 && (await isPortOpen(entry.port))) taken.push(entry);
+  if (taken.length === 0) return;
+  const lines = taken.map((entry) => `  - ${entry.name}: port ${entry.port} is already in use (set ${entry.variable} to another port)`);
+  throw new PortsTakenError(`refusing to start: another process (perhaps another checkout's stack) holds these ports:\n${lines.join('\n')}`);
+}
+
+class PortsTakenError extends Error {}
+
 async function main(): Promise<void> {
   const started = Date.now();
   mkdirSync(dataDir, { recursive: true });
   const port = process.env['PORT'] ?? '3000';
-  log(`starting the local stack (data in ${dataDir})`);
-  const stack = await startLocalStack({
-    databaseUrl: process.env['DATABASE_URL'],
-    dataDir,
-    database: 'gatehouse',
-    deployment: 'gatehouse-local',
-    cognitoPort: Number(process.env['COGNITO_PORT'] ?? 9229),
-    ...(process.env['EMBEDDED_POSTGRES_PORT'] ? { postgresPort: Number(process.env['EMBEDDED_POSTGRES_PORT']) } : {}),
-    log: process.env['GATEHOUSE_VERBOSE'] ? log : () => undefined,
-  });
+  const cognitoPort = Number(process.env['COGNITO_PORT'] ?? DEFAULT_COGNITO_EMULATOR_PORT);
+  const postgresPort = process.env['EMBEDDED_POSTGRES_PORT'] ? Number(process.env['EMBEDDED_POSTGRES_PORT']) : DEFAULT_EMBEDDED_POSTGRES_PORT;
+  await refuseTakenPorts([
+    { name: 'API', port: Number(port), variable: 'PORT' },
+    { name: 'Cognito emulator', port: cognitoPort, variable: 'COGNITO_PORT' },
+    ...(process.env['DATABASE_URL'] ? [] : [{ name: 'embedded Postgres', port: postgresPort, variable: 'EMBEDDED_POSTGRES_PORT' }]),
+  ]);
 
-  const api: ChildProcess = spawn(process.execPath, ['--enable-source-maps', apiMain], {
-    env: { ...process.env, ...apiEnvironment(stack.info, { PORT: port, HOST: process.env['HOST'] ?? '127.0.0.1' }) },
-    stdio: 'inherit',
-  });
-
+  // Signals are handled from the first moment: a stop during start-up waits for the stack to be up, then stops it.
+  let api: ChildProcess | undefined;
+  let stack: LocalStack | undefined;
   let stopping = false;
   const stop = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
-    if (api.exitCode === null && api.signalCode === null) {
-      api.kill('SIGTERM');
-      await new Promise((resolve) => api.once('exit', resolve));
+    const current = api;
+    if (current && current.exitCode === null && current.signalCode === null) {
+      current.kill('SIGTERM');
+      await new Promise((resolve) => current.once('exit', resolve));
     }
-    await stack.stop();
+    if (current) log('API stopped');
+    await stack?.stop();
     log('stopped');
     process.exit(exitCode);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void stop(0));
+
+  log(`starting the local stack (data in ${dataDir})`);
+  stack = await startLocalStack({
+    databaseUrl: process.env['DATABASE_URL'],
+    dataDir,
+    database: 'gatehouse',
+    deployment: 'gatehouse-local',
+    cognitoPort,
+    postgresPort,
+    log: process.env['GATEHOUSE_VERBOSE'] ? log : () => undefined,
+  });
+  if (stopping) {
+    stopping = false;
+    await stop(0);
+    return;
+  }
+
+  api = spawn(process.execPath, ['--enable-source-maps', apiMain], {
+    env: { ...process.env, ...apiEnvironment(stack.info, { PORT: port, HOST: process.env['HOST'] ?? '127.0.0.1' }) },
+    stdio: 'inherit',
+  });
   api.once('exit', (code) => {
     if (!stopping) {
       log(`the API exited (${code ?? 'signal'})`);
@@ -68,10 +109,11 @@ async function main(): Promise<void> {
 
   const base = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 200; attempt += 1) {
-    if (await fetch(`${base}/health/ready`).then((response) => response.ok, () => false)) break;
     if (stopping) return;
+    if (await fetch(`${base}/health/ready`).then((response) => response.ok, () => false)) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  if (stopping) return;
   // Demo tenants and accounts, through the API's own provisioning path (idempotent: reruns reuse them).
   let seeded = '';
   try {
@@ -98,6 +140,6 @@ ${seeded}Press Ctrl-C to stop.
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`[gatehouse] failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`[gatehouse] ${error instanceof PortsTakenError ? '' : 'failed to start: '}${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
