@@ -61,27 +61,26 @@ async function main(): Promise<void> {
   ]);
 
   // Signals are handled from the first moment: a stop during start-up waits for the stack to be up, then stops it.
-  let api: ChildProcess | undefined;
-  let stack: LocalStack | undefined;
+  const running: { api?: ChildProcess; stack?: Promise<LocalStack> } = {};
   let stopping = false;
   const stop = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
-    const current = api;
+    const current = running.api;
     if (current && current.exitCode === null && current.signalCode === null) {
       current.kill('SIGTERM');
       await new Promise((resolve) => current.once('exit', resolve));
     }
     if (current) log('API stopped');
-    await stack?.stop();
+    await (await running.stack?.catch(() => undefined))?.stop();
     log('stopped');
     process.exit(exitCode);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => void stop(0));
 
   log(`starting the local stack (data in ${dataDir})`);
-  stack = await startLocalStack({
+  running.stack = startLocalStack({
     databaseUrl: process.env['DATABASE_URL'],
     dataDir,
     database: 'gatehouse',
@@ -90,16 +89,16 @@ async function main(): Promise<void> {
     postgresPort,
     log: process.env['GATEHOUSE_VERBOSE'] ? log : () => undefined,
   });
-  if (stopping) {
-    stopping = false;
-    await stop(0);
-    return;
-  }
 
-  api = spawn(process.execPath, ['--enable-source-maps', apiMain], {
+  const stack = await running.stack;
+  // A signal during start-up: stop() is waiting for the stack and stops it.
+  if (stopping) return;
+
+  const api = spawn(process.execPath, ['--enable-source-maps', apiMain], {
     env: { ...process.env, ...apiEnvironment(stack.info, { PORT: port, HOST: process.env['HOST'] ?? '127.0.0.1' }) },
     stdio: 'inherit',
   });
+  running.api = api;
   api.once('exit', (code) => {
     if (!stopping) {
       log(`the API exited (${code ?? 'signal'})`);
