@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TrustedIssuersService } from '../../apps/api/src/auth/trusted-issuers.service.js';
+import { createTenantSchema } from '../../apps/api/src/tenants/dto/tenant.dto.js';
 import { TenantsService } from '../../apps/api/src/tenants/tenants.service.js';
 import { type RunningApi, startApi, testConfig } from '../support/app.js';
 import { privilegedClient, stackInfo } from '../support/database.js';
@@ -71,14 +72,9 @@ it('provisioning against a hung Cognito fails over to `failed` (retryable), and 
   proxy.hang();
   let id: string;
   try {
-    const created = await tenants.create({
-      name: 'Hung Cognito',
-      slug: uniqueSlug('hung'),
-      tier: 'basic',
-      hosts: [],
-      emailDomains: [],
-      firstAdminEmail: uniqueEmail(),
-    });
+    const created = await tenants.create(
+      createTenantSchema.parse({ name: 'Hung Cognito', slug: uniqueSlug('hung'), tier: 'basic', firstAdminEmail: uniqueEmail() }),
+    );
     id = created.tenant.id;
     await created.provisioned;
   } finally {

@@ -10,6 +10,7 @@
 import 'reflect-metadata';
 import { createApp } from '../../apps/api/src/app.factory.js';
 import { loadConfigFromProcess } from '../../apps/api/src/config/config.module.js';
+import { createTenantSchema } from '../../apps/api/src/tenants/dto/tenant.dto.js';
 import { ProvisioningFaults } from '../../apps/api/src/tenants/provisioning/provisioning-faults.js';
 import { TenantsService } from '../../apps/api/src/tenants/tenants.service.js';
 
@@ -24,5 +25,5 @@ app.get(ProvisioningFaults).check = async (point) => {
   if (point.slug === slug && point.step === step && point.when === 'before') process.kill(process.pid, 'SIGKILL');
 };
 await app.init();
-await app.get(TenantsService).create({ name: `Crash ${slug}`, slug, tier: 'basic', hosts: [], emailDomains: [], firstAdminEmail });
+await app.get(TenantsService).create(createTenantSchema.parse({ name: `Crash ${slug}`, slug, tier: 'basic', firstAdminEmail }));
 // Provisioning continues in the background until the fault kills the process.
