@@ -34,7 +34,7 @@ beforeAll(async () => {
   const privileged = privilegedClient();
   try {
     const tenant = await createTenantRow(privileged, { tier: 'basic', isolationModel: 'pool' });
-    await privileged.tenant.update({ where: { id: tenant.id }, data: { userPoolId: stackInfo().sharedPools['basic']?.userPoolId ?? null } });
+    await privileged.tenant.update({ where: { id: tenant.id }, data: { userPoolId: stackInfo().sharedPools['basic']?.userPoolId ?? null, signUpPolicy: 'open' } });
     slug = tenant.slug;
     await api.app.get(TrustedIssuersService).refreshTenant(tenant.id);
   } finally {
