@@ -60,8 +60,8 @@ const POOL_ID = '6f0f3c1e-2222-4a1a-8a1a-000000000002';
 const BRIDGE_ID = '6f0f3c1e-2222-4a1a-8a1a-000000000003';
 const START = 1_800_000_000_000;
 
-const alice: DirectoryUser = { id: 'user-alice', tenantId: POOL_ID, email: 'alice@acme.test', status: 'active', role: 'admin' };
-const bob: DirectoryUser = { id: 'user-bob', tenantId: BRIDGE_ID, email: 'bob@bridge.test', status: 'active', role: 'member' };
+const alice: DirectoryUser = { id: 'user-alice', tenantId: POOL_ID, email: 'alice@acme.test', status: 'active', role: 'admin', mfaEnrolled: false };
+const bob: DirectoryUser = { id: 'user-bob', tenantId: BRIDGE_ID, email: 'bob@bridge.test', status: 'active', role: 'member', mfaEnrolled: false };
 
 function world() {
   const siloIssuer = `${base}/local_silo`;

@@ -20,9 +20,10 @@ export interface MirroredUser {
   readonly status: 'pending' | 'active' | 'disabled';
   readonly role: TenantRole;
   readonly emailVerified: boolean;
+  readonly mfaEnrolled: boolean;
 }
 
-const FIELDS = { id: true, tenantId: true, email: true, username: true, issuer: true, sub: true, status: true, role: true, emailVerified: true } as const;
+const FIELDS = { id: true, tenantId: true, email: true, username: true, issuer: true, sub: true, status: true, role: true, emailVerified: true, mfaEnrolled: true } as const;
 
 @Injectable()
 export class UserMirror {
@@ -97,5 +98,10 @@ export class UserMirror {
       where: { tenantId, id: userId, emailVerified: false },
       data: { emailVerified: facts.emailVerified },
     });
+  }
+
+  /** Records whether the user has a verified TOTP authenticator (enrolment, a passed TOTP challenge, a reset). */
+  async setMfaEnrolled(tenantId: string, userId: string, enrolled: boolean): Promise<void> {
+    await this.privileged.client.user.updateMany({ where: { tenantId, id: userId, mfaEnrolled: !enrolled }, data: { mfaEnrolled: enrolled } });
   }
 }

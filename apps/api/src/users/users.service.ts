@@ -25,7 +25,7 @@ import { TenantIdentityResolver } from '../identity/tenant-identity.js';
 import { type AuthContext, currentAuth } from '../tenancy/request-context.js';
 import { TenantUserDirectory } from '../tenants/tenant-user-directory.js';
 import type { InviteUser, ListUsersQuery, UserView } from './dto/user.dto.js';
-import { cannotChangeOwnAccount, explainUserWriteError, userExists, userNotFound } from './users.errors.js';
+import { cannotChangeOwnAccount, explainUserWriteError, mfaManagedElsewhere, userExists, userNotFound } from './users.errors.js';
 
 const FIELDS = { id: true, email: true, role: true, status: true, emailVerified: true, issuer: true, username: true, createdAt: true, updatedAt: true } as const;
 
@@ -219,5 +219,27 @@ export class UsersService {
       if (user.issuer === pool.issuer) await this.identity.deleteUser(pool, user.username);
     });
     this.directory.evictUser(userId);
+  }
+
+  /**
+   * Turns the user's TOTP off in Cognito (AdminSetUserMFAPreference) and in
+   * Gatehouse's record, so that a tenant requiring MFA makes them enrol again
+   * at their next sign-in (e.g. a lost phone). Audited; not for one's own account.
+   */
+  async resetMfa(userId: string): Promise<UserView> {
+    const auth = caller();
+    const pool = this.pool(auth);
+    const result = await this.db.run(async (tx) => {
+      const user = await this.find(tx, userId);
+      if (user.id === auth.userId) throw cannotChangeOwnAccount();
+      if (user.issuer !== pool.issuer) throw mfaManagedElsewhere();
+      const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { mfaEnrolled: false }, select: FIELDS });
+      await this.audit.record(tx, { action: 'user.mfa.reset', target: `user:${userId}` });
+      // Inside the transaction: if Cognito refuses, Gatehouse's record and the audit event roll back with it.
+      await this.identity.resetUserMfa(pool, user.username);
+      return this.view(updated, pool);
+    });
+    this.directory.evictUser(userId);
+    return result;
   }
 }

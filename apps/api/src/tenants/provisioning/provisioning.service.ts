@@ -30,6 +30,8 @@ import {
   TENANT_ROLES,
   type UserPoolBlueprint,
   findTier,
+  mfaSettingForPolicy,
+  parseMfaPolicy,
   sharedPoolBlueprints,
   siloPoolBlueprint,
 } from '@gatehouse/tiers';
@@ -70,7 +72,7 @@ interface TenantFacts {
   readonly region: string;
   readonly status: string;
   readonly passwordPolicy: unknown;
-  readonly mfa: string | null;
+  readonly mfaPolicy: string;
 }
 
 interface SharedPoolRef extends PoolRef {
@@ -200,7 +202,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       region: row.region,
       status: row.status,
       passwordPolicy: row.passwordPolicy,
-      mfa: row.mfa,
+      mfaPolicy: row.mfaPolicy,
     };
     return { tenant, state: await this.persist(tenant.id, state, { lastError: null }) };
   }
@@ -271,7 +273,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       { deployment: this.config.env.GATEHOUSE_DEPLOYMENT, deletionProtection: !this.config.isLocal, ...(email ? { email } : {}) },
       {
         ...(tenant.passwordPolicy ? { passwordPolicy: tenant.passwordPolicy as object } : {}),
-        ...(tenant.mfa ? { mfa: tenant.mfa as 'OFF' | 'OPTIONAL' | 'ON' } : {}),
+        mfa: mfaSettingForPolicy(parseMfaPolicy(tenant.mfaPolicy)),
         senderName: tenant.name,
       },
     );
