@@ -401,6 +401,36 @@ describe('MFA policy per tenant (issue 10, finding 3)', () => {
     }
   });
 
+  it('refuses to change a silo tenant’s policy while its pool is being created (409): the run would not see it', async () => {
+    const slug = uniqueSlug('silo');
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached!: () => void;
+    const atCreatePool = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    faultPlan.set(slug, ((point: FaultPoint) => {
+      if (point.step !== 'create_pool' || point.when !== 'before') return undefined;
+      reached();
+      return paused;
+    }) as (point: FaultPoint) => void);
+    try {
+      const created = await h.admin('/v1/admin/tenants', { method: 'POST', body: tenantBody({ tier: 'premium', slug, mfaPolicy: 'optional' }) });
+      expect(created.status, created.text).toBe(202);
+      await atCreatePool;
+      expectProblem(await h.admin(`/v1/admin/tenants/${created.body.id}`, { method: 'PATCH', body: { mfaPolicy: 'required' } }), 409, 'provisioning_in_progress');
+      release();
+      const tenant = await waitForTenant(h, created.body.id);
+      expect(tenant).toMatchObject({ status: 'active', mfaPolicy: 'optional' });
+      expect(await poolMfa(tenant.userPoolId)).toBe('OPTIONAL');
+    } finally {
+      release();
+      faultPlan.delete(slug);
+    }
+  });
+
   it('defaults to the tier’s setting and refuses a policy the tier’s pool cannot carry', async () => {
     const { tenant } = await createTenant(h, { tier: 'basic' });
     expect(tenant.mfaPolicy).toBe('optional');

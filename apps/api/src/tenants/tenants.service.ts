@@ -266,7 +266,9 @@ export class TenantsService {
     const from = parseMfaPolicy(row.mfaPolicy);
     if (from === to) return;
     if (row.isolationModel === 'silo') {
-      // A silo still provisioning gets the policy from its row when its pool is created.
+      // A provisioning run read the policy when it started: changing it before the pool is recorded could be lost.
+      if (!row.userPoolId && row.status === 'provisioning') throw provisioningInProgress();
+      // Without a pool (a failed provisioning), the retry creates it from the row's new policy.
       if (row.userPoolId) await this.identity.setPoolMfa({ userPoolId: row.userPoolId, region: row.region }, mfaSettingForPolicy(to));
     }
     await tx.tenant.update({ where: { id }, data: { mfaPolicy: to } });
