@@ -79,8 +79,6 @@ export class MeService {
   }
 
   private target() {
-    const auth = currentAuth();
-    if (!auth) throw new MissingTenantContextError();
-    return this.tenants.forTenantId(auth.tenantId);
+    return this.tenants.forTenantId(this.auth().tenantId);
   }
 }
