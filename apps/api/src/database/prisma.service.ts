@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
-import { type PrismaClient, createPrismaClient } from './prisma-client.js';
+import { type PrismaClient, type TransactionClient, createTenantPrismaClient, withoutCrossRequestBatching } from './prisma-client.js';
 import { assertRoleIsConfined, readRoleFacts } from './role-check.js';
+import type pg from 'pg';
 
 /**
  * The application role's Prisma client. Services never use it directly for
@@ -13,9 +14,18 @@ import { assertRoleIsConfined, readRoleFacts } from './role-check.js';
 export class PrismaService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PrismaService.name);
   readonly client: PrismaClient;
+  /** The pool behind {@link client}: it sends the tenant settings with each statement (TenantContextPool). */
+  readonly pool: pg.Pool;
+  /** {@link client} for statements outside a transaction (TenantDb.autocommit). */
+  readonly autocommitClient: TransactionClient;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.client = createPrismaClient(config.env.DATABASE_URL, config.env.DATABASE_POOL_SIZE, 'gatehouse-api');
+    ({ client: this.client, pool: this.pool } = createTenantPrismaClient(
+      config.env.DATABASE_URL,
+      config.env.DATABASE_POOL_SIZE,
+      'gatehouse-api',
+    ));
+    this.autocommitClient = withoutCrossRequestBatching(this.client);
   }
 
   async onModuleInit(): Promise<void> {
