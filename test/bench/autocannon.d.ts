@@ -8,6 +8,10 @@ declare module 'autocannon' {
       amount?: number;
       pipelining?: number;
       headers?: Record<string, string>;
+      method?: string;
+      body?: string;
+      /** Replaces `[<id>]` in the body with a unique id per request. */
+      idReplacement?: boolean;
     }
     interface Histogram {
       average: number;

@@ -184,7 +184,6 @@ describe('TokenVerifier: date claims', () => {
     ['nbf is not finite', `"exp":${nowSeconds + 600},"nbf":-1e400`],
     ['iat is in the future', `"exp":${nowSeconds + 600},"iat":${nowSeconds + 3600}`],
     ['iat is not a number', `"exp":${nowSeconds + 600},"iat":null`],
-    ['exp comes before iat', `"exp":${nowSeconds + 5},"iat":${nowSeconds + 10}`],
     ['exp is missing', `"iat":${nowSeconds}`],
   ])('refuses a token whose %s', async (_case, dates) => {
     const w = world();
