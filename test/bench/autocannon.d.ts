@@ -10,8 +10,8 @@ declare module 'autocannon' {
       headers?: Record<string, string>;
       method?: string;
       body?: string;
-      /** Replaces `[<id>]` in the body with a unique id per request. */
-      idReplacement?: boolean;
+      /** Per-request hooks: `setupRequest` may return the request with a new body. */
+      requests?: { method?: string; setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }[];
     }
     interface Histogram {
       average: number;

@@ -14,6 +14,7 @@
  *   API's registry loads them all).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -122,12 +123,25 @@ function load(baseUrl: string, token: string, what: Load, options: { duration?: 
     connections: CONNECTIONS,
     ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? ROUND_SECONDS }),
     headers: { authorization: `Bearer ${token}`, ...(what.kind === 'write' ? { 'content-type': 'application/json' } : {}) },
-    ...(what.kind === 'write' ? { method: 'POST', body: JSON.stringify({ name: 'bench [<id>]', description: 'written by the benchmark' }), idReplacement: true } : {}),
+    // A new name per request (autocannon's idReplacement breaks Content-Length, so the body is built per request).
+    ...(what.kind === 'write'
+      ? {
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (request: Record<string, unknown>) => ({
+                ...request,
+                body: JSON.stringify({ name: `bench ${randomUUID()}`, description: 'written by the benchmark' }),
+              }),
+            },
+          ],
+        }
+      : {}),
   });
 }
 
 async function assertServes(baseUrl: string, token: string, mode: ServerMode): Promise<void> {
-  const response = await fetch(`${baseUrl}${READ_PATH}`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${baseUrl}${READ_PATH}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
   const body = (await response.json()) as { items?: unknown[] };
   if (response.status !== 200 || body.items?.length !== 20) {
     throw new Error(`${mode}: GET ${READ_PATH} answered ${response.status} with ${JSON.stringify(body).slice(0, 200)}`);
@@ -136,6 +150,7 @@ async function assertServes(baseUrl: string, token: string, mode: ServerMode): P
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: `probe ${Math.random()}` }),
+    signal: AbortSignal.timeout(15_000),
   });
   if (created.status !== 201) throw new Error(`${mode}: POST ${WRITE_PATH} answered ${created.status}: ${(await created.text()).slice(0, 200)}`);
 }
@@ -203,6 +218,7 @@ async function runPhase(world: BenchWorld, log: (line: string) => void, probeTra
       'SELECT (SELECT count(*)::int FROM tenants) AS tenants, (SELECT count(*)::int FROM projects) AS projects',
     );
     for (const mode of MODES) servers[mode] = await startServer({ mode, ...base });
+    log(`targets up (${counts.rows[0]!.tenants} tenants, ${counts.rows[0]!.projects} projects)`);
     for (const mode of MODES) {
       for (const model of MODELS) await assertServes(servers[mode].baseUrl, world.tenants[model].accessToken, mode);
       for (const model of MODELS) {

@@ -218,3 +218,15 @@ describe('without a context', () => {
     });
   });
 });
+
+describe('single-statement writes under load', () => {
+  it('concurrent creates without a transaction on a small pool all complete', async () => {
+    await withDb(2, async (db) => {
+      const names = Array.from({ length: 30 }, () => `load-${uniqueSuffix()}`);
+      const created = await Promise.all(
+        names.map((name) => db.autocommitAs(adminA.auth, (tx) => tx.project.create({ data: { tenantId: tenantA.id, ownerId: adminA.id, name }, select: { id: true } }))),
+      );
+      expect(created).toHaveLength(30);
+    });
+  }, 20_000);
+});
