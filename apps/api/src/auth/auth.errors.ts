@@ -20,6 +20,7 @@ export class UnauthenticatedError extends DomainError {
       | 'wrong_token_use'
       | 'unknown_client'
       | 'unknown_signing_key'
+      | 'signing_key_rejected'
       | 'signing_key_unavailable'
       | 'unknown_user',
     detail: string,

@@ -27,7 +27,7 @@ export class MeService {
     const auth = currentAuth();
     if (!auth) throw new MissingTenantContextError();
     const { tenant } = this.tenants.forTenantId(auth.tenantId);
-    const user = await this.db.run((tx) =>
+    const user = await this.db.autocommit((tx) =>
       tx.user.findFirstOrThrow({
         where: { id: auth.userId },
         select: { id: true, email: true, role: true, status: true, emailVerified: true, createdAt: true },

@@ -1,6 +1,7 @@
 /**
- * A tenant admin's user management inside their own tenant. Every method runs
- * in ONE tenant-scoped transaction (TenantDb.run): row-level security decides
+ * A tenant admin's user management inside their own tenant. Reads run without
+ * an interactive transaction (TenantDb.autocommit); every change runs in ONE
+ * tenant-scoped transaction (TenantDb.run). Row-level security decides
  * which users exist (another tenant's user id is simply not there → 404), the
  * audit event commits with the change, and the Cognito call is made inside the
  * transaction so that a refused Cognito call rolls the row back. The one
@@ -83,7 +84,7 @@ export class UsersService {
   list(query: ListUsersQuery) {
     const auth = caller();
     const pool = this.pool(auth);
-    return this.db.run(async (tx) => {
+    return this.db.autocommit(async (tx) => {
       const rows = await tx.user.findMany({
         where: {
           ...(query.role ? { role: query.role } : {}),
@@ -102,7 +103,7 @@ export class UsersService {
 
   get(userId: string): Promise<UserView> {
     const pool = this.pool(caller());
-    return this.db.run(async (tx) => this.view(await this.find(tx, userId), pool));
+    return this.db.autocommit(async (tx) => this.view(await this.find(tx, userId), pool));
   }
 
   private async find(tx: TransactionClient, userId: string): Promise<UserRow> {
