@@ -8,6 +8,8 @@ declare module 'autocannon' {
       amount?: number;
       pipelining?: number;
       headers?: Record<string, string>;
+      method?: string;
+      body?: string;
       /** Cycled by every connection. */
       requests?: Request[];
       /** Requests per second across all connections. */
@@ -19,7 +21,7 @@ declare module 'autocannon' {
       headers?: Record<string, string>;
       body?: string;
       /** Called before each send; returns the request to send. */
-      setupRequest?: (request: Request) => Request;
+      setupRequest?: (request: Request & Record<string, unknown>) => Request;
     }
     interface Histogram {
       average: number;

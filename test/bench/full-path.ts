@@ -1,12 +1,20 @@
 /**
- * Section 3: the whole request path. `GET /v1/projects?limit=20` with a real
- * emulator access token of each isolation model, loaded with autocannon (10
- * connections, loopback) against three targets, each in its own process
- * (server.ts): the API, the API without the row-level-security transaction
- * wrapper, and a minimal Fastify + node:crypto + pg baseline. All three stay
- * up and their rounds interleave; the median round per model is reported.
+ * Section 3: the whole request path, loaded with autocannon (10 connections,
+ * loopback) against two targets, each in its own process (server.ts): the API
+ * and a minimal Fastify + node:crypto + pg baseline that queries by tenant
+ * without row-level security. Both stay up and their rounds interleave, so
+ * background load falls on both alike; the ratios are what counts.
+ *
+ * - read: `GET /v1/projects?limit=20` with a real emulator access token of
+ *   each isolation model (pool, bridge, silo) in turn;
+ * - write: `POST /v1/projects` (a unique name per request), the models' tokens
+ *   taking turns round by round;
+ * - at two scales: the 3 bench tenants alone, then with 10,000 tenants in the
+ *   registry and 100,000 project rows in the table (targets restarted so the
+ *   API's registry loads them all).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -22,42 +30,50 @@ const ROUNDS = 3;
 const TX_PROBE_REQUESTS = 2_000;
 /** A backend reports its counters to pg_stat_database when idle, at the latest ~10 s later. */
 const STATS_SETTLE_MS = 11_000;
+const SCALE_TENANTS = 10_000;
+const SCALE_PROJECTS = 100_000;
+const MODES: readonly ServerMode[] = ['baseline', 'api'];
 
-export interface TargetModelFigures {
+export interface LoadFigures {
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly roundsRps: number[];
-  readonly non2xx: number;
-  readonly errors: number;
 }
 
 export interface TargetFigures {
   readonly mode: ServerMode;
-  readonly models: Record<Model, TargetModelFigures>;
-  /** Median over models of the median rounds. */
-  readonly rps: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  /** Committed Postgres transactions per request (pg_stat_database), measured over a fixed number of requests. */
-  readonly transactionsPerRequest?: number;
+  readonly read: LoadFigures & { readonly models: Record<Model, LoadFigures> };
+  readonly write: LoadFigures;
+}
+
+export interface PhaseResults {
+  readonly tenants: number;
+  readonly projectRows: number;
+  readonly targets: Record<ServerMode, TargetFigures>;
+  readonly ratios: {
+    readonly readRps: number;
+    readonly readP99: number;
+    readonly writeRps: number;
+    readonly perModelReadRps: Record<Model, number>;
+  };
+  /** Committed (or rolled back) Postgres transactions per API request, over a fixed number of requests. */
+  readonly apiTransactionsPerRequest?: { readonly read: number; readonly write: number };
 }
 
 export interface FullPathResults {
   readonly connections: number;
   readonly roundSeconds: number;
   readonly rounds: number;
-  readonly path: string;
-  readonly targets: Record<ServerMode, TargetFigures>;
-  readonly ratios: {
-    readonly apiVsBaselineRps: number;
-    readonly apiNoRlsVsBaselineRps: number;
-    readonly apiVsApiNoRlsRps: number;
-    readonly perModelApiVsBaselineRps: Record<Model, number>;
-  };
+  readonly readPath: string;
+  readonly writePath: string;
+  readonly phases: PhaseResults[];
+  /** API/baseline read req/s at 10,000 tenants over the same at 3 tenants. */
+  readonly flatness: number;
 }
 
-const PATH = '/v1/projects?limit=20';
+const READ_PATH = '/v1/projects?limit=20';
+const WRITE_PATH = '/v1/projects';
 
 interface RunningServer {
   readonly baseUrl: string;
@@ -99,21 +115,44 @@ function startServer(spec: ServerSpec): Promise<RunningServer> {
   });
 }
 
-function load(url: string, token: string, options: { duration?: number; amount?: number }): Promise<autocannon.Result> {
+type Load = { kind: 'read' } | { kind: 'write' };
+
+function load(baseUrl: string, token: string, what: Load, options: { duration?: number; amount?: number }): Promise<autocannon.Result> {
   return autocannon({
-    url,
+    url: `${baseUrl}${what.kind === 'read' ? READ_PATH : WRITE_PATH}`,
     connections: CONNECTIONS,
     ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? ROUND_SECONDS }),
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${token}`, ...(what.kind === 'write' ? { 'content-type': 'application/json' } : {}) },
+    // A new name per request (autocannon's idReplacement breaks Content-Length, so the body is built per request).
+    ...(what.kind === 'write'
+      ? {
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (request: Record<string, unknown>) => ({
+                ...request,
+                body: JSON.stringify({ name: `bench ${randomUUID()}`, description: 'written by the benchmark' }),
+              }),
+            },
+          ],
+        }
+      : {}),
   });
 }
 
 async function assertServes(baseUrl: string, token: string, mode: ServerMode): Promise<void> {
-  const response = await fetch(`${baseUrl}${PATH}`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${baseUrl}${READ_PATH}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
   const body = (await response.json()) as { items?: unknown[] };
   if (response.status !== 200 || body.items?.length !== 20) {
-    throw new Error(`${mode}: GET ${PATH} answered ${response.status} with ${JSON.stringify(body).slice(0, 200)}`);
+    throw new Error(`${mode}: GET ${READ_PATH} answered ${response.status} with ${JSON.stringify(body).slice(0, 200)}`);
   }
+  const created = await fetch(`${baseUrl}${WRITE_PATH}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `probe ${Math.random()}` }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (created.status !== 201) throw new Error(`${mode}: POST ${WRITE_PATH} answered ${created.status}: ${(await created.text()).slice(0, 200)}`);
 }
 
 async function committedTransactions(admin: pg.Client, database: string): Promise<number> {
@@ -121,14 +160,14 @@ async function committedTransactions(admin: pg.Client, database: string): Promis
   return Number(rows[0]?.n ?? 0);
 }
 
-async function transactionsPerRequest(world: BenchWorld, baseUrl: string, token: string): Promise<number> {
+async function transactionsPerRequest(world: BenchWorld, baseUrl: string, token: string, what: Load): Promise<number> {
   const admin = new pg.Client({ connectionString: world.adminDatabaseUrl });
   await admin.connect();
   try {
     const settle = () => new Promise((resolve) => setTimeout(resolve, STATS_SETTLE_MS));
     await settle();
     const before = await committedTransactions(admin, world.stack.database);
-    const result = await load(`${baseUrl}${PATH}`, token, { amount: TX_PROBE_REQUESTS });
+    const result = await load(baseUrl, token, what, { amount: TX_PROBE_REQUESTS });
     await settle();
     const after = await committedTransactions(admin, world.stack.database);
     // Our own two reads of pg_stat_database are transactions too.
@@ -138,100 +177,176 @@ async function transactionsPerRequest(world: BenchWorld, baseUrl: string, token:
   }
 }
 
-function summarise(mode: ServerMode, results: Record<Model, autocannon.Result[]>): TargetFigures {
-  const models = Object.fromEntries(
-    MODELS.map((model) => {
-      const rounds = results[model];
-      const rps = rounds.map((result) => result.requests.average);
-      const middle = [...rounds].sort((a, b) => a.requests.average - b.requests.average)[Math.floor(rounds.length / 2)]!;
-      return [
-        model,
-        {
-          rps: round(median(rps)),
-          p50Ms: middle.latency.p50,
-          p99Ms: middle.latency.p99,
-          roundsRps: rps.map((value) => round(value)),
-          non2xx: rounds.reduce((sum, result) => sum + result.non2xx, 0),
-          errors: rounds.reduce((sum, result) => sum + result.errors, 0),
-        } satisfies TargetModelFigures,
-      ];
-    }),
-  ) as Record<Model, TargetModelFigures>;
-  for (const model of MODELS) {
-    if (models[model].non2xx > 0 || models[model].errors > 0) {
-      throw new Error(`${mode}/${model}: ${models[model].non2xx} non-2xx responses, ${models[model].errors} errors`);
-    }
+function figures(results: autocannon.Result[], label: string): LoadFigures {
+  for (const result of results) {
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   }
+  const rps = results.map((result) => result.requests.average);
+  const middle = [...results].sort((a, b) => a.requests.average - b.requests.average)[Math.floor(results.length / 2)]!;
+  return { rps: round(median(rps)), p50Ms: middle.latency.p50, p99Ms: middle.latency.p99, roundsRps: rps.map((value) => round(value)) };
+}
+
+function summarise(mode: ServerMode, reads: Record<Model, autocannon.Result[]>, writes: autocannon.Result[]): TargetFigures {
+  const models = Object.fromEntries(MODELS.map((model) => [model, figures(reads[model], `${mode}/read/${model}`)])) as Record<Model, LoadFigures>;
   return {
     mode,
-    models,
-    rps: round(median(MODELS.map((model) => models[model].rps))),
-    p50Ms: median(MODELS.map((model) => models[model].p50Ms)),
-    p99Ms: median(MODELS.map((model) => models[model].p99Ms)),
+    read: {
+      models,
+      rps: round(median(MODELS.map((model) => models[model].rps))),
+      p50Ms: median(MODELS.map((model) => models[model].p50Ms)),
+      p99Ms: median(MODELS.map((model) => models[model].p99Ms)),
+      roundsRps: MODELS.flatMap((model) => models[model].roundsRps),
+    },
+    write: figures(writes, `${mode}/write`),
   };
 }
 
-export async function runFullPathBench(world: BenchWorld, log: (line: string) => void): Promise<FullPathResults> {
+async function runPhase(world: BenchWorld, log: (line: string) => void, probeTransactions: boolean): Promise<PhaseResults> {
   const clients: Record<string, string[]> = {};
   for (const model of MODELS) {
     const { issuer, clientId } = world.tenants[model];
     (clients[issuer] ??= []).push(clientId);
   }
   const tenantBySubject = Object.fromEntries(MODELS.map((model) => [world.tenants[model].sub, world.tenants[model].id]));
-  const base = { stack: world.stack, adminDatabaseUrl: world.adminDatabaseUrl, clients, tenantBySubject };
-  const modes = ['baseline', 'api', 'api-no-rls'] as const;
-  // All three targets stay up; rounds interleave them (round r: pool on each target, bridge on each, silo on each),
-  // so background load on the machine falls on every target alike and the ratios stay fair.
+  const userBySubject = Object.fromEntries(MODELS.map((model) => [world.tenants[model].sub, world.tenants[model].userId]));
+  const base = { stack: world.stack, adminDatabaseUrl: world.adminDatabaseUrl, clients, tenantBySubject, userBySubject };
   const servers = {} as Record<ServerMode, RunningServer>;
-  const targets = {} as Record<ServerMode, TargetFigures>;
+  const admin = new pg.Client({ connectionString: world.adminDatabaseUrl });
+  await admin.connect();
   try {
-    for (const mode of modes) servers[mode] = await startServer({ mode, ...base });
-    for (const mode of modes) {
+    const counts = await admin.query<{ tenants: number; projects: number }>(
+      'SELECT (SELECT count(*)::int FROM tenants) AS tenants, (SELECT count(*)::int FROM projects) AS projects',
+    );
+    for (const mode of MODES) servers[mode] = await startServer({ mode, ...base });
+    log(`targets up (${counts.rows[0]!.tenants} tenants, ${counts.rows[0]!.projects} projects)`);
+    for (const mode of MODES) {
       for (const model of MODELS) await assertServes(servers[mode].baseUrl, world.tenants[model].accessToken, mode);
       for (const model of MODELS) {
-        await load(`${servers[mode].baseUrl}${PATH}`, world.tenants[model].accessToken, { duration: WARMUP_SECONDS / MODELS.length });
+        await load(servers[mode].baseUrl, world.tenants[model].accessToken, { kind: 'read' }, { duration: WARMUP_SECONDS / MODELS.length });
       }
+      await load(servers[mode].baseUrl, world.tenants.pool.accessToken, { kind: 'write' }, { duration: 1 });
     }
-    const results = Object.fromEntries(
-      modes.map((mode) => [mode, Object.fromEntries(MODELS.map((model) => [model, [] as autocannon.Result[]]))]),
-    ) as Record<ServerMode, Record<Model, autocannon.Result[]>>;
+    const reads = Object.fromEntries(MODES.map((mode) => [mode, Object.fromEntries(MODELS.map((model) => [model, [] as autocannon.Result[]]))])) as Record<
+      ServerMode,
+      Record<Model, autocannon.Result[]>
+    >;
+    const writes = Object.fromEntries(MODES.map((mode) => [mode, [] as autocannon.Result[]])) as Record<ServerMode, autocannon.Result[]>;
     for (let index = 0; index < ROUNDS; index += 1) {
+      // Rotate the order of targets each round so none is always first after a pause.
+      const order = MODES.map((_, offset) => MODES[(index + offset) % MODES.length]!);
       for (const model of MODELS) {
-        // Rotate the order of targets each round so none is always first after a pause.
-        for (let offset = 0; offset < modes.length; offset += 1) {
-          const mode = modes[(index + offset) % modes.length]!;
-          results[mode][model].push(await load(`${servers[mode].baseUrl}${PATH}`, world.tenants[model].accessToken, { duration: ROUND_SECONDS }));
-        }
+        for (const mode of order) reads[mode][model].push(await load(servers[mode].baseUrl, world.tenants[model].accessToken, { kind: 'read' }, {}));
       }
+      const writer = world.tenants[MODELS[index % MODELS.length]!].accessToken;
+      for (const mode of order) writes[mode].push(await load(servers[mode].baseUrl, writer, { kind: 'write' }, {}));
     }
-    for (const mode of modes) {
-      const figures = summarise(mode, results[mode]);
-      targets[mode] =
-        mode === 'api'
-          ? { ...figures, transactionsPerRequest: await transactionsPerRequest(world, servers[mode].baseUrl, world.tenants.pool.accessToken) }
-          : figures;
-      log(
-        `full path ${mode}: ${figures.rps} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms ` +
-          `(${MODELS.map((model) => `${model} ${figures.models[model].rps}`).join(', ')})` +
-          (targets[mode].transactionsPerRequest !== undefined ? `, ${targets[mode].transactionsPerRequest} transactions/request` : ''),
-      );
-    }
+    const targets = Object.fromEntries(MODES.map((mode) => [mode, summarise(mode, reads[mode], writes[mode])])) as Record<ServerMode, TargetFigures>;
+    const apiTransactionsPerRequest = probeTransactions
+      ? {
+          read: await transactionsPerRequest(world, servers.api.baseUrl, world.tenants.pool.accessToken, { kind: 'read' }),
+          write: await transactionsPerRequest(world, servers.api.baseUrl, world.tenants.pool.accessToken, { kind: 'write' }),
+        }
+      : undefined;
+    const { api, baseline } = targets;
+    const phase: PhaseResults = {
+      tenants: counts.rows[0]!.tenants,
+      projectRows: counts.rows[0]!.projects,
+      targets,
+      ratios: {
+        readRps: round(api.read.rps / baseline.read.rps, 2),
+        readP99: round(api.read.p99Ms / Math.max(baseline.read.p99Ms, 1), 2),
+        writeRps: round(api.write.rps / baseline.write.rps, 2),
+        perModelReadRps: Object.fromEntries(MODELS.map((model) => [model, round(api.read.models[model].rps / baseline.read.models[model].rps, 2)])) as Record<
+          Model,
+          number
+        >,
+      },
+      ...(apiTransactionsPerRequest ? { apiTransactionsPerRequest } : {}),
+    };
+    log(
+      `full path @ ${phase.tenants} tenants, ${phase.projectRows} projects: read API ${api.read.rps} req/s (p99 ${api.read.p99Ms} ms) vs baseline ${baseline.read.rps} (p99 ${baseline.read.p99Ms} ms) ×${phase.ratios.readRps}; ` +
+        `write API ${api.write.rps} vs baseline ${baseline.write.rps} ×${phase.ratios.writeRps}` +
+        (apiTransactionsPerRequest ? `; transactions/request read ${apiTransactionsPerRequest.read}, write ${apiTransactionsPerRequest.write}` : ''),
+    );
+    return phase;
   } finally {
     for (const server of Object.values(servers)) await server.stop();
+    await admin.end();
   }
+}
+
+/**
+ * Tenants up to 10,000 (a third each silo, bridge, pool; each with one user)
+ * and 100,000 project rows spread over them, in a few set-based statements.
+ * Triggers are off for the bulk insert (session_replication_role = replica,
+ * superuser only): the targets are down, and restart with the new registry.
+ */
+async function growTo(world: BenchWorld): Promise<void> {
+  const admin = new pg.Client({ connectionString: world.adminDatabaseUrl });
+  await admin.connect();
+  const standard = world.stack.sharedPools['standard']!;
+  const basic = world.stack.sharedPools['basic']!;
+  try {
+    const existing = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants');
+    const add = SCALE_TENANTS - existing.rows[0]!.n;
+    await admin.query('BEGIN');
+    await admin.query('SET LOCAL session_replication_role = replica');
+    await admin.query(
+      `INSERT INTO tenants (id, slug, name, tier, isolation_model, status, region, user_pool_id, issuer)
+       SELECT gen_random_uuid(), 'scale-' || n, 'Scale tenant ' || n,
+              (ARRAY['premium', 'standard', 'basic'])[n % 3 + 1],
+              (ARRAY['silo', 'bridge', 'pool'])[n % 3 + 1]::isolation_model,
+              'active', 'us-east-1',
+              CASE n % 3 WHEN 0 THEN 'us-east-1_Scale' || n WHEN 1 THEN $2 ELSE $3 END,
+              CASE n % 3 WHEN 0 THEN $1 || '/us-east-1_Scale' || n ELSE NULL END
+       FROM generate_series(1, $4::int) AS n`,
+      [world.stack.cognitoEndpoint, standard.userPoolId, basic.userPoolId, add],
+    );
+    await admin.query(
+      `INSERT INTO tenant_app_clients (id, tenant_id, client_id, user_pool_id, issuer)
+       SELECT gen_random_uuid(), id, 'scale-client-' || slug, user_pool_id, CASE isolation_model WHEN 'silo' THEN issuer ELSE $1 END
+       FROM tenants WHERE slug LIKE 'scale-%' AND isolation_model IN ('silo', 'bridge')`,
+      [standard.issuer],
+    );
+    await admin.query(
+      `INSERT INTO users (id, tenant_id, email, username, issuer, sub, status, role, email_verified)
+       SELECT gen_random_uuid(), t.id, 'owner@' || t.slug || '.bench.test', 'owner-' || t.slug,
+              COALESCE(t.issuer, $1), gen_random_uuid()::text, 'active', 'admin', true
+       FROM tenants t WHERE t.slug LIKE 'scale-%'`,
+      [basic.issuer],
+    );
+    const existingProjects = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM projects');
+    await admin.query(
+      `INSERT INTO projects (id, tenant_id, owner_id, name, description, created_at, updated_at)
+       SELECT gen_random_uuid(), u.tenant_id, u.id, 'Scale project ' || g, 'Benchmark project ' || g,
+              now() - make_interval(secs => g), now() - make_interval(secs => g)
+       FROM (SELECT id, tenant_id, row_number() OVER (ORDER BY id) AS r FROM users WHERE email LIKE 'owner@scale-%') u
+       JOIN generate_series(1, $1::int) AS g ON g % $2::int = u.r - 1`,
+      [SCALE_PROJECTS - existingProjects.rows[0]!.n, add],
+    );
+    await admin.query('COMMIT');
+    await admin.query('ANALYZE tenants, tenant_app_clients, users, projects');
+  } catch (error) {
+    await admin.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function runFullPathBench(world: BenchWorld, log: (line: string) => void): Promise<FullPathResults> {
+  const small = await runPhase(world, log, true);
+  const started = Date.now();
+  await growTo(world);
+  log(`grew to ${SCALE_TENANTS} tenants and ${SCALE_PROJECTS} projects in ${Math.round((Date.now() - started) / 1000)} s`);
+  const large = await runPhase(world, log, false);
   return {
     connections: CONNECTIONS,
     roundSeconds: ROUND_SECONDS,
     rounds: ROUNDS,
-    path: PATH,
-    targets,
-    ratios: {
-      apiVsBaselineRps: round(targets.api.rps / targets.baseline.rps, 2),
-      apiNoRlsVsBaselineRps: round(targets['api-no-rls'].rps / targets.baseline.rps, 2),
-      apiVsApiNoRlsRps: round(targets.api.rps / targets['api-no-rls'].rps, 2),
-      perModelApiVsBaselineRps: Object.fromEntries(
-        MODELS.map((model) => [model, round(targets.api.models[model].rps / targets.baseline.models[model].rps, 2)]),
-      ) as Record<Model, number>,
-    },
+    readPath: READ_PATH,
+    writePath: WRITE_PATH,
+    phases: [small, large],
+    flatness: round(large.ratios.readRps / small.ratios.readRps, 2),
   };
 }

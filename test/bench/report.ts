@@ -45,11 +45,17 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push(`| verification at ${int(verification.scale.at(-1)!.registeredTenants)} / ${int(verification.scale[0]!.registeredTenants)} tenants, seen again (each vs raw) | ${verification.flatness.seenAgain} | 0.9 – 1.1 |`);
   }
   if (fullPath) {
-    lines.push(`| full path req/s: API / baseline | ${fullPath.ratios.apiVsBaselineRps} | ≥ 0.6 |`);
-    lines.push(`| full path req/s: API without RLS wrapper / baseline | ${fullPath.ratios.apiNoRlsVsBaselineRps} | — |`);
-    lines.push(`| full path req/s: API / API without RLS wrapper | ${fullPath.ratios.apiVsApiNoRlsRps} | — |`);
-    if (fullPath.targets.api.transactionsPerRequest !== undefined) {
-      lines.push(`| Postgres transactions per API request | ${fullPath.targets.api.transactionsPerRequest} | 1 |`);
+    for (const phase of fullPath.phases) {
+      const at = `${int(phase.tenants)} tenants, ${int(phase.projectRows)} projects`;
+      lines.push(`| full path GET req/s: API / baseline (${at}) | ${phase.ratios.readRps} | ≥ 0.75 |`);
+      lines.push(`| full path GET p99: API / baseline (${at}) | ${phase.ratios.readP99} | ≤ 2 |`);
+      lines.push(`| write path POST req/s: API / baseline (${at}) | ${phase.ratios.writeRps} | ≥ 0.6 |`);
+    }
+    lines.push(`| full path at ${int(fullPath.phases.at(-1)!.tenants)} / ${int(fullPath.phases[0]!.tenants)} tenants (each vs baseline) | ${fullPath.flatness} | 0.9 – 1.1 |`);
+    const probe = fullPath.phases[0]!.apiTransactionsPerRequest;
+    if (probe) {
+      lines.push(`| Postgres transactions per API request, GET | ${probe.read} | 1 |`);
+      lines.push(`| Postgres transactions per API request, POST | ${probe.write} | 1 |`);
     }
   }
   if (verification) {
@@ -77,13 +83,19 @@ export function renderMarkdown(results: BenchResults): string {
   }
   if (fullPath) {
     lines.push('', '## 3. Full request path', '');
-    lines.push(`\`GET ${fullPath.path}\` with real emulator access tokens, autocannon ${fullPath.connections} connections on 127.0.0.1, median of ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds per model; each target in its own process.`, '');
-    lines.push('| target | req/s | p50 ms | p99 ms | pool req/s | bridge req/s | silo req/s |');
-    lines.push('|---|---|---|---|---|---|---|');
-    const names = { baseline: 'baseline (Fastify + node:crypto + pg, no RLS)', api: 'API', 'api-no-rls': 'API without the RLS transaction wrapper' } as const;
-    for (const mode of ['api', 'api-no-rls', 'baseline'] as const) {
-      const target = fullPath.targets[mode];
-      lines.push(`| ${names[mode]} | ${int(target.rps)} | ${target.p50Ms} | ${target.p99Ms} | ${MODELS.map((model) => int(target.models[model].rps)).join(' | ')} |`);
+    lines.push(
+      `\`GET ${fullPath.readPath}\` with real emulator access tokens of each model and \`POST ${fullPath.writePath}\` (a new project per request, the models taking turns), autocannon ${fullPath.connections} connections on 127.0.0.1, median of ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds; API and baseline each in its own process, rounds interleaved. Baseline: Fastify + node:crypto + pg as a superuser, by tenant, no RLS.`,
+      '',
+    );
+    lines.push('| tenants / projects | target | GET req/s | p50 ms | p99 ms | pool | bridge | silo | POST req/s | POST p99 ms |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|');
+    for (const phase of fullPath.phases) {
+      for (const mode of ['api', 'baseline'] as const) {
+        const target = phase.targets[mode];
+        lines.push(
+          `| ${int(phase.tenants)} / ${int(phase.projectRows)} | ${mode === 'api' ? 'API' : 'baseline'} | ${int(target.read.rps)} | ${target.read.p50Ms} | ${target.read.p99Ms} | ${MODELS.map((model) => int(target.read.models[model].rps)).join(' | ')} | ${int(target.write.rps)} | ${target.write.p99Ms} |`,
+        );
+      }
     }
   } else {
     lines.push('', `## 3. Full request path: failed (${(results.fullPath as { error: string }).error})`);

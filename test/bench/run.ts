@@ -5,7 +5,7 @@
  *
  *   1. token verification per core: the API's guard vs raw node:crypto
  *   2. the same with 1k and 10k tenants in the registry; registry memory; reloadAll() from Postgres
- *   3. the full request path with autocannon: API vs API without the RLS wrapper vs a minimal baseline
+ *   3. the full request path with autocannon, read and write, API vs a minimal no-RLS baseline, at 3 and 10,000 tenants
  *   4. provisioning (only when the build contains the provisioning service)
  *   5. soak: 60 s at 70 % of the measured maximum, mixed tokens and writes (only when named: --only=soak)
  *

@@ -5,25 +5,20 @@
  * `READY <port>` once it listens on 127.0.0.1, and exits on SIGTERM.
  *
  * - `api`: the real API (createApp), as `npm start` runs it, logging at warn.
- * - `api-no-rls`: the same API, but its TenantDb instance runs the work on the
- *   privileged client with no transaction and no set_config — a bench-only
- *   replacement (never in production code) that shows what the row-level
- *   security wrapper costs. It sees every tenant's rows; the query is the same.
  * - `baseline`: a minimal Fastify server: node:crypto RS256 verification with a
- *   cached key, then the same SQL over `pg` as the superuser (no RLS).
+ *   cached key, then the same SQL over `pg` as the superuser (no RLS), by
+ *   tenant: `GET /v1/projects` and `POST /v1/projects`.
  */
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { createApp } from '../../apps/api/src/app.factory.js';
 import { loadConfig } from '../../apps/api/src/config/config.schema.js';
-import { createPrismaClient } from '../../apps/api/src/database/prisma-client.js';
-import { TenantDb } from '../../apps/api/src/database/tenant-db.js';
 import type { LocalStackInfo } from '../../tools/local-stack/stack.js';
 import { apiEnvironment } from '../../tools/local-stack/stack.js';
 import { rawVerifier } from './verification.js';
 
-export type ServerMode = 'api' | 'api-no-rls' | 'baseline';
+export type ServerMode = 'api' | 'baseline';
 
 export interface ServerSpec {
   readonly mode: ServerMode;
@@ -33,17 +28,13 @@ export interface ServerSpec {
   readonly clients: Record<string, string[]>;
   /** token `sub` → tenant id, the baseline's stand-in for tenant resolution. */
   readonly tenantBySubject: Record<string, string>;
+  /** token `sub` → user id (the owner of what the baseline writes). */
+  readonly userBySubject: Record<string, string>;
 }
 
 async function startApi(spec: ServerSpec): Promise<{ port: number; close(): Promise<void> }> {
   const config = loadConfig(apiEnvironment(spec.stack, { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0' }));
   const app = await createApp(config);
-  if (spec.mode === 'api-no-rls') {
-    const privileged = createPrismaClient(spec.stack.databaseUrls.privileged, config.env.DATABASE_POOL_SIZE, 'gatehouse-bench-no-rls');
-    const db = app.get(TenantDb);
-    // Bench-only: the work runs directly, without BEGIN / set_config x3 / COMMIT.
-    db.runAs = ((_auth: unknown, work: (client: unknown) => Promise<unknown>) => work(privileged)) as TenantDb['runAs'];
-  }
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('no TCP port');
@@ -59,32 +50,49 @@ async function startBaseline(spec: ServerSpec): Promise<{ port: number; close():
   }
   const verify = rawVerifier(keys, new Map(Object.entries(spec.clients).map(([issuer, ids]) => [issuer, new Set(ids)])));
   const fastify = Fastify({ logger: false });
-  fastify.get('/v1/projects', async (request, reply) => {
-    const header = request.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    let claims: Record<string, unknown>;
+  const caller = (authorization: string | undefined) => {
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
     try {
-      if (!token) throw new Error('no token');
-      claims = verify(token) as Record<string, unknown>;
+      if (!token) return undefined;
+      const sub = (verify(token) as Record<string, unknown>)['sub'] as string;
+      const tenantId = spec.tenantBySubject[sub];
+      const userId = spec.userBySubject[sub];
+      return tenantId && userId ? { tenantId, userId } : undefined;
     } catch {
-      return reply.code(401).send({ code: 'invalid_token' });
+      return undefined;
     }
-    const tenantId = spec.tenantBySubject[claims['sub'] as string];
-    if (!tenantId) return reply.code(401).send({ code: 'unknown_user' });
+  };
+  const view = (row: Record<string, unknown>) => ({
+    id: row['id'],
+    name: row['name'],
+    description: row['description'],
+    ownerId: row['owner_id'],
+    createdAt: row['created_at'],
+    updatedAt: row['updated_at'],
+  });
+  fastify.post('/v1/projects', async (request, reply) => {
+    const who = caller(request.headers.authorization);
+    if (!who) return reply.code(401).send({ code: 'invalid_token' });
+    const body = request.body as { name?: unknown; description?: unknown } | undefined;
+    if (typeof body?.name !== 'string' || body.name.length === 0) return reply.code(400).send({ code: 'validation_failed' });
+    const { rows } = await pool.query(
+      `INSERT INTO projects (tenant_id, owner_id, name, description) VALUES ($1, $2, $3, $4)
+       RETURNING id, name, description, owner_id, created_at, updated_at`,
+      [who.tenantId, who.userId, body.name, typeof body.description === 'string' ? body.description : null],
+    );
+    return reply.code(201).send(view(rows[0]!));
+  });
+  fastify.get('/v1/projects', async (request, reply) => {
+    const who = caller(request.headers.authorization);
+    if (!who) return reply.code(401).send({ code: 'invalid_token' });
+    const tenantId = who.tenantId;
     const limit = Math.min(Math.max(Number((request.query as { limit?: string }).limit ?? 20) || 20, 1), 100);
     const { rows } = await pool.query(
       `SELECT id, name, description, owner_id, created_at, updated_at FROM projects
        WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
       [tenantId, limit + 1],
     );
-    const items = rows.slice(0, limit).map((row) => ({
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      ownerId: row.owner_id,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    }));
+    const items = rows.slice(0, limit).map(view);
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
   });
   await fastify.listen({ host: '127.0.0.1', port: 0 });

@@ -129,7 +129,7 @@ function load(baseUrl: string, requests: autocannon.Request[], seconds: number, 
 }
 
 export async function runSoakBench(world: BenchWorld, log: (line: string) => void): Promise<SoakResults> {
-  const api = await startApiProcess({ mode: 'api', stack: world.stack, adminDatabaseUrl: world.adminDatabaseUrl, clients: {}, tenantBySubject: {} });
+  const api = await startApiProcess({ mode: 'api', stack: world.stack, adminDatabaseUrl: world.adminDatabaseUrl, clients: {}, tenantBySubject: {}, userBySubject: {} });
   try {
     const { mix, requests } = mixedRequests(world);
     await load(api.baseUrl, requests, WARMUP_SECONDS);

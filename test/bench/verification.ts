@@ -222,6 +222,7 @@ function syntheticSnapshot(world: BenchWorld, index: number): TenantSnapshot {
     issuer: kind === 'silo' ? siloIssuer : null,
     hosts: [],
     emailDomains: [],
+    mfaPolicy: 'optional',
     appClients:
       kind === 'silo'
         ? [{ clientId: `silo-client-${index}`, issuer: siloIssuer, userPoolId: siloPool }]

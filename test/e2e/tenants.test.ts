@@ -6,6 +6,7 @@
  * removed), external IdPs, access rules, validation and the audit trail.
  */
 import {
+  GetUserPoolMfaConfigCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   ListUsersCommand,
@@ -270,7 +271,8 @@ describe('operators’ API rules', () => {
     ['no body', undefined],
     ['a bad slug', tenantBody({ tier: 'basic', slug: 'Not A Slug' })],
     ['an unknown tier', tenantBody({ tier: 'gold' as never })],
-    ['MFA on a pool-model tier', tenantBody({ tier: 'basic', mfa: 'ON' })],
+    ['an unknown MFA policy', tenantBody({ tier: 'basic', mfaPolicy: 'sometimes' })],
+    ['the retired mfa field', tenantBody({ tier: 'premium', mfa: 'ON' })],
     ['a password policy on a bridge tier', tenantBody({ tier: 'standard', passwordPolicy: { minimumLength: 16 } })],
     ['a region for a shared pool', tenantBody({ tier: 'standard', region: 'eu-west-1' })],
     // Issue 14 row 7: SILO_REGIONS is unset here, so only AWS_REGION is allowed.
@@ -291,8 +293,8 @@ describe('operators’ API rules', () => {
   });
 
   it('creates silo tenants with their own password policy and MFA; lists, filters and updates', async () => {
-    const { tenant } = await createTenant(h, { tier: 'premium', mfa: 'ON', passwordPolicy: { minimumLength: 16 }, tokenValidity: { accessTokenMinutes: 15 } });
-    expect(tenant).toMatchObject({ status: 'active', mfa: 'ON', passwordPolicy: { minimumLength: 16 } });
+    const { tenant } = await createTenant(h, { tier: 'premium', mfaPolicy: 'required', passwordPolicy: { minimumLength: 16 }, tokenValidity: { accessTokenMinutes: 15 } });
+    expect(tenant).toMatchObject({ status: 'active', mfaPolicy: 'required', passwordPolicy: { minimumLength: 16 } });
 
     const listed = await h.admin(`/v1/admin/tenants?tier=premium&status=active&q=${tenant.slug}`);
     expect(listed.status).toBe(200);
@@ -365,5 +367,73 @@ describe('operators’ API rules', () => {
     expect(byActor.body.items.length).toBe(5);
     const none = await h.admin(`/v1/admin/audit-events?tenantId=${tenant.id}&to=2000-01-01T00:00:00Z`);
     expect(none.body.items).toEqual([]);
+  });
+});
+
+describe('MFA policy per tenant (issue 10, finding 3)', () => {
+  const poolMfa = async (userPoolId: string) => (await h.cognito.send(new GetUserPoolMfaConfigCommand({ UserPoolId: userPoolId }))).MfaConfiguration;
+
+  it('a silo tenant’s pool follows its policy: set at creation, changed by an operator, audited', async () => {
+    const { tenant } = await createTenant(h, { tier: 'premium', mfaPolicy: 'required' });
+    expect(await poolMfa(tenant.userPoolId)).toBe('ON');
+
+    const relaxed = await h.admin(`/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', body: { mfaPolicy: 'optional' } });
+    expect(relaxed.status, relaxed.text).toBe(200);
+    expect(relaxed.body.mfaPolicy).toBe('optional');
+    expect(await poolMfa(tenant.userPoolId)).toBe('OPTIONAL');
+    await h.admin(`/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', body: { mfaPolicy: 'off' } });
+    expect(await poolMfa(tenant.userPoolId)).toBe('OFF');
+
+    const events = await h.admin(`/v1/admin/audit-events?tenantId=${tenant.id}&action=tenant.mfa_policy.change`);
+    expect(events.body.items.map((event: { details: unknown }) => event.details)).toEqual([
+      { from: 'optional', to: 'off' },
+      { from: 'required', to: 'optional' },
+    ]);
+  });
+
+  it('pool and bridge tenants can require MFA (enforced by Gatehouse; the shared pool stays OPTIONAL)', async () => {
+    for (const tier of ['basic', 'standard'] as const) {
+      const { tenant } = await createTenant(h, { tier, mfaPolicy: 'required' });
+      expect(tenant.mfaPolicy).toBe('required');
+      expect(await poolMfa(tenant.userPoolId)).toBe('OPTIONAL');
+      const patched = await h.admin(`/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', body: { mfaPolicy: 'optional' } });
+      expect(patched.body.mfaPolicy).toBe('optional');
+    }
+  });
+
+  it('refuses to change a silo tenant’s policy while its pool is being created (409): the run would not see it', async () => {
+    const slug = uniqueSlug('silo');
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached!: () => void;
+    const atCreatePool = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    faultPlan.set(slug, ((point: FaultPoint) => {
+      if (point.step !== 'create_pool' || point.when !== 'before') return undefined;
+      reached();
+      return paused;
+    }) as (point: FaultPoint) => void);
+    try {
+      const created = await h.admin('/v1/admin/tenants', { method: 'POST', body: tenantBody({ tier: 'premium', slug, mfaPolicy: 'optional' }) });
+      expect(created.status, created.text).toBe(202);
+      await atCreatePool;
+      expectProblem(await h.admin(`/v1/admin/tenants/${created.body.id}`, { method: 'PATCH', body: { mfaPolicy: 'required' } }), 409, 'provisioning_in_progress');
+      release();
+      const tenant = await waitForTenant(h, created.body.id);
+      expect(tenant).toMatchObject({ status: 'active', mfaPolicy: 'optional' });
+      expect(await poolMfa(tenant.userPoolId)).toBe('OPTIONAL');
+    } finally {
+      release();
+      faultPlan.delete(slug);
+    }
+  });
+
+  it('defaults to the tier’s setting and refuses a policy the tier’s pool cannot carry', async () => {
+    const { tenant } = await createTenant(h, { tier: 'basic' });
+    expect(tenant.mfaPolicy).toBe('optional');
+    expectProblem(await h.admin(`/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', body: { mfaPolicy: 'never' } }), 400, 'validation_failed');
   });
 });

@@ -53,6 +53,11 @@ let canary: CanaryServer;
 let attacker: TestKey;
 /** An EC key the fixture IdP serves from its first fetch on (external issuers may use ES256). */
 let fixtureEcKey: TestKey;
+/** An RSA key the fixture IdP serves declaring `alg: PS256`. */
+let fixturePssKey: TestKey;
+/** Keys the fixture IdP serves that are too weak to verify with (issue 10, finding 7). */
+let fixtureWeakKey: TestKey;
+let fixtureUnitExponentKey: TestKey;
 let floodIdp: ExternalIdp;
 let rotationIdp: ExternalIdp;
 let rotationWarmedAt = 0;
@@ -103,6 +108,14 @@ beforeAll(async () => {
   // Served from the fixture IdP's first fetch on, so no test depends on a refetch to see it.
   fixtureEcKey = generateEcKey();
   world.fixtureIdp.addKey(fixtureEcKey);
+  const pss = generateRsaKey();
+  fixturePssKey = { ...pss, jwk: { ...pss.jwk, alg: 'PS256' } };
+  world.fixtureIdp.addKey(fixturePssKey);
+  fixtureWeakKey = generateRsaKey(undefined, 1024);
+  world.fixtureIdp.addKey(fixtureWeakKey);
+  const unit = generateRsaKey();
+  fixtureUnitExponentKey = { ...unit, jwk: { ...unit.jwk, e: 'AQ' } };
+  world.fixtureIdp.addKey(fixtureUnitExponentKey);
 
   [floodIdp, rotationIdp, downIdp] = await Promise.all([addExternalIdp('flood'), addExternalIdp('rotation'), addExternalIdp('down')]);
   // The rotation IdP's one and only fetch before its test: that test waits out this cool-down.
@@ -199,10 +212,24 @@ describe('3. algorithms an issuer does not use', () => {
     expectProblem(await world.call(PROJECTS, { token: forged }), 401, 'invalid_token');
   });
 
-  it('fixture IdP: PS256 with the served RSA key is accepted (external issuers may use PS/ES)', async () => {
+  it('fixture IdP: PS256 with a served RSA key that declares PS256 is accepted (external issuers may use PS/ES)', async () => {
+    const claims = decodeJwt(world.fixtureToken()).payload;
+    const token = signJwt(claims, { alg: 'PS256', key: fixturePssKey.privateKey, kid: fixturePssKey.kid });
+    expectOk(await world.call(PROJECTS, { token }));
+  });
+
+  it('fixture IdP: PS256 with the served RSA key that declares RS256 → 401 invalid_token (the key’s alg is honoured)', async () => {
     const claims = decodeJwt(world.fixtureToken()).payload;
     const token = signJwt(claims, { alg: 'PS256', key: world.fixtureKey.privateKey, kid: world.fixtureKey.kid });
-    expectOk(await world.call(PROJECTS, { token }));
+    expectProblem(await world.call(PROJECTS, { token }), 401, 'invalid_token');
+  });
+
+  it('fixture IdP: a served 1024-bit RSA key or one with e=1 is never used → 401 signing_key_rejected', async () => {
+    const claims = decodeJwt(world.fixtureToken()).payload;
+    const weak = signJwt(claims, { alg: 'RS256', key: fixtureWeakKey.privateKey, kid: fixtureWeakKey.kid });
+    expectProblem(await world.call(PROJECTS, { token: weak }), 401, 'signing_key_rejected');
+    const unit = signJwt(claims, { alg: 'RS256', key: fixtureUnitExponentKey.privateKey, kid: fixtureUnitExponentKey.kid });
+    expectProblem(await world.call(PROJECTS, { token: unit }), 401, 'signing_key_rejected');
   });
 
   it('fixture IdP: ES256 with the served EC key is accepted', async () => {

@@ -23,6 +23,6 @@ export class AuditController {
   @ApiZodQuery(tenantAuditQuerySchema)
   @ApiOkResponse({ schema: openApiSchema(auditPageSchema) })
   list(@Query(new ZodValidationPipe(tenantAuditQuerySchema)) query: TenantAuditQuery) {
-    return this.db.run((tx) => findAuditEvents(tx, query));
+    return this.db.autocommit((tx) => findAuditEvents(tx, query));
   }
 }

@@ -20,6 +20,8 @@ export type AccessPolicy =
       readonly roles: readonly AccessRole[];
       /** Which Cognito token the route accepts; access tokens unless a route says otherwise. */
       readonly tokenUse: TokenUse;
+      /** Reachable by a user who must still enrol TOTP (their tenant requires MFA): the enrolment routes. */
+      readonly duringMfaEnrollment: boolean;
     };
 
 /** No token needed (health, public routing, sign-in). */
@@ -28,6 +30,7 @@ export const Public = () => SetMetadata(ACCESS_METADATA, { kind: 'public' } sati
 export interface AuthenticatedOptions {
   readonly roles?: readonly AccessRole[];
   readonly tokenUse?: TokenUse;
+  readonly duringMfaEnrollment?: boolean;
 }
 
 /** A verified token and, when `roles` is given, one of those roles. */
@@ -37,6 +40,7 @@ export const Authenticated = (options: AuthenticatedOptions = {}) =>
       kind: 'authenticated',
       roles: options.roles ?? [],
       tokenUse: options.tokenUse ?? 'access',
+      duringMfaEnrollment: options.duringMfaEnrollment ?? false,
     } satisfies AccessPolicy),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'problem+json: missing, malformed, expired or untrusted token' }),

@@ -56,6 +56,9 @@ export class AccessGuard implements CanActivate {
       store.operator = principal.context;
       return true;
     }
+    if (principal.mfaEnrollmentPending && !policy.duringMfaEnrollment) {
+      throw new ForbiddenError('mfa_enrollment_required', 'This tenant requires MFA: set up TOTP at /v1/me/mfa/totp first.');
+    }
     if (policy.roles.length > 0 && !principal.context.roles.some((role) => policy.roles.includes(role))) {
       throw new ForbiddenError('insufficient_role', `This route needs one of: ${policy.roles.join(', ')}.`);
     }

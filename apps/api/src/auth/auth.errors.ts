@@ -20,6 +20,7 @@ export class UnauthenticatedError extends DomainError {
       | 'wrong_token_use'
       | 'unknown_client'
       | 'unknown_signing_key'
+      | 'signing_key_rejected'
       | 'unknown_user',
     detail: string,
   ) {
@@ -37,7 +38,9 @@ export class ForbiddenError extends DomainError {
       | 'insufficient_role'
       | 'tenant_required'
       | 'access_not_declared'
-      | 'forbidden_by_policy',
+      | 'forbidden_by_policy'
+      | 'mfa_enrollment_required'
+      | 'mfa_off_for_tenant',
     detail: string,
   ) {
     super(detail);

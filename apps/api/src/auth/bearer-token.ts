@@ -1,9 +1,6 @@
 /**
- * Reads `Authorization: Bearer <jwt>` strictly and decodes the JWT's header and
- * payload WITHOUT verifying them. The only unverified facts Gatehouse ever
- * uses are `iss` (to pick a trusted issuer from the registry, or refuse) and
- * `kid`/`alg` (to pick that issuer's key). Everything else waits until the
- * signature has been verified.
+ * Reads `Authorization: Bearer <jwt>` strictly. (TokenVerifier decodes the
+ * token; the only unverified facts it uses are `iss`, `kid` and `alg`.)
  */
 import { UnauthenticatedError } from './auth.errors.js';
 
@@ -24,12 +21,6 @@ export function extractBearerToken(authorization: string | string[] | undefined)
   return token;
 }
 
-export interface UnverifiedToken {
-  readonly alg: string;
-  readonly kid: string | undefined;
-  readonly iss: string;
-}
-
 function decodeSegment(segment: string): Record<string, unknown> {
   const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
@@ -47,22 +38,4 @@ export function decodeUnverifiedPayload(token: string): Record<string, unknown> 
   } catch {
     return undefined;
   }
-}
-
-export function peekToken(token: string): UnverifiedToken {
-  const [headerSegment, payloadSegment] = token.split('.');
-  let header: Record<string, unknown>;
-  let payload: Record<string, unknown>;
-  try {
-    header = decodeSegment(headerSegment ?? '');
-    payload = decodeSegment(payloadSegment ?? '');
-  } catch {
-    throw new UnauthenticatedError('invalid_token', 'The token is not a well-formed JWT.');
-  }
-  const { alg, kid } = header;
-  const { iss } = payload;
-  if (typeof alg !== 'string' || typeof iss !== 'string' || (kid !== undefined && typeof kid !== 'string')) {
-    throw new UnauthenticatedError('invalid_token', 'The token is not a well-formed JWT.');
-  }
-  return { alg, kid, iss };
 }

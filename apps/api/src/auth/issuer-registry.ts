@@ -7,7 +7,7 @@
  *
  * Every lookup is a Map access — constant time however many tenants exist.
  */
-import type { IsolationModel, PasswordPolicy, TenantRole } from '@gatehouse/tiers';
+import type { IsolationModel, MfaPolicy, PasswordPolicy, TenantRole } from '@gatehouse/tiers';
 
 export type SignUpPolicy = 'closed' | 'domains' | 'open';
 
@@ -43,6 +43,8 @@ export interface TenantSnapshot {
   readonly signUpDefaultRole?: Exclude<TenantRole, 'admin'>;
   /** Per-tenant tightening of the tier's password policy (silo tenants). */
   readonly passwordPolicy?: Partial<PasswordPolicy> | null;
+  /** `required`: no tokens without TOTP (silo pools through Cognito, shared pools through Gatehouse). */
+  readonly mfaPolicy: MfaPolicy;
   readonly appClients: readonly { readonly clientId: string; readonly issuer: string; readonly userPoolId: string }[];
   readonly identityProviders: readonly {
     readonly issuer: string;

@@ -1,6 +1,7 @@
 /**
  * Signing keys per trusted issuer, fetched with jwks-rsa from the JWKS URL the
- * registry holds (never from a URL a token names).
+ * registry holds (never from a URL a token names), each key admitted only by
+ * the rules of signing-keys.ts (strength, purpose, algorithm).
  *
  * - One key set per issuer, created lazily on that issuer's first token.
  * - A `kid` we have not seen triggers at most ONE refetch per issuer per
@@ -11,9 +12,15 @@
  *   verifying); a failed fetch keeps the cached keys, so an IdP outage does not
  *   stop tokens whose keys we already hold.
  */
-import { type KeyObject, createPublicKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jwksRsa from 'jwks-rsa';
 import { SigningKeysUnavailableError, UnauthenticatedError } from './auth.errors.js';
+import { type KeyRejection, type SigningKey, acceptSigningKey } from './signing-keys.js';
+
+export interface VersionedKey {
+  readonly key: SigningKey;
+  readonly generation: number;
+}
 
 export interface JwksKeyStoreOptions {
   readonly refetchCooldownMs: number;
@@ -29,7 +36,9 @@ export interface JwksKeyStoreOptions {
 interface IssuerKeySet {
   readonly jwksUri: string;
   readonly client: jwksRsa.JwksClient;
-  keys: Map<string, KeyObject>;
+  keys: Map<string, SigningKey>;
+  /** Keys the issuer publishes that Gatehouse refuses to verify with, and why. */
+  rejected: Map<string, KeyRejection>;
   lastFetchAt: number;
   /** The last fetch failed: until the cool-down ends, a missing kid is an outage, not an unknown key. */
   lastFetchFailed: boolean;
@@ -55,19 +64,33 @@ export class JwksKeyStore {
 
   /** The verification key for `kid` from `issuer`, fetching that issuer's JWKS when the rules allow. */
   async getKey(issuer: string, jwksUri: string, kid: string | undefined): Promise<KeyObject> {
-    return (await this.getVersionedKey(issuer, jwksUri, kid)).key;
+    return (await this.getVersionedKey(issuer, jwksUri, kid)).key.key;
   }
 
   /**
-   * Like {@link getKey}, with the generation of the key set the key was taken
-   * from, read in the same synchronous step: a cache that stores it can tell
-   * later whether that key set is still the current one.
+   * The key for `kid` from `issuer` when it is already held, with the
+   * generation of its key set — synchronously, so a first-seen token whose
+   * key is cached costs no promise. Undefined: ask {@link getVersionedKey}.
    */
-  async getVersionedKey(issuer: string, jwksUri: string, kid: string | undefined): Promise<{ key: KeyObject; generation: number }> {
+  cachedKey(issuer: string, jwksUri: string, kid: string | undefined): VersionedKey | undefined {
+    const set = this.sets.get(issuer);
+    if (!set || set.jwksUri !== jwksUri || !kid) return undefined;
+    const key = set.keys.get(kid);
+    return key ? { key, generation: set.generation } : undefined;
+  }
+
+  /**
+   * The key for `kid` from `issuer`, fetching that issuer's JWKS when the
+   * rules allow, with the generation of the key set the key was taken from,
+   * read in the same synchronous step: a cache that stores it can tell later
+   * whether that key set is still the current one.
+   */
+  async getVersionedKey(issuer: string, jwksUri: string, kid: string | undefined): Promise<VersionedKey> {
     if (!kid) throw new UnauthenticatedError('unknown_signing_key', 'The token names no signing key (kid).');
     const set = this.keySetFor(issuer, jwksUri);
     const cached = set.keys.get(kid);
     if (cached) return { key: cached, generation: set.generation };
+    if (set.rejected.has(kid)) throw rejectedKey();
 
     if (!set.inflight) {
       if (set.lastFetchAt !== 0 && this.now() - set.lastFetchAt < this.options.refetchCooldownMs) {
@@ -82,10 +105,14 @@ export class JwksKeyStore {
       throw this.unavailable(set);
     });
     const fetched = set.keys.get(kid);
-    if (!fetched) {
-      throw new UnauthenticatedError('unknown_signing_key', 'The token was signed with a key this issuer does not publish.');
-    }
-    return { key: fetched, generation: set.generation };
+    if (fetched) return { key: fetched, generation: set.generation };
+    if (set.rejected.has(kid)) throw rejectedKey();
+    throw new UnauthenticatedError('unknown_signing_key', 'The token was signed with a key this issuer does not publish.');
+  }
+
+  /** Why a key the issuer publishes is refused, if it is — for tests and logs. */
+  rejection(issuer: string, kid: string): KeyRejection | undefined {
+    return this.sets.get(issuer)?.rejected.get(kid);
   }
 
   /** 503 with Retry-After: the end of the cool-down, when the next fetch may be tried. */
@@ -118,6 +145,7 @@ export class JwksKeyStore {
           ...(this.options.fetcher ? { fetcher: this.options.fetcher as (uri: string) => Promise<{ keys: never }> } : {}),
         }),
         keys: new Map(),
+        rejected: new Map(),
         lastFetchAt: 0,
         lastFetchFailed: false,
         inflight: undefined,
@@ -133,25 +161,40 @@ export class JwksKeyStore {
     set.lastFetchAt = this.now();
     set.fetches += 1;
     set.lastFetchFailed = true;
-    let signingKeys: Awaited<ReturnType<jwksRsa.JwksClient['getSigningKeys']>>;
+    let published: unknown[];
     try {
-      signingKeys = await set.client.getSigningKeys();
+      const body: unknown = await set.client.getKeys();
+      if (!Array.isArray(body)) throw new Error('the JWKS has no "keys" array');
+      published = body;
     } catch (error) {
       this.options.onFetch?.('failure');
       throw error;
     }
     this.options.onFetch?.('success');
     set.lastFetchFailed = false;
-    const keys = new Map<string, KeyObject>();
-    for (const signingKey of signingKeys) {
-      if (!signingKey.kid) continue;
-      keys.set(signingKey.kid, createPublicKey(signingKey.getPublicKey()));
+    const keys = new Map<string, SigningKey>();
+    const rejected = new Map<string, KeyRejection>();
+    for (const jwk of published) {
+      const outcome = acceptSigningKey(jwk);
+      if ('key' in outcome) keys.set(outcome.key.kid, outcome.key);
+      else if (outcome.kid !== undefined && !keys.has(outcome.kid)) rejected.set(outcome.kid, outcome.rejected);
     }
-    const changed = keys.size !== set.keys.size || [...keys].some(([kid, key]) => !set.keys.get(kid)?.equals(key));
+    for (const kid of keys.keys()) rejected.delete(kid);
+    const changed =
+      keys.size !== set.keys.size ||
+      [...keys].some(([kid, next]) => {
+        const previous = set.keys.get(kid);
+        return !previous || !previous.key.equals(next.key) || [...next.algorithms].join() !== [...previous.algorithms].join();
+      });
+    set.rejected = rejected;
     set.keys = keys;
     if (changed) {
       this.lastGeneration += 1;
       set.generation = this.lastGeneration;
     }
   }
+}
+
+function rejectedKey(): UnauthenticatedError {
+  return new UnauthenticatedError('signing_key_rejected', 'The token was signed with a key Gatehouse does not accept (too weak or not for signatures).');
 }

@@ -33,9 +33,10 @@ const tenant: TenantSnapshot = {
   emailDomains: [],
   appClients: [],
   identityProviders: [],
+  mfaPolicy: 'optional',
 };
 
-const alice: DirectoryUser = { id: 'user-alice', tenantId: TENANT_ID, email: 'alice@acme.test', status: 'active', role: 'member' };
+const alice: DirectoryUser = { id: 'user-alice', tenantId: TENANT_ID, email: 'alice@acme.test', status: 'active', role: 'member', mfaEnrolled: false };
 
 function resolver(): PrincipalResolver {
   const registry = new IssuerRegistry(

@@ -30,7 +30,15 @@ import { TrustedIssuersService } from './trusted-issuers.service.js';
 export type Claims = Readonly<Record<string, unknown>>;
 
 export type Principal =
-  | { readonly kind: 'tenant'; readonly context: AuthContext }
+  | {
+      readonly kind: 'tenant';
+      readonly context: AuthContext;
+      /**
+       * The tenant requires MFA, Gatehouse enforces it (shared pools), and this user has not enrolled:
+       * the guard lets such a user reach only the routes that enrol.
+       */
+      readonly mfaEnrollmentPending: boolean;
+    }
   | { readonly kind: 'operator'; readonly context: OperatorContext };
 
 const ROLE_RANK: Readonly<Record<TenantRole, number>> = { admin: 3, member: 2, viewer: 1 };
@@ -134,7 +142,9 @@ export class PrincipalResolver {
     const principal = this.tenantPrincipal(tenant, user, groups, issuer.issuer, sub, route);
     // A first sign-in made directly at Cognito: the mirror catches up on the first accepted request, once.
     if (user.status === 'pending') await this.users.confirmPendingOnFirstRequest(issuer.issuer, sub, user);
-    return principal;
+    // Silo pools carry the policy in Cognito itself (MFA ON); tenants' own IdPs answer for their own MFA.
+    const enforcedByGatehouse = issuer.pool.kind === 'tier';
+    return { ...principal, mfaEnrollmentPending: enforcedByGatehouse && tenant.mfaPolicy === 'required' && !user.mfaEnrolled };
   }
 
   private async resolveExternal(issuer: ExternalIssuer, claims: Claims, sub: string, route: RouteHintInput): Promise<Principal> {
@@ -203,7 +213,7 @@ export class PrincipalResolver {
     issuer: string,
     subject: string,
     route: RouteHintInput,
-  ): Principal {
+  ): Principal & { kind: 'tenant' } {
     const hint = resolveRouteHint(route, this.issuers.registry, this.config.env.PUBLIC_BASE_DOMAIN);
     if (hint.kind === 'unmatched' || (hint.kind === 'tenant' && hint.tenant.id !== tenant.id)) {
       throw new ForbiddenError('tenant_mismatch', 'The token belongs to a different tenant than this route.');
@@ -211,6 +221,7 @@ export class PrincipalResolver {
     if (user.status === 'disabled') throw new ForbiddenError('user_disabled', 'This user is disabled.');
     return {
       kind: 'tenant',
+      mfaEnrollmentPending: false,
       context: {
         tenantId: tenant.id,
         tenantSlug: tenant.slug,

@@ -60,8 +60,8 @@ const POOL_ID = '6f0f3c1e-2222-4a1a-8a1a-000000000002';
 const BRIDGE_ID = '6f0f3c1e-2222-4a1a-8a1a-000000000003';
 const START = 1_800_000_000_000;
 
-const alice: DirectoryUser = { id: 'user-alice', tenantId: POOL_ID, email: 'alice@acme.test', status: 'active', role: 'admin' };
-const bob: DirectoryUser = { id: 'user-bob', tenantId: BRIDGE_ID, email: 'bob@bridge.test', status: 'active', role: 'member' };
+const alice: DirectoryUser = { id: 'user-alice', tenantId: POOL_ID, email: 'alice@acme.test', status: 'active', role: 'admin', mfaEnrolled: false };
+const bob: DirectoryUser = { id: 'user-bob', tenantId: BRIDGE_ID, email: 'bob@bridge.test', status: 'active', role: 'member', mfaEnrolled: false };
 
 function world() {
   const siloIssuer = `${base}/local_silo`;
@@ -95,7 +95,8 @@ function world() {
   registry.upsertTenant(POOL_ID, pool);
   registry.upsertTenant(BRIDGE_ID, bridge);
   const keys = new JwksKeyStore({ refetchCooldownMs: 30_000, timeoutMs: 1_000, now: () => clock });
-  const getKey = vi.spyOn(keys, 'getVersionedKey');
+  // Every full verification looks its key up here first (a cached token does not).
+  const getKey = vi.spyOn(keys, 'cachedKey');
   const issuers = { registry };
   const verifier = new TokenVerifier(issuers, keys, { clockSkewSeconds: 30, now: () => clock, maxCachedTokens: 100 });
   const claims = (issuer: string, extra: Record<string, unknown> = {}) => ({
@@ -173,7 +174,7 @@ describe('TokenVerifier: the verified-token cache', () => {
     w.advance(59_000);
     await w.verifier.verify(token);
     expect(w.getKey).toHaveBeenCalledTimes(1);
-    w.advance(1_000); // exactly exp: the cache no longer answers, jsonwebtoken does (30 s skew)
+    w.advance(1_000); // exactly exp: the cache no longer answers, full verification does (30 s skew)
     await w.verifier.verify(token);
     expect(w.getKey).toHaveBeenCalledTimes(2);
     w.advance(30_000);

@@ -5,7 +5,7 @@
  * rebuilt in full after the notification connection was lost.
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
+import { OPERATORS_POOL_KEY, parseMfaPolicy } from '@gatehouse/tiers';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { DatabaseChangeListener } from '../database/database-change-listener.js';
@@ -194,6 +194,7 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
     signUpPolicy: row.signUpPolicy,
     signUpDefaultRole: row.signUpDefaultRole === 'admin' ? 'member' : row.signUpDefaultRole,
     passwordPolicy: (row.passwordPolicy ?? null) as TenantSnapshot['passwordPolicy'],
+    mfaPolicy: parseMfaPolicy(row.mfaPolicy),
     appClients: row.appClients.map(({ clientId, issuer, userPoolId }) => ({ clientId, issuer, userPoolId })),
     identityProviders: row.identityProviders.map((provider) => ({
       issuer: provider.issuer,

@@ -11,6 +11,7 @@ const base = {
     standard: { userPoolId: 'us-east-1_BBBBBBBB' },
     operators: { userPoolId: 'us-east-1_CCCCCCCC', clientId: 'ops-client' },
   }),
+  CHALLENGE_HANDLE_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
 };
 
 describe('operations settings', () => {

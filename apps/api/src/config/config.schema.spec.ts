@@ -14,6 +14,7 @@ const validAws = {
   DATABASE_PRIVILEGED_URL: 'postgres://gatehouse_privileged:s3cret@db:5432/gatehouse',
   AWS_REGION: 'eu-west-1',
   GATEHOUSE_SHARED_POOLS: pools,
+  CHALLENGE_HANDLE_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`,
 };
 
 describe(loadConfig.name, () => {
@@ -117,5 +118,18 @@ describe('SILO_REGIONS (issue 14 row 7)', () => {
   it('refuses anything that is not a region list', () => {
     expect(() => loadConfig({ ...validAws, SILO_REGIONS: 'eu-west-1,mars' })).toThrow(/SILO_REGIONS: must list AWS regions.*mars/);
     expect(() => loadConfig({ ...validAws, SILO_REGIONS: ' , ' })).toThrow(/SILO_REGIONS/);
+  });
+});
+
+describe('CHALLENGE_HANDLE_KEYS', () => {
+  it('requires challenge-handle keys in AWS mode, generates one per process in local mode, and keeps rotated keys in order', () => {
+    const { CHALLENGE_HANDLE_KEYS: _omitted, ...withoutKeys } = validAws;
+    expect(() => loadConfig(withoutKeys)).toThrow(/CHALLENGE_HANDLE_KEYS is required when GATEHOUSE_MODE=aws/);
+    expect(() => loadConfig({ ...validAws, CHALLENGE_HANDLE_KEYS: 'k1:c2hvcnQ=' })).toThrow(/exactly 32 bytes/);
+    expect(() => loadConfig({ ...validAws, CHALLENGE_HANDLE_KEYS: `k1:${Buffer.alloc(32).toString('base64')},k1:${Buffer.alloc(32).toString('base64')}` })).toThrow(/appears twice/);
+    expect(loadConfig(validAws).challengeHandleKeys.map((key) => key.id)).toEqual(['k2', 'k1']);
+    const local = loadConfig({ ...withoutKeys, NODE_ENV: 'development', GATEHOUSE_MODE: 'local', COGNITO_ENDPOINT: 'http://127.0.0.1:9229' });
+    expect(local.challengeHandleKeys).toHaveLength(1);
+    expect(local.challengeHandleKeys[0]!.key).toHaveLength(32);
   });
 });

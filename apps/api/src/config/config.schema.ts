@@ -4,6 +4,7 @@
  * the process environment; `CONFIG_ENV_KEYS` is the list the Kubernetes
  * manifests and the compose file are checked against.
  */
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import {
@@ -193,6 +194,11 @@ export const envSchema = z.object({
   /** Provisioning: how long a runner's lease lasts without renewal, and how often every replica sweeps for expired ones. */
   PROVISIONING_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
   PROVISIONING_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
+  /**
+   * Keys sealing sign-in challenge handles: `<id>:<base64 of 32 bytes>`, comma-separated; the first seals,
+   * all open (rotation). Required in AWS mode; generated per process in local mode when unset.
+   */
+  CHALLENGE_HANDLE_KEYS: z.string().optional(),
 });
 
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
@@ -207,8 +213,16 @@ export interface SharedPool {
   readonly issuer: string;
 }
 
+/** A key sealing challenge handles (AES-256-GCM); its id travels in the handle so rotated keys still open. */
+export interface ChallengeHandleKey {
+  readonly id: string;
+  readonly key: Buffer;
+}
+
 export interface AppConfig {
   readonly env: Env;
+  /** The first seals new handles; every one opens handles sealed with it. */
+  readonly challengeHandleKeys: readonly ChallengeHandleKey[];
   readonly isLocal: boolean;
   readonly tiers: TierConfiguration;
   readonly sharedPools: ReadonlyMap<string, SharedPool>;
@@ -266,6 +280,8 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     }
   }
 
+  const challengeHandleKeys = parseChallengeHandleKeys(env, problems);
+
   let tiers: TierConfiguration | undefined;
   try {
     tiers = env.GATEHOUSE_TIERS ? parseTierConfigurationJson(env.GATEHOUSE_TIERS) : loadTierConfigurationFile();
@@ -308,6 +324,31 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     isLocal: env.GATEHOUSE_MODE === 'local',
     tiers,
     sharedPools,
+    challengeHandleKeys,
     openApiDocs: env.OPENAPI_DOCS_ENABLED ?? env.NODE_ENV !== 'production',
   };
+}
+
+function parseChallengeHandleKeys(env: Env, problems: string[]): ChallengeHandleKey[] {
+  const text = env.CHALLENGE_HANDLE_KEYS?.trim();
+  if (!text) {
+    if (env.GATEHOUSE_MODE === 'aws') {
+      problems.push('CHALLENGE_HANDLE_KEYS is required when GATEHOUSE_MODE=aws (e.g. "k1:" + 32 random bytes in base64)');
+      return [];
+    }
+    // Local mode: one key for this process; handles do not outlive it.
+    return [{ id: 'local', key: randomBytes(32) }];
+  }
+  const keys: ChallengeHandleKey[] = [];
+  for (const [index, entry] of text.split(',').entries()) {
+    const match = /^([A-Za-z0-9_-]{1,16}):([A-Za-z0-9+/=_-]+)$/.exec(entry.trim());
+    const key = match ? Buffer.from(match[2]!, 'base64') : undefined;
+    if (!match || !key || key.length !== 32) {
+      problems.push(`CHALLENGE_HANDLE_KEYS: entry ${index + 1} must be <id>:<base64 of exactly 32 bytes>`);
+      continue;
+    }
+    if (keys.some((existing) => existing.id === match[1])) problems.push(`CHALLENGE_HANDLE_KEYS: key id "${match[1]}" appears twice`);
+    keys.push({ id: match[1]!, key });
+  }
+  return keys;
 }

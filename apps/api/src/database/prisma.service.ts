@@ -4,8 +4,9 @@ import type { AppConfig } from '../config/config.schema.js';
 import { observeDatabasePools, traceDatabasePool } from '../observability/database-instrumentation.js';
 import { Metrics } from '../observability/metrics.js';
 import { Tracing } from '../observability/tracing.js';
-import { type PrismaClient, createPrismaClient } from './prisma-client.js';
+import { type PrismaClient, type TransactionClient, createTenantPrismaClient, withoutCrossRequestBatching } from './prisma-client.js';
 import { assertRoleIsConfined, readRoleFacts } from './role-check.js';
+import type pg from 'pg';
 
 /**
  * The application role's Prisma client. Services never use it directly for
@@ -16,12 +17,22 @@ import { assertRoleIsConfined, readRoleFacts } from './role-check.js';
 export class PrismaService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(PrismaService.name);
   readonly client: PrismaClient;
+  /** The pool behind {@link client}: it sends the tenant settings with each statement (TenantContextPool). */
+  readonly pool: pg.Pool;
+  /** {@link client} for statements outside a transaction (TenantDb.autocommit). */
+  readonly autocommitClient: TransactionClient;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, metrics: Metrics, tracing: Tracing) {
-    this.client = createPrismaClient(config.env.DATABASE_URL, config.env.DATABASE_POOL_SIZE, 'gatehouse-api', (pool) => {
-      observeDatabasePools(metrics, { application: pool });
-      traceDatabasePool(pool, tracing, 'application');
-    });
+    ({ client: this.client, pool: this.pool } = createTenantPrismaClient(
+      config.env.DATABASE_URL,
+      config.env.DATABASE_POOL_SIZE,
+      'gatehouse-api',
+      (pool) => {
+        observeDatabasePools(metrics, { application: pool });
+        traceDatabasePool(pool, tracing, 'application');
+      },
+    ));
+    this.autocommitClient = withoutCrossRequestBatching(this.client);
   }
 
   async onModuleInit(): Promise<void> {

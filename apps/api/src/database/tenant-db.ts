@@ -1,12 +1,24 @@
 /**
- * Tenant-scoped data access: every query for tenant data runs inside a
- * transaction that first sets `app.tenant_id`, `app.user_id` and `app.role`
- * with `set_config(..., true)`. The settings are transaction-local, so they end
- * with the transaction and never survive on a pooled connection.
+ * Tenant-scoped data access. Every statement for tenant data runs with
+ * `app.tenant_id`, `app.user_id` and `app.role` set transaction-locally
+ * (`set_config(..., true)`) from the verified request context, sent in the
+ * same round trip as the statement (TenantContextPool) — never as extra round
+ * trips, never left on a pooled connection. Row-level security decides the rest.
  *
- * Compose, don't nest: a `run` inside another `run` (same async chain) joins the
- * outer transaction instead of opening a second one, so a service can call
- * other services and the whole request is one transaction — and one rollback.
+ * - `run(work)`: ONE transaction, for writes that must be atomic. The settings
+ *   travel with its BEGIN and hold for every statement in it.
+ * - `autocommit(work)`: no interactive transaction. Each statement is its own
+ *   implicit transaction with the settings in front of it: reads, and writes
+ *   that are a single statement. Costs no round trip beyond the statement.
+ * - `sql\`...\``: tagged, parameterised SQL for hot read paths, on the same
+ *   pool and with the same settings (or inside the current `run`).
+ *
+ * Compose, don't nest: a `run`, `autocommit` or `sql` inside a `run` (same
+ * async chain) joins that transaction instead of opening another one, so a
+ * service can call other services and the whole request is one transaction —
+ * and one rollback. Without a verified context every method refuses
+ * (MissingTenantContextError), and a statement that somehow reaches the pool
+ * without settings sees no tenant rows at all.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
@@ -14,15 +26,29 @@ import { MissingTenantContextError } from '../common/domain-error.js';
 import { type AuthContext, currentAuth } from '../tenancy/request-context.js';
 import { PrismaService } from './prisma.service.js';
 import type { TransactionClient } from './prisma-client.js';
+import { type TenantSettings, tenantScope, tenantSettingsFor } from './tenant-scope.js';
 
 interface ActiveTransaction {
   readonly client: TransactionClient;
-  readonly auth: AuthContext;
+  readonly settings: TenantSettings;
 }
 
 export interface TenantDbOptions {
   /** Transaction timeout; keep requests short. */
   readonly timeoutMs?: number;
+}
+
+/** A parameterised statement: `text` with `$1…$n` and its values, never concatenated input. */
+export interface SqlStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+/** Builds a {@link SqlStatement} from a template: every interpolation becomes a parameter. */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlStatement {
+  let text = strings[0] ?? '';
+  for (let index = 1; index < strings.length; index += 1) text += `$${index}${strings[index] ?? ''}`;
+  return { text, values };
 }
 
 @Injectable()
@@ -31,36 +57,71 @@ export class TenantDb {
 
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Runs `work` as the current request's verified tenant, user and role. */
+  /** Runs `work` in ONE transaction as the current request's verified tenant, user and role. */
   run<T>(work: (db: TransactionClient) => Promise<T>, options?: TenantDbOptions): Promise<T> {
-    const auth = currentAuth();
-    if (!auth) return Promise.reject(new MissingTenantContextError());
-    return this.runAs(auth, work, options);
+    return this.runAs(currentAuth(), work, options);
   }
 
   /**
-   * Runs `work` as an explicit context. For code paths that act for a tenant
-   * outside an HTTP request (seeding, jobs) and for tests.
+   * Like {@link run}, as an explicit context: for code paths that act for a
+   * tenant outside an HTTP request (seeding, jobs) and for tests.
    */
-  runAs<T>(auth: AuthContext, work: (db: TransactionClient) => Promise<T>, options: TenantDbOptions = {}): Promise<T> {
-    const outer = this.active.getStore();
-    if (outer) {
-      if (outer.auth.tenantId !== auth.tenantId || outer.auth.userId !== auth.userId) {
-        // Never let an inner call switch identity inside one transaction.
-        return Promise.reject(new MissingTenantContextError());
-      }
-      return work(outer.client);
+  runAs<T>(auth: AuthContext | undefined, work: (db: TransactionClient) => Promise<T>, options: TenantDbOptions = {}): Promise<T> {
+    let settings: TenantSettings;
+    try {
+      settings = tenantSettingsFor(auth);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const role = auth.roles[0];
-    if (!role) return Promise.reject(new MissingTenantContextError());
-    return this.prisma.client.$transaction(
-      async (client) => {
-        await client.$executeRaw`SELECT set_config('app.tenant_id', ${auth.tenantId}, true),
-                                        set_config('app.user_id', ${auth.userId}, true),
-                                        set_config('app.role', ${role}, true)`;
-        return this.active.run({ client, auth }, () => work(client));
-      },
-      { timeout: options.timeoutMs ?? 10_000, maxWait: 5_000 },
+    const outer = this.joinable(settings);
+    if (outer === 'refused') return Promise.reject(new MissingTenantContextError());
+    if (outer) return work(outer.client);
+    // Prisma's promises are lazy: each is awaited here, inside the scope, so its statements carry the settings.
+    return tenantScope.run(settings, async () =>
+      this.prisma.client.$transaction(async (client) => this.active.run({ client, settings }, async () => await work(client)), {
+        timeout: options.timeoutMs ?? 10_000,
+        maxWait: 5_000,
+      }),
     );
+  }
+
+  /** Runs `work` without an interactive transaction: every statement carries the settings itself. */
+  autocommit<T>(work: (db: TransactionClient) => Promise<T>): Promise<T> {
+    return this.autocommitAs(currentAuth(), work);
+  }
+
+  autocommitAs<T>(auth: AuthContext | undefined, work: (db: TransactionClient) => Promise<T>): Promise<T> {
+    let settings: TenantSettings;
+    try {
+      settings = tenantSettingsFor(auth);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const outer = this.joinable(settings);
+    if (outer === 'refused') return Promise.reject(new MissingTenantContextError());
+    if (outer) return work(outer.client);
+    return tenantScope.run(settings, async () => await await work(this.prisma.autocommitClient));
+  }
+
+  /** Rows of one parameterised statement (see {@link sql}), as the current request's tenant. */
+  query<Row>(statement: SqlStatement): Promise<Row[]> {
+    return this.queryAs<Row>(currentAuth(), statement);
+  }
+
+  async queryAs<Row>(auth: AuthContext | undefined, statement: SqlStatement): Promise<Row[]> {
+    const settings = tenantSettingsFor(auth);
+    const outer = this.joinable(settings);
+    if (outer === 'refused') throw new MissingTenantContextError();
+    if (outer) return outer.client.$queryRawUnsafe<Row[]>(statement.text, ...statement.values);
+    const result = await tenantScope.run(settings, () => this.prisma.pool.query(statement.text, statement.values as unknown[]));
+    return result.rows as Row[];
+  }
+
+  /** The enclosing transaction of this async chain, if it is for the same principal. */
+  private joinable(settings: TenantSettings): ActiveTransaction | 'refused' | undefined {
+    const outer = this.active.getStore();
+    // Never let an inner call switch identity inside one transaction.
+    if (outer && outer.settings.key !== settings.key) return 'refused';
+    return outer;
   }
 }

@@ -18,8 +18,10 @@ import { DomainError } from '../common/domain-error.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { RateLimits } from '../rate-limits/rate-limits.service.js';
+import { invalidChallenge } from './challenges/challenge-handle.js';
+import { type ReleaseHook, type SignInParty, type SignInResult, SignInSteps } from './challenges/sign-in-steps.js';
 import { type AuthOutcome, type ChallengeName, IdentityProvider, type TokenSet } from './identity-provider.js';
-import { invalidCode, invalidCredentials, invalidRefreshToken, invalidSession, signUpNotAllowed } from './identity.errors.js';
+import { invalidCode, invalidCredentials, invalidRefreshToken, signUpNotAllowed } from './identity.errors.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
 import { admitSignUp } from './sign-up-policy.js';
 import { type TenantIdentity, TenantIdentityResolver } from './tenant-identity.js';
@@ -29,9 +31,7 @@ export interface PublicRequest {
   readonly clientAddress: string;
 }
 
-export type SignInResult =
-  | { readonly status: 'signed_in'; readonly tokens: TokenSet }
-  | { readonly status: 'challenge'; readonly challenge: ChallengeName; readonly session: string };
+export type { SignInResult };
 
 /** How long a sign-up claim may stay unfinished before another sign-up of the address may clean it up (well above Cognito's retries and timeouts). */
 const ABANDONED_CLAIM_MS = 120_000;
@@ -61,6 +61,7 @@ export class AuthFlowsService {
     private readonly verifier: TokenVerifier,
     private readonly principals: PrincipalResolver,
     private readonly limits: RateLimits,
+    private readonly steps: SignInSteps,
   ) {}
 
   /**
@@ -145,25 +146,38 @@ export class AuthFlowsService {
       throw failure;
     }
     await this.limits.resetSignInFailures(target.tenant.id, input.email);
-    return this.finishSignIn(target, user, outcome);
+    return this.steps.settle(this.party(target, user), outcome, false, this.releaseHook(target, user));
   }
 
+  /**
+   * Answers a challenge for the user sealed in the handle — never for an e-mail
+   * or tenant from the body, which may only repeat the handle's own (any
+   * disagreement, like a forged, expired or replayed handle, is 401
+   * `invalid_challenge`).
+   */
   async respondToChallenge(
     request: PublicRequest,
-    input: { tenant?: string; email: string; challenge: ChallengeName; session: string; newPassword?: string; code?: string },
+    input: { tenant?: string; email?: string; challenge: ChallengeName; session: string; newPassword?: string; code?: string },
   ): Promise<SignInResult> {
-    const target = this.tenants.forPublicRequest(request.route, input.tenant);
-    const user = await this.mirror.findByEmail(target.tenant.id, input.email);
-    if (!user) throw invalidSession();
+    const claims = this.steps.open(input.session, 'tenant', input.challenge);
+    const named = this.tenants.namedByPublicRequest(request.route, input.tenant);
+    if (!claims.tenantId || !claims.userId || (named && named.id !== claims.tenantId)) throw invalidChallenge();
+    const target = this.tenants.forTenantId(claims.tenantId);
+    if (target.tenant.status === 'suspended') throw new ForbiddenError('tenant_suspended', 'This tenant is suspended.');
+    const user = await this.mirror.findById(claims.tenantId, claims.userId);
+    if (!user || user.username !== claims.username || (input.email !== undefined && input.email.toLowerCase() !== user.email)) {
+      throw invalidChallenge();
+    }
+    if (user.status === 'disabled') throw new ForbiddenError('user_disabled', 'This user is disabled.');
+    // Checked before the handle is spent, so a rejected password can be corrected with the same handle.
     if (input.newPassword !== undefined) assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
-    const outcome = await this.identity.respondToChallenge(target.client, {
-      challenge: input.challenge,
-      session: input.session,
-      username: user.username,
-      ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}),
-      ...(input.code !== undefined ? { code: input.code } : {}),
-    });
-    return this.finishSignIn(target, user, outcome);
+    await this.steps.consume(claims);
+    return this.steps.answer(
+      this.party(target, user),
+      claims,
+      { ...(input.code !== undefined ? { code: input.code } : {}), ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}) },
+      this.releaseHook(target, user),
+    );
   }
 
   /**
@@ -253,14 +267,30 @@ export class AuthFlowsService {
     return invalidCredentials();
   }
 
-  private async finishSignIn(target: TenantIdentity, user: MirroredUser, outcome: AuthOutcome): Promise<SignInResult> {
-    if (outcome.kind === 'challenge') return { status: 'challenge', challenge: outcome.challenge, session: outcome.session };
-    await this.refuseIfDisabled(target, outcome.tokens, outcome.tokens.refreshToken, user);
-    if (user.status === 'pending') {
-      // Cognito only issues tokens to confirmed users: the mirror catches up on first sign-in.
-      await this.mirror.markConfirmed(target.tenant.id, user.id, { emailVerified: true, sub: decodeSubject(outcome.tokens.accessToken) });
-    }
-    return { status: 'signed_in', tokens: outcome.tokens };
+  private party(target: TenantIdentity, user: MirroredUser): SignInParty {
+    return {
+      aud: 'tenant',
+      tenantId: target.tenant.id,
+      userId: user.id,
+      username: user.username,
+      client: target.client,
+      mfaRequired: target.tenant.mfaPolicy === 'required',
+      totpIssuer: `Gatehouse (${target.tenant.slug})`,
+      totpAccount: user.email,
+    };
+  }
+
+  /** What happens just before a tenant user's tokens leave: refuse a disabled user, bring the mirror up to date. */
+  private releaseHook(target: TenantIdentity, user: MirroredUser): ReleaseHook {
+    return async (tokens, mfaPassed) => {
+      await this.refuseIfDisabled(target, tokens, tokens.refreshToken, user);
+      if (user.status === 'pending') {
+        // Cognito only issues tokens to confirmed users: the mirror catches up on first sign-in.
+        await this.mirror.markConfirmed(target.tenant.id, user.id, { emailVerified: true, sub: decodeSubject(tokens.accessToken) });
+      }
+      // A passed TOTP check proves an enrolled authenticator, wherever it was enrolled.
+      if (mfaPassed && !user.mfaEnrolled) await this.mirror.setMfaEnrolled(target.tenant.id, user.id, true);
+    };
   }
 
   private async refuseIfDisabled(target: TenantIdentity, tokens: TokenSet, refreshToken: string | undefined, known?: MirroredUser): Promise<void> {

@@ -27,7 +27,7 @@ class FakeMirror {
   }
   async claimSignUp(input: { tenantId: string; email: string; username: string; issuer: string; role: MirroredUser['role'] }) {
     if (await this.findByEmail(input.tenantId, input.email)) return null;
-    const row = { ...input, id: `user-${this.rows.length + 1}`, sub: null, status: 'pending' as const, emailVerified: false, createdAt: new Date() };
+    const row = { ...input, id: `user-${this.rows.length + 1}`, sub: null, status: 'pending' as const, emailVerified: false, mfaEnrolled: false, createdAt: new Date() };
     this.rows.push(row);
     return row;
   }
@@ -93,7 +93,7 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
   // Sign-in failure counting lives in RateLimits (shared store); these specs are about sign-up, so it allows everything.
   const limits = { assertSignInAllowed: async () => undefined, recordSignInFailure: async () => undefined, resetSignInFailures: async () => undefined } as unknown as RateLimits;
   const resolver = { forPublicRequest: () => target } as unknown as TenantIdentityResolver;
-  const sut = new AuthFlowsService(identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror, {} as never, {} as never, limits);
+  const sut = new AuthFlowsService(identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror, {} as never, {} as never, limits, {} as never);
   const request = { route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' };
   return { sut, identity, mirror, request };
 }

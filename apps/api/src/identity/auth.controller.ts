@@ -84,7 +84,7 @@ export class AuthController {
   @Post('sign-in')
   @NoStore()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'Returns tokens, or a challenge (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA) to answer at /v1/auth/challenge. A wrong password and an unknown address give the same 401.' })
+  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'Returns tokens, or a challenge (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, MFA_SETUP with the TOTP secret) whose opaque, single-use `session` handle is answered at /v1/auth/challenge. A wrong password and an unknown address give the same 401.' })
   @ApiZodBody(signInSchema)
   @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
   signIn(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(signInSchema)) body: SignIn): Promise<SignInResult> {
@@ -94,7 +94,7 @@ export class AuthController {
   @Post('challenge')
   @NoStore()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Answer a sign-in challenge (new password, TOTP code)' })
+  @ApiOperation({ summary: 'Answer a sign-in challenge (new password, TOTP code, TOTP set-up code) with its handle', description: 'The handle names its tenant and user; `tenant` and `email`, if given, must be the handle’s own. A forged, expired, replayed or mismatched handle is 401 `invalid_challenge`; a wrong code is 400 `invalid_code` with a fresh handle in `session`.' })
   @ApiZodBody(challengeSchema)
   @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
   challenge(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(challengeSchema)) body: Challenge): Promise<SignInResult> {

@@ -7,7 +7,7 @@
  * acts on, because one deployment spans many pools: the tier pools, silo
  * tenants' own pools and the operators' pool.
  */
-import type { UserPoolBlueprint } from '@gatehouse/tiers';
+import type { MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
 import type { UserPoolClientOverrides } from './cognito/user-pool-requests.js';
 
 export interface PoolRef {
@@ -86,6 +86,12 @@ export abstract class IdentityProvider {
   abstract verifySoftwareToken(pool: PoolRef, accessToken: string, code: string): Promise<void>;
   abstract setSoftwareTokenMfa(pool: PoolRef, accessToken: string, enabled: boolean): Promise<void>;
 
+  // Cognito's MFA_SETUP challenge: a TOTP key associated and verified with the challenge's session.
+  /** AssociateSoftwareToken with the session; returns the secret and the session to verify with. */
+  abstract associateSoftwareTokenInChallenge(client: ClientRef, session: string): Promise<{ secretCode: string; session: string }>;
+  /** VerifySoftwareToken with the session; returns the session that RespondToAuthChallenge(MFA_SETUP) takes. */
+  abstract verifySoftwareTokenInChallenge(client: ClientRef, session: string, code: string): Promise<{ session: string }>;
+
   // Administration (provisioning, tenant admins' user management).
   abstract getUser(pool: PoolRef, username: string): Promise<IdentityUser | undefined>;
   abstract createUser(pool: PoolRef, input: CreateUserInput): Promise<IdentityUser>;
@@ -97,6 +103,12 @@ export abstract class IdentityProvider {
   abstract listUserGroups(pool: PoolRef, username: string): Promise<string[]>;
   /** Ends every session of the user where the provider supports it; returns false where it does not. */
   abstract signOutEverywhere(pool: PoolRef, username: string): Promise<boolean>;
+  /** Turns the user's TOTP MFA off (AdminSetUserMFAPreference): they enrol again when their tenant requires it. */
+  abstract resetUserMfa(pool: PoolRef, username: string): Promise<void>;
+  /** The username of the pool's user with this (exact, lower-case) e-mail, for pools without Gatehouse's mirror (operators). */
+  abstract findUsernameByEmail(pool: PoolRef, email: string): Promise<string | undefined>;
+  /** The pool's MFA setting, TOTP as the only factor (silo pools follow their tenant's MFA policy). */
+  abstract setPoolMfa(pool: PoolRef, setting: MfaSetting): Promise<void>;
 
   abstract findUserPoolByName(region: string, name: string): Promise<string | undefined>;
   abstract createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef>;

@@ -8,14 +8,18 @@ import { AuthFlowsService } from './auth-flows.service.js';
 import { IdentityProviderModule } from './identity-provider.module.js';
 import { MeController } from './me.controller.js';
 import { MeService } from './me.service.js';
+import { ChallengeHandleLedger } from './challenges/challenge-handle-ledger.js';
+import { SignInSteps } from './challenges/sign-in-steps.js';
+import { OperatorAuthController } from './operator-auth.controller.js';
+import { OperatorAuthService } from './operator-auth.service.js';
 import { TenantIdentityResolver } from './tenant-identity.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
 
 /** The public sign-up / sign-in API, the signed-in user's own endpoints, and public tenant routing. */
 @Module({
   imports: [AuthModule, DatabaseModule, TenantsModule, IdentityProviderModule, RateLimitsModule],
-  controllers: [AuthController, MeController, TenantLookupController],
-  providers: [AuthFlowsService, MeService, TenantIdentityResolver],
+  controllers: [AuthController, MeController, TenantLookupController, OperatorAuthController],
+  providers: [AuthFlowsService, MeService, TenantIdentityResolver, SignInSteps, ChallengeHandleLedger, OperatorAuthService],
   exports: [TenantIdentityResolver],
 })
 export class IdentityModule {}

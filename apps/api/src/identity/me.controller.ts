@@ -19,6 +19,7 @@ export class MeController {
   constructor(private readonly me: MeService) {}
 
   @Get()
+  @Authenticated({ duringMfaEnrollment: true })
   @ApiOperation({ summary: 'The signed-in user, their tenant and roles' })
   @ApiOkResponse({
     schema: {
@@ -44,7 +45,11 @@ export class MeController {
 
   @Post('mfa/totp')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Start TOTP set-up: a secret for an authenticator app' })
+  @Authenticated({ duringMfaEnrollment: true })
+  @ApiOperation({
+    summary: 'Start TOTP set-up: a secret for an authenticator app',
+    description: 'Reachable while the tenant requires MFA and the user has not enrolled yet. 403 `mfa_off_for_tenant` when the tenant’s MFA policy is `off`.',
+  })
   @ApiCreatedResponse({ schema: { example: { secretCode: 'BASE32SECRET', otpauthUri: 'otpauth://totp/Gatehouse:acme%3Auser?secret=…' } } })
   startTotp(@AccessToken() token: string) {
     return this.me.startTotpSetup(token);
@@ -52,6 +57,7 @@ export class MeController {
 
   @Post('mfa/totp/verify')
   @HttpCode(204)
+  @Authenticated({ duringMfaEnrollment: true })
   @ApiOperation({ summary: 'Verify a code from the app and turn TOTP MFA on' })
   @ApiZodBody(totpCodeSchema)
   @ApiNoContentResponse()
@@ -61,7 +67,7 @@ export class MeController {
 
   @Delete('mfa/totp')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Turn TOTP MFA off' })
+  @ApiOperation({ summary: 'Turn TOTP MFA off', description: '409 `mfa_required_by_tenant` while the tenant’s MFA policy is `required`.' })
   @ApiNoContentResponse()
   async disableTotp(@AccessToken() token: string): Promise<void> {
     await this.me.disableTotp(token);

@@ -4,12 +4,15 @@
  * caller's own access token, so Cognito itself checks it is theirs.
  */
 import { Injectable } from '@nestjs/common';
-import { MissingTenantContextError } from '../common/domain-error.js';
+import { ConflictError, MissingTenantContextError } from '../common/domain-error.js';
+import { ForbiddenError } from '../auth/auth.errors.js';
+import { UserMirror } from '../tenants/user-mirror.js';
 import { TenantDb } from '../database/tenant-db.js';
 import { currentAuth } from '../tenancy/request-context.js';
 import { IdentityProvider } from './identity-provider.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
 import { TenantIdentityResolver } from './tenant-identity.js';
+import { otpauthUri } from './totp-uri.js';
 
 @Injectable()
 export class MeService {
@@ -17,13 +20,14 @@ export class MeService {
     private readonly db: TenantDb,
     private readonly identity: IdentityProvider,
     private readonly tenants: TenantIdentityResolver,
+    private readonly mirror: UserMirror,
   ) {}
 
   async me() {
     const auth = currentAuth();
     if (!auth) throw new MissingTenantContextError();
     const { tenant } = this.tenants.forTenantId(auth.tenantId);
-    const user = await this.db.run((tx) =>
+    const user = await this.db.autocommit((tx) =>
       tx.user.findFirstOrThrow({
         where: { id: auth.userId },
         select: { id: true, email: true, role: true, status: true, emailVerified: true, createdAt: true },
@@ -44,27 +48,37 @@ export class MeService {
 
   async startTotpSetup(accessToken: string): Promise<{ secretCode: string; otpauthUri: string }> {
     const target = this.target();
+    if (target.tenant.mfaPolicy === 'off') {
+      throw new ForbiddenError('mfa_off_for_tenant', 'This tenant does not use MFA.');
+    }
     const { secretCode } = await this.identity.associateSoftwareToken(target.pool, accessToken);
-    const account = encodeURIComponent(`${target.tenant.slug}:${currentAuth()?.subject ?? 'user'}`);
-    return {
-      secretCode,
-      otpauthUri: `otpauth://totp/Gatehouse:${account}?secret=${secretCode}&issuer=Gatehouse&algorithm=SHA1&digits=6&period=30`,
-    };
+    const account = `${target.tenant.slug}:${currentAuth()?.subject ?? 'user'}`;
+    return { secretCode, otpauthUri: otpauthUri('Gatehouse', account, secretCode) };
   }
 
   async enableTotp(accessToken: string, code: string): Promise<void> {
     const target = this.target();
     await this.identity.verifySoftwareToken(target.pool, accessToken, code);
     await this.identity.setSoftwareTokenMfa(target.pool, accessToken, true);
+    await this.mirror.setMfaEnrolled(target.tenant.id, this.auth().userId, true);
   }
 
   async disableTotp(accessToken: string): Promise<void> {
-    await this.identity.setSoftwareTokenMfa(this.target().pool, accessToken, false);
+    const target = this.target();
+    if (target.tenant.mfaPolicy === 'required') {
+      throw new ConflictError('mfa_required_by_tenant', 'This tenant requires MFA: TOTP cannot be turned off.');
+    }
+    await this.identity.setSoftwareTokenMfa(target.pool, accessToken, false);
+    await this.mirror.setMfaEnrolled(target.tenant.id, this.auth().userId, false);
+  }
+
+  private auth() {
+    const auth = currentAuth();
+    if (!auth) throw new MissingTenantContextError();
+    return auth;
   }
 
   private target() {
-    const auth = currentAuth();
-    if (!auth) throw new MissingTenantContextError();
-    return this.tenants.forTenantId(auth.tenantId);
+    return this.tenants.forTenantId(this.auth().tenantId);
   }
 }

@@ -35,6 +35,16 @@ export class TenantIdentityResolver {
 
   /** The tenant a public request is for; refuses a body that contradicts the host. */
   forPublicRequest(route: RouteHintInput, explicitSlug: string | undefined): TenantIdentity {
+    const tenant = this.namedByPublicRequest(route, explicitSlug);
+    if (!tenant) {
+      throw new ValidationFailedError([{ path: 'tenant', message: 'name the tenant (its slug), or call its own host' }]);
+    }
+    if (tenant.status === 'suspended') throw new ForbiddenError('tenant_suspended', 'This tenant is suspended.');
+    return this.forTenant(tenant);
+  }
+
+  /** The tenant a public request names by host, header or field, if any; refuses a field that contradicts the host. */
+  namedByPublicRequest(route: RouteHintInput, explicitSlug: string | undefined): TenantSnapshot | undefined {
     const hint = resolveRouteHint(route, this.issuers.registry, this.config.env.PUBLIC_BASE_DOMAIN);
     if (hint.kind === 'unmatched') throw tenantNotFound();
     const explicit = explicitSlug ? this.issuers.registry.tenantBySlug(explicitSlug) : undefined;
@@ -42,12 +52,7 @@ export class TenantIdentityResolver {
     if (hint.kind === 'tenant' && explicit && explicit.id !== hint.tenant.id) {
       throw new ForbiddenError('tenant_mismatch', 'The tenant field names a different tenant than this host.');
     }
-    const tenant = hint.kind === 'tenant' ? hint.tenant : explicit;
-    if (!tenant) {
-      throw new ValidationFailedError([{ path: 'tenant', message: 'name the tenant (its slug), or call its own host' }]);
-    }
-    if (tenant.status === 'suspended') throw new ForbiddenError('tenant_suspended', 'This tenant is suspended.');
-    return this.forTenant(tenant);
+    return hint.kind === 'tenant' ? hint.tenant : explicit;
   }
 
   forTenantId(tenantId: string): TenantIdentity {

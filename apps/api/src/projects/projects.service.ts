@@ -1,12 +1,15 @@
 /**
- * The sample tenant-owned domain. Every method runs in ONE tenant-scoped
- * transaction (TenantDb.run), and none filters by tenant itself: Postgres'
- * policies decide which rows exist. Where a write touches nothing, the service
+ * The sample tenant-owned domain. None of its queries filters by tenant
+ * itself: Postgres' policies decide which rows exist. Reads and single-statement
+ * writes run without an interactive transaction (TenantDb.autocommit: the
+ * tenant settings travel with each statement); writes of several statements
+ * run in ONE transaction (TenantDb.run). The list — every client's first call —
+ * is one tagged SQL statement. Where a write touches nothing, the service
  * tells "not there for you" (404) from "there, but not yours to change" (403).
  */
 import { Injectable } from '@nestjs/common';
 import { isRowLevelSecurityViolation, isUniqueViolation } from '../common/database-errors.js';
-import { TenantDb } from '../database/tenant-db.js';
+import { TenantDb, sql } from '../database/tenant-db.js';
 import type { TransactionClient } from '../database/prisma-client.js';
 import { currentAuth } from '../tenancy/request-context.js';
 import { MissingTenantContextError } from '../common/domain-error.js';
@@ -14,6 +17,15 @@ import type { CreateProject, CreateTask, ListQuery, UpdateProject, UpdateTask } 
 import { notOwner, projectNameTaken, projectNotFound, taskNotFound } from './projects.errors.js';
 
 const projectFields = { id: true, name: true, description: true, ownerId: true, createdAt: true, updatedAt: true } as const;
+interface ProjectRow {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly ownerId: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
 const taskFields = { id: true, projectId: true, title: true, done: true, ownerId: true, createdAt: true, updatedAt: true } as const;
 
 function caller() {
@@ -26,27 +38,34 @@ function caller() {
 export class ProjectsService {
   constructor(private readonly db: TenantDb) {}
 
-  list(query: ListQuery) {
-    return this.db.run(async (tx) => {
-      const rows = await tx.project.findMany({
-        select: projectFields,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: query.limit + 1,
-        ...(query.cursor ? { cursor: { tenantId_id: { tenantId: caller().tenantId, id: query.cursor } }, skip: 1 } : {}),
-      });
-      const items = rows.slice(0, query.limit);
-      return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
-    });
+  /** Newest first; keyset paging after the cursor row (none when the cursor is not a visible project). */
+  async list(query: ListQuery) {
+    const take = query.limit + 1;
+    const rows = await this.db.query<ProjectRow>(
+      query.cursor
+        ? sql`SELECT id, name, description, owner_id AS "ownerId", created_at AS "createdAt", updated_at AS "updatedAt"
+                FROM projects
+               WHERE (created_at, id) < (SELECT created_at, id FROM projects WHERE id = ${query.cursor}::uuid)
+               ORDER BY created_at DESC, id DESC LIMIT ${take}`
+        : sql`SELECT id, name, description, owner_id AS "ownerId", created_at AS "createdAt", updated_at AS "updatedAt"
+                FROM projects
+               ORDER BY created_at DESC, id DESC LIMIT ${take}`,
+    );
+    const items = rows.slice(0, query.limit);
+    return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
   get(projectId: string) {
-    return this.db.run(async (tx) => (await tx.project.findFirst({ where: { id: projectId }, select: projectFields })) ?? Promise.reject(projectNotFound()));
+    return this.db.autocommit(
+      async (tx) => (await tx.project.findFirst({ where: { id: projectId }, select: projectFields })) ?? Promise.reject(projectNotFound()),
+    );
   }
 
   create(input: CreateProject) {
     const auth = caller();
+    // One INSERT: atomic on its own, so no interactive transaction.
     return this.db
-      .run((tx) =>
+      .autocommit((tx) =>
         tx.project.create({
           data: { tenantId: auth.tenantId, ownerId: auth.userId, name: input.name, description: input.description ?? null },
           select: projectFields,
@@ -80,7 +99,7 @@ export class ProjectsService {
   }
 
   listTasks(projectId: string) {
-    return this.db.run(async (tx) => {
+    return this.db.autocommit(async (tx) => {
       await this.requireProject(tx, projectId);
       return tx.task.findMany({ where: { projectId }, select: taskFields, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     });

@@ -16,6 +16,8 @@ export interface DirectoryUser {
   readonly email: string;
   readonly status: 'pending' | 'active' | 'disabled';
   readonly role: TenantRole;
+  /** A verified TOTP authenticator Gatehouse has seen. */
+  readonly mfaEnrolled: boolean;
 }
 
 export interface JustInTimeUser {
@@ -62,7 +64,7 @@ export class TenantUserDirectory implements OnModuleInit {
     }
     const row = await this.privileged.client.user.findUnique({
       where: { issuer_sub: { issuer, sub: subject } },
-      select: { id: true, tenantId: true, email: true, status: true, role: true },
+      select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true },
     });
     if (!row) return undefined; // never cache absence: a user created a moment later must work at once
     this.remember(key, row);
@@ -96,7 +98,7 @@ export class TenantUserDirectory implements OnModuleInit {
           role: user.role,
           emailVerified: user.emailVerified,
         },
-        select: { id: true, tenantId: true, email: true, status: true, role: true },
+        select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true },
       });
       this.remember(`${user.issuer}\n${user.subject}`, row);
       return row;

@@ -55,9 +55,9 @@ export class TenantsController {
   @ApiOperation({
     summary: 'Create a tenant and provision it in Cognito for its tier',
     description:
-      'Silo tiers get their own user pool (optionally with `passwordPolicy`, `mfa`, `region`), bridge tiers their own app client ' +
+      'Silo tiers get their own user pool (optionally with `passwordPolicy`, `region`), bridge tiers their own app client ' +
       'in the tier’s pool (optionally `tokenValidity`), pool tiers share the tier’s pool and client. The first admin is invited by ' +
-      'Cognito. Answers at once with status `provisioning`; poll `GET /v1/admin/tenants/{id}`.',
+      'Cognito. `mfaPolicy` (`off`, `optional`, `required`) applies to every model. Answers at once with status `provisioning`; poll `GET /v1/admin/tenants/{id}`.',
   })
   @ApiZodBody(createTenantSchema)
   @ApiAcceptedResponse({ schema: openApiSchema(tenantSchema), headers: { location: { description: 'the tenant’s URL', schema: { type: 'string' } } } })

@@ -6,7 +6,7 @@
  * issuer registry right after the commit (other replicas follow the NOTIFY).
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { findTier } from '@gatehouse/tiers';
+import { allowedMfaPolicies, defaultMfaPolicy, findTier, mfaSettingForPolicy, parseMfaPolicy, type MfaPolicy, type TierConfig } from '@gatehouse/tiers';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboundUrlRefused, checkUrlShape, resolveHost, resolvePublicAddresses, withoutCredentials } from '../auth/outbound-url.js';
 import { TrustedIssuersService, isCognitoIssuerUrl, issuerAcceptor } from '../auth/trusted-issuers.service.js';
@@ -26,6 +26,7 @@ import { EMAIL_DOMAIN_FIELDS, EmailDomainsService, toEmailDomainView } from './d
 import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { initialState, leaseIsLive, parseState, progress } from './provisioning/provisioning-state.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
+import { IdentityProvider } from '../identity/identity-provider.js';
 import {
   emailDomainTaken,
   hostTaken,
@@ -61,7 +62,7 @@ export function toTenantView(row: TenantRow): TenantView {
     region: row.region,
     userPoolId: row.userPoolId,
     issuer: row.issuer,
-    mfa: row.mfa,
+    mfaPolicy: parseMfaPolicy(row.mfaPolicy),
     passwordPolicy: (row.passwordPolicy ?? null) as Record<string, unknown> | null,
     hosts: row.hosts.map((entry) => entry.host),
     emailDomains: row.emailDomains.map((entry) => entry.domain),
@@ -91,6 +92,7 @@ export class TenantsService {
     private readonly provisioning: ProvisioningService,
     private readonly domains: EmailDomainsService,
     private readonly signUp: SignUpSettingsService,
+    private readonly identity: IdentityProvider,
   ) {}
 
   findRow(id: string) {
@@ -136,13 +138,15 @@ export class TenantsService {
     }
     const silo = tier.model === 'silo';
     if (!silo) {
-      for (const field of ['passwordPolicy', 'mfa'] as const) {
-        if (input[field] !== undefined) throw invalidField(field, `only silo tiers have a pool per tenant; tier "${tier.name}" uses the ${tier.model} model`);
+      if (input.passwordPolicy !== undefined) {
+        throw invalidField('passwordPolicy', `only silo tiers have a pool per tenant; tier "${tier.name}" uses the ${tier.model} model`);
       }
       if (tier.model === 'pool' && input.tokenValidity !== undefined) {
         throw invalidField('tokenValidity', `pool-model tenants share their tier's app client; tier "${tier.name}" has no per-tenant token lifetimes`);
       }
     }
+    const mfaPolicy = input.mfaPolicy ?? defaultMfaPolicy(tier);
+    assertMfaPolicyFits(tier, mfaPolicy);
     const shared = silo ? undefined : this.config.sharedPools.get(tier.name);
     if (!silo && !shared) throw invalidField('tier', `tier "${tier.name}" has no shared pool configured`);
     if (input.region !== undefined && !silo && input.region !== shared?.region) {
@@ -175,7 +179,7 @@ export class TenantsService {
             userPoolId: shared?.userPoolId ?? null,
             issuer: shared?.issuer ?? null,
             passwordPolicy: input.passwordPolicy ?? undefined,
-            mfa: input.mfa ?? null,
+            mfaPolicy,
             provisioning: state as object,
             hosts: { create: input.hosts.map((host) => ({ host })) },
             // Claims only: pending until a DNS TXT record proves each one.
@@ -197,6 +201,7 @@ export class TenantsService {
             emailDomains: input.emailDomains,
             signUpPolicy: input.signUpPolicy,
             signUpDefaultRole: input.signUpDefaultRole,
+            mfaPolicy,
           },
         });
         return created.id;
@@ -224,6 +229,7 @@ export class TenantsService {
       await this.privileged.client.$transaction(async (tx) => {
         const current = await this.lockRow(tx, id);
         if (current.status === 'deleting' || current.status === 'deleted') throw invalidTenantState(current.status, 'changed');
+        if (input.mfaPolicy !== undefined) await this.changeMfaPolicy(tx, id, input.mfaPolicy);
         if (input.name !== undefined) await tx.tenant.update({ where: { id }, data: { name: input.name } });
         if (input.hosts !== undefined) {
           await tx.tenantHost.deleteMany({ where: { tenantId: id } });
@@ -231,7 +237,10 @@ export class TenantsService {
         }
         if (input.emailDomains !== undefined) await this.domains.replace(tx, id, input.emailDomains);
         await this.signUp.apply(tx, id, input);
-        await this.audit.record(tx, { action: 'tenant.update', tenantId: id, target: `tenant:${id}`, details: { ...input } });
+        const { mfaPolicy: _audited, ...changed } = input; // the policy change has its own audit event
+        if (Object.keys(changed).length > 0) {
+          await this.audit.record(tx, { action: 'tenant.update', tenantId: id, target: `tenant:${id}`, details: { ...changed } });
+        }
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw await this.explainConflict(undefined, input.hosts ?? [], input.emailDomains ?? []);
@@ -239,6 +248,31 @@ export class TenantsService {
     }
     await this.issuers.refreshTenant(id);
     return this.get(id);
+  }
+
+  /**
+   * Inside the locked update: a silo tenant's pool follows the policy first
+   * (if Cognito refuses, the transaction rolls back and nothing changed);
+   * shared pools need nothing in Cognito, Gatehouse enforces the policy.
+   */
+  private async changeMfaPolicy(tx: TransactionClient, id: string, to: MfaPolicy): Promise<void> {
+    const row = await tx.tenant.findUniqueOrThrow({
+      where: { id },
+      select: { tier: true, isolationModel: true, userPoolId: true, region: true, mfaPolicy: true, status: true },
+    });
+    const tier = findTier(this.config.tiers, row.tier);
+    if (!tier) throw invalidField('mfaPolicy', `tier "${row.tier}" is not configured`);
+    assertMfaPolicyFits(tier, to);
+    const from = parseMfaPolicy(row.mfaPolicy);
+    if (from === to) return;
+    if (row.isolationModel === 'silo') {
+      // A provisioning run read the policy when it started: changing it before the pool is recorded could be lost.
+      if (!row.userPoolId && row.status === 'provisioning') throw provisioningInProgress();
+      // Without a pool (a failed provisioning), the retry creates it from the row's new policy.
+      if (row.userPoolId) await this.identity.setPoolMfa({ userPoolId: row.userPoolId, region: row.region }, mfaSettingForPolicy(to));
+    }
+    await tx.tenant.update({ where: { id }, data: { mfaPolicy: to } });
+    await this.audit.record(tx, { action: 'tenant.mfa_policy.change', tenantId: id, target: `tenant:${id}`, details: { from, to } });
   }
 
   /** Locks the tenant row for the transaction, so status changes serialise. */
@@ -377,5 +411,13 @@ export class TenantsService {
       await this.audit.record(tx, { action: 'tenant.identity_provider.remove', tenantId: id, target: `identity-provider:${providerId}` });
     });
     await this.issuers.refreshTenant(id);
+  }
+}
+
+/** 400 when the tier's pool cannot honour the policy (see libs/tiers mfa-policy). */
+function assertMfaPolicyFits(tier: TierConfig, policy: MfaPolicy): void {
+  const allowed = allowedMfaPolicies(tier);
+  if (!allowed.includes(policy)) {
+    throw invalidField('mfaPolicy', `tier "${tier.name}" (${tier.model}, pool MFA ${tier.mfa}) allows only: ${allowed.join(', ')}`);
   }
 }

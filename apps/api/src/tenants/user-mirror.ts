@@ -9,6 +9,7 @@ import { Injectable } from '@nestjs/common';
 import type { TenantRole } from '@gatehouse/tiers';
 import { isUniqueViolation } from '../common/database-errors.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
+import { TenantUserDirectory } from './tenant-user-directory.js';
 
 export interface MirroredUser {
   readonly id: string;
@@ -20,13 +21,17 @@ export interface MirroredUser {
   readonly status: 'pending' | 'active' | 'disabled';
   readonly role: TenantRole;
   readonly emailVerified: boolean;
+  readonly mfaEnrolled: boolean;
 }
 
-const FIELDS = { id: true, tenantId: true, email: true, username: true, issuer: true, sub: true, status: true, role: true, emailVerified: true } as const;
+const FIELDS = { id: true, tenantId: true, email: true, username: true, issuer: true, sub: true, status: true, role: true, emailVerified: true, mfaEnrolled: true } as const;
 
 @Injectable()
 export class UserMirror {
-  constructor(private readonly privileged: PrivilegedPrismaService) {}
+  constructor(
+    private readonly privileged: PrivilegedPrismaService,
+    private readonly directory: TenantUserDirectory,
+  ) {}
 
   /** The tenant's user with this e-mail, if any (e-mails are stored lower-case). */
   findByEmail(tenantId: string, email: string): Promise<MirroredUser | null> {
@@ -97,5 +102,12 @@ export class UserMirror {
       where: { tenantId, id: userId, emailVerified: false },
       data: { emailVerified: facts.emailVerified },
     });
+  }
+
+  /** Records whether the user has a verified TOTP authenticator (enrolment, a passed TOTP challenge, a reset). */
+  async setMfaEnrolled(tenantId: string, userId: string, enrolled: boolean): Promise<void> {
+    await this.privileged.client.user.updateMany({ where: { tenantId, id: userId, mfaEnrolled: !enrolled }, data: { mfaEnrolled: enrolled } });
+    // The guard reads this fact: this replica sees it on the next request, the others after the users NOTIFY.
+    this.directory.evictUser(userId);
   }
 }

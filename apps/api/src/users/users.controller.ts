@@ -106,4 +106,17 @@ export class UsersController {
   async remove(@Param('userId', userId) id: string): Promise<void> {
     await this.users.remove(id);
   }
+
+  @Post(':userId/mfa/reset')
+  @HttpCode(200)
+  @Authenticated(ADMINS)
+  @ApiOperation({
+    summary: "Reset a user's MFA (e.g. a lost phone): TOTP is turned off; where the tenant requires MFA they set it up again at their next sign-in",
+  })
+  @ApiOkResponse({ schema: openApiSchema(userSchema) })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiConflictResponse({ description: `${SELF}; \`mfa_managed_by_identity_provider\` for users of the tenant's own IdP` })
+  resetMfa(@Param('userId', userId) id: string) {
+    return this.users.resetMfa(id);
+  }
 }

@@ -14,3 +14,5 @@ export function explainUserWriteError(error: unknown): unknown {
   if (isRecordMissing(error)) return userNotFound(); // a concurrent request removed the user first
   return error;
 }
+export const mfaManagedElsewhere = () =>
+  new ConflictError('mfa_managed_by_identity_provider', "This user signs in through the tenant's own identity provider, which manages their MFA.");

@@ -1,6 +1,7 @@
 /**
- * A tenant admin's user management inside their own tenant. Every method runs
- * in ONE tenant-scoped transaction (TenantDb.run): row-level security decides
+ * A tenant admin's user management inside their own tenant. Reads run without
+ * an interactive transaction (TenantDb.autocommit); every change runs in ONE
+ * tenant-scoped transaction (TenantDb.run). Row-level security decides
  * which users exist (another tenant's user id is simply not there → 404), the
  * audit event commits with the change, and the Cognito call is made inside the
  * transaction so that a refused Cognito call rolls the row back. The one
@@ -25,7 +26,7 @@ import { TenantIdentityResolver } from '../identity/tenant-identity.js';
 import { type AuthContext, currentAuth } from '../tenancy/request-context.js';
 import { TenantUserDirectory } from '../tenants/tenant-user-directory.js';
 import type { InviteUser, ListUsersQuery, UserView } from './dto/user.dto.js';
-import { cannotChangeOwnAccount, explainUserWriteError, userExists, userNotFound } from './users.errors.js';
+import { cannotChangeOwnAccount, explainUserWriteError, mfaManagedElsewhere, userExists, userNotFound } from './users.errors.js';
 
 const FIELDS = { id: true, email: true, role: true, status: true, emailVerified: true, issuer: true, username: true, createdAt: true, updatedAt: true } as const;
 
@@ -83,7 +84,7 @@ export class UsersService {
   list(query: ListUsersQuery) {
     const auth = caller();
     const pool = this.pool(auth);
-    return this.db.run(async (tx) => {
+    return this.db.autocommit(async (tx) => {
       const rows = await tx.user.findMany({
         where: {
           ...(query.role ? { role: query.role } : {}),
@@ -102,7 +103,7 @@ export class UsersService {
 
   get(userId: string): Promise<UserView> {
     const pool = this.pool(caller());
-    return this.db.run(async (tx) => this.view(await this.find(tx, userId), pool));
+    return this.db.autocommit(async (tx) => this.view(await this.find(tx, userId), pool));
   }
 
   private async find(tx: TransactionClient, userId: string): Promise<UserRow> {
@@ -219,5 +220,27 @@ export class UsersService {
       if (user.issuer === pool.issuer) await this.identity.deleteUser(pool, user.username);
     });
     this.directory.evictUser(userId);
+  }
+
+  /**
+   * Turns the user's TOTP off in Cognito (AdminSetUserMFAPreference) and in
+   * Gatehouse's record, so that a tenant requiring MFA makes them enrol again
+   * at their next sign-in (e.g. a lost phone). Audited; not for one's own account.
+   */
+  async resetMfa(userId: string): Promise<UserView> {
+    const auth = caller();
+    const pool = this.pool(auth);
+    const result = await this.db.run(async (tx) => {
+      const user = await this.find(tx, userId);
+      if (user.id === auth.userId) throw cannotChangeOwnAccount();
+      if (user.issuer !== pool.issuer) throw mfaManagedElsewhere();
+      const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { mfaEnrolled: false }, select: FIELDS });
+      await this.audit.record(tx, { action: 'user.mfa.reset', target: `user:${userId}` });
+      // Inside the transaction: if Cognito refuses, Gatehouse's record and the audit event roll back with it.
+      await this.identity.resetUserMfa(pool, user.username);
+      return this.view(updated, pool);
+    });
+    this.directory.evictUser(userId);
+    return result;
   }
 }

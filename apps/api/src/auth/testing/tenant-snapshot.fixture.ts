@@ -14,6 +14,7 @@ export function tenantSnapshot(overrides: Partial<TenantSnapshot> & Pick<TenantS
     emailDomains: [],
     appClients: [],
     identityProviders: [],
+    mfaPolicy: 'optional',
     ...overrides,
   };
 }

@@ -85,4 +85,65 @@ describe(CognitoIdentityProvider.name, () => {
     const { sut } = adapterWith(fail('UserNotFoundException'));
     await expect(sut.deleteUser({ userPoolId: 'p', region: 'r' }, 'gone')).resolves.toBeUndefined();
   });
+
+  // Cognito's MFA_SETUP challenge (the emulator refuses sessions here: these shapes follow Cognito's API reference).
+  it('associates a TOTP key with the MFA_SETUP session and returns the secret and the next session', async () => {
+    const { sut, sent } = adapterWith(() => ({ SecretCode: 'SECRET', Session: 'session-2' }));
+    await expect(sut.associateSoftwareTokenInChallenge(client, 'session-1')).resolves.toEqual({ secretCode: 'SECRET', session: 'session-2' });
+    expect(sent).toEqual([{ name: 'AssociateSoftwareTokenCommand', input: { Session: 'session-1' } }]);
+  });
+
+  it('verifies the code with the session, and treats a non-SUCCESS status as a wrong code', async () => {
+    const ok = adapterWith(() => ({ Status: 'SUCCESS', Session: 'session-3' }));
+    await expect(ok.sut.verifySoftwareTokenInChallenge(client, 'session-2', '123456')).resolves.toEqual({ session: 'session-3' });
+    expect(ok.sent).toEqual([
+      { name: 'VerifySoftwareTokenCommand', input: { Session: 'session-2', UserCode: '123456', FriendlyDeviceName: 'authenticator' } },
+    ]);
+    vi.restoreAllMocks();
+    const wrong = adapterWith(() => ({ Status: 'ERROR', Session: 'session-3' }));
+    await expect(wrong.sut.verifySoftwareTokenInChallenge(client, 'session-2', '000000')).rejects.toMatchObject({ status: 400, code: 'invalid_code' });
+  });
+
+  it('finishes MFA_SETUP with RespondToAuthChallenge naming only the user', async () => {
+    const { sut, sent } = adapterWith(() => ({ AuthenticationResult: { AccessToken: 'a.b.c', IdToken: 'i', RefreshToken: 'r', ExpiresIn: 900 } }));
+    await sut.respondToChallenge(client, { challenge: 'MFA_SETUP', session: 'session-3', username: 'opaque-1' });
+    expect(sent).toEqual([
+      {
+        name: 'RespondToAuthChallengeCommand',
+        input: { ClientId: 'client-1', ChallengeName: 'MFA_SETUP', Session: 'session-3', ChallengeResponses: { USERNAME: 'opaque-1' } },
+      },
+    ]);
+  });
+
+  it('resets a user’s MFA with AdminSetUserMFAPreference (TOTP off, not preferred)', async () => {
+    const { sut, sent } = adapterWith(() => ({}));
+    await sut.resetUserMfa({ userPoolId: 'us-east-1_pool', region: 'us-east-1' }, 'opaque-1');
+    expect(sent).toEqual([
+      {
+        name: 'AdminSetUserMFAPreferenceCommand',
+        input: { UserPoolId: 'us-east-1_pool', Username: 'opaque-1', SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false } },
+      },
+    ]);
+  });
+
+  it('sets a silo pool’s MFA with TOTP as its only factor', async () => {
+    const { sut, sent } = adapterWith(() => ({}));
+    await sut.setPoolMfa({ userPoolId: 'us-east-1_pool', region: 'us-east-1' }, 'ON');
+    await sut.setPoolMfa({ userPoolId: 'us-east-1_pool', region: 'us-east-1' }, 'OFF');
+    expect(sent).toEqual([
+      { name: 'SetUserPoolMfaConfigCommand', input: { UserPoolId: 'us-east-1_pool', MfaConfiguration: 'ON', SoftwareTokenMfaConfiguration: { Enabled: true } } },
+      { name: 'SetUserPoolMfaConfigCommand', input: { UserPoolId: 'us-east-1_pool', MfaConfiguration: 'OFF', SoftwareTokenMfaConfiguration: { Enabled: false } } },
+    ]);
+  });
+
+  it('finds an operator by exact e-mail, and never by a filter an address could break out of', async () => {
+    const { sut, sent } = adapterWith(() => ({ Users: [{ Username: 'opaque-op' }] }));
+    const pool = { userPoolId: 'us-east-1_ops', region: 'us-east-1' };
+    await expect(sut.findUsernameByEmail(pool, 'Op@Example.test')).resolves.toBe('opaque-op');
+    await expect(sut.findUsernameByEmail(pool, 'a"b@example.test')).resolves.toBeUndefined();
+    expect(sent).toEqual([{ name: 'ListUsersCommand', input: { UserPoolId: 'us-east-1_ops', Filter: 'email = "op@example.test"', Limit: 2 } }]);
+    vi.restoreAllMocks();
+    const twice = adapterWith(() => ({ Users: [{ Username: 'one' }, { Username: 'two' }] }));
+    await expect(twice.sut.findUsernameByEmail(pool, 'op@example.test')).resolves.toBeUndefined();
+  });
 });

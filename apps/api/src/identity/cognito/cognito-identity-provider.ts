@@ -17,6 +17,7 @@ import {
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
   AdminRemoveUserFromGroupCommand,
+  AdminSetUserMFAPreferenceCommand,
   AdminSetUserPasswordCommand,
   AdminUserGlobalSignOutCommand,
   AssociateSoftwareTokenCommand,
@@ -47,7 +48,7 @@ import {
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { UserPoolBlueprint } from '@gatehouse/tiers';
+import type { MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
 import { decodeUnverifiedPayload } from '../../auth/bearer-token.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/config.schema.js';
@@ -74,6 +75,7 @@ import {
   toCreateUserPoolInput,
   toSetUserPoolMfaConfigInput,
 } from './user-pool-requests.js';
+import { emailFilter, poolMfaConfigInput, resetUserMfaInput } from './mfa-requests.js';
 
 const KNOWN_CHALLENGES: ReadonlySet<string> = new Set(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP', 'SELECT_MFA_TYPE']);
 
@@ -295,6 +297,23 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
     );
   }
 
+  async associateSoftwareTokenInChallenge(client: ClientRef, session: string): Promise<{ secretCode: string; session: string }> {
+    const response = await this.call(client.region, 'challenge', 'AssociateSoftwareToken', (sdk) =>
+      sdk.send(new AssociateSoftwareTokenCommand({ Session: session })),
+    );
+    if (!response.SecretCode || !response.Session) throw invalidSession();
+    return { secretCode: response.SecretCode, session: response.Session };
+  }
+
+  async verifySoftwareTokenInChallenge(client: ClientRef, session: string, code: string): Promise<{ session: string }> {
+    const response = await this.call(client.region, 'challenge', 'VerifySoftwareToken', (sdk) =>
+      sdk.send(new VerifySoftwareTokenCommand({ Session: session, UserCode: code, FriendlyDeviceName: 'authenticator' })),
+    );
+    if (response.Status && response.Status !== 'SUCCESS') throw mapCognitoError({ name: 'CodeMismatchException' }, 'mfa', 'VerifySoftwareToken');
+    if (!response.Session) throw invalidSession();
+    return { session: response.Session };
+  }
+
   // ---- administration ------------------------------------------------------
 
   private toUser(username: string, user: Pick<UserType, 'Attributes' | 'Enabled' | 'UserStatus'> & { UserAttributes?: UserType['Attributes'] }): IdentityUser {
@@ -390,6 +409,29 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
       if ((mapped as { code?: string }).code === 'not_supported_by_identity_provider') return false;
       throw mapped;
     }
+  }
+
+  async resetUserMfa(pool: PoolRef, username: string): Promise<void> {
+    await this.call(pool.region, 'admin', 'AdminSetUserMFAPreference', (sdk) =>
+      sdk.send(new AdminSetUserMFAPreferenceCommand(resetUserMfaInput(pool.userPoolId, username))),
+    );
+  }
+
+  async findUsernameByEmail(pool: PoolRef, email: string): Promise<string | undefined> {
+    const filter = emailFilter(email);
+    if (!filter) return undefined;
+    const response = await this.call(pool.region, 'admin', 'ListUsers', (sdk) =>
+      sdk.send(new ListUsersCommand({ UserPoolId: pool.userPoolId, Filter: filter, Limit: 2 })),
+    );
+    const users = response.Users ?? [];
+    // Two accounts with one address in the operators' pool would be ambiguous: sign-in is refused rather than guessed.
+    return users.length === 1 ? users[0]?.Username : undefined;
+  }
+
+  async setPoolMfa(pool: PoolRef, setting: MfaSetting): Promise<void> {
+    await this.call(pool.region, 'admin', 'SetUserPoolMfaConfig', (sdk) =>
+      sdk.send(new SetUserPoolMfaConfigCommand(poolMfaConfigInput(pool.userPoolId, setting))),
+    );
   }
 
   async findUserPoolByName(region: string, name: string): Promise<string | undefined> {

@@ -21,24 +21,36 @@ export const signUpSchema = z.object({ tenant, email, password }).strict();
 export const confirmSignUpSchema = z.object({ tenant, email, code }).strict();
 export const resendCodeSchema = z.object({ tenant, email }).strict();
 export const signInSchema = z.object({ tenant, email, password }).strict();
-export const challengeSchema = z
-  .object({
-    tenant,
-    email,
-    challenge: z.enum(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'SELECT_MFA_TYPE', 'MFA_SETUP']),
-    session: z.string().min(1).max(4096),
-    newPassword: password.optional(),
-    code: code.optional(),
-  })
-  .strict()
-  .refine((value) => value.challenge !== 'NEW_PASSWORD_REQUIRED' || value.newPassword !== undefined, {
-    message: 'newPassword is required for NEW_PASSWORD_REQUIRED',
-    path: ['newPassword'],
-  })
-  .refine((value) => value.challenge !== 'SOFTWARE_TOKEN_MFA' || value.code !== undefined, {
-    message: 'code is required for SOFTWARE_TOKEN_MFA',
-    path: ['code'],
-  });
+/** The opaque handle from the sign-in answer (sealed by Gatehouse; it may carry held-back tokens, hence the size). */
+const challengeHandle = z.string().min(1).max(16_384).describe('The `session` handle of the previous answer, exactly as received.');
+const challengeFields = {
+  challenge: z.enum(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'SELECT_MFA_TYPE', 'MFA_SETUP']),
+  session: challengeHandle,
+  newPassword: password.optional(),
+  code: code.optional(),
+};
+const answersItsChallenge = <T extends z.ZodType<{ challenge: string; newPassword?: string | undefined; code?: string | undefined }>>(schema: T) =>
+  schema
+    .refine((value) => value.challenge !== 'NEW_PASSWORD_REQUIRED' || value.newPassword !== undefined, {
+      message: 'newPassword is required for NEW_PASSWORD_REQUIRED',
+      path: ['newPassword'],
+    })
+    .refine((value) => !['SOFTWARE_TOKEN_MFA', 'MFA_SETUP'].includes(value.challenge) || value.code !== undefined, {
+      message: 'code is required for SOFTWARE_TOKEN_MFA and MFA_SETUP',
+      path: ['code'],
+    });
+export const challengeSchema = answersItsChallenge(
+  z
+    .object({
+      tenant,
+      /** Optional: the handle names its user; an e-mail given must be that user's. */
+      email: email.optional(),
+      ...challengeFields,
+    })
+    .strict(),
+);
+export const operatorSignInSchema = z.object({ email, password }).strict();
+export const operatorChallengeSchema = answersItsChallenge(z.object(challengeFields).strict());
 export const refreshSchema = z.object({ tenant, refreshToken: token }).strict();
 export const signOutSchema = z.object({ tenant, refreshToken: token }).strict();
 export const forgotPasswordSchema = z.object({ tenant, email }).strict();
@@ -51,6 +63,8 @@ export type ConfirmSignUp = z.infer<typeof confirmSignUpSchema>;
 export type ResendCode = z.infer<typeof resendCodeSchema>;
 export type SignIn = z.infer<typeof signInSchema>;
 export type Challenge = z.infer<typeof challengeSchema>;
+export type OperatorSignIn = z.infer<typeof operatorSignInSchema>;
+export type OperatorChallenge = z.infer<typeof operatorChallengeSchema>;
 export type Refresh = z.infer<typeof refreshSchema>;
 export type SignOut = z.infer<typeof signOutSchema>;
 export type ForgotPassword = z.infer<typeof forgotPasswordSchema>;
@@ -67,7 +81,15 @@ export const tokenSetSchema = z.object({
 });
 export const signInResultSchema = z.union([
   z.object({ status: z.literal('signed_in'), tokens: tokenSetSchema }),
-  z.object({ status: z.literal('challenge'), challenge: z.string(), session: z.string() }),
+  z.object({
+    status: z.literal('challenge'),
+    challenge: z.enum(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'SELECT_MFA_TYPE', 'MFA_SETUP']),
+    session: z.string().describe('Opaque, single-use, expires in 5 minutes: send it back with the answer.'),
+    mfaSetup: z
+      .object({ secretCode: z.string(), otpauthUri: z.string() })
+      .optional()
+      .describe('MFA_SETUP only: the TOTP secret for an authenticator app (and its otpauth:// URI for a QR code).'),
+  }),
 ]);
 export const acceptedSchema = z.object({ status: z.literal('accepted'), next: z.string() });
 

@@ -2,7 +2,7 @@
  * Operators' tenant API: request and response shapes. One zod schema gives
  * the runtime check (400 `validation_failed`) and the OpenAPI document.
  */
-import { MFA_SETTINGS, TENANT_ROLES } from '@gatehouse/tiers';
+import { MFA_POLICIES, TENANT_ROLES } from '@gatehouse/tiers';
 import { z } from 'zod';
 
 /** Same rule as the `tenants_slug_format` check constraint. */
@@ -50,6 +50,10 @@ export const tokenValiditySchema = z
   })
   .strict();
 
+const mfaPolicySchema = z
+  .enum(MFA_POLICIES)
+  .describe('`required`: no tokens without TOTP (silo pools through Cognito’s MFA, shared pools enforced by Gatehouse).');
+
 export const createTenantSchema = z
   .object({
     name: z.string().trim().min(1, 'must not be empty').max(200),
@@ -62,8 +66,8 @@ export const createTenantSchema = z
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like eu-west-1').optional(),
     /** Silo tenants only: tighten the tier's password policy. */
     passwordPolicy: passwordPolicyOverrideSchema.optional(),
-    /** Silo tenants only: the pool's MFA setting. */
-    mfa: z.enum(MFA_SETTINGS).optional(),
+    /** Every model: `off`, `optional` or `required` (default: what the tier's pool setting says). */
+    mfaPolicy: mfaPolicySchema.optional(),
     /** Bridge and silo tenants: their own app client's token lifetimes. */
     tokenValidity: tokenValiditySchema.optional(),
     signUpPolicy: signUpPolicySchema.default('closed'),
@@ -81,6 +85,8 @@ export const updateTenantSchema = z
     emailDomains: unique(domainSchema, 20).optional(),
     signUpPolicy: signUpPolicySchema.optional(),
     signUpDefaultRole: signUpDefaultRoleSchema.optional(),
+    /** The tenant's MFA policy (silo tenants' pools follow at once). */
+    mfaPolicy: mfaPolicySchema.optional(),
   })
   .strict()
   .refine((value) => Object.keys(value).length > 0, 'send at least one field to change');
@@ -167,7 +173,7 @@ export const tenantSchema = z.object({
   region: z.string(),
   userPoolId: z.string().nullable(),
   issuer: z.string().nullable(),
-  mfa: z.string().nullable(),
+  mfaPolicy: z.enum(MFA_POLICIES),
   passwordPolicy: z.record(z.string(), z.unknown()).nullable(),
   hosts: z.array(z.string()),
   /** Every e-mail domain the tenant claims; only `status: verified` ones route and admit sign-ups (see `emailDomainDetails`). */

@@ -30,6 +30,8 @@ import {
   TENANT_ROLES,
   type UserPoolBlueprint,
   findTier,
+  mfaSettingForPolicy,
+  parseMfaPolicy,
   sharedPoolBlueprints,
   siloPoolBlueprint,
 } from '@gatehouse/tiers';
@@ -69,7 +71,7 @@ interface TenantFacts {
   readonly region: string;
   readonly status: string;
   readonly passwordPolicy: unknown;
-  readonly mfa: string | null;
+  readonly mfaPolicy: string;
 }
 
 interface SharedPoolRef extends PoolRef {
@@ -236,7 +238,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       region: row.region,
       status: row.status,
       passwordPolicy: row.passwordPolicy,
-      mfa: row.mfa,
+      mfaPolicy: row.mfaPolicy,
     };
     const resumed = takeover ? { resumes: state.resumes + 1, lastResumedAt: now.toISOString() } : {};
     return { tenant, state: await this.persist(tenant.id, state, { lastError: null, ...resumed }) };
@@ -311,7 +313,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       { deployment: this.config.env.GATEHOUSE_DEPLOYMENT, deletionProtection: !this.config.isLocal, ...(email ? { email } : {}) },
       {
         ...(tenant.passwordPolicy ? { passwordPolicy: tenant.passwordPolicy as object } : {}),
-        ...(tenant.mfa ? { mfa: tenant.mfa as 'OFF' | 'OPTIONAL' | 'ON' } : {}),
+        mfa: mfaSettingForPolicy(parseMfaPolicy(tenant.mfaPolicy)),
         senderName: tenant.name,
       },
     );

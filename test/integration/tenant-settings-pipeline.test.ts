@@ -1,0 +1,232 @@
+/**
+ * The tenant settings travel with each statement (TenantContextPool) and never
+ * outlive it: not on a reused connection, not under concurrency, not after an
+ * error in the middle of a pipeline, and never without a verified context.
+ * Real Postgres as the application role, no mocks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MissingTenantContextError } from '../../apps/api/src/common/domain-error.js';
+import type { PrismaClient } from '../../apps/api/src/database/prisma-client.js';
+import type { PrismaService } from '../../apps/api/src/database/prisma.service.js';
+import { type TenantDb, sql } from '../../apps/api/src/database/tenant-db.js';
+import { privilegedClient, tenantDb } from '../support/database.js';
+import { type TenantFixture, type UserFixture, createTenantRow, createUserRow, uniqueSuffix } from '../support/factories.js';
+
+let privileged: PrismaClient;
+let tenantA: TenantFixture;
+let tenantB: TenantFixture;
+let adminA: UserFixture;
+let adminB: UserFixture;
+let viewerB: UserFixture;
+
+interface Session {
+  readonly pid: number;
+  readonly tenant: string;
+  readonly user: string;
+  readonly role: string;
+}
+
+const SESSION = sql`SELECT pg_backend_pid() AS pid,
+                           current_setting('app.tenant_id', true) AS tenant,
+                           current_setting('app.user_id', true) AS user,
+                           current_setting('app.role', true) AS role`;
+
+beforeAll(async () => {
+  privileged = privilegedClient();
+  tenantA = await createTenantRow(privileged);
+  tenantB = await createTenantRow(privileged);
+  adminA = await createUserRow(privileged, tenantA, 'admin');
+  adminB = await createUserRow(privileged, tenantB, 'admin');
+  viewerB = await createUserRow(privileged, tenantB, 'viewer');
+  for (const owner of [adminA, adminB]) {
+    await privileged.project.create({ data: { tenantId: owner.auth.tenantId, ownerId: owner.id, name: `p-${uniqueSuffix()}` } });
+  }
+});
+
+afterAll(async () => {
+  await privileged.$disconnect();
+});
+
+async function withDb<T>(poolSize: number, use: (db: TenantDb, prisma: PrismaService) => Promise<T>): Promise<T> {
+  const { db, prisma } = tenantDb(poolSize);
+  try {
+    return await use(db, prisma);
+  } finally {
+    await prisma.onModuleDestroy();
+  }
+}
+
+/** What a statement without any tenant scope sees on the pool's (only) connection; unset and reset both read as ''. */
+async function bare(prisma: PrismaService): Promise<Session> {
+  const { rows } = await prisma.pool.query<Session>(SESSION.text);
+  const row = rows[0]!;
+  return { pid: row.pid, tenant: row.tenant ?? '', user: row.user ?? '', role: row.role ?? '' };
+}
+
+describe('settings on a reused connection', () => {
+  it('a statement outside any transaction carries the settings and leaves none behind', async () => {
+    await withDb(1, async (db, prisma) => {
+      const [inside] = await db.queryAs<Session>(adminA.auth, SESSION);
+      expect(inside).toMatchObject({ tenant: tenantA.id, user: adminA.id, role: 'admin' });
+      const after = await bare(prisma);
+      expect(after.pid).toBe(inside!.pid);
+      expect(after).toMatchObject({ tenant: '', user: '', role: '' });
+      expect(await prisma.client.project.findMany()).toEqual([]);
+    });
+  });
+
+  it('Prisma reads without a transaction see their own tenant only, and the next user of the connection sees its own', async () => {
+    await withDb(1, async (db, prisma) => {
+      const ofA = await db.autocommitAs(adminA.auth, (tx) => tx.project.findMany());
+      const ofB = await db.autocommitAs(adminB.auth, (tx) => tx.project.findMany());
+      expect(ofA.length).toBeGreaterThan(0);
+      expect(ofB.length).toBeGreaterThan(0);
+      expect(ofA.every((row) => row.tenantId === tenantA.id)).toBe(true);
+      expect(ofB.every((row) => row.tenantId === tenantB.id)).toBe(true);
+      expect(await prisma.client.project.count()).toBe(0);
+    });
+  });
+
+  it('a transaction sets the settings once, with BEGIN, and they end with it', async () => {
+    await withDb(1, async (db, prisma) => {
+      const seen = await db.runAs(adminA.auth, async (tx) => {
+        const first = await tx.$queryRawUnsafe<Session[]>(SESSION.text);
+        const second = await db.queryAs<Session>(adminA.auth, SESSION); // joins the transaction
+        return [first[0]!, second[0]!];
+      });
+      expect(seen[0]).toMatchObject({ tenant: tenantA.id, role: 'admin' });
+      expect(seen[1]).toEqual(seen[0]);
+      expect(await bare(prisma)).toMatchObject({ pid: seen[0]!.pid, tenant: '', user: '', role: '' });
+    });
+  });
+
+  it('a single-statement write without a transaction is checked by the policies under its own settings', async () => {
+    await withDb(1, async (db) => {
+      const name = `autocommit-${uniqueSuffix()}`;
+      const created = await db.autocommitAs(adminA.auth, (tx) =>
+        tx.project.create({ data: { tenantId: tenantA.id, ownerId: adminA.id, name } }),
+      );
+      expect(created.tenantId).toBe(tenantA.id);
+      await expect(
+        db.autocommitAs(viewerB.auth, (tx) => tx.project.create({ data: { tenantId: tenantB.id, ownerId: viewerB.id, name } })),
+      ).rejects.toThrow();
+      await expect(
+        db.autocommitAs(adminB.auth, (tx) => tx.project.create({ data: { tenantId: tenantA.id, ownerId: adminA.id, name: `${name}-x` } })),
+      ).rejects.toThrow();
+    });
+  });
+});
+
+describe('settings under concurrency', () => {
+  it('interleaved requests of two tenants on a small pool each see only their own settings and rows', async () => {
+    await withDb(2, async (db, prisma) => {
+      const principals = [adminA, adminB, viewerB];
+      const work = Array.from({ length: 150 }, (_, index) => {
+        const who = principals[index % principals.length]!;
+        if (index % 3 === 0) return db.queryAs<Session>(who.auth, SESSION).then((rows) => ({ who, session: rows[0]! }));
+        if (index % 3 === 1) {
+          return db
+            .autocommitAs(who.auth, (tx) => tx.project.findMany({ select: { tenantId: true } }))
+            .then((rows) => ({ who, tenants: rows.map((row) => row.tenantId) }));
+        }
+        return db
+          .runAs(who.auth, (tx) => tx.$queryRawUnsafe<Session[]>(SESSION.text))
+          .then((rows) => ({ who, session: rows[0]! }));
+      });
+      for (const result of await Promise.all(work)) {
+        if ('session' in result) {
+          expect(result.session).toMatchObject({ tenant: result.who.auth.tenantId, user: result.who.id, role: result.who.auth.roles[0] });
+        } else {
+          expect(result.tenants.length).toBeGreaterThan(0);
+          expect(new Set(result.tenants)).toEqual(new Set([result.who.auth.tenantId]));
+        }
+      }
+      expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
+    });
+  });
+
+  it('findUnique calls of two tenants in the same tick are not batched under one tenant’s settings', async () => {
+    await withDb(2, async (db) => {
+      const ofA = await privileged.project.findFirstOrThrow({ where: { tenantId: tenantA.id } });
+      const ofB = await privileged.project.findFirstOrThrow({ where: { tenantId: tenantB.id } });
+      const byKey = (owner: UserFixture, id: string) =>
+        db.autocommitAs(owner.auth, (tx) => tx.project.findUnique({ where: { tenantId_id: { tenantId: owner.auth.tenantId, id } } }));
+      const [mineA, mineB, crossA, crossB] = await Promise.all([
+        byKey(adminA, ofA.id),
+        byKey(adminB, ofB.id),
+        db.autocommitAs(adminA.auth, (tx) => tx.project.findUnique({ where: { tenantId_id: { tenantId: tenantB.id, id: ofB.id } } })),
+        db.autocommitAs(adminB.auth, (tx) => tx.project.findUnique({ where: { tenantId_id: { tenantId: tenantA.id, id: ofA.id } } })),
+      ]);
+      expect(mineA?.id).toBe(ofA.id);
+      expect(mineB?.id).toBe(ofB.id);
+      expect(crossA).toBeNull();
+      expect(crossB).toBeNull();
+    });
+  });
+});
+
+describe('settings after an error mid-pipeline', () => {
+  it('a statement that fails after its settings were applied leaves nothing on the connection', async () => {
+    await withDb(1, async (db, prisma) => {
+      await expect(db.queryAs(adminA.auth, sql`SELECT 1 / ${0}::int`)).rejects.toThrow(/division by zero/);
+      await expect(db.queryAs(adminA.auth, { text: 'SELEC broken', values: [] })).rejects.toThrow(/syntax/);
+      await expect(db.queryAs(adminA.auth, sql`SELECT ${'not-a-uuid'}::uuid`)).rejects.toThrow(/uuid/);
+      expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
+      const [next] = await db.queryAs<Session>(adminB.auth, SESSION);
+      expect(next).toMatchObject({ tenant: tenantB.id, user: adminB.id, role: 'admin' });
+    });
+  });
+
+  it('a transaction that fails mid-way rolls back and leaves nothing on the connection', async () => {
+    await withDb(1, async (db, prisma) => {
+      const name = `aborted-${uniqueSuffix()}`;
+      await expect(
+        db.runAs(adminA.auth, async (tx) => {
+          await tx.project.create({ data: { tenantId: tenantA.id, ownerId: adminA.id, name } });
+          await tx.$queryRawUnsafe('SELECT 1 / 0');
+        }),
+      ).rejects.toThrow();
+      expect(await privileged.project.count({ where: { name } })).toBe(0);
+      expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
+      const [next] = await db.queryAs<Session>(adminB.auth, SESSION);
+      expect(next).toMatchObject({ tenant: tenantB.id });
+    });
+  });
+});
+
+describe('without a context', () => {
+  it('every TenantDb entry point refuses, and the bare pool sees no tenant rows', async () => {
+    await withDb(1, async (db, prisma) => {
+      await expect(db.run((tx) => tx.project.findMany())).rejects.toBeInstanceOf(MissingTenantContextError);
+      await expect(db.autocommit((tx) => tx.project.findMany())).rejects.toBeInstanceOf(MissingTenantContextError);
+      await expect(db.query(SESSION)).rejects.toBeInstanceOf(MissingTenantContextError);
+      const malformed = { ...adminA.auth, tenantId: "x', true); SELECT 1; --" };
+      await expect(db.queryAs(malformed, SESSION)).rejects.toBeInstanceOf(MissingTenantContextError);
+      await expect(db.autocommitAs({ ...adminA.auth, roles: [] }, (tx) => tx.project.findMany())).rejects.toBeInstanceOf(
+        MissingTenantContextError,
+      );
+      expect(await prisma.client.project.findMany()).toEqual([]);
+      expect((await prisma.pool.query('SELECT count(*)::int AS n FROM projects')).rows[0]).toEqual({ n: 0 });
+    });
+  });
+
+  it('a transaction refuses a statement for another tenant on its connection', async () => {
+    await withDb(1, async (db) => {
+      await expect(
+        db.runAs(adminA.auth, () => db.queryAs(adminB.auth, SESSION)),
+      ).rejects.toBeInstanceOf(MissingTenantContextError);
+    });
+  });
+});
+
+describe('single-statement writes under load', () => {
+  it('concurrent creates without a transaction on a small pool all complete', async () => {
+    await withDb(2, async (db) => {
+      const names = Array.from({ length: 30 }, () => `load-${uniqueSuffix()}`);
+      const created = await Promise.all(
+        names.map((name) => db.autocommitAs(adminA.auth, (tx) => tx.project.create({ data: { tenantId: tenantA.id, ownerId: adminA.id, name }, select: { id: true } }))),
+      );
+      expect(created).toHaveLength(30);
+    });
+  }, 20_000);
+});
