@@ -136,7 +136,7 @@ export async function signInWithPassword(stack: Stack, clientId: string, usernam
 export async function createAppClient(stack: Stack, userPoolId: string, name: string): Promise<string> {
   const blueprint = blueprintOfPool(stack, userPoolId);
   return withClient(stack, async (client) => {
-    const created = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, userPoolId, { clientName: name })));
+    const created = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, { ...blueprint.clients.public, name }, userPoolId)));
     const clientId = created.UserPoolClient?.ClientId;
     if (!clientId) throw new Error(`CreateUserPoolClient "${name}" in ${userPoolId} returned no client id`);
     return clientId;
@@ -162,7 +162,7 @@ export async function createUserPool(stack: Stack, name: string): Promise<Create
     for (const group of blueprint.groups) {
       await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group }));
     }
-    const appClient = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, userPoolId)));
+    const appClient = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, blueprint.clients.public, userPoolId)));
     const clientId = appClient.UserPoolClient?.ClientId;
     if (!clientId) throw new Error(`CreateUserPoolClient in ${userPoolId} returned no client id`);
     return { userPoolId, issuer: emulatorIssuer(stack.cognitoEndpoint, userPoolId), clientId, region: stack.region };

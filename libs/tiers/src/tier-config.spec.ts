@@ -58,8 +58,10 @@ describe(sharedPoolBlueprints.name, () => {
     const sut = sharedPoolBlueprints(loadTierConfigurationFile(), options);
     expect(sut.map((pool) => pool.key)).toEqual(['basic', 'standard', 'operators']);
     const [basic, standard, operators] = sut;
-    expect(basic?.sharedClient).toBe(true);
-    expect(standard?.sharedClient).toBe(false);
+    expect(basic?.sharedClients).toBe(true);
+    expect(standard?.sharedClients).toBe(false);
+    expect(basic?.selfSignUp).toBe(true);
+    expect(operators?.selfSignUp).toBe(false);
     expect(basic?.groups).toEqual(TENANT_ROLES);
     expect(operators?.groups).toEqual(['platform-admin']);
     expect(operators?.mfa).toBe('ON');

@@ -43,7 +43,14 @@ export interface TenantSnapshot {
   readonly signUpDefaultRole?: Exclude<TenantRole, 'admin'>;
   /** Per-tenant tightening of the tier's password policy (silo tenants). */
   readonly passwordPolicy?: Partial<PasswordPolicy> | null;
-  readonly appClients: readonly { readonly clientId: string; readonly issuer: string; readonly userPoolId: string }[];
+  /** The tenant's own app clients (bridge, silo): its public client and its Gatehouse client; tokens of either resolve it. */
+  readonly appClients: readonly {
+    readonly clientId: string;
+    readonly issuer: string;
+    readonly userPoolId: string;
+    /** Absent means public. */
+    readonly role?: 'public' | 'gatehouse';
+  }[];
   readonly identityProviders: readonly {
     readonly issuer: string;
     readonly audience: string;
@@ -88,7 +95,8 @@ export type TrustedIssuer = CognitoIssuer | ExternalIssuer;
 export interface SharedPoolSource {
   readonly key: string;
   readonly issuer: string;
-  readonly clientId: string | undefined;
+  /** The pool's shared clients (public and Gatehouse); none for a bridge tier's pool. */
+  readonly clientIds: readonly string[];
   readonly pool: CognitoPoolRole;
 }
 
@@ -125,7 +133,7 @@ export class IssuerRegistry {
     for (const shared of sharedPools) {
       if (!acceptIssuer(shared.issuer, 'cognito')) continue;
       const clients = new Map<string, string | null>();
-      if (shared.clientId) clients.set(shared.clientId, null);
+      for (const clientId of shared.clientIds) clients.set(clientId, null);
       this.issuers.set(shared.issuer, {
         kind: 'cognito',
         issuer: shared.issuer,

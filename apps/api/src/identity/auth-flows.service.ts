@@ -20,15 +20,23 @@ import type { AppConfig } from '../config/config.schema.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { AttemptLimiter } from './attempt-limiter.js';
-import { type AuthOutcome, type ChallengeName, IdentityProvider, type TokenSet } from './identity-provider.js';
+import { type AuthOutcome, type ChallengeName, type ClientRef, IdentityProvider, type TokenSet } from './identity-provider.js';
 import { invalidCode, invalidCredentials, invalidRefreshToken, invalidSession, signUpNotAllowed } from './identity.errors.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
 import { admitSignUp } from './sign-up-policy.js';
 import { type TenantIdentity, TenantIdentityResolver } from './tenant-identity.js';
+import { userContext } from './user-context.js';
+
+/** The tenant's Gatehouse client, carrying the end user's context for Cognito's threat protection. */
+function via(target: TenantIdentity, request: PublicRequest): ClientRef {
+  return { ...target.client, userContext: userContext(request.clientAddress, request.deviceData) };
+}
 
 export interface PublicRequest {
   readonly route: RouteHintInput;
   readonly clientAddress: string;
+  /** Cognito's encoded device data from the front end, forwarded to threat protection. */
+  readonly deviceData?: string;
 }
 
 export type SignInResult =
@@ -89,7 +97,14 @@ export class AuthFlowsService {
     // Taken (or being signed up right now): one answer whether or not the address has an account.
     if (!claim) return;
     try {
-      const created = await this.identity.signUp(target.client, { username: claim.username, password: input.password, email });
+      // The tenant attributes are written at creation, through the Gatehouse client (the only one allowed to):
+      // every user of a shared pool carries its tenant in its tokens, like invited users.
+      const created = await this.identity.signUp(via(target, request), {
+        username: claim.username,
+        password: input.password,
+        email,
+        tenantAttributes: { 'custom:tenantId': target.tenant.id, 'custom:tenantTier': target.tenant.tier },
+      });
       // Without its group the account would sign in with no role.
       await this.identity.addUserToGroup(target.pool, claim.username, admission.role);
       await this.mirror.completeSignUp(target.tenant.id, claim.id, created.sub);
@@ -127,7 +142,7 @@ export class AuthFlowsService {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidCode();
-    await this.identity.confirmSignUp(target.client, user.username, input.code);
+    await this.identity.confirmSignUp(via(target, request), user.username, input.code);
     await this.mirror.markConfirmed(target.tenant.id, user.id, { emailVerified: true });
   }
 
@@ -135,7 +150,7 @@ export class AuthFlowsService {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user || user.status !== 'pending') return; // same answer for unknown and already-confirmed addresses
-    await this.identity.resendConfirmationCode(target.client, user.username);
+    await this.identity.resendConfirmationCode(via(target, request), user.username);
   }
 
   async signIn(request: PublicRequest, input: { tenant?: string; email: string; password: string }): Promise<SignInResult> {
@@ -148,7 +163,7 @@ export class AuthFlowsService {
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     let outcome: AuthOutcome;
     try {
-      outcome = await this.identity.signInWithPassword(target.client, user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
+      outcome = await this.identity.signInWithPassword(via(target, request), user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
       if (!user) throw invalidCredentials();
     } catch (error) {
       const failure = user && (error as { code?: string }).code === 'user_not_confirmed' ? this.unconfirmed(target, user) : error;
@@ -167,7 +182,7 @@ export class AuthFlowsService {
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidSession();
     if (input.newPassword !== undefined) assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
-    const outcome = await this.identity.respondToChallenge(target.client, {
+    const outcome = await this.identity.respondToChallenge(via(target, request), {
       challenge: input.challenge,
       session: input.session,
       username: user.username,
@@ -186,7 +201,7 @@ export class AuthFlowsService {
    */
   async refresh(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<TokenSet> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
-    const tokens = await this.identity.refresh(target.client, input.refreshToken);
+    const tokens = await this.identity.refresh(via(target, request), input.refreshToken);
     const ownership = await this.refreshTokenOwnership(target, tokens.accessToken);
     if (ownership === 'disabled_user_of_named_tenant') {
       // Cognito knows nothing of Gatehouse's disabled users: end the session they still hold.
@@ -205,9 +220,9 @@ export class AuthFlowsService {
    */
   async signOut(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<void> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
-    const tokens = await this.identity.refresh(target.client, input.refreshToken);
+    const tokens = await this.identity.refresh(via(target, request), input.refreshToken);
     if ((await this.refreshTokenOwnership(target, tokens.accessToken)) === 'someone_else') throw invalidRefreshToken();
-    await this.identity.revokeRefreshToken(target.client, input.refreshToken);
+    await this.identity.revokeRefreshToken(via(target, request), input.refreshToken);
   }
 
   private async refreshTokenOwnership(target: TenantIdentity, accessToken: string): Promise<RefreshTokenOwnership> {
@@ -236,7 +251,7 @@ export class AuthFlowsService {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user || user.status === 'disabled') return; // one answer for every address
-    await this.identity.forgotPassword(target.client, user.username);
+    await this.identity.forgotPassword(via(target, request), user.username);
   }
 
   async confirmForgotPassword(
@@ -247,7 +262,7 @@ export class AuthFlowsService {
     assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidCode();
-    await this.identity.confirmForgotPassword(target.client, user.username, input.code, input.newPassword);
+    await this.identity.confirmForgotPassword(via(target, request), user.username, input.code, input.newPassword);
   }
 
   /**

@@ -28,9 +28,14 @@ import {
   tokenSetSchema,
 } from './dto/auth.dto.js';
 import type { TokenSet } from './identity-provider.js';
+import { DEVICE_DATA_HEADER, parseDeviceData } from './user-context.js';
 
 function publicRequest(request: FastifyRequest): PublicRequest {
-  return { route: { hostname: request.hostname, tenantHeader: request.headers['x-tenant-id'] }, clientAddress: request.ip };
+  return {
+    route: { hostname: request.hostname, tenantHeader: request.headers['x-tenant-id'] },
+    clientAddress: request.ip,
+    deviceData: parseDeviceData(request.headers[DEVICE_DATA_HEADER]),
+  };
 }
 
 /** Token responses must never be stored by a browser or an intermediary (RFC 6749 §5.1). */
