@@ -47,6 +47,9 @@ export default defineConfig({
           include: ['infra/**/*.spec.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          // A whole program under the mocks (program.spec.ts) registers ~100 resources in its beforeAll;
+          // on a loaded 2-core machine that passes the 10 s default.
+          hookTimeout: 60_000,
         },
       },
       {
