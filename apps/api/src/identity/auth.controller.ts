@@ -1,5 +1,13 @@
 import { Body, Controller, Header, HttpCode, Post, Req, applyDecorators } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/access.decorators.js';
 import { ApiZodBody, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
@@ -49,6 +57,12 @@ const accepted = (next: string) => ({ status: 'accepted' as const, next });
  * or the `tenant` field; a field naming another tenant than the host is refused.
  */
 @ApiTags('auth')
+@ApiHeader({
+  name: 'X-Cognito-Device-Data',
+  required: false,
+  description:
+    'Encoded device data from Cognito’s advanced-security script, forwarded with the client address to Cognito threat protection (UserContextData). Malformed: 400 `validation_failed`.',
+})
 @Public()
 @Controller('v1/auth')
 export class AuthController {
