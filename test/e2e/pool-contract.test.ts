@@ -11,9 +11,11 @@ import { AdminGetUserCommand, DescribeUserPoolClientCommand } from '@aws-sdk/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUnverifiedPayload } from '../../apps/api/src/auth/bearer-token.js';
 import { createEmulatorClient } from '../../tools/local-stack/cognito.js';
+import { loadTierConfigurationFile } from '@gatehouse/tiers';
+import { startApi, testConfig } from '../support/app.js';
 import { latestCode } from '../support/emulator-codes.js';
 import { uniqueEmail } from '../support/factories.js';
-import { type World, type WorldTenant, buildWorld } from '../support/world.js';
+import { type World, type WorldTenant, buildWorld, call } from '../support/world.js';
 
 const PASSWORD = 'Sturdy-Password-2026';
 let world: World;
@@ -106,5 +108,29 @@ describe('encoded device data for threat protection', () => {
     expect(response.status, response.text).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body.code).toBe('validation_failed');
+  });
+});
+
+describe('self sign-up is a per-tier setting (finding 1)', () => {
+  it('an invitation-only tier refuses sign-up with 403 sign_up_not_allowed before Cognito is called; other tiers still accept it', async () => {
+    // The same deployment with the bridge tier made invitation-only (its pool then has AllowAdminCreateUserOnly, which the emulator ignores).
+    const tiers = loadTierConfigurationFile();
+    const invitationOnly = { ...tiers, tiers: tiers.tiers.map((tier) => (tier.model === 'bridge' ? { ...tier, selfSignUp: false } : tier)) };
+    const api = await startApi(testConfig({ GATEHOUSE_TIERS: JSON.stringify(invitationOnly), SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000' }));
+    try {
+      const bridge = world.tenants.bridgeC;
+      const email = uniqueEmail();
+      const refused = await call(api.baseUrl, '/v1/auth/sign-up', { method: 'POST', body: { tenant: bridge.slug, email, password: PASSWORD } });
+      expect(refused.status, refused.text).toBe(403);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body.code).toBe('sign_up_not_allowed');
+      expect(await world.privileged.user.count({ where: { tenantId: bridge.id, email } })).toBe(0);
+
+      const pool = world.tenants.poolA;
+      const accepted = await call(api.baseUrl, '/v1/auth/sign-up', { method: 'POST', body: { tenant: pool.slug, email: uniqueEmail(), password: PASSWORD } });
+      expect(accepted.status, accepted.text).toBe(202);
+    } finally {
+      await api.close();
+    }
   });
 });

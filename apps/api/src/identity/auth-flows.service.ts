@@ -89,6 +89,8 @@ export class AuthFlowsService {
    */
   async signUp(request: PublicRequest, input: { tenant?: string; email: string; password: string }): Promise<void> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    // An invitation-only tier (selfSignUp false): Cognito would refuse too (AllowAdminCreateUserOnly), the emulator would not.
+    if (!target.selfSignUp) throw signUpNotAllowed();
     const admission = admitSignUp(target.tenant, input.email);
     if (!admission.admitted) throw signUpNotAllowed();
     assertPasswordMeetsPolicy(input.password, target.passwordPolicy);

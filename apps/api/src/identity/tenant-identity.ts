@@ -25,6 +25,8 @@ export interface TenantIdentity {
   readonly publicClient: ClientRef;
   readonly issuer: string;
   readonly passwordPolicy: PasswordPolicy;
+  /** The tier allows self sign-up (its pools' `AllowAdminCreateUserOnly` is false); enforced here too, since the emulator ignores it. */
+  readonly selfSignUp: boolean;
 }
 
 export const tenantNotFound = () => new NotFoundError('tenant', 'tenant_not_found');
@@ -66,7 +68,11 @@ export class TenantIdentityResolver {
     if (tenant.model === 'silo') {
       if (!tenant.userPoolId || !tenant.issuer) throw notReady();
       const pool = { userPoolId: tenant.userPoolId, region: tenant.region };
-      return this.withClients(tenant, pool, tenant.issuer, passwordPolicy, tenantClient(tenant, tenant.issuer, 'gatehouse'), tenantClient(tenant, tenant.issuer, 'public'));
+      return this.withClients(
+        { tenant, pool, issuer: tenant.issuer, passwordPolicy, selfSignUp: tier.selfSignUp },
+        tenantClient(tenant, tenant.issuer, 'gatehouse'),
+        tenantClient(tenant, tenant.issuer, 'public'),
+      );
     }
     const shared = this.config.sharedPools.get(tenant.tier);
     if (!shared) throw notReady();
@@ -75,26 +81,20 @@ export class TenantIdentityResolver {
       tenant.model === 'bridge'
         ? [tenantClient(tenant, shared.issuer, 'gatehouse'), tenantClient(tenant, shared.issuer, 'public')]
         : [shared.gatehouseClientId, shared.clientId];
-    return this.withClients(tenant, pool, shared.issuer, passwordPolicy, gatehouse, publicClient);
+    return this.withClients({ tenant, pool, issuer: shared.issuer, passwordPolicy, selfSignUp: tier.selfSignUp }, gatehouse, publicClient);
   }
 
   private withClients(
-    tenant: TenantSnapshot,
-    pool: PoolRef,
-    issuer: string,
-    passwordPolicy: PasswordPolicy,
+    facts: Omit<TenantIdentity, 'client' | 'publicClient'>,
     gatehouseClientId: string | undefined,
     publicClientId: string | undefined,
   ): TenantIdentity {
     // Fail closed: without its Gatehouse client the API would have to use a client that cannot set the tenant attributes.
     if (!gatehouseClientId || !publicClientId) throw notReady();
     return {
-      tenant,
-      pool,
-      client: { ...pool, clientId: gatehouseClientId },
-      publicClient: { ...pool, clientId: publicClientId },
-      issuer,
-      passwordPolicy,
+      ...facts,
+      client: { ...facts.pool, clientId: gatehouseClientId },
+      publicClient: { ...facts.pool, clientId: publicClientId },
     };
   }
 }
