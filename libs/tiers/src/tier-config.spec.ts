@@ -48,6 +48,12 @@ describe(parseTierConfiguration.name, () => {
     ).toThrow(/passwordPolicy\.minimumLength/);
   });
 
+  it('makes self sign-up an explicit boolean per tier, allowed unless a tier turns it off', () => {
+    const sut = parseTierConfiguration({ tiers: [{ name: 'basic', model: 'pool' }, { name: 'gold', model: 'silo', selfSignUp: false }] });
+    expect(sut.tiers.map((tier) => tier.selfSignUp)).toEqual([true, false]);
+    expect(() => parseTierConfiguration({ tiers: [{ name: 'basic', model: 'pool', selfSignUp: 'yes' }] })).toThrow(/selfSignUp/);
+  });
+
   it('reports malformed JSON clearly', () => {
     expect(() => parseTierConfigurationJson('{ tiers: ')).toThrow(/not valid JSON/);
   });
