@@ -4,7 +4,7 @@ import { CONFIG_ENV_KEYS, ConfigError, allowedSiloRegions, cognitoIssuer, loadCo
 const pools = JSON.stringify({
   basic: { userPoolId: 'us-east-1_AAAAAAAA', clientId: 'basic-client', gatehouseClientId: 'basic-gatehouse' },
   standard: { userPoolId: 'us-east-1_BBBBBBBB' },
-  operators: { userPoolId: 'us-east-1_CCCCCCCC', clientId: 'ops-client' },
+  operators: { userPoolId: 'us-east-1_CCCCCCCC', clientId: 'ops-client', gatehouseClientId: 'ops-gatehouse' },
 });
 
 const validAws = {

@@ -260,7 +260,8 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       if ((key === OPERATORS_POOL_KEY || tier?.model === 'pool') && !pool.clientId) {
         problems.push(`GATEHOUSE_SHARED_POOLS: "${key}" needs its shared clientId`);
       }
-      if (tier?.model === 'pool' && !pool.gatehouseClientId) {
+      // The operators' pool too: the public client cannot use password sign-in, the Gatehouse client can.
+      if ((key === OPERATORS_POOL_KEY || tier?.model === 'pool') && !pool.gatehouseClientId) {
         problems.push(`GATEHOUSE_SHARED_POOLS: "${key}" needs its shared gatehouseClientId`);
       }
       const region = pool.region ?? env.AWS_REGION;
