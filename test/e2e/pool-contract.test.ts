@@ -22,6 +22,11 @@ let world: World;
 
 beforeAll(async () => {
   world = await buildWorld({ SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000' });
+  // Self-service sign-up needs an open tenant (new tenants are `closed`); who may join is tested elsewhere.
+  for (const key of ['poolA', 'bridgeC', 'siloE'] as const) {
+    await world.privileged.tenant.update({ where: { id: world.tenants[key].id }, data: { signUpPolicy: 'open' } });
+    await world.refresh(world.tenants[key].id);
+  }
 }, 120_000);
 
 afterAll(async () => {
