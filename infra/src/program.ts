@@ -120,6 +120,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     deployment: settings.deployment,
     region: args.region,
     accountId: args.accountId,
+    logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
 
