@@ -16,7 +16,12 @@ const pools = await ensureSharedPools(createEmulatorClient(endpoint, region), bl
 const value = Object.fromEntries(
   Object.entries(pools).map(([key, pool]) => [
     key,
-    { userPoolId: pool.userPoolId, ...(pool.clientId ? { clientId: pool.clientId } : {}), region: pool.region },
+    {
+      userPoolId: pool.userPoolId,
+      ...(pool.clientId ? { clientId: pool.clientId } : {}),
+      ...(pool.gatehouseClientId ? { gatehouseClientId: pool.gatehouseClientId } : {}),
+      region: pool.region,
+    },
   ]),
 );
 await writeFile(output, JSON.stringify(value));

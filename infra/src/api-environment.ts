@@ -16,6 +16,7 @@ export const API_CONFIGMAP_KEYS = [
   'GATEHOUSE_DEPLOYMENT',
   'GATEHOUSE_TIERS',
   'GATEHOUSE_SHARED_POOLS',
+  'GATEHOUSE_COGNITO_TRIGGERS',
   'TOKEN_CLOCK_SKEW_SECONDS',
   'PUBLIC_BASE_DOMAIN',
   'TRUSTED_PROXY_CIDRS',
@@ -55,6 +56,8 @@ export interface SharedPoolEnvEntry {
   readonly userPoolId: string;
   /** Absent for bridge tiers: each tenant gets its own client at provisioning. */
   readonly clientId?: string;
+  /** The confidential client the API's own flows use; absent for bridge tiers like `clientId`. */
+  readonly gatehouseClientId?: string;
   readonly region: string;
 }
 
@@ -66,6 +69,7 @@ export function sharedPoolsEnvValue(pools: Readonly<Record<string, SharedPoolEnv
     ordered[key] = {
       userPoolId: pool.userPoolId,
       ...(pool.clientId === undefined ? {} : { clientId: pool.clientId }),
+      ...(pool.gatehouseClientId === undefined ? {} : { gatehouseClientId: pool.gatehouseClientId }),
       region: pool.region,
     };
   }

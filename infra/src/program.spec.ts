@@ -55,6 +55,22 @@ describe('Gatehouse program (prod stack)', () => {
     expect(endpoint).toMatch(/\.rds\.amazonaws\.com$/);
   });
 
+  it('wires every shared pool and the API (for silo pools) to the same two Cognito trigger functions', async () => {
+    const functions = recorder.ofType('aws:lambda/function:Function');
+    const arnOf = (name: string) => {
+      const fn = functions.find((candidate) => candidate.inputs['name'] === name);
+      if (!fn) throw new Error(`no function ${name}`);
+      return `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function/${fn.id}`;
+    };
+    const preSignUp = arnOf(`${settings.deployment}-pre-sign-up`);
+    const preTokenGeneration = arnOf(`${settings.deployment}-pre-token-generation`);
+    for (const pool of recorder.ofType('aws:cognito/userPool:UserPool')) {
+      expect(pool.inputs['lambdaConfig']).toEqual({ preSignUp, preTokenGenerationConfig: { lambdaArn: preTokenGeneration, lambdaVersion: 'V2_0' } });
+    }
+    const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
+    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)).toEqual({ preSignUp, preTokenGeneration });
+  });
+
   it('hands the API the Pulumi-created pools through GATEHOUSE_SHARED_POOLS in its ConfigMap', async () => {
     const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
     const ids = await valueOf(outputs.poolIds);

@@ -9,6 +9,7 @@ import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
 import { ApiServiceRole } from './components/api-service-role.js';
 import { ApiWorkload } from './components/api-workload.js';
 import { Cluster } from './components/cluster.js';
+import { CognitoTriggers } from './components/cognito-triggers.js';
 import { Database } from './components/database.js';
 import { Edge } from './components/edge.js';
 import { ExternalSecretsOperator, SecretsReaderRole } from './components/external-secrets.js';
@@ -61,6 +62,7 @@ export function apiConfigMapData(
   /** The ALB's subnets: the only addresses whose X-Forwarded-For the API believes. */
   trustedProxyCidrs: readonly string[],
   accountId: string,
+  cognitoTriggersJson: pulumi.Input<string>,
 ): Record<ApiConfigMapKey, pulumi.Input<string>> {
   const siloRegions = [...new Set([region, ...settings.siloRegions])];
   const email = settings.email;
@@ -74,6 +76,8 @@ export function apiConfigMapData(
     GATEHOUSE_DEPLOYMENT: settings.deployment,
     GATEHOUSE_TIERS: JSON.stringify(settings.tiers),
     GATEHOUSE_SHARED_POOLS: sharedPoolsJson,
+    // The silo pools the API creates call the same triggers as the shared pools.
+    GATEHOUSE_COGNITO_TRIGGERS: cognitoTriggersJson,
     TOKEN_CLOCK_SKEW_SECONDS: String(settings.api.tokenClockSkewSeconds),
     PUBLIC_BASE_DOMAIN: settings.publicBaseDomain,
     // Behind the ALB (IP targets): the client address is the last X-Forwarded-For entry the ALB
@@ -112,10 +116,19 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         tags,
       })
     : undefined;
+  const triggers = new CognitoTriggers('cognito-triggers', {
+    deployment: settings.deployment,
+    region: args.region,
+    accountId: args.accountId,
+    logRetentionDays: settings.environment.logRetentionDays,
+    tags,
+  });
+
   const pools = new TierUserPools(
     'pools',
     {
       tiers: settings.tiers,
+      triggers: { preSignUp: triggers.preSignUpArn, preTokenGeneration: triggers.preTokenGenerationArn },
       deployment: settings.deployment,
       region: args.region,
       domainPrefix: settings.cognitoDomainPrefix,
@@ -261,7 +274,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       host: settings.apiHost,
       targetGroupArn: edge.targetGroupArn,
       loadBalancerCidrs: network.publicSubnetCidrs,
-      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId),
+      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId, triggers.triggersJson),
       databaseCredentials: {
         host: database.endpoint,
         port: database.port,

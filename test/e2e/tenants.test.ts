@@ -89,10 +89,12 @@ describe.each(Object.entries(TIERS))('a %s-model tenant', (model, tier) => {
     } else {
       expect(tenant.userPoolId).toBe(stackInfo().sharedPools[tier]!.userPoolId);
     }
-    if (model === 'bridge') {
+    if (model !== 'pool') {
+      // Its public client and its confidential Gatehouse client (the pool contract), both registered.
       expect(await clientsNamed(tenant.userPoolId, `${deployment()}-tenant-${tenant.slug}`)).toHaveLength(1);
+      expect(await clientsNamed(tenant.userPoolId, `${deployment()}-tenant-${tenant.slug}-gatehouse`)).toHaveLength(1);
     }
-    expect(tenant.appClientIds).toHaveLength(model === 'pool' ? 0 : 1);
+    expect(tenant.appClientIds).toHaveLength(model === 'pool' ? 0 : 2);
 
     const tokens = await firstSignIn(h, signInClient(tenant), admin!.username);
     const projects = await h.call('/v1/projects', { token: tokens.accessToken });
@@ -153,12 +155,12 @@ describe('a crash at each provisioning step', () => {
     const poolId: string = tenant.userPoolId;
     expect(await usersWithEmail(poolId, email)).toHaveLength(1);
     expect(await h.privileged.user.count({ where: { tenantId: id } })).toBe(1);
-    if (model === 'silo') {
-      expect(await poolsNamed(`${deployment()}-tenant-${slug}`)).toHaveLength(1);
+    if (model === 'silo') expect(await poolsNamed(`${deployment()}-tenant-${slug}`)).toHaveLength(1);
+    if (model !== 'pool') {
       expect(await clientsNamed(poolId, `${deployment()}-tenant-${slug}`)).toHaveLength(1);
+      expect(await clientsNamed(poolId, `${deployment()}-tenant-${slug}-gatehouse`)).toHaveLength(1);
     }
-    if (model === 'bridge') expect(await clientsNamed(poolId, `${deployment()}-tenant-${slug}`)).toHaveLength(1);
-    expect(await h.privileged.tenantAppClient.count({ where: { tenantId: id } })).toBe(model === 'pool' ? 0 : 1);
+    expect(await h.privileged.tenantAppClient.count({ where: { tenantId: id } })).toBe(model === 'pool' ? 0 : 2);
     faultPlan.delete(slug);
   });
 });
@@ -211,7 +213,10 @@ describe('tenant lifecycle', () => {
     }
     if (model === 'silo') expect(await poolsNamed(`${deployment()}-tenant-${tenant.slug}`)).toHaveLength(0);
     else expect(await usersWithEmail(tenant.userPoolId, email)).toHaveLength(0);
-    if (model === 'bridge') expect(await clientsNamed(tenant.userPoolId, `${deployment()}-tenant-${tenant.slug}`)).toHaveLength(0);
+    if (model === 'bridge') {
+      expect(await clientsNamed(tenant.userPoolId, `${deployment()}-tenant-${tenant.slug}`)).toHaveLength(0);
+      expect(await clientsNamed(tenant.userPoolId, `${deployment()}-tenant-${tenant.slug}-gatehouse`)).toHaveLength(0);
+    }
 
     // The slug stays with the tombstone.
     expectProblem(await h.admin('/v1/admin/tenants', { method: 'POST', body: tenantBody({ tier, slug: tenant.slug }) }), 409, 'tenant_slug_taken');

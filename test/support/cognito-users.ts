@@ -21,6 +21,7 @@ import {
   SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
+  type AppClientRole,
   type UserPoolBlueprint,
   loadTierConfigurationFile,
   sharedPoolBlueprints,
@@ -65,8 +66,10 @@ export interface CreatedUserPool {
   readonly userPoolId: string;
   /** `<cognitoEndpoint>/<userPoolId>` — the `iss` of its tokens. */
   readonly issuer: string;
-  /** The pool's own app client (silo tenants get one with the pool). */
+  /** The pool's public app client (silo tenants get one with the pool). */
   readonly clientId: string;
+  /** The pool's confidential Gatehouse client. */
+  readonly gatehouseClientId: string;
   readonly region: string;
 }
 
@@ -133,10 +136,10 @@ export async function signInWithPassword(stack: Stack, clientId: string, usernam
  * An app client in an existing pool (a bridge tenant's client in the
  * `standard` pool), shaped by that pool's blueprint. Returns the client id.
  */
-export async function createAppClient(stack: Stack, userPoolId: string, name: string): Promise<string> {
+export async function createAppClient(stack: Stack, userPoolId: string, name: string, role: AppClientRole = 'public'): Promise<string> {
   const blueprint = blueprintOfPool(stack, userPoolId);
   return withClient(stack, async (client) => {
-    const created = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, userPoolId, { clientName: name })));
+    const created = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, { ...blueprint.clients[role], name }, userPoolId)));
     const clientId = created.UserPoolClient?.ClientId;
     if (!clientId) throw new Error(`CreateUserPoolClient "${name}" in ${userPoolId} returned no client id`);
     return clientId;
@@ -162,10 +165,12 @@ export async function createUserPool(stack: Stack, name: string): Promise<Create
     for (const group of blueprint.groups) {
       await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: group }));
     }
-    const appClient = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, userPoolId)));
+    const appClient = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, blueprint.clients.public, userPoolId)));
     const clientId = appClient.UserPoolClient?.ClientId;
-    if (!clientId) throw new Error(`CreateUserPoolClient in ${userPoolId} returned no client id`);
-    return { userPoolId, issuer: emulatorIssuer(stack.cognitoEndpoint, userPoolId), clientId, region: stack.region };
+    const gatehouseClient = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, blueprint.clients.gatehouse, userPoolId)));
+    const gatehouseClientId = gatehouseClient.UserPoolClient?.ClientId;
+    if (!clientId || !gatehouseClientId) throw new Error(`CreateUserPoolClient in ${userPoolId} returned no client id`);
+    return { userPoolId, issuer: emulatorIssuer(stack.cognitoEndpoint, userPoolId), clientId, gatehouseClientId, region: stack.region };
   });
 }
 

@@ -172,8 +172,12 @@ export async function buildWorld(configOverrides: Record<string, string> = {}): 
     } else if (model === 'bridge') {
       const row = await insertTenant(privileged, { tier: 'standard', model, userPoolId: standard.userPoolId });
       const clientId = await createAppClient(stack, standard.userPoolId, `${stack.deployment}-${row.slug}`);
+      const gatehouseClientId = await createAppClient(stack, standard.userPoolId, `${stack.deployment}-${row.slug}-gatehouse`, 'gatehouse');
       await privileged.tenantAppClient.create({
         data: { tenantId: row.id, clientId, userPoolId: standard.userPoolId, issuer: standard.issuer },
+      });
+      await privileged.tenantAppClient.create({
+        data: { tenantId: row.id, clientId: gatehouseClientId, userPoolId: standard.userPoolId, issuer: standard.issuer, role: 'gatehouse' },
       });
       tenant = { key, id: row.id, slug: row.slug, model, host: `${row.slug}.${PUBLIC_BASE_DOMAIN}`, issuer: standard.issuer, clientId };
     } else {
@@ -193,6 +197,9 @@ export async function buildWorld(configOverrides: Record<string, string> = {}): 
       });
       await privileged.tenantAppClient.create({
         data: { tenantId: row.id, clientId: pool.clientId, userPoolId: pool.userPoolId, issuer: pool.issuer },
+      });
+      await privileged.tenantAppClient.create({
+        data: { tenantId: row.id, clientId: pool.gatehouseClientId, userPoolId: pool.userPoolId, issuer: pool.issuer, role: 'gatehouse' },
       });
       tenant = { key, id: row.id, slug, model, host: `${slug}.${PUBLIC_BASE_DOMAIN}`, issuer: pool.issuer, clientId: pool.clientId };
     }

@@ -51,7 +51,7 @@ import {
   type UserPoolClientDescription,
   type UserPoolDescriptionType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { UserPoolBlueprint } from '@gatehouse/tiers';
+import type { AppClientBlueprint, UserPoolBlueprint } from '@gatehouse/tiers';
 import {
   toCreateUserPoolClientInput,
   toCreateUserPoolInput,
@@ -77,7 +77,10 @@ export interface StartCognitoEmulatorOptions {
 
 export interface SharedPoolHandle {
   userPoolId: string;
+  /** The public client (front ends at Cognito directly). */
   clientId?: string;
+  /** The confidential Gatehouse client (the API's own flows). */
+  gatehouseClientId?: string;
   issuer: string;
   region: string;
 }
@@ -392,7 +395,9 @@ async function waitUntilReady(endpoint: string, child: ChildProcess): Promise<vo
 
 /**
  * Makes sure every blueprint's pool exists in the Cognito at `options.endpoint`
- * (the emulator), with its groups and, when `sharedClient`, its app client.
+ * (the emulator), with its groups and, when `sharedClients`, its two app
+ * clients (public and Gatehouse), all from the same SDK mapping the API uses
+ * for silo pools (user-pool-requests.ts).
  * Idempotent: pools are found by name and clients by name; only what is
  * missing is created, so running it on every start returns the same ids. A
  * pool whose MFA setting differs from the blueprint (e.g. a run interrupted
@@ -421,10 +426,14 @@ export async function ensureSharedPools(
     }
     await ensureMfa(client, blueprint, userPoolId);
     await ensureGroups(client, userPoolId, blueprint.groups);
-    const clientId = blueprint.sharedClient ? await ensureClient(client, blueprint, userPoolId) : undefined;
+    const clientId = blueprint.sharedClients ? await ensureClient(client, blueprint, blueprint.clients.public, userPoolId) : undefined;
+    const gatehouseClientId = blueprint.sharedClients
+      ? await ensureClient(client, blueprint, blueprint.clients.gatehouse, userPoolId)
+      : undefined;
     handles[blueprint.key] = {
       userPoolId,
       ...(clientId ? { clientId } : {}),
+      ...(gatehouseClientId ? { gatehouseClientId } : {}),
       issuer: emulatorIssuer(options.endpoint, userPoolId),
       region: options.region,
     };
@@ -473,7 +482,12 @@ async function ensureGroups(client: CognitoIdentityProviderClient, userPoolId: s
   }
 }
 
-async function ensureClient(client: CognitoIdentityProviderClient, blueprint: UserPoolBlueprint, userPoolId: string): Promise<string> {
+async function ensureClient(
+  client: CognitoIdentityProviderClient,
+  blueprint: UserPoolBlueprint,
+  appClient: AppClientBlueprint,
+  userPoolId: string,
+): Promise<string> {
   const clients: UserPoolClientDescription[] = [];
   let nextToken: string | undefined;
   do {
@@ -481,14 +495,14 @@ async function ensureClient(client: CognitoIdentityProviderClient, blueprint: Us
     clients.push(...(page.UserPoolClients ?? []));
     nextToken = page.NextToken;
   } while (nextToken);
-  const matches = clients.filter((c) => c.ClientName === blueprint.clientName);
+  const matches = clients.filter((c) => c.ClientName === appClient.name);
   if (matches.length > 1) {
-    throw new Error(`${matches.length} app clients are named "${blueprint.clientName}" in ${userPoolId}; expected one`);
+    throw new Error(`${matches.length} app clients are named "${appClient.name}" in ${userPoolId}; expected one`);
   }
   const found = matches[0]?.ClientId;
   if (found) return found;
-  const created = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, userPoolId)));
+  const created = await client.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, appClient, userPoolId)));
   const clientId = created.UserPoolClient?.ClientId;
-  if (!clientId) throw new Error(`CreateUserPoolClient for "${blueprint.clientName}" returned no client id`);
+  if (!clientId) throw new Error(`CreateUserPoolClient for "${appClient.name}" returned no client id`);
   return clientId;
 }

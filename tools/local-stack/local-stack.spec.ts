@@ -253,8 +253,13 @@ describe('Cognito emulator', { timeout: 60_000 }, () => {
       expect(handle?.region).toBe(region);
 
       const clients = (await client.send(new ListUserPoolClientsCommand({ UserPoolId: handle?.userPoolId, MaxResults: 60 }))).UserPoolClients ?? [];
-      if (blueprint.sharedClient) {
-        expect(clients.map((c) => [c.ClientName, c.ClientId])).toEqual([[blueprint.clientName, handle?.clientId]]);
+      if (blueprint.sharedClients) {
+        expect(clients.map((c) => [c.ClientName, c.ClientId]).sort()).toEqual(
+          [
+            [blueprint.clients.public.name, handle?.clientId],
+            [blueprint.clients.gatehouse.name, handle?.gatehouseClientId],
+          ].sort(),
+        );
       } else {
         expect(clients).toEqual([]);
         expect(handle?.clientId).toBeUndefined();

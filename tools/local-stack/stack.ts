@@ -107,7 +107,12 @@ export function apiEnvironment(info: LocalStackInfo, overrides: Record<string, s
   const pools = Object.fromEntries(
     Object.entries(info.sharedPools).map(([key, pool]) => [
       key,
-      { userPoolId: pool.userPoolId, ...(pool.clientId ? { clientId: pool.clientId } : {}), region: pool.region },
+      {
+        userPoolId: pool.userPoolId,
+        ...(pool.clientId ? { clientId: pool.clientId } : {}),
+        ...(pool.gatehouseClientId ? { gatehouseClientId: pool.gatehouseClientId } : {}),
+        region: pool.region,
+      },
     ]),
   );
   return {

@@ -26,6 +26,8 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:CreateUserPoolClient',
   'cognito-idp:DeleteUserPool',
   'cognito-idp:DeleteUserPoolClient',
+  // The Gatehouse clients' secrets (SECRET_HASH), read once and kept in memory.
+  'cognito-idp:DescribeUserPoolClient',
   'cognito-idp:ListUserPoolClients',
   'cognito-idp:ListUsers',
   'cognito-idp:SetUserPoolMfaConfig',
@@ -47,6 +49,8 @@ export const COGNITO_PUBLIC_OPERATIONS = [
   'ConfirmForgotPassword',
   'ConfirmSignUp',
   'ForgotPassword',
+  // Authorised by the refresh token and the client secret.
+  'GetTokensFromRefreshToken',
   'InitiateAuth',
   'ResendConfirmationCode',
   'RespondToAuthChallenge',

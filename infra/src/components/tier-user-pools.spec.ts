@@ -5,10 +5,14 @@ import { MOCK_REGION, type ResourceRecorder, installPulumiMocks, valueOf } from 
 
 type Module = typeof import('./tier-user-pools.js');
 
+const PRE_SIGN_UP_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-pre-sign-up';
+const PRE_TOKEN_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-pre-token-generation';
+
 const tiers = parseTierConfiguration({
   tiers: [
     { name: 'basic', model: 'pool' },
     { name: 'standard', model: 'bridge', threatProtection: 'AUDIT' },
+    { name: 'closed', model: 'pool', selfSignUp: false },
     { name: 'premium', model: 'silo' },
   ],
   operators: { mfa: 'ON' },
@@ -28,6 +32,7 @@ describe('TierUserPools', () => {
       region: MOCK_REGION,
       domainPrefix: 'gatehouse-test',
       hostedUi: { callbackUrls: ['https://app.example.com/callback'], logoutUrls: [] },
+      triggers: { preSignUp: PRE_SIGN_UP_ARN, preTokenGeneration: PRE_TOKEN_ARN },
     });
     await valueOf(sut.sharedPoolsJson);
     await recorder.settled();
@@ -39,13 +44,14 @@ describe('TierUserPools', () => {
   it('creates one pool per pool/bridge tier plus the operators pool, none for silo tiers', () => {
     expect(pools().map((pool) => pool.inputs['name']).sort()).toEqual([
       'gatehouse-test-basic',
+      'gatehouse-test-closed',
       'gatehouse-test-operators',
       'gatehouse-test-standard',
     ]);
   });
 
   it('turns deletion protection on for every pool', () => {
-    expect(pools().map((pool) => pool.inputs['deletionProtection'])).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE']);
+    expect(pools().map((pool) => pool.inputs['deletionProtection'])).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE']);
   });
 
   it('declares custom:tenantId and custom:tenantTier as immutable string attributes', () => {
@@ -58,12 +64,15 @@ describe('TierUserPools', () => {
     }
   });
 
-  it('never lets an app client write a custom attribute, while letting it read the tenant attributes', () => {
+  it('lets only the confidential Gatehouse clients write the tenant attributes; every client reads them', () => {
     expect(clients()).not.toHaveLength(0);
     for (const client of clients()) {
       const writable = client.inputs['writeAttributes'] as string[];
+      const gatehouse = client.name.endsWith('-gatehouse-client');
       expect(writable).toContain('email');
-      expect(writable.filter((attribute) => attribute.startsWith('custom:'))).toEqual([]);
+      expect(writable.filter((attribute) => attribute.startsWith('custom:'))).toEqual(gatehouse ? ['custom:tenantId', 'custom:tenantTier'] : []);
+      expect(client.inputs['generateSecret']).toBe(gatehouse);
+      expect(client.inputs['enablePropagateAdditionalUserContextData']).toBe(gatehouse);
       expect(client.inputs['readAttributes']).toEqual(expect.arrayContaining(['custom:tenantId', 'custom:tenantTier']));
     }
   });
@@ -76,9 +85,20 @@ describe('TierUserPools', () => {
     }
   });
 
-  it('disables self sign-up, so no user exists in a shared pool without a tenant', () => {
+  it('allows self sign-up exactly where the tier says so, never in the operators pool (finding 1)', () => {
+    const adminOnly = (name: string) => recorder.one('aws:cognito/userPool:UserPool', name).inputs['adminCreateUserConfig'];
+    expect(adminOnly('pools-basic')).toEqual({ allowAdminCreateUserOnly: false });
+    expect(adminOnly('pools-standard')).toEqual({ allowAdminCreateUserOnly: false });
+    expect(adminOnly('pools-closed')).toEqual({ allowAdminCreateUserOnly: true });
+    expect(adminOnly('pools-operators')).toEqual({ allowAdminCreateUserOnly: true });
+  });
+
+  it('wires the pre sign-up and the V2 pre-token-generation triggers to every pool (finding 6)', () => {
     for (const pool of pools()) {
-      expect(pool.inputs['adminCreateUserConfig']).toMatchObject({ allowAdminCreateUserOnly: true });
+      expect(pool.inputs['lambdaConfig']).toEqual({
+        preSignUp: PRE_SIGN_UP_ARN,
+        preTokenGenerationConfig: { lambdaArn: PRE_TOKEN_ARN, lambdaVersion: 'V2_0' },
+      });
     }
   });
 
@@ -107,15 +127,29 @@ describe('TierUserPools', () => {
     expect(groups.filter((name) => name.startsWith('pools-operators-'))).toEqual(['pools-operators-platform-admin']);
   });
 
-  it('creates a shared client for the pool tier and the operators pool, none for the bridge tier', () => {
-    expect(clients().map((client) => client.name).sort()).toEqual(['pools-basic-client', 'pools-operators-client']);
+  it('creates a public and a Gatehouse client for pool tiers and the operators pool, none for the bridge tier', () => {
+    expect(clients().map((client) => client.name).sort()).toEqual([
+      'pools-basic-client',
+      'pools-basic-gatehouse-client',
+      'pools-closed-client',
+      'pools-closed-gatehouse-client',
+      'pools-operators-client',
+      'pools-operators-gatehouse-client',
+    ]);
   });
 
-  it('configures shared clients safely: no secret, known flows, explicit units, no user enumeration, revocable', () => {
+  it('keeps the Gatehouse client off the hosted UI and its secret out of plain state', () => {
+    const client = recorder.one('aws:cognito/userPoolClient:UserPoolClient', 'pools-basic-gatehouse-client');
+    expect(client.inputs['allowedOauthFlows']).toBeUndefined();
+    expect(client.inputs['explicitAuthFlows']).toEqual(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+    expect(sut.pools['basic']?.gatehouseClient).toBeDefined();
+  });
+
+  it('configures public clients safely: no secret, SRP, explicit units, no user enumeration, revocable', () => {
     const client = recorder.one('aws:cognito/userPoolClient:UserPoolClient', 'pools-basic-client');
     expect(client.inputs).toMatchObject({
       generateSecret: false,
-      explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       tokenValidityUnits: { accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' },
       accessTokenValidity: 60,
       preventUserExistenceErrors: 'ENABLED',
@@ -127,16 +161,18 @@ describe('TierUserPools', () => {
   it('gives every pool a hosted UI domain', () => {
     expect(recorder.ofType('aws:cognito/userPoolDomain:UserPoolDomain').map((d) => d.inputs['domain']).sort()).toEqual([
       'gatehouse-test-basic',
+      'gatehouse-test-closed',
       'gatehouse-test-operators',
       'gatehouse-test-standard',
     ]);
   });
 
-  it('publishes GATEHOUSE_SHARED_POOLS with ids, shared client ids and region', async () => {
+  it('publishes GATEHOUSE_SHARED_POOLS with ids, both shared client ids and region', async () => {
     const shared = JSON.parse(await valueOf(sut.sharedPoolsJson)) as Record<string, Record<string, string>>;
-    const ids = await valueOf(sut.poolIds);
-    expect(Object.keys(shared)).toEqual(['basic', 'operators', 'standard']);
-    expect(shared['basic']).toEqual({ userPoolId: ids['basic'], clientId: expect.any(String), region: MOCK_REGION });
+    const [ids, publicIds, gatehouseIds] = await Promise.all([valueOf(sut.poolIds), valueOf(sut.clientIds), valueOf(sut.gatehouseClientIds)]);
+    expect(Object.keys(shared)).toEqual(['basic', 'closed', 'operators', 'standard']);
+    expect(shared['basic']).toEqual({ userPoolId: ids['basic'], clientId: publicIds['basic'], gatehouseClientId: gatehouseIds['basic'], region: MOCK_REGION });
+    expect(publicIds['basic']).not.toBe(gatehouseIds['basic']);
     expect(shared['standard']).toEqual({ userPoolId: ids['standard'], region: MOCK_REGION });
   });
 
@@ -160,7 +196,7 @@ describe('TierUserPools', () => {
       ...sharedPoolBlueprints(tiers, { deployment: 'gatehouse-test', deletionProtection: true, email }),
       ...sharedPoolBlueprints(tiers, { deployment: 'gatehouse-test', deletionProtection: true }),
     ]) {
-      const pulumiSide = mod.userPoolArgs(blueprint).emailConfiguration as Record<string, string>;
+      const pulumiSide = mod.userPoolArgs(blueprint, { preSignUp: PRE_SIGN_UP_ARN, preTokenGeneration: PRE_TOKEN_ARN }).emailConfiguration as Record<string, string>;
       const sdkSide = toEmailConfiguration(blueprint) as Record<string, string>;
       expect({
         EmailSendingAccount: pulumiSide['emailSendingAccount'],

@@ -11,10 +11,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import {
-  CLIENT_AUTH_FLOWS,
-  CLIENT_READABLE_ATTRIBUTES,
-  CLIENT_WRITABLE_ATTRIBUTES,
   type EmailSending,
+  type AppClientBlueprint,
+  PRE_TOKEN_GENERATION_LAMBDA_VERSION,
   type TierConfiguration,
   type UserPoolBlueprint,
   sharedPoolBlueprints,
@@ -24,6 +23,12 @@ import { type SharedPoolEnvEntry, cognitoIssuer, sharedPoolsEnvValue } from '../
 export interface HostedUiArgs {
   readonly callbackUrls: readonly string[];
   readonly logoutUrls: readonly string[];
+}
+
+/** The deployment's Cognito triggers (CognitoTriggers), wired to every pool. */
+export interface TriggerArnsInput {
+  readonly preSignUp: pulumi.Input<string>;
+  readonly preTokenGeneration: pulumi.Input<string>;
 }
 
 export interface TierUserPoolsArgs {
@@ -39,6 +44,8 @@ export interface TierUserPoolsArgs {
   readonly hostedUi?: HostedUiArgs;
   /** SES sending for the shared pools (ses.ts); absent: Cognito's default sender. */
   readonly email?: EmailSending;
+  /** The pre sign-up and pre-token-generation functions every pool calls. */
+  readonly triggers: TriggerArnsInput;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -72,12 +79,20 @@ export function hostedUiDomain(prefix: string, key: string): string {
   return `${prefix}-${key}`;
 }
 
+/** The pool's LambdaConfig: the same two triggers on every pool (the API gives silo pools the same ARNs). */
+export function lambdaConfigArgs(triggers: TriggerArnsInput): aws.types.input.cognito.UserPoolLambdaConfig {
+  return {
+    preSignUp: triggers.preSignUp,
+    preTokenGenerationConfig: { lambdaArn: triggers.preTokenGeneration, lambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION },
+  };
+}
+
 /**
  * A blueprint as `aws.cognito.UserPool` arguments. Deletion protection is
  * always ACTIVE for shared pools: deleting one deletes every user of every
  * tenant in the tier, and a recreated pool has a new id and issuer.
  */
-export function userPoolArgs(blueprint: UserPoolBlueprint): aws.cognito.UserPoolArgs {
+export function userPoolArgs(blueprint: UserPoolBlueprint, triggers: TriggerArnsInput): aws.cognito.UserPoolArgs {
   return {
     name: blueprint.poolName,
     deletionProtection: 'ACTIVE',
@@ -87,21 +102,21 @@ export function userPoolArgs(blueprint: UserPoolBlueprint): aws.cognito.UserPool
     usernameConfiguration: { caseSensitive: false },
     autoVerifiedAttributes: [...blueprint.autoVerifiedAttributes],
     // Keep the old address until the new one is verified.
-    userAttributeUpdateSettings: { attributesRequireVerificationBeforeUpdates: ['email'] },
+    userAttributeUpdateSettings: { attributesRequireVerificationBeforeUpdates: [...blueprint.attributesRequireVerificationBeforeUpdate] },
     accountRecoverySetting: { recoveryMechanisms: [{ name: 'verified_email', priority: 1 }] },
-    // Users are created by Gatehouse (invitations, provisioning), never by
-    // self sign-up: a self-registered user in a shared pool has no tenant.
-    adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+    // Per tier (operators: never). Sign-ups that bypass Gatehouse are refused by the pre sign-up trigger.
+    adminCreateUserConfig: { allowAdminCreateUserOnly: !blueprint.selfSignUp },
+    verificationMessageTemplate: { defaultEmailOption: 'CONFIRM_WITH_CODE' },
     passwordPolicy: { ...blueprint.passwordPolicy },
     mfaConfiguration: blueprint.mfa,
-    ...(blueprint.mfa === 'OFF' ? {} : { softwareTokenMfaConfiguration: { enabled: true } }),
+    softwareTokenMfaConfiguration: { enabled: blueprint.mfa !== 'OFF' },
     // Threat protection (advanced security) needs the Plus feature plan.
     userPoolTier: blueprint.threatProtection === 'OFF' ? 'ESSENTIALS' : 'PLUS',
     userPoolAddOns: { advancedSecurityMode: blueprint.threatProtection },
     schemas: blueprint.customAttributes.map((attribute) => ({
       name: attribute.name,
       attributeDataType: 'String',
-      // Immutable: set once by AdminCreateUser, never changed, by anyone.
+      // Immutable: set once at creation (sign-up through the Gatehouse client, or AdminCreateUser), never changed.
       mutable: false,
       developerOnlyAttribute: false,
       required: false,
@@ -117,43 +132,45 @@ export function userPoolArgs(blueprint: UserPoolBlueprint): aws.cognito.UserPool
             ...(blueprint.email.replyToAddress ? { replyToEmailAddress: blueprint.email.replyToAddress } : {}),
             ...(blueprint.email.configurationSet ? { configurationSet: blueprint.email.configurationSet } : {}),
           },
+    lambdaConfig: lambdaConfigArgs(triggers),
     tags: { ...blueprint.tags },
   };
 }
 
-/** The shared app client of a pool-model tier or the operators' pool. */
+/** One of a pool's two app clients (public or Gatehouse), every setting from the blueprint. */
 export function userPoolClientArgs(
   blueprint: UserPoolBlueprint,
+  client: AppClientBlueprint,
   userPoolId: pulumi.Input<string>,
   hostedUi: HostedUiArgs | undefined,
 ): aws.cognito.UserPoolClientArgs {
+  const oauth = client.oauthCapable && hostedUi !== undefined;
   return {
-    name: blueprint.clientName,
+    name: client.name,
     userPoolId,
-    // A public client: browsers and the API's own endpoints use SRP/password
-    // flows without a secret. Confidential clients are per tenant (bridge).
-    generateSecret: false,
-    explicitAuthFlows: [...CLIENT_AUTH_FLOWS],
-    readAttributes: [...CLIENT_READABLE_ATTRIBUTES],
-    // Standard attributes only: `custom:tenantId` / `custom:tenantTier` are never client-writable.
-    writeAttributes: [...CLIENT_WRITABLE_ATTRIBUTES],
+    generateSecret: client.generateSecret,
+    explicitAuthFlows: [...client.authFlows],
+    readAttributes: [...client.readAttributes],
+    // Only the Gatehouse client may write `custom:tenantId` / `custom:tenantTier`.
+    writeAttributes: [...client.writeAttributes],
     accessTokenValidity: blueprint.tokenValidity.accessTokenMinutes,
     idTokenValidity: blueprint.tokenValidity.idTokenMinutes,
     refreshTokenValidity: blueprint.tokenValidity.refreshTokenDays,
     tokenValidityUnits: { accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' },
-    preventUserExistenceErrors: 'ENABLED',
-    enableTokenRevocation: true,
-    authSessionValidity: 3,
+    preventUserExistenceErrors: client.preventUserExistenceErrors ? 'ENABLED' : 'LEGACY',
+    enableTokenRevocation: client.enableTokenRevocation,
+    enablePropagateAdditionalUserContextData: client.propagateUserContext,
+    authSessionValidity: client.authSessionValidityMinutes,
     supportedIdentityProviders: ['COGNITO'],
-    ...(hostedUi === undefined
-      ? {}
-      : {
+    ...(oauth
+      ? {
           allowedOauthFlowsUserPoolClient: true,
           allowedOauthFlows: ['code'],
           allowedOauthScopes: ['openid', 'email', 'profile'],
           callbackUrls: [...hostedUi.callbackUrls],
           logoutUrls: [...hostedUi.logoutUrls],
-        }),
+        }
+      : {}),
   };
 }
 
@@ -161,7 +178,10 @@ export interface SharedUserPool {
   readonly key: string;
   readonly model: 'pool' | 'bridge' | 'operators';
   readonly userPool: aws.cognito.UserPool;
+  /** The public client (front ends, SRP); bridge tiers have none (one per tenant instead). */
   readonly client: aws.cognito.UserPoolClient | undefined;
+  /** The confidential client the API's own flows use; bridge tiers have none (one per tenant instead). */
+  readonly gatehouseClient: aws.cognito.UserPoolClient | undefined;
   readonly groups: readonly aws.cognito.UserGroup[];
   readonly domain: aws.cognito.UserPoolDomain;
 }
@@ -172,8 +192,10 @@ export class TierUserPools extends pulumi.ComponentResource {
   readonly poolIds: pulumi.Output<Record<string, string>>;
   readonly poolArns: pulumi.Output<string[]>;
   readonly issuers: pulumi.Output<Record<string, string>>;
-  /** Shared client ids; bridge tiers have none. */
+  /** Shared public client ids; bridge tiers have none. */
   readonly clientIds: pulumi.Output<Record<string, string>>;
+  /** Shared Gatehouse (confidential) client ids; bridge tiers have none. */
+  readonly gatehouseClientIds: pulumi.Output<Record<string, string>>;
   /** The value of the API's `GATEHOUSE_SHARED_POOLS`. */
   readonly sharedPoolsJson: pulumi.Output<string>;
 
@@ -192,7 +214,7 @@ export class TierUserPools extends pulumi.ComponentResource {
     const pools: Record<string, SharedUserPool> = {};
     for (const blueprint of blueprints) {
       const resourceName = `${name}-${blueprint.key}`;
-      const poolArgs = userPoolArgs(blueprint);
+      const poolArgs = userPoolArgs(blueprint, args.triggers);
       const userPool = new aws.cognito.UserPool(
         resourceName,
         { ...poolArgs, tags: { ...args.tags, ...blueprint.tags } },
@@ -207,11 +229,19 @@ export class TierUserPools extends pulumi.ComponentResource {
             { parent: this },
           ),
       );
-      const client = blueprint.sharedClient
+      const client = blueprint.sharedClients
         ? new aws.cognito.UserPoolClient(
             `${resourceName}-client`,
-            userPoolClientArgs(blueprint, userPool.id, args.hostedUi),
+            userPoolClientArgs(blueprint, blueprint.clients.public, userPool.id, args.hostedUi),
             { parent: this },
+          )
+        : undefined;
+      const gatehouseClient = blueprint.sharedClients
+        ? new aws.cognito.UserPoolClient(
+            `${resourceName}-gatehouse-client`,
+            userPoolClientArgs(blueprint, blueprint.clients.gatehouse, userPool.id, args.hostedUi),
+            // The secret stays in Cognito: the API reads it with DescribeUserPoolClient, never from state outputs.
+            { parent: this, additionalSecretOutputs: ['clientSecret'] },
           )
         : undefined;
       const domain = new aws.cognito.UserPoolDomain(
@@ -224,6 +254,7 @@ export class TierUserPools extends pulumi.ComponentResource {
         model: blueprint.kind === 'operators' ? 'operators' : (models.get(blueprint.key) ?? 'pool'),
         userPool,
         client,
+        gatehouseClient,
         groups,
         domain,
       };
@@ -240,12 +271,20 @@ export class TierUserPools extends pulumi.ComponentResource {
     this.clientIds = pulumi.all(
       Object.fromEntries(entries.flatMap((pool) => (pool.client ? [[pool.key, pool.client.id] as const] : []))),
     );
-    this.sharedPoolsJson = pulumi.all([region, this.poolIds, this.clientIds]).apply(([r, ids, clients]) =>
+    this.gatehouseClientIds = pulumi.all(
+      Object.fromEntries(entries.flatMap((pool) => (pool.gatehouseClient ? [[pool.key, pool.gatehouseClient.id] as const] : []))),
+    );
+    this.sharedPoolsJson = pulumi.all([region, this.poolIds, this.clientIds, this.gatehouseClientIds]).apply(([r, ids, clients, gatehouse]) =>
       sharedPoolsEnvValue(
         Object.fromEntries(
           Object.entries(ids).map(([key, userPoolId]): [string, SharedPoolEnvEntry] => [
             key,
-            { userPoolId, region: r, ...(clients[key] === undefined ? {} : { clientId: clients[key] }) },
+            {
+              userPoolId,
+              region: r,
+              ...(clients[key] === undefined ? {} : { clientId: clients[key] }),
+              ...(gatehouse[key] === undefined ? {} : { gatehouseClientId: gatehouse[key] }),
+            },
           ]),
         ),
       ),
@@ -256,6 +295,7 @@ export class TierUserPools extends pulumi.ComponentResource {
       poolArns: this.poolArns,
       issuers: this.issuers,
       clientIds: this.clientIds,
+      gatehouseClientIds: this.gatehouseClientIds,
       sharedPoolsJson: this.sharedPoolsJson,
     });
   }

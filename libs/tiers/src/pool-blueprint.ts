@@ -41,13 +41,99 @@ export const CLIENT_READABLE_ATTRIBUTES = [
   'email_verified',
   ...CUSTOM_ATTRIBUTES.map((attribute) => `custom:${attribute.name}`),
 ] as const;
+/**
+ * What the confidential Gatehouse client may write: the standard attributes
+ * plus the tenant attributes, which sign-up sets once (they are immutable).
+ * No public client ever gets these, so a user cannot pick their tenant.
+ */
+export const GATEHOUSE_CLIENT_WRITABLE_ATTRIBUTES = [
+  ...CLIENT_WRITABLE_ATTRIBUTES,
+  ...CUSTOM_ATTRIBUTES.map((attribute) => `custom:${attribute.name}`),
+] as const;
 
-/** Flows an app client allows. SRP for hosted/SDK clients; password and refresh for the API's own endpoints. */
-export const CLIENT_AUTH_FLOWS = [
-  'ALLOW_USER_SRP_AUTH',
+/** Flows of the public client: front ends sign in at Cognito with SRP and refresh; never with a password sent in clear. */
+export const PUBLIC_CLIENT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] as const;
+/** Flows of the confidential Gatehouse client: the API's own password and refresh flows (admin flow for server-side sign-ins). */
+export const GATEHOUSE_CLIENT_AUTH_FLOWS = [
   'ALLOW_USER_PASSWORD_AUTH',
+  'ALLOW_ADMIN_USER_PASSWORD_AUTH',
   'ALLOW_REFRESH_TOKEN_AUTH',
 ] as const;
+/** @deprecated name kept for the lookup API: the flows a front end may use, i.e. the public client's. */
+export const CLIENT_AUTH_FLOWS = PUBLIC_CLIENT_AUTH_FLOWS;
+
+/** Every Gatehouse client's name ends with this; the pre sign-up trigger recognises Gatehouse's clients by it. */
+export const GATEHOUSE_CLIENT_NAME_SUFFIX = '-gatehouse';
+
+/** Minutes a multi-step sign-in session (Cognito's `Session`) stays valid. */
+export const AUTH_SESSION_VALIDITY_MINUTES = 3;
+
+export type AppClientRole = 'public' | 'gatehouse';
+
+/**
+ * One app client of a pool. Every pool has two:
+ * - `public`: no secret, SRP + refresh, for front ends signing in at Cognito
+ *   directly; reads but never writes the tenant attributes;
+ * - `gatehouse`: confidential (a secret, so only the API can call it), the
+ *   API's own flows, propagates the end user's IP and device data to
+ *   Cognito's threat protection, and alone may write the tenant attributes.
+ */
+export interface AppClientBlueprint {
+  readonly role: AppClientRole;
+  readonly name: string;
+  readonly generateSecret: boolean;
+  readonly authFlows: readonly string[];
+  readonly readAttributes: readonly string[];
+  readonly writeAttributes: readonly string[];
+  /** Cognito's `EnablePropagateAdditionalUserContextData` (needs a secret). */
+  readonly propagateUserContext: boolean;
+  /** Hosted UI / OAuth code flow may be switched on (public clients only). */
+  readonly oauthCapable: boolean;
+  readonly preventUserExistenceErrors: true;
+  readonly enableTokenRevocation: true;
+  readonly authSessionValidityMinutes: number;
+}
+
+export interface PoolClientBlueprints {
+  readonly public: AppClientBlueprint;
+  readonly gatehouse: AppClientBlueprint;
+}
+
+function clientBlueprints(publicName: string, gatehouseName: string): PoolClientBlueprints {
+  const common = {
+    readAttributes: CLIENT_READABLE_ATTRIBUTES,
+    preventUserExistenceErrors: true,
+    enableTokenRevocation: true,
+    authSessionValidityMinutes: AUTH_SESSION_VALIDITY_MINUTES,
+  } as const;
+  return {
+    public: {
+      ...common,
+      role: 'public',
+      name: publicName,
+      generateSecret: false,
+      authFlows: PUBLIC_CLIENT_AUTH_FLOWS,
+      writeAttributes: CLIENT_WRITABLE_ATTRIBUTES,
+      propagateUserContext: false,
+      oauthCapable: true,
+    },
+    gatehouse: {
+      ...common,
+      role: 'gatehouse',
+      name: gatehouseName,
+      generateSecret: true,
+      authFlows: GATEHOUSE_CLIENT_AUTH_FLOWS,
+      writeAttributes: GATEHOUSE_CLIENT_WRITABLE_ATTRIBUTES,
+      propagateUserContext: true,
+      oauthCapable: false,
+    },
+  };
+}
+
+/** A Gatehouse client's name for a public client's name. */
+export function gatehouseClientName(publicName: string): string {
+  return `${publicName}${GATEHOUSE_CLIENT_NAME_SUFFIX}`;
+}
 
 export type PoolKind = 'tier' | 'operators' | 'tenant';
 
@@ -108,12 +194,19 @@ export interface UserPoolBlueprint {
   /** Users sign in with an opaque username; e-mail is the verified attribute, not the key. */
   readonly usernameIsOpaque: true;
   readonly autoVerifiedAttributes: readonly ['email'];
+  /** Attributes whose new value only applies once verified (the old address keeps working meanwhile). */
+  readonly attributesRequireVerificationBeforeUpdate: readonly ['email'];
+  /** Users may register themselves; Cognito's `AllowAdminCreateUserOnly` is its negation. Never for operators. */
+  readonly selfSignUp: boolean;
   readonly deletionProtection: boolean;
   /** Groups created in the pool; roles are group names. */
   readonly groups: readonly string[];
-  /** A shared app client is created with the pool (pool model, operators); bridge tiers get one client per tenant. */
-  readonly sharedClient: boolean;
-  readonly clientName: string;
+  /**
+   * The pool's clients are created with the pool (pool model, operators, silo);
+   * bridge tiers get their two clients per tenant ({@link bridgeClientBlueprints}).
+   */
+  readonly sharedClients: boolean;
+  readonly clients: PoolClientBlueprints;
   readonly tags: Readonly<Record<string, string>>;
   readonly email: EmailBlueprint;
 }
@@ -139,10 +232,12 @@ function tierPoolBlueprint(tier: TierConfig, options: BlueprintOptions): UserPoo
     customAttributes: CUSTOM_ATTRIBUTES,
     usernameIsOpaque: true,
     autoVerifiedAttributes: ['email'],
+    attributesRequireVerificationBeforeUpdate: ['email'],
+    selfSignUp: tier.selfSignUp,
     deletionProtection: options.deletionProtection,
     groups: TENANT_ROLES,
-    sharedClient: tier.model === 'pool',
-    clientName: `${options.deployment}-${tier.name}-shared`,
+    sharedClients: tier.model === 'pool',
+    clients: clientBlueprints(`${options.deployment}-${tier.name}-shared`, `${options.deployment}-${tier.name}${GATEHOUSE_CLIENT_NAME_SUFFIX}`),
     tags: { 'gatehouse:deployment': options.deployment, 'gatehouse:tier': tier.name, 'gatehouse:model': tier.model },
     email: emailBlueprint(options.email),
   };
@@ -161,10 +256,16 @@ export function sharedPoolBlueprints(config: TierConfiguration, options: Bluepri
     customAttributes: CUSTOM_ATTRIBUTES,
     usernameIsOpaque: true,
     autoVerifiedAttributes: ['email'],
+    attributesRequireVerificationBeforeUpdate: ['email'],
+    // Operators are invited, never self-registered.
+    selfSignUp: false,
     deletionProtection: options.deletionProtection,
     groups: [PLATFORM_ADMIN_ROLE],
-    sharedClient: true,
-    clientName: `${options.deployment}-${OPERATORS_POOL_KEY}-console`,
+    sharedClients: true,
+    clients: clientBlueprints(
+      `${options.deployment}-${OPERATORS_POOL_KEY}-console`,
+      `${options.deployment}-${OPERATORS_POOL_KEY}${GATEHOUSE_CLIENT_NAME_SUFFIX}`,
+    ),
     tags: { 'gatehouse:deployment': options.deployment, 'gatehouse:tier': OPERATORS_POOL_KEY },
     email: emailBlueprint(options.email),
   };
@@ -195,9 +296,9 @@ export function siloPoolBlueprint(
     poolName: `${options.deployment}-tenant-${tenantSlug}`,
     passwordPolicy: { ...tier.passwordPolicy, ...overrides.passwordPolicy },
     mfa: overrides.mfa ?? tier.mfa,
-    sharedClient: true,
-    clientName: `${options.deployment}-tenant-${tenantSlug}`,
     email: emailBlueprint(options.email, overrides.senderName),
+    sharedClients: true,
+    clients: tenantClientBlueprints(options.deployment, tenantSlug),
     tags: {
       'gatehouse:deployment': options.deployment,
       'gatehouse:tier': tier.name,
@@ -206,3 +307,29 @@ export function siloPoolBlueprint(
     },
   };
 }
+
+/** The two clients of one tenant: in its silo pool, or in its bridge tier's shared pool. */
+function tenantClientBlueprints(deployment: string, tenantSlug: string): PoolClientBlueprints {
+  const publicName = `${deployment}-tenant-${tenantSlug}`;
+  return clientBlueprints(publicName, gatehouseClientName(publicName));
+}
+
+/** A bridge tenant's own two clients in its tier's shared pool (same settings as every other client). */
+export function bridgeClientBlueprints(tierPool: UserPoolBlueprint, tenantSlug: string, options: Pick<BlueprintOptions, 'deployment'>): PoolClientBlueprints {
+  if (tierPool.kind !== 'tier') throw new Error(`bridge clients live in a tier pool, not in "${tierPool.key}"`);
+  return tenantClientBlueprints(options.deployment, tenantSlug);
+}
+
+/**
+ * ARNs of the Cognito Lambda triggers every Gatehouse pool is wired to (see
+ * infra/lambdas): the pre sign-up check and the pre-token-generation (V2)
+ * claims. Deployment-wide: Pulumi creates the functions and passes the ARNs
+ * to the API, which wires the silo pools it creates to the same functions.
+ */
+export interface CognitoTriggerArns {
+  readonly preSignUp: string;
+  readonly preTokenGeneration: string;
+}
+
+/** Cognito's event version for the pre-token-generation trigger that can customise access tokens. */
+export const PRE_TOKEN_GENERATION_LAMBDA_VERSION = 'V2_0';

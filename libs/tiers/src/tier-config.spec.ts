@@ -48,6 +48,12 @@ describe(parseTierConfiguration.name, () => {
     ).toThrow(/passwordPolicy\.minimumLength/);
   });
 
+  it('makes self sign-up an explicit boolean per tier, allowed unless a tier turns it off', () => {
+    const sut = parseTierConfiguration({ tiers: [{ name: 'basic', model: 'pool' }, { name: 'gold', model: 'silo', selfSignUp: false }] });
+    expect(sut.tiers.map((tier) => tier.selfSignUp)).toEqual([true, false]);
+    expect(() => parseTierConfiguration({ tiers: [{ name: 'basic', model: 'pool', selfSignUp: 'yes' }] })).toThrow(/selfSignUp/);
+  });
+
   it('reports malformed JSON clearly', () => {
     expect(() => parseTierConfigurationJson('{ tiers: ')).toThrow(/not valid JSON/);
   });
@@ -58,8 +64,10 @@ describe(sharedPoolBlueprints.name, () => {
     const sut = sharedPoolBlueprints(loadTierConfigurationFile(), options);
     expect(sut.map((pool) => pool.key)).toEqual(['basic', 'standard', 'operators']);
     const [basic, standard, operators] = sut;
-    expect(basic?.sharedClient).toBe(true);
-    expect(standard?.sharedClient).toBe(false);
+    expect(basic?.sharedClients).toBe(true);
+    expect(standard?.sharedClients).toBe(false);
+    expect(basic?.selfSignUp).toBe(true);
+    expect(operators?.selfSignUp).toBe(false);
     expect(basic?.groups).toEqual(TENANT_ROLES);
     expect(operators?.groups).toEqual(['platform-admin']);
     expect(operators?.mfa).toBe('ON');

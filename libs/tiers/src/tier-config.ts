@@ -54,6 +54,12 @@ const tierSchema = z
     }),
     mfa: z.enum(MFA_SETTINGS).default('OPTIONAL'),
     threatProtection: z.enum(THREAT_PROTECTION_MODES).default('OFF'),
+    /**
+     * Whether users may register themselves (through Gatehouse's sign-up) in
+     * this tier's pools; Cognito's `AllowAdminCreateUserOnly` is its negation.
+     * Off means invitations only. The operators' pool never allows it.
+     */
+    selfSignUp: z.boolean().default(true),
     passwordPolicy: passwordPolicySchema.prefault({}),
     tokenValidity: tokenValiditySchema.prefault({}),
   })

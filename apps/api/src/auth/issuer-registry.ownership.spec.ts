@@ -14,7 +14,7 @@ const BASIC = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_basic';
 const SILO = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_siloE';
 
 const shared: SharedPoolSource[] = [
-  { key: 'basic', issuer: BASIC, clientId: 'basic-client', pool: { kind: 'tier', tier: 'basic', model: 'pool' } },
+  { key: 'basic', issuer: BASIC, clientIds: ['basic-client'], pool: { kind: 'tier', tier: 'basic', model: 'pool' } },
 ];
 
 const snapshot = tenantSnapshot;

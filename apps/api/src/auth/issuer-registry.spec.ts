@@ -7,9 +7,9 @@ const STANDARD = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_standard
 const OPERATORS = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_ops';
 
 const shared: SharedPoolSource[] = [
-  { key: 'basic', issuer: BASIC, clientId: 'basic-client', pool: { kind: 'tier', tier: 'basic', model: 'pool' } },
-  { key: 'standard', issuer: STANDARD, clientId: undefined, pool: { kind: 'tier', tier: 'standard', model: 'bridge' } },
-  { key: 'operators', issuer: OPERATORS, clientId: 'ops-client', pool: { kind: 'operators' } },
+  { key: 'basic', issuer: BASIC, clientIds: ['basic-client'], pool: { kind: 'tier', tier: 'basic', model: 'pool' } },
+  { key: 'standard', issuer: STANDARD, clientIds: [], pool: { kind: 'tier', tier: 'standard', model: 'bridge' } },
+  { key: 'operators', issuer: OPERATORS, clientIds: ['ops-client'], pool: { kind: 'operators' } },
 ];
 
 const snapshot = tenantSnapshot;
@@ -83,7 +83,7 @@ describe(IssuerRegistry.name, () => {
 
   it('refuses issuers the mode does not accept', () => {
     const onlyAws = (issuer: string) => issuer.startsWith('https://cognito-idp.');
-    const sut = new IssuerRegistry([...shared, { key: 'x', issuer: 'http://127.0.0.1:9229/local_x', clientId: 'c', pool: { kind: 'tier', tier: 'x', model: 'pool' } }], onlyAws);
+    const sut = new IssuerRegistry([...shared, { key: 'x', issuer: 'http://127.0.0.1:9229/local_x', clientIds: ['c'], pool: { kind: 'tier', tier: 'x', model: 'pool' } }], onlyAws);
     expect(sut.issuer('http://127.0.0.1:9229/local_x')).toBeUndefined();
     sut.upsertTenant('e', snapshot({ id: 'e', slug: 'e', model: 'silo', issuer: 'http://127.0.0.1:9229/local_e' }));
     expect(sut.issuer('http://127.0.0.1:9229/local_e')).toBeUndefined();

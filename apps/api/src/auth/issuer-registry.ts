@@ -45,7 +45,14 @@ export interface TenantSnapshot {
   readonly passwordPolicy?: Partial<PasswordPolicy> | null;
   /** `required`: no tokens without TOTP (silo pools through Cognito, shared pools through Gatehouse). */
   readonly mfaPolicy: MfaPolicy;
-  readonly appClients: readonly { readonly clientId: string; readonly issuer: string; readonly userPoolId: string }[];
+  /** The tenant's own app clients (bridge, silo): its public client and its Gatehouse client; tokens of either resolve it. */
+  readonly appClients: readonly {
+    readonly clientId: string;
+    readonly issuer: string;
+    readonly userPoolId: string;
+    /** Absent means public. */
+    readonly role?: 'public' | 'gatehouse';
+  }[];
   readonly identityProviders: readonly {
     readonly issuer: string;
     readonly audience: string;
@@ -90,7 +97,8 @@ export type TrustedIssuer = CognitoIssuer | ExternalIssuer;
 export interface SharedPoolSource {
   readonly key: string;
   readonly issuer: string;
-  readonly clientId: string | undefined;
+  /** The pool's shared clients (public and Gatehouse); none for a bridge tier's pool. */
+  readonly clientIds: readonly string[];
   readonly pool: CognitoPoolRole;
 }
 
@@ -127,7 +135,7 @@ export class IssuerRegistry {
     for (const shared of sharedPools) {
       if (!acceptIssuer(shared.issuer, 'cognito')) continue;
       const clients = new Map<string, string | null>();
-      if (shared.clientId) clients.set(shared.clientId, null);
+      for (const clientId of shared.clientIds) clients.set(clientId, null);
       this.issuers.set(shared.issuer, {
         kind: 'cognito',
         issuer: shared.issuer,

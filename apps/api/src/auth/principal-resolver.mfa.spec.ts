@@ -19,7 +19,7 @@ const SILO_TENANT = '6f0f3c1e-1111-4a1a-8a1a-000000000002';
 
 function resolverFor(policy: MfaPolicy, mfaEnrolled: boolean): PrincipalResolver {
   const registry = new IssuerRegistry(
-    [{ key: 'basic', issuer: SHARED, clientId: 'basic-client', pool: { kind: 'tier', tier: 'basic', model: 'pool' } }],
+    [{ key: 'basic', issuer: SHARED, clientIds: ['basic-client'], pool: { kind: 'tier', tier: 'basic', model: 'pool' } }],
     () => true,
   );
   registry.upsertTenant(POOL_TENANT, tenantSnapshot({ id: POOL_TENANT, slug: 'acme', mfaPolicy: policy }));

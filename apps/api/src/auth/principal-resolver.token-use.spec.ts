@@ -40,7 +40,7 @@ const alice: DirectoryUser = { id: 'user-alice', tenantId: TENANT_ID, email: 'al
 
 function resolver(): PrincipalResolver {
   const registry = new IssuerRegistry(
-    [{ key: 'basic', issuer: ISSUER, clientId: CLIENT, pool: { kind: 'tier', tier: 'basic', model: 'pool' } }],
+    [{ key: 'basic', issuer: ISSUER, clientIds: [CLIENT], pool: { kind: 'tier', tier: 'basic', model: 'pool' } }],
     () => true,
   );
   registry.upsertTenant(TENANT_ID, tenant);

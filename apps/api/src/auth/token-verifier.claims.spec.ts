@@ -92,7 +92,7 @@ function world() {
   const cognito = `${base}/local_pool`;
   const external = `${base}/idp`;
   const registry = new IssuerRegistry(
-    [{ key: 'basic', issuer: cognito, clientId: 'basic-client', pool: { kind: 'tier', tier: 'basic', model: 'pool' } }],
+    [{ key: 'basic', issuer: cognito, clientIds: ['basic-client'], pool: { kind: 'tier', tier: 'basic', model: 'pool' } }],
     () => true,
   );
   registry.upsertTenant(

@@ -70,8 +70,8 @@ function world() {
   let clock = START;
   const registry = new IssuerRegistry(
     [
-      { key: 'basic', issuer: poolIssuer, clientId: 'basic-client', pool: { kind: 'tier', tier: 'basic', model: 'pool' } },
-      { key: 'standard', issuer: bridgeIssuer, clientId: undefined, pool: { kind: 'tier', tier: 'standard', model: 'bridge' } },
+      { key: 'basic', issuer: poolIssuer, clientIds: ['basic-client'], pool: { kind: 'tier', tier: 'basic', model: 'pool' } },
+      { key: 'standard', issuer: bridgeIssuer, clientIds: [], pool: { kind: 'tier', tier: 'standard', model: 'bridge' } },
     ],
     () => true,
   );

@@ -51,10 +51,12 @@ export function issuerAcceptor(config: AppConfig): (issuer: string, kind: 'cogni
 
 export function sharedPoolSources(config: AppConfig): SharedPoolSource[] {
   return [...config.sharedPools.values()].map((pool) => {
-    if (pool.key === OPERATORS_POOL_KEY) return { key: pool.key, issuer: pool.issuer, clientId: pool.clientId, pool: { kind: 'operators' } };
+    const clientIds = [pool.clientId, pool.gatehouseClientId].filter((id): id is string => id !== undefined);
+    if (pool.key === OPERATORS_POOL_KEY) return { key: pool.key, issuer: pool.issuer, clientIds, pool: { kind: 'operators' } };
     const tier = config.tiers.tiers.find((candidate) => candidate.name === pool.key);
     const model = tier?.model === 'bridge' ? 'bridge' : 'pool';
-    return { key: pool.key, issuer: pool.issuer, clientId: model === 'pool' ? pool.clientId : undefined, pool: { kind: 'tier', tier: pool.key, model } };
+    // A bridge tier's pool has no shared clients: each tenant registers its own two.
+    return { key: pool.key, issuer: pool.issuer, clientIds: model === 'pool' ? clientIds : [], pool: { kind: 'tier', tier: pool.key, model } };
   });
 }
 
@@ -173,7 +175,7 @@ function describeError(error: unknown): string {
 type TenantRow = NonNullable<Awaited<ReturnType<PrismaService['client']['tenant']['findFirst']>>> & {
   hosts: { host: string }[];
   emailDomains: { domain: string; status: 'pending' | 'verified' }[];
-  appClients: { clientId: string; issuer: string; userPoolId: string }[];
+  appClients: { clientId: string; issuer: string; userPoolId: string; role: string }[];
   identityProviders: { issuer: string; audience: string; jwksUri: string; claimMapping: unknown; enabled: boolean }[];
 };
 
@@ -195,7 +197,12 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
     signUpDefaultRole: row.signUpDefaultRole === 'admin' ? 'member' : row.signUpDefaultRole,
     passwordPolicy: (row.passwordPolicy ?? null) as TenantSnapshot['passwordPolicy'],
     mfaPolicy: parseMfaPolicy(row.mfaPolicy),
-    appClients: row.appClients.map(({ clientId, issuer, userPoolId }) => ({ clientId, issuer, userPoolId })),
+    appClients: row.appClients.map(({ clientId, issuer, userPoolId, role }) => ({
+      clientId,
+      issuer,
+      userPoolId,
+      role: role === 'gatehouse' ? ('gatehouse' as const) : ('public' as const),
+    })),
     identityProviders: row.identityProviders.map((provider) => ({
       issuer: provider.issuer,
       audience: provider.audience,

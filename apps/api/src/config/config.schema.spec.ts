@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV_KEYS, ConfigError, allowedSiloRegions, cognitoIssuer, loadConfig } from './config.schema.js';
 
 const pools = JSON.stringify({
-  basic: { userPoolId: 'us-east-1_AAAAAAAA', clientId: 'basic-client' },
+  basic: { userPoolId: 'us-east-1_AAAAAAAA', clientId: 'basic-client', gatehouseClientId: 'basic-gatehouse' },
   standard: { userPoolId: 'us-east-1_BBBBBBBB' },
-  operators: { userPoolId: 'us-east-1_CCCCCCCC', clientId: 'ops-client' },
+  operators: { userPoolId: 'us-east-1_CCCCCCCC', clientId: 'ops-client', gatehouseClientId: 'ops-gatehouse' },
 });
 
 const validAws = {
@@ -15,6 +15,10 @@ const validAws = {
   AWS_REGION: 'eu-west-1',
   GATEHOUSE_SHARED_POOLS: pools,
   CHALLENGE_HANDLE_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  GATEHOUSE_COGNITO_TRIGGERS: JSON.stringify({
+    preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-pre-sign-up',
+    preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-pre-token-generation',
+  }),
 };
 
 describe(loadConfig.name, () => {
@@ -23,11 +27,26 @@ describe(loadConfig.name, () => {
     expect(sut.isLocal).toBe(false);
     expect(sut.env.PORT).toBe(3000);
     expect(sut.env.TOKEN_CLOCK_SKEW_SECONDS).toBe(30);
+    expect(sut.cognitoTriggers?.preSignUp).toBe('arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-pre-sign-up');
     expect(sut.sharedPools.get('basic')).toMatchObject({
       clientId: 'basic-client',
+      gatehouseClientId: 'basic-gatehouse',
       region: 'eu-west-1',
       issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_AAAAAAAA',
     });
+  });
+
+  it('requires the Cognito triggers in AWS mode, so silo pools never accept sign-ups that bypass Gatehouse', () => {
+    const { GATEHOUSE_COGNITO_TRIGGERS: _omitted, ...withoutTriggers } = validAws;
+    expect(() => loadConfig(withoutTriggers)).toThrow(/GATEHOUSE_COGNITO_TRIGGERS is required when GATEHOUSE_MODE=aws/);
+    expect(() => loadConfig({ ...validAws, GATEHOUSE_COGNITO_TRIGGERS: JSON.stringify({ preSignUp: 'x', preTokenGeneration: 'y' }) })).toThrow(
+      /GATEHOUSE_COGNITO_TRIGGERS: preSignUp: is not a lambda ARN/,
+    );
+  });
+
+  it('requires the Gatehouse client of every pool-model tier', () => {
+    const withoutGatehouseClient = JSON.stringify({ ...JSON.parse(pools), basic: { userPoolId: 'us-east-1_AAAAAAAA', clientId: 'basic-client' } });
+    expect(() => loadConfig({ ...validAws, GATEHOUSE_SHARED_POOLS: withoutGatehouseClient })).toThrow(/"basic" needs its shared gatehouseClientId/);
   });
 
   it('lists every problem at once', () => {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import {
+  type CognitoTriggerArns,
   OPERATORS_POOL_KEY,
   type TierConfiguration,
   TierConfigurationError,
@@ -40,9 +41,19 @@ const postgresUrl = z
 const sharedPoolSchema = z
   .object({
     userPoolId: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'is not a Cognito user pool id'),
+    /** The public client (front ends at Cognito directly). */
     clientId: z.string().min(1).optional(),
+    /** The confidential Gatehouse client the API's own flows use (its secret is read from Cognito, never configured). */
+    gatehouseClientId: z.string().min(1).optional(),
     region: z.string().min(1).optional(),
   })
+  .strict();
+
+const arn = (service: string) =>
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `is not a ${service} ARN`);
+
+const cognitoTriggersSchema = z
+  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda') })
   .strict();
 
 const jsonObject = <T extends z.ZodType>(schema: T) =>
@@ -118,6 +129,11 @@ export const envSchema = z.object({
   GATEHOUSE_TIERS: z.string().optional(),
   /** Shared pools created by Pulumi (or the local stack): {"<tier>|operators": {"userPoolId", "clientId"?, "region"?}}. */
   GATEHOUSE_SHARED_POOLS: jsonObject(z.record(z.string(), sharedPoolSchema)),
+  /**
+   * The deployment's Cognito triggers {"preSignUp", "preTokenGeneration"} (Lambda ARNs from `pulumi up`),
+   * wired to every silo pool the API creates. Required in AWS mode; the emulator cannot run triggers.
+   */
+  GATEHOUSE_COGNITO_TRIGGERS: jsonObject(cognitoTriggersSchema).optional(),
   TOKEN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   JWKS_REFETCH_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
@@ -208,7 +224,10 @@ export type Env = z.infer<typeof envSchema>;
 export interface SharedPool {
   readonly key: string;
   readonly userPoolId: string;
+  /** The public client (no secret). */
   readonly clientId: string | undefined;
+  /** The confidential client Gatehouse's own flows use. */
+  readonly gatehouseClientId: string | undefined;
   readonly region: string;
   readonly issuer: string;
 }
@@ -228,6 +247,8 @@ export interface AppConfig {
   readonly sharedPools: ReadonlyMap<string, SharedPool>;
   /** Swagger UI and the OpenAPI document are served. */
   readonly openApiDocs: boolean;
+  /** Lambda triggers for the pools the API creates; undefined in local mode only. */
+  readonly cognitoTriggers: CognitoTriggerArns | undefined;
 }
 
 export class ConfigError extends Error {
@@ -262,6 +283,10 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   if (env.GATEHOUSE_MODE === 'local' && !env.COGNITO_ENDPOINT) {
     problems.push('COGNITO_ENDPOINT is required when GATEHOUSE_MODE=local');
+  }
+  if (env.GATEHOUSE_MODE === 'aws' && !env.GATEHOUSE_COGNITO_TRIGGERS) {
+    // Without the pre sign-up trigger a silo pool would accept sign-ups that bypass Gatehouse.
+    problems.push('GATEHOUSE_COGNITO_TRIGGERS is required when GATEHOUSE_MODE=aws (the Lambda ARNs from pulumi up)');
   }
   if (env.GATEHOUSE_MODE === 'aws' && env.COGNITO_ENDPOINT) {
     problems.push('COGNITO_ENDPOINT is for the local emulator; leave it unset when GATEHOUSE_MODE=aws');
@@ -305,11 +330,16 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       if ((key === OPERATORS_POOL_KEY || tier?.model === 'pool') && !pool.clientId) {
         problems.push(`GATEHOUSE_SHARED_POOLS: "${key}" needs its shared clientId`);
       }
+      // The operators' pool too: the public client cannot use password sign-in, the Gatehouse client can.
+      if ((key === OPERATORS_POOL_KEY || tier?.model === 'pool') && !pool.gatehouseClientId) {
+        problems.push(`GATEHOUSE_SHARED_POOLS: "${key}" needs its shared gatehouseClientId`);
+      }
       const region = pool.region ?? env.AWS_REGION;
       sharedPools.set(key, {
         key,
         userPoolId: pool.userPoolId,
         clientId: pool.clientId,
+        gatehouseClientId: pool.gatehouseClientId,
         region,
         issuer: cognitoIssuer(env, region, pool.userPoolId),
       });
@@ -326,6 +356,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     sharedPools,
     challengeHandleKeys,
     openApiDocs: env.OPENAPI_DOCS_ENABLED ?? env.NODE_ENV !== 'production',
+    cognitoTriggers: env.GATEHOUSE_COGNITO_TRIGGERS,
   };
 }
 

@@ -20,15 +20,23 @@ import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { RateLimits } from '../rate-limits/rate-limits.service.js';
 import { invalidChallenge } from './challenges/challenge-handle.js';
 import { type ReleaseHook, type SignInParty, type SignInResult, SignInSteps } from './challenges/sign-in-steps.js';
-import { type AuthOutcome, type ChallengeName, IdentityProvider, type TokenSet } from './identity-provider.js';
+import { type AuthOutcome, type ChallengeName, type ClientRef, IdentityProvider, type TokenSet } from './identity-provider.js';
 import { invalidCode, invalidCredentials, invalidRefreshToken, signUpNotAllowed } from './identity.errors.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
 import { admitSignUp } from './sign-up-policy.js';
 import { type TenantIdentity, TenantIdentityResolver } from './tenant-identity.js';
+import { userContext } from './user-context.js';
+
+/** The tenant's Gatehouse client, carrying the end user's context for Cognito's threat protection. */
+function via(target: TenantIdentity, request: PublicRequest): ClientRef {
+  return { ...target.client, userContext: userContext(request.clientAddress, request.deviceData) };
+}
 
 export interface PublicRequest {
   readonly route: RouteHintInput;
   readonly clientAddress: string;
+  /** Cognito's encoded device data from the front end, forwarded to threat protection. */
+  readonly deviceData?: string;
 }
 
 export type { SignInResult };
@@ -74,6 +82,8 @@ export class AuthFlowsService {
    */
   async signUp(request: PublicRequest, input: { tenant?: string; email: string; password: string }): Promise<void> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    // An invitation-only tier (selfSignUp false): Cognito would refuse too (AllowAdminCreateUserOnly), the emulator would not.
+    if (!target.selfSignUp) throw signUpNotAllowed();
     const admission = admitSignUp(target.tenant, input.email);
     if (!admission.admitted) throw signUpNotAllowed();
     assertPasswordMeetsPolicy(input.password, target.passwordPolicy);
@@ -82,7 +92,14 @@ export class AuthFlowsService {
     // Taken (or being signed up right now): one answer whether or not the address has an account.
     if (!claim) return;
     try {
-      const created = await this.identity.signUp(target.client, { username: claim.username, password: input.password, email });
+      // The tenant attributes are written at creation, through the Gatehouse client (the only one allowed to):
+      // every user of a shared pool carries its tenant in its tokens, like invited users.
+      const created = await this.identity.signUp(via(target, request), {
+        username: claim.username,
+        password: input.password,
+        email,
+        tenantAttributes: { 'custom:tenantId': target.tenant.id, 'custom:tenantTier': target.tenant.tier },
+      });
       // Without its group the account would sign in with no role.
       await this.identity.addUserToGroup(target.pool, claim.username, admission.role);
       await this.mirror.completeSignUp(target.tenant.id, claim.id, created.sub);
@@ -120,7 +137,7 @@ export class AuthFlowsService {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidCode();
-    await this.identity.confirmSignUp(target.client, user.username, input.code);
+    await this.identity.confirmSignUp(via(target, request), user.username, input.code);
     await this.mirror.markConfirmed(target.tenant.id, user.id, { emailVerified: true });
   }
 
@@ -128,7 +145,7 @@ export class AuthFlowsService {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user || user.status !== 'pending') return; // same answer for unknown and already-confirmed addresses
-    await this.identity.resendConfirmationCode(target.client, user.username);
+    await this.identity.resendConfirmationCode(via(target, request), user.username);
   }
 
   async signIn(request: PublicRequest, input: { tenant?: string; email: string; password: string }): Promise<SignInResult> {
@@ -138,7 +155,7 @@ export class AuthFlowsService {
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     let outcome: AuthOutcome;
     try {
-      outcome = await this.identity.signInWithPassword(target.client, user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
+      outcome = await this.identity.signInWithPassword(via(target, request), user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
       if (!user) throw invalidCredentials();
     } catch (error) {
       const failure = user && (error as { code?: string }).code === 'user_not_confirmed' ? this.unconfirmed(target, user) : error;
@@ -146,7 +163,7 @@ export class AuthFlowsService {
       throw failure;
     }
     await this.limits.resetSignInFailures(target.tenant.id, input.email);
-    return this.steps.settle(this.party(target, user), outcome, false, this.releaseHook(target, user));
+    return this.steps.settle(this.party(target, user, request), outcome, false, this.releaseHook(target, user));
   }
 
   /**
@@ -173,7 +190,7 @@ export class AuthFlowsService {
     if (input.newPassword !== undefined) assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
     await this.steps.consume(claims);
     return this.steps.answer(
-      this.party(target, user),
+      this.party(target, user, request),
       claims,
       { ...(input.code !== undefined ? { code: input.code } : {}), ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}) },
       this.releaseHook(target, user),
@@ -189,7 +206,7 @@ export class AuthFlowsService {
    */
   async refresh(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<TokenSet> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
-    const tokens = await this.identity.refresh(target.client, input.refreshToken);
+    const tokens = await this.identity.refresh(via(target, request), input.refreshToken);
     const ownership = await this.refreshTokenOwnership(target, tokens.accessToken);
     if (ownership === 'disabled_user_of_named_tenant') {
       // Cognito knows nothing of Gatehouse's disabled users: end the session they still hold.
@@ -208,9 +225,9 @@ export class AuthFlowsService {
    */
   async signOut(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<void> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
-    const tokens = await this.identity.refresh(target.client, input.refreshToken);
+    const tokens = await this.identity.refresh(via(target, request), input.refreshToken);
     if ((await this.refreshTokenOwnership(target, tokens.accessToken)) === 'someone_else') throw invalidRefreshToken();
-    await this.identity.revokeRefreshToken(target.client, input.refreshToken);
+    await this.identity.revokeRefreshToken(via(target, request), input.refreshToken);
   }
 
   private async refreshTokenOwnership(target: TenantIdentity, accessToken: string): Promise<RefreshTokenOwnership> {
@@ -239,7 +256,7 @@ export class AuthFlowsService {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user || user.status === 'disabled') return; // one answer for every address
-    await this.identity.forgotPassword(target.client, user.username);
+    await this.identity.forgotPassword(via(target, request), user.username);
   }
 
   async confirmForgotPassword(
@@ -250,7 +267,7 @@ export class AuthFlowsService {
     assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidCode();
-    await this.identity.confirmForgotPassword(target.client, user.username, input.code, input.newPassword);
+    await this.identity.confirmForgotPassword(via(target, request), user.username, input.code, input.newPassword);
   }
 
   /**
@@ -267,13 +284,13 @@ export class AuthFlowsService {
     return invalidCredentials();
   }
 
-  private party(target: TenantIdentity, user: MirroredUser): SignInParty {
+  private party(target: TenantIdentity, user: MirroredUser, request: PublicRequest): SignInParty {
     return {
       aud: 'tenant',
       tenantId: target.tenant.id,
       userId: user.id,
       username: user.username,
-      client: target.client,
+      client: via(target, request),
       mfaRequired: target.tenant.mfaPolicy === 'required',
       totpIssuer: `Gatehouse (${target.tenant.slug})`,
       totpAccount: user.email,

@@ -85,6 +85,8 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
     tenant,
     pool,
     client: { ...pool, clientId: 'client-1' },
+    publicClient: { ...pool, clientId: 'public-client-1' },
+    selfSignUp: true,
     issuer: 'https://issuer.test/pool',
     passwordPolicy: { minimumLength: 8, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: false, temporaryPasswordValidityDays: 7 },
   };

@@ -1,5 +1,13 @@
 import { Body, Controller, Header, HttpCode, Post, Req, UseGuards, applyDecorators } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/access.decorators.js';
 import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard.js';
@@ -29,9 +37,14 @@ import {
   tokenSetSchema,
 } from './dto/auth.dto.js';
 import type { TokenSet } from './identity-provider.js';
+import { DEVICE_DATA_HEADER, parseDeviceData } from './user-context.js';
 
 function publicRequest(request: FastifyRequest): PublicRequest {
-  return { route: { hostname: request.hostname, tenantHeader: request.headers['x-tenant-id'] }, clientAddress: request.ip };
+  return {
+    route: { hostname: request.hostname, tenantHeader: request.headers['x-tenant-id'] },
+    clientAddress: request.ip,
+    deviceData: parseDeviceData(request.headers[DEVICE_DATA_HEADER]),
+  };
 }
 
 /** Token responses must never be stored by a browser or an intermediary (RFC 6749 §5.1). */
@@ -45,6 +58,12 @@ const accepted = (next: string) => ({ status: 'accepted' as const, next });
  * or the `tenant` field; a field naming another tenant than the host is refused.
  */
 @ApiTags('auth')
+@ApiHeader({
+  name: 'X-Cognito-Device-Data',
+  required: false,
+  description:
+    'Encoded device data from Cognito’s advanced-security script, forwarded with the client address to Cognito threat protection (UserContextData). Malformed: 400 `validation_failed`.',
+})
 @Public()
 @UseGuards(PublicRateLimitGuard)
 @ApiTooManyRequestsResponse({ description: 'problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit' })

@@ -7,7 +7,7 @@
  * acts on, because one deployment spans many pools: the tier pools, silo
  * tenants' own pools and the operators' pool.
  */
-import type { MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
+import type { AppClientBlueprint, MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
 import type { UserPoolClientOverrides } from './cognito/user-pool-requests.js';
 
 export interface PoolRef {
@@ -15,8 +15,29 @@ export interface PoolRef {
   readonly region: string;
 }
 
+/**
+ * Facts about the end user's request that Cognito's threat protection scores
+ * (sent as `UserContextData` through the Gatehouse client, which propagates
+ * them): the client's real address and, when the front end collected it, the
+ * encoded device fingerprint from Cognito's advanced-security script.
+ */
+export interface UserContext {
+  readonly ipAddress: string;
+  readonly encodedData?: string;
+}
+
 export interface ClientRef extends PoolRef {
   readonly clientId: string;
+  /** Present on user-facing flows through the Gatehouse client. */
+  readonly userContext?: UserContext;
+}
+
+export interface SignUpInput {
+  readonly username: string;
+  readonly password: string;
+  readonly email: string;
+  /** Set at creation through the Gatehouse client (they are immutable): `custom:tenantId`, `custom:tenantTier`. */
+  readonly tenantAttributes: Readonly<Record<string, string>>;
 }
 
 export interface TokenSet {
@@ -70,7 +91,7 @@ export interface CodeDeliveryDetails {
 
 export abstract class IdentityProvider {
   // User-facing flows, through an app client.
-  abstract signUp(client: ClientRef, input: { username: string; password: string; email: string }): Promise<{ sub: string; confirmed: boolean }>;
+  abstract signUp(client: ClientRef, input: SignUpInput): Promise<{ sub: string; confirmed: boolean }>;
   abstract confirmSignUp(client: ClientRef, username: string, code: string): Promise<void>;
   abstract resendConfirmationCode(client: ClientRef, username: string): Promise<CodeDeliveryDetails>;
   abstract signInWithPassword(client: ClientRef, username: string, password: string): Promise<AuthOutcome>;
@@ -114,7 +135,12 @@ export abstract class IdentityProvider {
   abstract createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef>;
   abstract deleteUserPool(pool: PoolRef): Promise<void>;
   abstract findUserPoolClientByName(pool: PoolRef, name: string): Promise<string | undefined>;
-  abstract createUserPoolClient(pool: PoolRef, blueprint: UserPoolBlueprint, overrides?: UserPoolClientOverrides): Promise<ClientRef>;
+  abstract createUserPoolClient(
+    pool: PoolRef,
+    blueprint: UserPoolBlueprint,
+    client: AppClientBlueprint,
+    overrides?: UserPoolClientOverrides,
+  ): Promise<ClientRef>;
   abstract deleteUserPoolClient(client: ClientRef): Promise<void>;
   abstract ensureGroup(pool: PoolRef, group: string): Promise<void>;
   abstract listUsernames(pool: PoolRef): Promise<string[]>;

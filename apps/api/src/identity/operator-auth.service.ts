@@ -70,10 +70,13 @@ export class OperatorAuthService {
     );
   }
 
+  /** The operators' confidential Gatehouse client: the public console client does not allow password sign-in. */
   private client(): ClientRef {
     const pool = this.config.sharedPools.get(OPERATORS_POOL_KEY);
-    if (!pool?.clientId) throw new IdentityError(503, 'identity_provider_unavailable', 'The operators’ pool is not configured.', { 'retry-after': '30' });
-    return { userPoolId: pool.userPoolId, region: pool.region, clientId: pool.clientId };
+    if (!pool?.gatehouseClientId) {
+      throw new IdentityError(503, 'identity_provider_unavailable', 'The operators’ pool is not configured.', { 'retry-after': '30' });
+    }
+    return { userPoolId: pool.userPoolId, region: pool.region, clientId: pool.gatehouseClientId };
   }
 
   private party(client: ClientRef, username: string, account: string): SignInParty {

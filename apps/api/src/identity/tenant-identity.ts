@@ -19,9 +19,14 @@ import { IdentityError } from './identity.errors.js';
 export interface TenantIdentity {
   readonly tenant: TenantSnapshot;
   readonly pool: PoolRef;
+  /** The confidential Gatehouse client: every flow the API runs for the tenant's users goes through it. */
   readonly client: ClientRef;
+  /** The public client front ends use at Cognito directly (published by tenant lookup). */
+  readonly publicClient: ClientRef;
   readonly issuer: string;
   readonly passwordPolicy: PasswordPolicy;
+  /** The tier allows self sign-up (its pools' `AllowAdminCreateUserOnly` is false); enforced here too, since the emulator ignores it. */
+  readonly selfSignUp: boolean;
 }
 
 export const tenantNotFound = () => new NotFoundError('tenant', 'tenant_not_found');
@@ -66,21 +71,42 @@ export class TenantIdentityResolver {
     if (!tier) throw notReady();
     const passwordPolicy: PasswordPolicy = { ...tier.passwordPolicy, ...(tenant.passwordPolicy ?? {}) };
     if (tenant.model === 'silo') {
-      const client = tenant.appClients.find((candidate) => candidate.issuer === tenant.issuer);
-      if (!tenant.userPoolId || !tenant.issuer || !client) throw notReady();
+      if (!tenant.userPoolId || !tenant.issuer) throw notReady();
       const pool = { userPoolId: tenant.userPoolId, region: tenant.region };
-      return { tenant, pool, client: { ...pool, clientId: client.clientId }, issuer: tenant.issuer, passwordPolicy };
+      return this.withClients(
+        { tenant, pool, issuer: tenant.issuer, passwordPolicy, selfSignUp: tier.selfSignUp },
+        tenantClient(tenant, tenant.issuer, 'gatehouse'),
+        tenantClient(tenant, tenant.issuer, 'public'),
+      );
     }
     const shared = this.config.sharedPools.get(tenant.tier);
     if (!shared) throw notReady();
     const pool = { userPoolId: shared.userPoolId, region: shared.region };
-    const clientId =
+    const [gatehouse, publicClient] =
       tenant.model === 'bridge'
-        ? tenant.appClients.find((candidate) => candidate.issuer === shared.issuer)?.clientId
-        : shared.clientId;
-    if (!clientId) throw notReady();
-    return { tenant, pool, client: { ...pool, clientId }, issuer: shared.issuer, passwordPolicy };
+        ? [tenantClient(tenant, shared.issuer, 'gatehouse'), tenantClient(tenant, shared.issuer, 'public')]
+        : [shared.gatehouseClientId, shared.clientId];
+    return this.withClients({ tenant, pool, issuer: shared.issuer, passwordPolicy, selfSignUp: tier.selfSignUp }, gatehouse, publicClient);
   }
+
+  private withClients(
+    facts: Omit<TenantIdentity, 'client' | 'publicClient'>,
+    gatehouseClientId: string | undefined,
+    publicClientId: string | undefined,
+  ): TenantIdentity {
+    // Fail closed: without its Gatehouse client the API would have to use a client that cannot set the tenant attributes.
+    if (!gatehouseClientId || !publicClientId) throw notReady();
+    return {
+      ...facts,
+      client: { ...facts.pool, clientId: gatehouseClientId },
+      publicClient: { ...facts.pool, clientId: publicClientId },
+    };
+  }
+}
+
+/** The tenant's own client of a role in the pool of `issuer` (clients registered before roles existed are public). */
+function tenantClient(tenant: TenantSnapshot, issuer: string, role: 'public' | 'gatehouse'): string | undefined {
+  return tenant.appClients.find((candidate) => candidate.issuer === issuer && (candidate.role ?? 'public') === role)?.clientId;
 }
 
 function notReady(): IdentityError {

@@ -59,7 +59,7 @@ export class TenantLookupController {
       cognito: {
         region: target.pool.region,
         userPoolId: target.pool.userPoolId,
-        clientId: target.client.clientId,
+        clientId: target.publicClient.clientId,
         issuer: target.issuer,
         authFlows: [...CLIENT_AUTH_FLOWS],
       },

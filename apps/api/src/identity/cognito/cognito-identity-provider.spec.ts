@@ -3,13 +3,25 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../config/config.schema.js';
 import { Metrics } from '../../observability/metrics.js';
 import { Tracing } from '../../observability/tracing.js';
-import { CognitoIdentityProvider } from './cognito-identity-provider.js';
+import { CognitoIdentityProvider, secretHash } from './cognito-identity-provider.js';
 
-/** The SDK client is faked at its `send` (a unit spec; the e2e suites use the real emulator). */
-function adapterWith(answer: (command: { constructor: { name: string }; input: unknown }) => unknown) {
+/**
+ * The SDK client is faked at its `send` (a unit spec; the e2e suites use the real emulator).
+ * DescribeUserPoolClient answers with `secret` (undefined: a public client) and is not listed in `sent`;
+ * `described` counts those reads.
+ */
+function adapterWith(
+  answer: (command: { constructor: { name: string }; input: unknown }) => unknown,
+  options: { secret?: string; config?: Partial<AppConfig> } = {},
+) {
   const sent: { name: string; input: unknown }[] = [];
+  const described = { count: 0 };
   const fake = async (command: unknown) => {
     const typed = command as { constructor: { name: string }; input: unknown };
+    if (typed.constructor.name === 'DescribeUserPoolClientCommand') {
+      described.count += 1;
+      return { UserPoolClient: { ClientId: 'client-1', ...(options.secret ? { ClientSecret: options.secret } : {}) } };
+    }
     sent.push({ name: typed.constructor.name, input: typed.input });
     return answer(typed);
   };
@@ -17,9 +29,10 @@ function adapterWith(answer: (command: { constructor: { name: string }; input: u
   const config = {
     isLocal: true,
     env: { COGNITO_ENDPOINT: 'http://127.0.0.1:1', COGNITO_CONNECT_TIMEOUT_MS: 1000, COGNITO_REQUEST_TIMEOUT_MS: 1000, COGNITO_DEADLINE_MS: 2000 },
+    ...options.config,
   } as unknown as AppConfig;
   const sut = new CognitoIdentityProvider(config, new Metrics({ processMetrics: false }), new Tracing({ endpoint: undefined, serviceName: 'test' }));
-  return { sut, sent };
+  return { sut, sent, described };
 }
 
 const client = { userPoolId: 'us-east-1_pool', region: 'us-east-1', clientId: 'client-1' };
@@ -145,5 +158,146 @@ describe(CognitoIdentityProvider.name, () => {
     vi.restoreAllMocks();
     const twice = adapterWith(() => ({ Users: [{ Username: 'one' }, { Username: 'two' }] }));
     await expect(twice.sut.findUsernameByEmail(pool, 'op@example.test')).resolves.toBeUndefined();
+  });
+
+  describe('through the confidential Gatehouse client (issue 14 row 3, finding 6)', () => {
+    const SECRET = 'client-secret-1';
+    const gatehouse = { ...client, userContext: { ipAddress: '203.0.113.7', encodedData: 'ZGV2aWNlLWRhdGE=' } };
+    const hash = (username: string) => secretHash(SECRET, username, 'client-1');
+    const contextData = { IpAddress: '203.0.113.7', EncodedData: 'ZGV2aWNlLWRhdGE=' };
+
+    it('computes SECRET_HASH as Base64(HMAC-SHA256(secret, username + client id))', () => {
+      // Known answer computed independently with Python's hmac module (AWS's own example script does the same).
+      expect(secretHash('secret', 'user', 'client')).toBe('wvW87lzZoI+qQCVGmWVBJLlucdJ65huAVP1z+0MgA6E=');
+      expect(secretHash(SECRET, 'a', 'client-1')).not.toBe(secretHash(SECRET, 'b', 'client-1'));
+    });
+
+    it('signs up with the tenant attributes, SecretHash and UserContextData', async () => {
+      const { sut, sent } = adapterWith(() => ({ UserSub: 'sub-1', UserConfirmed: false }), { secret: SECRET });
+      await sut.signUp(gatehouse, {
+        username: 'opaque-1',
+        password: 'Pw-123456789',
+        email: 'a@b.example',
+        tenantAttributes: { 'custom:tenantId': 'tenant-1', 'custom:tenantTier': 'basic' },
+      });
+      expect(sent).toEqual([
+        {
+          name: 'SignUpCommand',
+          input: {
+            ClientId: 'client-1',
+            Username: 'opaque-1',
+            Password: 'Pw-123456789',
+            UserAttributes: [
+              { Name: 'email', Value: 'a@b.example' },
+              { Name: 'custom:tenantId', Value: 'tenant-1' },
+              { Name: 'custom:tenantTier', Value: 'basic' },
+            ],
+            SecretHash: hash('opaque-1'),
+            UserContextData: contextData,
+          },
+        },
+      ]);
+    });
+
+    it('signs in with SECRET_HASH in AuthParameters and UserContextData', async () => {
+      const { sut, sent } = adapterWith(() => ({ ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 's' }), { secret: SECRET });
+      await sut.signInWithPassword(gatehouse, 'opaque-1', 'pw');
+      expect(sent).toEqual([
+        {
+          name: 'InitiateAuthCommand',
+          input: {
+            AuthFlow: 'USER_PASSWORD_AUTH',
+            ClientId: 'client-1',
+            AuthParameters: { USERNAME: 'opaque-1', PASSWORD: 'pw', SECRET_HASH: hash('opaque-1') },
+            UserContextData: contextData,
+          },
+        },
+      ]);
+    });
+
+    it('answers challenges with SECRET_HASH in ChallengeResponses and UserContextData', async () => {
+      const { sut, sent } = adapterWith(() => ({ AuthenticationResult: { AccessToken: 'a.b.c', IdToken: 'i', ExpiresIn: 60 } }), { secret: SECRET });
+      await sut.respondToChallenge(gatehouse, { challenge: 'SOFTWARE_TOKEN_MFA', session: 's', username: 'opaque-1', code: '123456' });
+      expect(sent[0]?.input).toEqual({
+        ClientId: 'client-1',
+        ChallengeName: 'SOFTWARE_TOKEN_MFA',
+        Session: 's',
+        ChallengeResponses: { USERNAME: 'opaque-1', SECRET_HASH: hash('opaque-1'), SOFTWARE_TOKEN_MFA_CODE: '123456' },
+        UserContextData: contextData,
+      });
+    });
+
+    it('sends SecretHash and UserContextData with every code flow; the IP alone when no device data came', async () => {
+      const { sut, sent } = adapterWith(() => ({}), { secret: SECRET });
+      const ipOnly = { ...client, userContext: { ipAddress: '198.51.100.1' } };
+      await sut.confirmSignUp(ipOnly, 'u1', '111111');
+      await sut.resendConfirmationCode(ipOnly, 'u1');
+      await sut.forgotPassword(ipOnly, 'u1');
+      await sut.confirmForgotPassword(ipOnly, 'u1', '222222', 'New-Password-1');
+      expect(sent.map((entry) => entry.name)).toEqual([
+        'ConfirmSignUpCommand',
+        'ResendConfirmationCodeCommand',
+        'ForgotPasswordCommand',
+        'ConfirmForgotPasswordCommand',
+      ]);
+      for (const entry of sent) {
+        expect(entry.input).toMatchObject({ ClientId: 'client-1', Username: 'u1', SecretHash: hash('u1'), UserContextData: { IpAddress: '198.51.100.1' } });
+        expect((entry.input as { UserContextData: object }).UserContextData).not.toHaveProperty('EncodedData');
+      }
+    });
+
+    it('refreshes with GetTokensFromRefreshToken and the client secret (no username needed), and revokes with the secret', async () => {
+      const { sut, sent } = adapterWith(() => ({ AuthenticationResult: { AccessToken: 'a.b.c', IdToken: 'i', ExpiresIn: 60 } }), { secret: SECRET });
+      await sut.refresh(client, 'refresh-1');
+      await sut.revokeRefreshToken(client, 'refresh-1');
+      expect(sent).toEqual([
+        { name: 'GetTokensFromRefreshTokenCommand', input: { ClientId: 'client-1', ClientSecret: SECRET, RefreshToken: 'refresh-1' } },
+        { name: 'RevokeTokenCommand', input: { ClientId: 'client-1', Token: 'refresh-1', ClientSecret: SECRET } },
+      ]);
+    });
+
+    it('falls back to InitiateAuth REFRESH_TOKEN_AUTH only where the provider lacks GetTokensFromRefreshToken (the emulator)', async () => {
+      const { sut, sent } = adapterWith(
+        (command) => {
+          if (command.constructor.name === 'GetTokensFromRefreshTokenCommand') {
+            throw Object.assign(new Error('unsupported'), { name: 'CognitoLocal#Unsupported', $metadata: { httpStatusCode: 500 } });
+          }
+          return { AuthenticationResult: { AccessToken: 'a.b.c', IdToken: 'i', ExpiresIn: 60 } };
+        },
+        { secret: SECRET },
+      );
+      await sut.refresh(client, 'refresh-1');
+      await sut.refresh(client, 'refresh-2');
+      expect(sent.map((entry) => entry.name)).toEqual(['GetTokensFromRefreshTokenCommand', 'InitiateAuthCommand', 'InitiateAuthCommand']);
+    });
+
+    it('reads a client’s secret once and keeps it in memory', async () => {
+      const { sut, described } = adapterWith(() => ({}), { secret: SECRET });
+      await sut.forgotPassword(client, 'u1');
+      await sut.forgotPassword(client, 'u2');
+      expect(described.count).toBe(1);
+    });
+
+    it('sends no SecretHash for a public client', async () => {
+      const { sut, sent } = adapterWith(() => ({}));
+      await sut.forgotPassword(client, 'u1');
+      expect(sent[0]?.input).toEqual({ ClientId: 'client-1', Username: 'u1' });
+    });
+  });
+
+  it('creates silo pools wired to the configured triggers', async () => {
+    const triggers = {
+      preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:p',
+      preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:t',
+    };
+    const { sut, sent } = adapterWith(() => ({ UserPool: { Id: 'eu-west-1_new' } }), { config: { cognitoTriggers: triggers } });
+    const { loadTierConfigurationFile, siloPoolBlueprint } = await import('@gatehouse/tiers');
+    const tier = loadTierConfigurationFile().tiers.find((candidate) => candidate.model === 'silo')!;
+    await sut.createUserPool('eu-west-1', siloPoolBlueprint(tier, 'acme', { deployment: 'gh', deletionProtection: true }));
+    expect(sent[0]?.input).toMatchObject({
+      LambdaConfig: { PreSignUp: triggers.preSignUp, PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: triggers.preTokenGeneration } },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+    });
   });
 });

@@ -4,6 +4,12 @@
  * to the emulator (`COGNITO_ENDPOINT`, dummy credentials); in AWS it uses the
  * default credential chain (the service account's IAM role).
  *
+ * User-facing flows go through the pool's confidential Gatehouse client: each
+ * request carries `SECRET_HASH` (HMAC-SHA256 of username + client id under the
+ * client's secret, which is read once with DescribeUserPoolClient and kept in
+ * memory only — never stored, never logged) and `UserContextData` (the end
+ * user's address and device data) for Cognito's threat protection.
+ *
  * Resilience: the SDK's adaptive retry mode retries throttling and transient
  * errors with backoff and client-side rate limiting; requests time out; an
  * unreachable Cognito surfaces as 503 `identity_provider_unavailable`.
@@ -31,7 +37,9 @@ import {
   CreateUserPoolCommand,
   DeleteUserPoolClientCommand,
   DeleteUserPoolCommand,
+  DescribeUserPoolClientCommand,
   ForgotPasswordCommand,
+  GetTokensFromRefreshTokenCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
   ListUserPoolClientsCommand,
@@ -47,8 +55,9 @@ import {
   type UserType,
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { createHmac } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
+import type { AppClientBlueprint, MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
 import { decodeUnverifiedPayload } from '../../auth/bearer-token.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/config.schema.js';
@@ -65,7 +74,9 @@ import {
   IdentityProvider,
   type IdentityUser,
   type PoolRef,
+  type SignUpInput,
   type TokenSet,
+  type UserContext,
 } from '../identity-provider.js';
 import { invalidSession } from '../identity.errors.js';
 import { type CognitoFlow, mapCognitoError } from './cognito-error-mapping.js';
@@ -81,6 +92,17 @@ const KNOWN_CHALLENGES: ReadonlySet<string> = new Set(['NEW_PASSWORD_REQUIRED', 
 
 function attributesOf(list: readonly { Name?: string; Value?: string }[] | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).filter((a) => a.Name && a.Value !== undefined).map((a) => [a.Name!, a.Value!]));
+}
+
+/** Cognito's SECRET_HASH: Base64(HMAC-SHA256(key = client secret, message = username + client id)). */
+export function secretHash(clientSecret: string, username: string, clientId: string): string {
+  return createHmac('sha256', clientSecret).update(`${username}${clientId}`).digest('base64');
+}
+
+/** Cognito's `UserContextData` from Gatehouse's view of the request. */
+export function toUserContextData(context: UserContext | undefined): { IpAddress: string; EncodedData?: string } | undefined {
+  if (!context) return undefined;
+  return { IpAddress: context.ipAddress, ...(context.encodedData ? { EncodedData: context.encodedData } : {}) };
 }
 
 /** Seconds until the access token expires (the emulator omits ExpiresIn). */
@@ -104,6 +126,10 @@ function withDeadline(client: CognitoIdentityProviderClient, deadlineMs: number)
 @Injectable()
 export class CognitoIdentityProvider extends IdentityProvider implements OnModuleDestroy {
   private readonly clients = new Map<string, CognitoIdentityProviderClient>();
+  /** App client secrets by client id (null: a public client); in memory only. */
+  private readonly secrets = new Map<string, Promise<string | null>>();
+  /** False once the provider answered that it lacks GetTokensFromRefreshToken (the emulator). */
+  private refreshWithSecret = true;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -174,14 +200,38 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
 
   // ---- user-facing flows --------------------------------------------------
 
-  async signUp(client: ClientRef, input: { username: string; password: string; email: string }) {
+  /** The client's secret, read once per client with DescribeUserPoolClient; null for a public client. */
+  private clientSecret(client: ClientRef): Promise<string | null> {
+    let secret = this.secrets.get(client.clientId);
+    if (!secret) {
+      secret = this.call(client.region, 'admin', 'DescribeUserPoolClient', (sdk) =>
+        sdk.send(new DescribeUserPoolClientCommand({ UserPoolId: client.userPoolId, ClientId: client.clientId })),
+      ).then((response) => response.UserPoolClient?.ClientSecret ?? null);
+      // A failed read is not cached: the next request tries again.
+      secret.catch(() => this.secrets.delete(client.clientId));
+      this.secrets.set(client.clientId, secret);
+    }
+    return secret;
+  }
+
+  /** `SecretHash` and `UserContextData` for a request about `username` through `client` (empty for a public client). */
+  private async proof(client: ClientRef, username: string): Promise<{ SecretHash?: string; UserContextData?: { IpAddress: string; EncodedData?: string } }> {
+    const secret = await this.clientSecret(client);
+    const context = toUserContextData(client.userContext);
+    return { ...(secret ? { SecretHash: secretHash(secret, username, client.clientId) } : {}), ...(context ? { UserContextData: context } : {}) };
+  }
+
+  async signUp(client: ClientRef, input: SignUpInput) {
+    const proof = await this.proof(client, input.username);
+    const attributes = { email: input.email, ...input.tenantAttributes };
     const response = await this.call(client.region, 'sign-up', 'SignUp', (sdk) =>
       sdk.send(
         new SignUpCommand({
           ClientId: client.clientId,
           Username: input.username,
           Password: input.password,
-          UserAttributes: [{ Name: 'email', Value: input.email }],
+          UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+          ...proof,
         }),
       ),
     );
@@ -189,25 +239,29 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   }
 
   async confirmSignUp(client: ClientRef, username: string, code: string): Promise<void> {
+    const proof = await this.proof(client, username);
     await this.call(client.region, 'code', 'ConfirmSignUp', (sdk) =>
-      sdk.send(new ConfirmSignUpCommand({ ClientId: client.clientId, Username: username, ConfirmationCode: code })),
+      sdk.send(new ConfirmSignUpCommand({ ClientId: client.clientId, Username: username, ConfirmationCode: code, ...proof })),
     );
   }
 
   async resendConfirmationCode(client: ClientRef, username: string): Promise<CodeDeliveryDetails> {
+    const proof = await this.proof(client, username);
     const response = await this.call(client.region, 'code', 'ResendConfirmationCode', (sdk) =>
-      sdk.send(new ResendConfirmationCodeCommand({ ClientId: client.clientId, Username: username })),
+      sdk.send(new ResendConfirmationCodeCommand({ ClientId: client.clientId, Username: username, ...proof })),
     );
     return { destination: response.CodeDeliveryDetails?.Destination, medium: response.CodeDeliveryDetails?.DeliveryMedium };
   }
 
   async signInWithPassword(client: ClientRef, username: string, password: string): Promise<AuthOutcome> {
+    const { SecretHash, UserContextData } = await this.proof(client, username);
     const response = await this.call(client.region, 'sign-in', 'InitiateAuth', (sdk) =>
       sdk.send(
         new InitiateAuthCommand({
           AuthFlow: 'USER_PASSWORD_AUTH',
           ClientId: client.clientId,
-          AuthParameters: { USERNAME: username, PASSWORD: password },
+          AuthParameters: { USERNAME: username, PASSWORD: password, ...(SecretHash ? { SECRET_HASH: SecretHash } : {}) },
+          ...(UserContextData ? { UserContextData } : {}),
         }),
       ),
     );
@@ -215,7 +269,9 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   }
 
   async respondToChallenge(client: ClientRef, answer: ChallengeAnswer): Promise<AuthOutcome> {
+    const { SecretHash, UserContextData } = await this.proof(client, answer.username);
     const responses: Record<string, string> = { USERNAME: answer.username };
+    if (SecretHash) responses['SECRET_HASH'] = SecretHash;
     if (answer.challenge === 'NEW_PASSWORD_REQUIRED' && answer.newPassword) responses['NEW_PASSWORD'] = answer.newPassword;
     if (answer.challenge === 'SOFTWARE_TOKEN_MFA' && answer.code) responses['SOFTWARE_TOKEN_MFA_CODE'] = answer.code;
     if (answer.challenge === 'SELECT_MFA_TYPE') responses['ANSWER'] = 'SOFTWARE_TOKEN_MFA';
@@ -226,13 +282,36 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
           ChallengeName: answer.challenge,
           Session: answer.session,
           ChallengeResponses: responses,
+          ...(UserContextData ? { UserContextData } : {}),
         }),
       ),
     );
     return this.outcome(response);
   }
 
+  /**
+   * New tokens from a refresh token. A confidential client's InitiateAuth
+   * REFRESH_TOKEN_AUTH needs a SECRET_HASH over the user's username, which a
+   * refresh token (encrypted) does not reveal; GetTokensFromRefreshToken takes
+   * the client secret itself instead. The emulator lacks that operation, so
+   * where the provider says it is unsupported the adapter falls back to
+   * InitiateAuth (the emulator ignores secrets).
+   */
   async refresh(client: ClientRef, refreshToken: string): Promise<TokenSet> {
+    const secret = await this.clientSecret(client);
+    if (secret && this.refreshWithSecret) {
+      try {
+        const response = await this.call(client.region, 'refresh', 'GetTokensFromRefreshToken', (sdk) =>
+          sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: client.clientId, ClientSecret: secret, RefreshToken: refreshToken })),
+        );
+        const outcome = this.outcome(response);
+        if (outcome.kind !== 'tokens') throw invalidSession();
+        return outcome.tokens;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'not_supported_by_identity_provider') throw error;
+        this.refreshWithSecret = false;
+      }
+    }
     const response = await this.call(client.region, 'refresh', 'InitiateAuth', (sdk) =>
       sdk.send(
         new InitiateAuthCommand({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: client.clientId, AuthParameters: { REFRESH_TOKEN: refreshToken } }),
@@ -244,22 +323,25 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   }
 
   async revokeRefreshToken(client: ClientRef, refreshToken: string): Promise<void> {
+    const secret = await this.clientSecret(client);
     await this.call(client.region, 'refresh', 'RevokeToken', (sdk) =>
-      sdk.send(new RevokeTokenCommand({ ClientId: client.clientId, Token: refreshToken })),
+      sdk.send(new RevokeTokenCommand({ ClientId: client.clientId, Token: refreshToken, ...(secret ? { ClientSecret: secret } : {}) })),
     );
   }
 
   async forgotPassword(client: ClientRef, username: string): Promise<CodeDeliveryDetails> {
+    const proof = await this.proof(client, username);
     const response = await this.call(client.region, 'code', 'ForgotPassword', (sdk) =>
-      sdk.send(new ForgotPasswordCommand({ ClientId: client.clientId, Username: username })),
+      sdk.send(new ForgotPasswordCommand({ ClientId: client.clientId, Username: username, ...proof })),
     );
     return { destination: response.CodeDeliveryDetails?.Destination, medium: response.CodeDeliveryDetails?.DeliveryMedium };
   }
 
   async confirmForgotPassword(client: ClientRef, username: string, code: string, newPassword: string): Promise<void> {
+    const proof = await this.proof(client, username);
     await this.call(client.region, 'code', 'ConfirmForgotPassword', (sdk) =>
       sdk.send(
-        new ConfirmForgotPasswordCommand({ ClientId: client.clientId, Username: username, ConfirmationCode: code, Password: newPassword }),
+        new ConfirmForgotPasswordCommand({ ClientId: client.clientId, Username: username, ConfirmationCode: code, Password: newPassword, ...proof }),
       ),
     );
   }
@@ -443,7 +525,9 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   }
 
   async createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef> {
-    const created = await this.call(region, 'admin', 'CreateUserPool', (sdk) => sdk.send(new CreateUserPoolCommand(toCreateUserPoolInput(blueprint))));
+    // Silo pools call the same triggers as the shared pools (none in local mode: the emulator cannot run them).
+    const input = toCreateUserPoolInput(blueprint, this.config.cognitoTriggers);
+    const created = await this.call(region, 'admin', 'CreateUserPool', (sdk) => sdk.send(new CreateUserPoolCommand(input)));
     const userPoolId = created.UserPool?.Id;
     if (!userPoolId) throw new Error(`CreateUserPool ${blueprint.poolName} returned no id`);
     await this.call(region, 'admin', 'SetUserPoolMfaConfig', (sdk) =>
@@ -467,9 +551,14 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
     return (await this.listClients(pool)).find((client) => client.ClientName === name)?.ClientId;
   }
 
-  async createUserPoolClient(pool: PoolRef, blueprint: UserPoolBlueprint, overrides: UserPoolClientOverrides = {}): Promise<ClientRef> {
+  async createUserPoolClient(
+    pool: PoolRef,
+    blueprint: UserPoolBlueprint,
+    client: AppClientBlueprint,
+    overrides: UserPoolClientOverrides = {},
+  ): Promise<ClientRef> {
     const created = await this.call(pool.region, 'admin', 'CreateUserPoolClient', (sdk) =>
-      sdk.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, pool.userPoolId, overrides))),
+      sdk.send(new CreateUserPoolClientCommand(toCreateUserPoolClientInput(blueprint, client, pool.userPoolId, overrides))),
     );
     const clientId = created.UserPoolClient?.ClientId;
     if (!clientId) throw new Error(`CreateUserPoolClient in ${pool.userPoolId} returned no id`);
@@ -479,6 +568,7 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   async deleteUserPoolClient(client: ClientRef): Promise<void> {
     try {
       await this.client(client.region).send(new DeleteUserPoolClientCommand({ UserPoolId: client.userPoolId, ClientId: client.clientId }));
+      this.secrets.delete(client.clientId);
     } catch (error) {
       if ((error as { name?: string }).name === 'ResourceNotFoundException') return;
       throw mapCognitoError(error, 'admin', 'DeleteUserPoolClient');

@@ -1,5 +1,5 @@
 import {
-  CLIENT_AUTH_FLOWS,
+  bridgeClientBlueprints,
   CLIENT_READABLE_ATTRIBUTES,
   CLIENT_WRITABLE_ATTRIBUTES,
   parseTierConfigurationJson,
@@ -96,9 +96,43 @@ describe('toCreateUserPoolInput', () => {
     expect(basic.UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'OFF' });
   });
 
-  it('lets only the operators pool forbid self sign-up', () => {
-    expect(toCreateUserPoolInput(byKey('operators')).AdminCreateUserConfig?.AllowAdminCreateUserOnly).toBe(true);
+  it('maps self sign-up per tier to AllowAdminCreateUserOnly, and never allows it for operators (finding 1)', () => {
+    const mixed = parseTierConfigurationJson(
+      JSON.stringify({
+        tiers: [
+          { name: 'open', model: 'pool', selfSignUp: true },
+          { name: 'invited', model: 'bridge', selfSignUp: false },
+          { name: 'gold', model: 'silo', selfSignUp: false },
+        ],
+      }),
+    );
+    const shared = sharedPoolBlueprints(mixed, options);
+    const allowAdminOnly = (key: string) =>
+      toCreateUserPoolInput(shared.find((b) => b.key === key)!).AdminCreateUserConfig?.AllowAdminCreateUserOnly;
+    expect(allowAdminOnly('open')).toBe(false);
+    expect(allowAdminOnly('invited')).toBe(true);
+    expect(allowAdminOnly('operators')).toBe(true);
+    const gold = siloPoolBlueprint(mixed.tiers[2]!, 'acme', options);
+    expect(toCreateUserPoolInput(gold).AdminCreateUserConfig?.AllowAdminCreateUserOnly).toBe(true);
+    // The default configuration promises sign-up in every tier.
     expect(toCreateUserPoolInput(byKey('basic')).AdminCreateUserConfig?.AllowAdminCreateUserOnly).toBe(false);
+    expect(toCreateUserPoolInput(silo).AdminCreateUserConfig?.AllowAdminCreateUserOnly).toBe(false);
+  });
+
+  it('gives silo pools the UserAttributeUpdateSettings of the Pulumi pools (finding 1)', () => {
+    expect(toCreateUserPoolInput(silo).UserAttributeUpdateSettings).toEqual({ AttributesRequireVerificationBeforeUpdate: ['email'] });
+  });
+
+  it('wires the deployment’s triggers (pre sign-up, pre token generation V2) when given, and none otherwise (emulator)', () => {
+    const triggers = {
+      preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-sign-up',
+      preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-token-generation',
+    };
+    expect(toCreateUserPoolInput(silo, triggers).LambdaConfig).toEqual({
+      PreSignUp: triggers.preSignUp,
+      PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: triggers.preTokenGeneration },
+    });
+    expect(toCreateUserPoolInput(silo).LambdaConfig).toBeUndefined();
   });
 });
 
@@ -120,46 +154,75 @@ describe('toSetUserPoolMfaConfigInput', () => {
 });
 
 describe('toCreateUserPoolClientInput', () => {
-  it('never lets a client write custom attributes, but lets it read them', () => {
-    const input = toCreateUserPoolClientInput(byKey('basic'), 'pool-1');
+  const basic = byKey('basic');
+
+  it('lets the public client read the tenant attributes but write none', () => {
+    const input = toCreateUserPoolClientInput(basic, basic.clients.public, 'pool-1');
     expect(input.WriteAttributes).toEqual([...CLIENT_WRITABLE_ATTRIBUTES]);
     expect(input.WriteAttributes?.some((a) => a.startsWith('custom:'))).toBe(false);
     expect(input.ReadAttributes).toEqual([...CLIENT_READABLE_ATTRIBUTES]);
     expect(input.ReadAttributes).toEqual(expect.arrayContaining(['custom:tenantId', 'custom:tenantTier']));
   });
 
+  it('makes the public client a front-end client: no secret, SRP and refresh only, no user context propagation', () => {
+    const input = toCreateUserPoolClientInput(basic, basic.clients.public, 'pool-1');
+    expect(input).toMatchObject({
+      UserPoolId: 'pool-1',
+      ClientName: 'gatehouse-test-basic-shared',
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      EnablePropagateAdditionalUserContextData: false,
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AuthSessionValidity: 3,
+    });
+    expect(input.AllowedOAuthFlows).toBeUndefined();
+  });
+
+  it('makes the Gatehouse client confidential, propagating user context, the only writer of the tenant attributes', () => {
+    const input = toCreateUserPoolClientInput(basic, basic.clients.gatehouse, 'pool-1');
+    expect(input).toMatchObject({
+      ClientName: 'gatehouse-test-basic-gatehouse',
+      GenerateSecret: true,
+      EnablePropagateAdditionalUserContextData: true,
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+    });
+    expect(input.WriteAttributes).toEqual([...CLIENT_WRITABLE_ATTRIBUTES, 'custom:tenantId', 'custom:tenantTier']);
+    expect(input.ExplicitAuthFlows).not.toContain('ALLOW_USER_SRP_AUTH');
+  });
+
+  it('never gives the Gatehouse client a hosted UI, even when callback URLs are given', () => {
+    const input = toCreateUserPoolClientInput(basic, basic.clients.gatehouse, 'pool-1', { callbackUrls: ['https://x.example/cb'] });
+    expect(input.AllowedOAuthFlows).toBeUndefined();
+    expect(input.CallbackURLs).toBeUndefined();
+  });
+
   it('maps token validity with explicit units', () => {
-    const input = toCreateUserPoolClientInput(byKey('standard'), 'pool-2');
+    const standard = byKey('standard');
+    const input = toCreateUserPoolClientInput(standard, standard.clients.public, 'pool-2');
     expect(input).toMatchObject({
       AccessTokenValidity: 30,
       IdTokenValidity: 60,
       RefreshTokenValidity: 30,
       TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
     });
-    const operators = toCreateUserPoolClientInput(byKey('operators'), 'pool-3');
-    expect(operators).toMatchObject({ AccessTokenValidity: 15, RefreshTokenValidity: 1 });
+    const operators = byKey('operators');
+    expect(toCreateUserPoolClientInput(operators, operators.clients.gatehouse, 'pool-3')).toMatchObject({ AccessTokenValidity: 15, RefreshTokenValidity: 1 });
   });
 
-  it('hides user existence, allows token revocation, uses the shared auth flows and no secret', () => {
-    const input = toCreateUserPoolClientInput(byKey('basic'), 'pool-1');
-    expect(input.PreventUserExistenceErrors).toBe('ENABLED');
-    expect(input.EnableTokenRevocation).toBe(true);
-    expect(input.ExplicitAuthFlows).toEqual([...CLIENT_AUTH_FLOWS]);
-    expect(input.GenerateSecret).toBe(false);
-    expect(input.UserPoolId).toBe('pool-1');
-    expect(input.ClientName).toBe('gatehouse-test-basic-shared');
-    expect(input.AllowedOAuthFlows).toBeUndefined();
-  });
-
-  it('accepts per-tenant overrides for bridge clients', () => {
-    const input = toCreateUserPoolClientInput(byKey('standard'), 'pool-2', {
-      clientName: 'gatehouse-test-standard-globex',
+  it('names a bridge tenant’s two clients after the tenant and accepts per-tenant overrides', () => {
+    const standard = byKey('standard');
+    const clients = bridgeClientBlueprints(standard, 'globex', options);
+    expect([clients.public.name, clients.gatehouse.name]).toEqual(['gatehouse-test-tenant-globex', 'gatehouse-test-tenant-globex-gatehouse']);
+    const input = toCreateUserPoolClientInput(standard, clients.public, 'pool-2', {
       tokenValidity: { accessTokenMinutes: 10 },
       callbackUrls: ['https://globex.example/callback'],
       identityProviders: ['COGNITO', 'globex-oidc'],
     });
     expect(input).toMatchObject({
-      ClientName: 'gatehouse-test-standard-globex',
+      ClientName: 'gatehouse-test-tenant-globex',
       AccessTokenValidity: 10,
       IdTokenValidity: 60,
       AllowedOAuthFlowsUserPoolClient: true,
@@ -167,15 +230,14 @@ describe('toCreateUserPoolClientInput', () => {
       AllowedOAuthScopes: ['openid', 'email', 'profile'],
       CallbackURLs: ['https://globex.example/callback'],
       SupportedIdentityProviders: ['COGNITO', 'globex-oidc'],
-      PreventUserExistenceErrors: 'ENABLED',
-      EnableTokenRevocation: true,
     });
   });
 
   it('does not share arrays with the blueprint or the shared constants', () => {
-    const input = toCreateUserPoolClientInput(byKey('basic'), 'pool-1');
+    const input = toCreateUserPoolClientInput(basic, basic.clients.public, 'pool-1');
     input.WriteAttributes?.push('custom:tenantId');
     expect(CLIENT_WRITABLE_ATTRIBUTES).not.toContain('custom:tenantId');
+    expect(basic.clients.public.writeAttributes).not.toContain('custom:tenantId');
   });
 });
 

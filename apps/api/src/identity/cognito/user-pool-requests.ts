@@ -17,13 +17,14 @@
 import type {
   CreateUserPoolClientCommandInput,
   CreateUserPoolCommandInput,
+  ExplicitAuthFlowsType,
   SchemaAttributeType,
   SetUserPoolMfaConfigCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
-  CLIENT_AUTH_FLOWS,
-  CLIENT_READABLE_ATTRIBUTES,
-  CLIENT_WRITABLE_ATTRIBUTES,
+  type AppClientBlueprint,
+  type CognitoTriggerArns,
+  PRE_TOKEN_GENERATION_LAMBDA_VERSION,
   type TokenValidity,
   type UserPoolBlueprint,
 } from '@gatehouse/tiers';
@@ -40,7 +41,15 @@ export function toCustomAttributeSchema(blueprint: UserPoolBlueprint): SchemaAtt
   }));
 }
 
-export function toCreateUserPoolInput(blueprint: UserPoolBlueprint): CreateUserPoolCommandInput {
+/** Cognito's LambdaConfig for the deployment's triggers (absent in local mode: the emulator cannot run them). */
+export function toLambdaConfig(triggers: CognitoTriggerArns): NonNullable<CreateUserPoolCommandInput['LambdaConfig']> {
+  return {
+    PreSignUp: triggers.preSignUp,
+    PreTokenGenerationConfig: { LambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION, LambdaArn: triggers.preTokenGeneration },
+  };
+}
+
+export function toCreateUserPoolInput(blueprint: UserPoolBlueprint, triggers?: CognitoTriggerArns): CreateUserPoolCommandInput {
   const policy = blueprint.passwordPolicy;
   return {
     PoolName: blueprint.poolName,
@@ -48,6 +57,8 @@ export function toCreateUserPoolInput(blueprint: UserPoolBlueprint): CreateUserP
     UsernameConfiguration: { CaseSensitive: false },
     Schema: toCustomAttributeSchema(blueprint),
     AutoVerifiedAttributes: [...blueprint.autoVerifiedAttributes],
+    // Keep the old address until the new one is verified.
+    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: [...blueprint.attributesRequireVerificationBeforeUpdate] },
     Policies: {
       PasswordPolicy: {
         MinimumLength: policy.minimumLength,
@@ -61,8 +72,9 @@ export function toCreateUserPoolInput(blueprint: UserPoolBlueprint): CreateUserP
     // Turned on by SetUserPoolMfaConfig right after creation (see the module comment).
     MfaConfiguration: 'OFF',
     AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
-    // Operators are invited, never self-registered.
-    AdminCreateUserConfig: { AllowAdminCreateUserOnly: blueprint.kind === 'operators' },
+    // Self sign-up is a per-tier setting (operators: never); users who sign up
+    // bypassing Gatehouse are refused by the pre sign-up trigger.
+    AdminCreateUserConfig: { AllowAdminCreateUserOnly: !blueprint.selfSignUp },
     VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_CODE' },
     // Threat protection (advanced security) needs the Plus feature plan.
     UserPoolTier: blueprint.threatProtection === 'OFF' ? 'ESSENTIALS' : 'PLUS',
@@ -70,6 +82,7 @@ export function toCreateUserPoolInput(blueprint: UserPoolBlueprint): CreateUserP
     DeletionProtection: blueprint.deletionProtection ? 'ACTIVE' : 'INACTIVE',
     EmailConfiguration: toEmailConfiguration(blueprint),
     UserPoolTags: { ...blueprint.tags },
+    ...(triggers ? { LambdaConfig: toLambdaConfig(triggers) } : {}),
   };
 }
 
@@ -96,43 +109,43 @@ export function toSetUserPoolMfaConfigInput(blueprint: UserPoolBlueprint, userPo
 }
 
 export interface UserPoolClientOverrides {
-  /** Defaults to the blueprint's client name (bridge tenants get their own). */
-  readonly clientName?: string;
   /** Per-client token lifetimes (bridge tenants); defaults to the blueprint's. */
   readonly tokenValidity?: Partial<TokenValidity>;
-  /** Hosted UI / OAuth code flow: enabled when callback URLs are given. */
+  /** Hosted UI / OAuth code flow: enabled when callback URLs are given (public clients only). */
   readonly callbackUrls?: readonly string[];
   readonly logoutUrls?: readonly string[];
   readonly oauthScopes?: readonly string[];
   /** `COGNITO` plus any external IdP names registered for the tenant. */
   readonly identityProviders?: readonly string[];
-  /** Confidential client (server-side); public clients by default. */
-  readonly generateSecret?: boolean;
 }
 
 export const DEFAULT_OAUTH_SCOPES = ['openid', 'email', 'profile'] as const;
 
+/** One app client of the pool (its public or its Gatehouse client), every setting from the blueprint. */
 export function toCreateUserPoolClientInput(
   blueprint: UserPoolBlueprint,
+  client: AppClientBlueprint,
   userPoolId: string,
   overrides: UserPoolClientOverrides = {},
 ): CreateUserPoolClientCommandInput {
   const validity: TokenValidity = { ...blueprint.tokenValidity, ...overrides.tokenValidity };
-  const oauth = (overrides.callbackUrls?.length ?? 0) > 0;
+  const oauth = client.oauthCapable && (overrides.callbackUrls?.length ?? 0) > 0;
   return {
     UserPoolId: userPoolId,
-    ClientName: overrides.clientName ?? blueprint.clientName,
-    GenerateSecret: overrides.generateSecret ?? false,
-    ExplicitAuthFlows: [...CLIENT_AUTH_FLOWS],
-    ReadAttributes: [...CLIENT_READABLE_ATTRIBUTES],
-    // custom:* is deliberately not writable: a user cannot pick their tenant.
-    WriteAttributes: [...CLIENT_WRITABLE_ATTRIBUTES],
+    ClientName: client.name,
+    GenerateSecret: client.generateSecret,
+    ExplicitAuthFlows: [...client.authFlows] as ExplicitAuthFlowsType[],
+    ReadAttributes: [...client.readAttributes],
+    // Only the Gatehouse client may write custom:tenant*: a user cannot pick their tenant.
+    WriteAttributes: [...client.writeAttributes],
     AccessTokenValidity: validity.accessTokenMinutes,
     IdTokenValidity: validity.idTokenMinutes,
     RefreshTokenValidity: validity.refreshTokenDays,
     TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
-    PreventUserExistenceErrors: 'ENABLED',
-    EnableTokenRevocation: true,
+    PreventUserExistenceErrors: client.preventUserExistenceErrors ? 'ENABLED' : 'LEGACY',
+    EnableTokenRevocation: client.enableTokenRevocation,
+    EnablePropagateAdditionalUserContextData: client.propagateUserContext,
+    AuthSessionValidity: client.authSessionValidityMinutes,
     SupportedIdentityProviders: [...(overrides.identityProviders ?? ['COGNITO'])],
     ...(oauth
       ? {

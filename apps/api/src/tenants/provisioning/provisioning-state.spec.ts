@@ -42,7 +42,7 @@ describe(progress.name, () => {
     const sut = { ...fresh(), done: { create_app_client: '2026-11-22T12:00:01Z' } };
     expect(progress('bridge', sut).steps.slice(0, 2)).toEqual([
       { name: 'create_app_client', done: true, doneAt: '2026-11-22T12:00:01Z' },
-      { name: 'invite_admin', done: false, doneAt: null },
+      { name: 'create_gatehouse_client', done: false, doneAt: null },
     ]);
   });
 });

@@ -6,8 +6,11 @@
  *
  * Steps per isolation model (the row insert, which claims the slug, comes first):
  *
- *   silo    create_pool → create_app_client → create_groups → invite_admin → mirror_admin → register_issuer → activate
- *   bridge  create_app_client → invite_admin → mirror_admin → register_issuer → activate
+ *   silo    create_pool → create_app_client → create_gatehouse_client → create_groups → invite_admin → mirror_admin → register_issuer → activate
+ *   bridge  create_app_client → create_gatehouse_client → invite_admin → mirror_admin → register_issuer → activate
+ *
+ * `create_app_client` makes the tenant's public client, `create_gatehouse_client`
+ * its confidential Gatehouse client (see the pool contract in libs/tiers).
  *   pool    invite_admin → mirror_admin → activate
  *
  * Deleting runs the teardown steps, in this order, for whatever was created:
@@ -19,8 +22,17 @@
 import type { IsolationModel } from '@gatehouse/tiers';
 
 export const PROVISIONING_STEPS = {
-  silo: ['create_pool', 'create_app_client', 'create_groups', 'invite_admin', 'mirror_admin', 'register_issuer', 'activate'],
-  bridge: ['create_app_client', 'invite_admin', 'mirror_admin', 'register_issuer', 'activate'],
+  silo: [
+    'create_pool',
+    'create_app_client',
+    'create_gatehouse_client',
+    'create_groups',
+    'invite_admin',
+    'mirror_admin',
+    'register_issuer',
+    'activate',
+  ],
+  bridge: ['create_app_client', 'create_gatehouse_client', 'invite_admin', 'mirror_admin', 'register_issuer', 'activate'],
   pool: ['invite_admin', 'mirror_admin', 'activate'],
 } as const satisfies Record<IsolationModel, readonly string[]>;
 
@@ -34,7 +46,10 @@ export type AnyStep = ProvisioningStep | TeardownStep;
 /** What provisioning created (or, for `adminUsername`, decided before creating it). */
 export interface CreatedResources {
   userPoolId?: string;
+  /** The tenant's public client. */
   clientId?: string;
+  /** The tenant's confidential Gatehouse client. */
+  gatehouseClientId?: string;
   /** Chosen and persisted BEFORE AdminCreateUser, so a resume looks it up instead of creating a second user. */
   adminUsername?: string;
   adminSub?: string;

@@ -27,8 +27,11 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import {
+  type AppClientRole,
+  type PoolClientBlueprints,
   TENANT_ROLES,
   type UserPoolBlueprint,
+  bridgeClientBlueprints,
   findTier,
   mfaSettingForPolicy,
   parseMfaPolicy,
@@ -328,9 +331,10 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     return blueprint;
   }
 
-  /** The name of a bridge tenant's own app client in its tier's shared pool. */
-  bridgeClientName(slug: string): string {
-    return `${this.config.env.GATEHOUSE_DEPLOYMENT}-tenant-${slug}`;
+  /** The tenant's two clients (public, Gatehouse): in its silo pool, or its own in the bridge tier's pool. */
+  private tenantClients(tenant: TenantFacts): PoolClientBlueprints {
+    if (tenant.model === 'silo') return this.siloBlueprint(tenant).clients;
+    return bridgeClientBlueprints(this.sharedBlueprint(tenant.tier), tenant.slug, { deployment: this.config.env.GATEHOUSE_DEPLOYMENT });
   }
 
   /** The pool the tenant's users live in (silo: its own, once created; else its tier's). */
@@ -351,7 +355,9 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       case 'create_pool':
         return this.createPool(tenant, state);
       case 'create_app_client':
-        return this.createAppClient(tenant, state);
+        return this.createAppClient(tenant, state, 'public');
+      case 'create_gatehouse_client':
+        return this.createAppClient(tenant, state, 'gatehouse');
       case 'create_groups':
         return this.createGroups(tenant, state);
       case 'invite_admin':
@@ -391,26 +397,33 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     });
   }
 
-  private async createAppClient(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
+  /**
+   * One of the tenant's two app clients. Found again by name when an earlier
+   * attempt created it without recording it (client names are unique per
+   * tenant, and slugs are never reused).
+   */
+  private async createAppClient(tenant: TenantFacts, state: ProvisioningState, role: AppClientRole): Promise<ProvisioningState> {
     const silo = tenant.model === 'silo';
     const pool: PoolRef = silo ? this.userPool(tenant, state) : this.sharedPool(tenant.tier);
     const blueprint = silo ? this.siloBlueprint(tenant) : this.sharedBlueprint(tenant.tier);
-    const clientName = silo ? blueprint.clientName : this.bridgeClientName(tenant.slug);
-    let clientId = state.created.clientId;
+    const client = this.tenantClients(tenant)[role];
+    const step = role === 'public' ? 'create_app_client' : 'create_gatehouse_client';
+    const recorded = role === 'public' ? state.created.clientId : state.created.gatehouseClientId;
+    let clientId = recorded;
     if (!clientId) {
       clientId =
-        (await this.cognito(() => this.identity.findUserPoolClientByName(pool, clientName))) ??
+        (await this.cognito(() => this.identity.findUserPoolClientByName(pool, client.name))) ??
         (
           await this.cognito(() =>
-            this.identity.createUserPoolClient(pool, blueprint, {
-              clientName,
+            this.identity.createUserPoolClient(pool, blueprint, client, {
               ...(state.request.tokenValidity ? { tokenValidity: state.request.tokenValidity } : {}),
             }),
           )
         ).clientId;
     }
-    await this.fault(tenant, state, 'create_app_client', 'after-effect');
-    return this.persist(tenant.id, state, { ...this.done(state, 'create_app_client'), created: { clientId } });
+    await this.fault(tenant, state, step, 'after-effect');
+    const created = role === 'public' ? { clientId } : { gatehouseClientId: clientId };
+    return this.persist(tenant.id, state, { ...this.done(state, step), created });
   }
 
   private async createGroups(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
@@ -468,15 +481,21 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
 
   private async registerIssuer(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
     const pool = this.userPool(tenant, state);
-    const clientId = state.created.clientId!;
+    // Public first: clients are listed oldest first, and the public one is what front ends are given.
+    const clients: [string, AppClientRole][] = [
+      [state.created.clientId!, 'public'],
+      [state.created.gatehouseClientId!, 'gatehouse'],
+    ];
     await this.fault(tenant, state, 'register_issuer', 'after-effect');
     return this.persist(tenant.id, state, this.done(state, 'register_issuer'), async (tx) => {
       await tx.tenant.update({ where: { id: tenant.id }, data: { userPoolId: pool.userPoolId, issuer: pool.issuer } });
-      await tx.tenantAppClient.upsert({
-        where: { clientId },
-        create: { tenantId: tenant.id, clientId, userPoolId: pool.userPoolId, issuer: pool.issuer, dedicated: true },
-        update: {},
-      });
+      for (const [clientId, role] of clients) {
+        await tx.tenantAppClient.upsert({
+          where: { clientId },
+          create: { tenantId: tenant.id, clientId, userPoolId: pool.userPoolId, issuer: pool.issuer, dedicated: true, role },
+          update: {},
+        });
+      }
     });
   }
 
@@ -517,10 +536,17 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
 
   private async deleteAppClient(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
     if (tenant.model === 'bridge') {
+      // Both of the tenant's clients in the shared pool (a silo tenant's go with its pool).
       const pool = this.sharedPool(tenant.tier);
-      const clientId =
-        state.created.clientId ?? (await this.cognito(() => this.identity.findUserPoolClientByName(pool, this.bridgeClientName(tenant.slug))));
-      if (clientId) await this.cognito(() => this.identity.deleteUserPoolClient({ ...pool, clientId }));
+      const clients = this.tenantClients(tenant);
+      const recorded = [
+        [state.created.clientId, clients.public.name],
+        [state.created.gatehouseClientId, clients.gatehouse.name],
+      ] as const;
+      for (const [known, name] of recorded) {
+        const clientId = known ?? (await this.cognito(() => this.identity.findUserPoolClientByName(pool, name)));
+        if (clientId) await this.cognito(() => this.identity.deleteUserPoolClient({ ...pool, clientId }));
+      }
     }
     await this.fault(tenant, state, 'delete_app_client', 'after-effect');
     return this.persist(tenant.id, state, this.done(state, 'delete_app_client'));

@@ -1,0 +1,144 @@
+/**
+ * The deployment's Cognito Lambda triggers (handlers in infra/lambdas):
+ *
+ * - pre sign-up: refuses sign-ups that do not come through a Gatehouse client
+ *   with the tenant attributes (direct sign-ups at Cognito leave no user);
+ * - pre token generation (event V2_0): puts tenant id, tier and role into
+ *   access tokens.
+ *
+ * Every pool of the deployment calls them: TierUserPools wires the shared
+ * pools, and the API wires the silo pools it creates (the ARNs reach it as
+ * `GATEHOUSE_COGNITO_TRIGGERS`). Cognito may invoke them for any pool of this
+ * account and region (silo pool ids are not known here); the functions are
+ * harmless for foreign pools (the pre sign-up one only refuses).
+ *
+ * Each handler is one self-contained TypeScript file, transpiled here with
+ * SWC (already the build's compiler) into the function's `index.mjs`.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { transformSync } from '@swc/core';
+import { GATEHOUSE_CLIENT_NAME_SUFFIX } from '@gatehouse/tiers';
+
+export const TRIGGER_HANDLERS = {
+  preSignUp: 'pre-sign-up',
+  preTokenGeneration: 'pre-token-generation',
+} as const;
+export type TriggerKind = keyof typeof TRIGGER_HANDLERS;
+
+/** Lambda runtime of the triggers (the AWS SDK v3 is part of it). */
+export const TRIGGER_RUNTIME = 'nodejs22.x';
+/** Cognito waits at most 5 s for a trigger; fail well before. */
+export const TRIGGER_TIMEOUT_SECONDS = 3;
+
+/** A handler file (infra/lambdas/<name>.ts) as the ES module the Lambda runs. */
+export function triggerModuleSource(name: string): string {
+  const path = fileURLToPath(new URL(`../../lambdas/${name}.ts`, import.meta.url));
+  return transformSync(readFileSync(path, 'utf8'), {
+    filename: path,
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    module: { type: 'es6' },
+    sourceMaps: false,
+  }).code;
+}
+
+export interface CognitoTriggersArgs {
+  readonly deployment: string;
+  readonly region: pulumi.Input<string>;
+  readonly accountId: pulumi.Input<string>;
+  readonly logRetentionDays?: number;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export class CognitoTriggers extends pulumi.ComponentResource {
+  readonly functions: Readonly<Record<TriggerKind, aws.lambda.Function>>;
+  readonly preSignUpArn: pulumi.Output<string>;
+  readonly preTokenGenerationArn: pulumi.Output<string>;
+  /** The value of the API's `GATEHOUSE_COGNITO_TRIGGERS`. */
+  readonly triggersJson: pulumi.Output<string>;
+
+  constructor(name: string, args: CognitoTriggersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('gatehouse:identity:CognitoTriggers', name, {}, opts);
+    const tags = { ...args.tags };
+    const poolsOfThisAccount = pulumi.interpolate`arn:aws:cognito-idp:${args.region}:${args.accountId}:userpool/*`;
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicyAttachment(
+      `${name}-logs`,
+      { role: role.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' },
+      { parent: this },
+    );
+    // The pre sign-up check reads the calling client's name and write attributes; nothing else.
+    new aws.iam.RolePolicy(
+      `${name}-describe-clients`,
+      {
+        role: role.id,
+        policy: poolsOfThisAccount.apply((resource) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: ['cognito-idp:DescribeUserPoolClient'], Resource: resource }],
+          }),
+        ),
+      },
+      { parent: this },
+    );
+
+    const functions = {} as Record<TriggerKind, aws.lambda.Function>;
+    for (const [kind, file] of Object.entries(TRIGGER_HANDLERS) as [TriggerKind, string][]) {
+      const functionName = `${args.deployment}-${file}`;
+      const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-${file}-logs`,
+        { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays ?? 30, tags },
+        { parent: this },
+      );
+      const fn = new aws.lambda.Function(
+        `${name}-${file}`,
+        {
+          name: functionName,
+          role: role.arn,
+          runtime: TRIGGER_RUNTIME,
+          architectures: ['arm64'],
+          handler: 'index.handler',
+          code: new pulumi.asset.AssetArchive({ 'index.mjs': new pulumi.asset.StringAsset(triggerModuleSource(file)) }),
+          timeout: TRIGGER_TIMEOUT_SECONDS,
+          memorySize: 128,
+          environment: { variables: { GATEHOUSE_CLIENT_NAME_SUFFIX } },
+          tags,
+        },
+        { parent: this, dependsOn: [logGroup] },
+      );
+      // Only Cognito, only for user pools of this account and region.
+      new aws.lambda.Permission(
+        `${name}-${file}-cognito`,
+        {
+          action: 'lambda:InvokeFunction',
+          function: fn.name,
+          principal: 'cognito-idp.amazonaws.com',
+          sourceArn: poolsOfThisAccount,
+          sourceAccount: args.accountId,
+        },
+        { parent: this },
+      );
+      functions[kind] = fn;
+    }
+    this.functions = functions;
+    this.preSignUpArn = functions.preSignUp.arn;
+    this.preTokenGenerationArn = functions.preTokenGeneration.arn;
+    this.triggersJson = pulumi
+      .all([this.preSignUpArn, this.preTokenGenerationArn])
+      .apply(([preSignUp, preTokenGeneration]) => JSON.stringify({ preSignUp, preTokenGeneration }));
+    this.registerOutputs({ preSignUpArn: this.preSignUpArn, preTokenGenerationArn: this.preTokenGenerationArn, triggersJson: this.triggersJson });
+  }
+}
