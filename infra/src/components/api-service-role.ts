@@ -20,6 +20,8 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminGetUser',
   'cognito-idp:AdminListGroupsForUser',
   'cognito-idp:AdminRemoveUserFromGroup',
+  // A tenant admin's MFA reset of one of their users (denied on the operators' pool by Admin*).
+  'cognito-idp:AdminSetUserMFAPreference',
   'cognito-idp:AdminSetUserPassword',
   'cognito-idp:AdminUserGlobalSignOut',
   'cognito-idp:CreateGroup',

@@ -7,9 +7,13 @@ const base = {
   DATABASE_URL: 'postgres://gatehouse_app:s3cret@db:5432/gatehouse',
   DATABASE_PRIVILEGED_URL: 'postgres://gatehouse_privileged:s3cret@db:5432/gatehouse',
   GATEHOUSE_SHARED_POOLS: JSON.stringify({
-    basic: { userPoolId: 'us-east-1_AAAAAAAA', clientId: 'basic-client' },
+    basic: { userPoolId: 'us-east-1_AAAAAAAA', clientId: 'basic-client', gatehouseClientId: 'basic-gatehouse' },
     standard: { userPoolId: 'us-east-1_BBBBBBBB' },
-    operators: { userPoolId: 'us-east-1_CCCCCCCC', clientId: 'ops-client' },
+    operators: { userPoolId: 'us-east-1_CCCCCCCC', clientId: 'ops-client', gatehouseClientId: 'ops-gatehouse' },
+  }),
+  GATEHOUSE_COGNITO_TRIGGERS: JSON.stringify({
+    preSignUp: 'arn:aws:lambda:us-east-1:123456789012:function:gatehouse-pre-sign-up',
+    preTokenGeneration: 'arn:aws:lambda:us-east-1:123456789012:function:gatehouse-pre-token-generation',
   }),
   CHALLENGE_HANDLE_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
 };
