@@ -20,6 +20,8 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminGetUser',
   'cognito-idp:AdminListGroupsForUser',
   'cognito-idp:AdminRemoveUserFromGroup',
+  // Operators reset a user's TOTP MFA (identity-provider.ts resetUserMfa).
+  'cognito-idp:AdminSetUserMFAPreference',
   'cognito-idp:AdminSetUserPassword',
   'cognito-idp:AdminUserGlobalSignOut',
   'cognito-idp:CreateGroup',
