@@ -23,11 +23,20 @@ export const API_CONFIGMAP_KEYS = [
   'SILO_REGIONS',
   'COGNITO_EMAIL',
   'SHUTDOWN_GRACE_MS',
+  'OPENAPI_DOCS_ENABLED',
+  'COGNITO_CONNECT_TIMEOUT_MS',
+  'COGNITO_REQUEST_TIMEOUT_MS',
+  'COGNITO_DEADLINE_MS',
+  'PROVISIONING_LEASE_MS',
+  'PROVISIONING_SWEEP_INTERVAL_MS',
 ] as const;
 export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
 
-/** Database credentials: the API's Secret. */
-export const API_SECRET_KEYS = ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL'] as const;
+/**
+ * The API's Secret: its database credentials and the keys sealing sign-in
+ * challenge handles (challenge-handle-keys.ts), which the migration job never gets.
+ */
+export const API_SECRET_KEYS = ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL', 'CHALLENGE_HANDLE_KEYS'] as const;
 export type ApiSecretKey = (typeof API_SECRET_KEYS)[number];
 
 /**

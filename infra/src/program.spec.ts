@@ -1,7 +1,7 @@
 import { parseTierConfiguration } from '@gatehouse/tiers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveStackSettings } from './settings.js';
-import { MOCK_ACCOUNT_ID, MOCK_AZS, MOCK_REGION, type ResourceRecorder, installPulumiMocks, valueOf } from './testing/pulumi-mocks.js';
+import { MOCK_ACCOUNT_ID, MOCK_AZS, MOCK_REGION, type ResourceRecorder, installPulumiMocks, isSecretValue, valueOf } from './testing/pulumi-mocks.js';
 
 type Module = typeof import('./program.js');
 
@@ -190,12 +190,35 @@ describe('Gatehouse program (prod stack)', () => {
     expect(recorder.one('aws:rds/instance:Instance').inputs).toMatchObject({ kmsKeyId: arnOf('keys-rds'), masterUserSecretKmsKeyId: arnOf('keys-secrets-manager') });
   });
 
-  it('lets only the secrets reader of the API namespace read the database secrets (row 9)', () => {
+  it('lets only the secrets reader of the API namespace read the database secrets and the challenge handle key (row 9)', () => {
     const policy = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'api-secrets-policy')['policy'] as string);
-    expect(policy.Statement[0].Resource).toHaveLength(4);
+    // Master, the three roles, and the one handle key (k1): named secrets, no wildcard.
+    expect(policy.Statement[0].Resource).toHaveLength(5);
+    const handleKey = recorder.one('aws:secretsmanager/secret:Secret', 'challenge-handle-keys-k1');
+    const secretsKey = recorder.one('aws:kms/key:Key', 'keys-secrets-manager');
+    expect(handleKey.inputs).toMatchObject({
+      name: 'gatehouse-prod/challenge-handle-keys/k1',
+      kmsKeyId: `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:key/${secretsKey.id}`,
+    });
+    expect(policy.Statement[0].Resource).toContainEqual(expect.stringMatching(new RegExp(`/${handleKey.id}$`)));
+    expect(JSON.stringify(policy.Statement[0].Resource)).not.toContain('*');
+    // The API's own role (Cognito) may read no secret at all.
+    expect(one('aws:iam/rolePolicy:RolePolicy', 'api-cognito')['policy']).not.toContain('secretsmanager');
     expect(policy.Statement[1]).toMatchObject({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${MOCK_REGION}.amazonaws.com` } } });
     const trust = JSON.parse(one('aws:iam/role:Role', 'api-secrets-role')['assumeRolePolicy'] as string);
     expect(JSON.stringify(trust)).toContain('system:serviceaccount:gatehouse:gatehouse-secrets');
+  });
+
+  it('keeps the challenge handle key out of every plain input: only the write-only, secret-marked version holds it', () => {
+    const version = recorder.one('aws:secretsmanager/secretVersion:SecretVersion', 'challenge-handle-keys-k1');
+    expect(isSecretValue(version.rawInputs['secretStringWo'])).toBe(true);
+    expect(version.inputs['secretString']).toBeUndefined();
+    const key = JSON.parse(version.inputs['secretStringWo'] as string).key as string;
+    expect(Buffer.from(key, 'base64')).toHaveLength(32);
+    const elsewhere = recorder.resources.filter((resource) => resource !== version && JSON.stringify(resource.inputs).includes(key));
+    expect(elsewhere.map((resource) => resource.name)).toEqual([]);
+    expect(configMap()['CHALLENGE_HANDLE_KEYS']).toBeUndefined();
+    expect(configMap()['OPENAPI_DOCS_ENABLED']).toBe('false');
   });
 
   it('ships container logs with a retention and alarms on 5xx, latency, Cognito quota use and RDS (row 10)', () => {

@@ -12,6 +12,7 @@ import { Cluster } from './components/cluster.js';
 import { CognitoTriggers } from './components/cognito-triggers.js';
 import { Database } from './components/database.js';
 import { Edge } from './components/edge.js';
+import { ChallengeHandleKeys } from './components/challenge-handle-keys.js';
 import { ExternalSecretsOperator, SecretsReaderRole } from './components/external-secrets.js';
 import { Karpenter } from './components/karpenter.js';
 import { Keys } from './components/keys.js';
@@ -92,6 +93,14 @@ export function apiConfigMapData(
     ),
     // Shorter than the pod's 30 s grace period, after the 5 s preStop pause.
     SHUTDOWN_GRACE_MS: '20000',
+    // Production states these rather than inheriting defaults: no Swagger UI on the public listener,
+    // Cognito calls bounded well inside the ALB's idle timeout, provisioning leases outliving a pod restart.
+    OPENAPI_DOCS_ENABLED: 'false',
+    COGNITO_CONNECT_TIMEOUT_MS: '2000',
+    COGNITO_REQUEST_TIMEOUT_MS: '3000',
+    COGNITO_DEADLINE_MS: '6000',
+    PROVISIONING_LEASE_MS: '60000',
+    PROVISIONING_SWEEP_INTERVAL_MS: '30000',
   };
 }
 
@@ -210,12 +219,20 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     tags,
   });
 
+  const handleKeys = new ChallengeHandleKeys('challenge-handle-keys', {
+    deployment: settings.deployment,
+    keyIds: settings.api.challengeHandleKeyIds,
+    kmsKeyArn: keys.arns['secrets-manager'],
+    deletionProtection: settings.database.deletionProtection,
+    tags,
+  });
+
   const secretsReader = new SecretsReaderRole('api-secrets', {
     oidcProviderArn: cluster.oidcProviderArn,
     oidcIssuer: cluster.oidcIssuer,
     namespace: API_NAMESPACE,
     region: args.region,
-    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns)]),
+    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns)]),
     kmsKeyArn: keys.arns['secrets-manager'],
     tags,
   });
@@ -285,6 +302,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         readerRoleArn: secretsReader.roleArn,
         version: settings.database.credentialsVersion,
       },
+      challengeHandleKeys: { keyIds: handleKeys.keyIds, secretArns: handleKeys.secretArns },
       databaseCidrs: network.databaseSubnetCidrs,
       replicas: { min: settings.api.minReplicas, max: settings.api.maxReplicas },
       resources: {

@@ -107,6 +107,12 @@ const apiSchema = z
     memoryRequest: z.string().default('256Mi'),
     memoryLimit: z.string().default('512Mi'),
     tokenClockSkewSeconds: z.number().int().min(0).max(300).default(30),
+    /** Ids of the challenge handle keys, newest first (the first seals, all open); rotation in infra/README.md. */
+    challengeHandleKeyIds: z
+      .array(z.string().regex(/^[a-z0-9]{1,16}$/, 'must be 1-16 lower-case letters or digits'))
+      .min(1)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat an id')
+      .default(['k1']),
   })
   .strict()
   .refine((api) => api.minReplicas <= api.maxReplicas, 'api.minReplicas must not exceed api.maxReplicas');

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { API_CONFIGMAP_KEYS, API_SECRET_KEYS } from '../api-environment.js';
 import { type ProviderPayload, type ResourceRecorder, installPulumiMocks, valueOf } from '../testing/pulumi-mocks.js';
 
+import type { ChallengeHandleKeysRef } from './api-workload.js';
+
 type Module = typeof import('./api-workload.js');
 
 const config = Object.fromEntries(API_CONFIGMAP_KEYS.map((key) => [key, `value-of-${key}`])) as Record<
@@ -32,6 +34,8 @@ const baseArgs = {
   loadBalancerCidrs: ['10.20.0.0/24', '10.20.1.0/24'],
   config,
   databaseCredentials,
+  // Mid-rotation: k2 seals, k1 still opens.
+  challengeHandleKeys: { keyIds: ['k2', 'k1'], secretArns: { k2: secretArn('handle-k2'), k1: secretArn('handle-k1') } },
   databaseCidrs: ['10.20.10.0/24', '10.20.11.0/24'],
   replicas: { min: 2, max: 6 },
   resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
@@ -146,8 +150,35 @@ describe('ApiWorkload', () => {
     expect(api?.['spec']['target']['name']).toBe(mod.API_DB_SECRET_NAME);
     expect(Object.keys(api?.['spec']['target']['template']['data']).sort()).toEqual([...API_SECRET_KEYS].sort());
     expect(api?.['spec']['data'].map((entry: { remoteRef: { key: string } }) => entry.remoteRef.key).sort()).toEqual(
-      [secretArn('app'), secretArn('privileged')].sort(),
+      [secretArn('app'), secretArn('privileged'), secretArn('handle-k1'), secretArn('handle-k2')].sort(),
     );
+  });
+
+  it('builds CHALLENGE_HANDLE_KEYS into the API Secret only, newest key first, from Secrets Manager', () => {
+    const api = externalSecret('api-db');
+    expect(api?.['spec']['target']['template']['data']['CHALLENGE_HANDLE_KEYS']).toBe(
+      'k2:{{ .challenge_handle_key_k2 }},k1:{{ .challenge_handle_key_k1 }}',
+    );
+    expect(api?.['spec']['data']).toEqual(
+      expect.arrayContaining([
+        { secretKey: 'challenge_handle_key_k2', remoteRef: { key: secretArn('handle-k2'), property: 'key' } },
+        { secretKey: 'challenge_handle_key_k1', remoteRef: { key: secretArn('handle-k1'), property: 'key' } },
+      ]),
+    );
+    const migrate = externalSecret('api-migrate-db');
+    expect(Object.keys(migrate?.['spec']['target']['template']['data'])).not.toContain('CHALLENGE_HANDLE_KEYS');
+    expect(JSON.stringify(migrate)).not.toContain('challenge_handle_key');
+    expect(JSON.stringify(migrate)).not.toContain('handle-k');
+    expect(JSON.stringify(recorder.one('kubernetes:core/v1:ConfigMap').inputs)).not.toContain('CHALLENGE_HANDLE_KEYS');
+  });
+
+  it('rejects handle key ids that are empty, repeated, not template-safe or without a secret', () => {
+    const attempt = (challengeHandleKeys: ChallengeHandleKeysRef) => () =>
+      mod.validateApiWorkloadArgs({ ...baseArgs, challengeHandleKeys });
+    expect(attempt({ keyIds: [], secretArns: {} })).toThrow(/at least one key id/);
+    expect(attempt({ keyIds: ['k1', 'k1'], secretArns: { k1: 'arn' } })).toThrow(/appear twice: k1/);
+    expect(attempt({ keyIds: ['k-1'], secretArns: { 'k-1': 'arn' } })).toThrow(/key id "k-1"/);
+    expect(attempt({ keyIds: ['k3'], secretArns: {} })).toThrow(/without a secret: k3/);
   });
 
   it('builds verify-full URLs from the role passwords, never with a password in the manifest (row 9)', () => {
@@ -179,8 +210,11 @@ describe('ApiWorkload', () => {
     for (const container of containers()) expect(container['image']).toMatch(/@sha256:[a-f0-9]{64}$/);
   });
 
-  it('rolls the pods and re-runs the bootstrap when the role passwords are rotated (row 9)', () => {
-    expect(deployment()['spec']['template']['metadata']['annotations']).toEqual({ 'gatehouse.io/database-credentials-version': '1' });
+  it('rolls the pods and re-runs the bootstrap when the role passwords are rotated (row 9), and rolls them when the handle keys change', () => {
+    expect(deployment()['spec']['template']['metadata']['annotations']).toEqual({
+      'gatehouse.io/database-credentials-version': '1',
+      'gatehouse.io/challenge-handle-key-ids': 'k2,k1',
+    });
     expect(mod.migrationJobName('1.4.2', 3)).toBe('gatehouse-migrate-1-4-2-c3');
     expect(mod.migrationJobName('x'.repeat(100), 12)).toMatch(/-c12$/);
     expect(mod.migrationJobName('x'.repeat(100), 12)).toHaveLength(63);

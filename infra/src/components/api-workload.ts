@@ -17,6 +17,7 @@ import {
 } from '../api-environment.js';
 import { DATABASE_ROLES, type DatabaseRoleKind } from '../../../tools/db/database-urls.js';
 import { MASTER_USERNAME } from './database.js';
+import { challengeHandleKeyField, challengeHandleKeysTemplate, validateChallengeHandleKeyIds } from './challenge-handle-keys.js';
 import { SECRETS_READER_SERVICE_ACCOUNT, postgresUrlTemplate } from './external-secrets.js';
 
 /** The uid/gid of the `gatehouse` user in docker/Dockerfile. */
@@ -55,11 +56,20 @@ export interface ApiWorkloadArgs {
   readonly config: Readonly<Record<ApiConfigMapKey, pulumi.Input<string>>>;
   /** Where the database credentials come from (Secrets Manager through External Secrets). */
   readonly databaseCredentials: DatabaseCredentialsArgs;
+  /** The Secrets Manager secrets of `CHALLENGE_HANDLE_KEYS` (API Secret only). */
+  readonly challengeHandleKeys: ChallengeHandleKeysRef;
   /** Where Postgres lives (the database subnets); egress on 5432 is allowed there only. */
   readonly databaseCidrs: readonly string[];
   readonly replicas: ApiReplicaArgs;
   readonly resources: ApiResourceArgs;
   readonly targetCpuUtilizationPercent?: number;
+}
+
+export interface ChallengeHandleKeysRef {
+  /** Newest first: the first id seals, all open. */
+  readonly keyIds: readonly string[];
+  /** One secret per id, each holding `{"key": "<base64>"}` (challenge-handle-keys.ts). */
+  readonly secretArns: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 export interface DatabaseCredentialsArgs {
@@ -76,23 +86,31 @@ export interface DatabaseCredentialsArgs {
   readonly version: number;
 }
 
-/** The Kubernetes Secrets External Secrets writes: the API's, and the migration job's that API pods never mount. */
+/**
+ * The Kubernetes Secrets External Secrets writes: the API's (database URLs and
+ * challenge handle keys), and the migration job's that API pods never mount.
+ */
 export const API_DB_SECRET_NAME = 'gatehouse-api-db';
 export const MIGRATE_DB_SECRET_NAME = 'gatehouse-migrate-db';
 export const SECRET_STORE_NAME = 'aws-secrets-manager';
 
-/** ESO templates for each Secret's keys, from the remote keys `<role>_password` and `admin_password`. */
+/**
+ * ESO templates for each Secret's keys, from the remote keys `<role>_password`,
+ * `admin_password` and `challenge_handle_key_<id>`. The challenge handle keys
+ * are the API's alone: the migration job's template is built without them.
+ */
 export function databaseSecretTemplates(
   host: string,
   port: number,
   databaseName: string,
+  challengeHandleKeyIds: readonly string[],
 ): { api: Record<ApiSecretKey, string>; migrate: Record<MigrationSecretKey, string> } {
   const url = (kind: DatabaseRoleKind) => postgresUrlTemplate(DATABASE_ROLES[kind], `${kind}_password`, host, port, databaseName);
-  const api = { DATABASE_URL: url('app'), DATABASE_PRIVILEGED_URL: url('privileged') };
+  const runtimeUrls = { DATABASE_URL: url('app'), DATABASE_PRIVILEGED_URL: url('privileged') };
   return {
-    api,
+    api: { ...runtimeUrls, CHALLENGE_HANDLE_KEYS: challengeHandleKeysTemplate(challengeHandleKeyIds) },
     migrate: {
-      ...api,
+      ...runtimeUrls,
       DATABASE_MIGRATION_URL: url('owner'),
       DATABASE_ADMIN_URL: postgresUrlTemplate(MASTER_USERNAME, 'admin_password', host, port, 'postgres'),
     },
@@ -107,8 +125,16 @@ const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi)$/;
 
 export function validateApiWorkloadArgs(
-  args: Pick<ApiWorkloadArgs, 'imageTag' | 'imageDigest' | 'replicas' | 'resources' | 'config' | 'databaseCidrs' | 'loadBalancerCidrs'>,
+  args: Pick<
+    ApiWorkloadArgs,
+    'imageTag' | 'imageDigest' | 'replicas' | 'resources' | 'config' | 'databaseCidrs' | 'loadBalancerCidrs' | 'challengeHandleKeys'
+  >,
 ): void {
+  validateChallengeHandleKeyIds(args.challengeHandleKeys.keyIds);
+  const missingKeySecrets = args.challengeHandleKeys.keyIds.filter((id) => args.challengeHandleKeys.secretArns[id] === undefined);
+  if (missingKeySecrets.length > 0) {
+    throw new ApiWorkloadArgsError(`challenge handle key ids without a secret: ${missingKeySecrets.join(', ')}`);
+  }
   const problems: string[] = [];
   if (!/^sha256:[a-f0-9]{64}$/.test(args.imageDigest)) problems.push(`imageDigest "${args.imageDigest}" must be sha256:<64 hex digits>`);
   if (args.loadBalancerCidrs.length === 0) problems.push('loadBalancerCidrs must list the ALB subnets');
@@ -236,7 +262,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
       { metadata: { namespace: ns, labels: API_LABELS }, data: { ...args.config } },
       parent,
     );
-    const secrets = this.databaseSecrets(name, ns, args.databaseCredentials);
+    const secrets = this.databaseSecrets(name, ns, args.databaseCredentials, args.challengeHandleKeys);
     const networkPolicies = this.networkPolicies(name, ns, args);
 
     // Named after the image tag: a new tag is a new Job, which Pulumi waits to
@@ -294,8 +320,11 @@ export class ApiWorkload extends pulumi.ComponentResource {
           template: {
             metadata: {
               labels: { ...API_LABELS, 'app.kubernetes.io/version': args.imageTag },
-              // Environment from a Secret is read at start: rotated credentials need new pods.
-              annotations: { 'gatehouse.io/database-credentials-version': String(args.databaseCredentials.version) },
+              // Environment from a Secret is read at start: rotated credentials or handle keys need new pods.
+              annotations: {
+                'gatehouse.io/database-credentials-version': String(args.databaseCredentials.version),
+                'gatehouse.io/challenge-handle-key-ids': args.challengeHandleKeys.keyIds.join(','),
+              },
             },
             spec: {
               serviceAccountName: serviceAccount.metadata.name,
@@ -424,9 +453,14 @@ export class ApiWorkload extends pulumi.ComponentResource {
   /**
    * The namespace's SecretStore (authenticating as the secrets reader's
    * service account) and the two ExternalSecrets that build the API's and
-   * the migration job's database URLs from Secrets Manager.
+   * the migration job's database URLs (and the API's challenge handle keys) from Secrets Manager.
    */
-  private databaseSecrets(name: string, ns: pulumi.Output<string>, credentials: DatabaseCredentialsArgs): k8s.apiextensions.CustomResource[] {
+  private databaseSecrets(
+    name: string,
+    ns: pulumi.Output<string>,
+    credentials: DatabaseCredentialsArgs,
+    handleKeys: ChallengeHandleKeysRef,
+  ): k8s.apiextensions.CustomResource[] {
     const parent = { parent: this };
     const reader = new k8s.core.v1.ServiceAccount(
       `${name}-secrets-reader`,
@@ -459,10 +493,13 @@ export class ApiWorkload extends pulumi.ComponentResource {
       },
       parent,
     );
-    const remote = (secretKey: string, key: pulumi.Input<string>) => ({ secretKey, remoteRef: { key, property: 'password' } });
+    const remote = (secretKey: string, key: pulumi.Input<string>, property = 'password') => ({ secretKey, remoteRef: { key, property } });
     const templates = pulumi
       .all([credentials.host, credentials.port])
-      .apply(([host, port]) => databaseSecretTemplates(host, port, credentials.databaseName));
+      .apply(([host, port]) => databaseSecretTemplates(host, port, credentials.databaseName, handleKeys.keyIds));
+    const handleKeyRefs = handleKeys.keyIds.map((id) =>
+      remote(challengeHandleKeyField(id), handleKeys.secretArns[id] as pulumi.Input<string>, 'key'),
+    );
     const externalSecret = (
       resourceName: string,
       target: string,
@@ -501,7 +538,11 @@ export class ApiWorkload extends pulumi.ComponentResource {
       );
     const roles = credentials.roleSecretArns;
     return [
-      externalSecret(`${name}-db`, API_DB_SECRET_NAME, API_LABELS, templates.api, [remote('app_password', roles.app), remote('privileged_password', roles.privileged)]),
+      externalSecret(`${name}-db`, API_DB_SECRET_NAME, API_LABELS, templates.api, [
+        remote('app_password', roles.app),
+        remote('privileged_password', roles.privileged),
+        ...handleKeyRefs,
+      ]),
       externalSecret(`${name}-migrate-db`, MIGRATE_DB_SECRET_NAME, MIGRATE_LABELS, templates.migrate, [
         remote('app_password', roles.app),
         remote('privileged_password', roles.privileged),

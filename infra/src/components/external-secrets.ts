@@ -7,7 +7,7 @@
  *
  * The operator itself holds no AWS permissions: each SecretStore names a
  * service account of its namespace, whose IRSA role may read exactly
- * Gatehouse's database secrets (secretsReaderPolicy below).
+ * Gatehouse's database secrets and challenge handle keys (secretsReaderPolicy below).
  */
 import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
@@ -28,7 +28,7 @@ export function secretsReaderPolicy(secretArns: readonly string[], kmsKeyArn: st
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ReadGatehouseDatabaseSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: [...secretArns] },
+      { Sid: 'ReadGatehouseSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: [...secretArns] },
       {
         Sid: 'DecryptThroughSecretsManagerOnly',
         Effect: 'Allow',
@@ -96,7 +96,7 @@ export class SecretsReaderRole extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
-        description: `Reads Gatehouse's database secrets for External Secrets (${args.namespace}/${SECRETS_READER_SERVICE_ACCOUNT})`,
+        description: `Reads Gatehouse's database secrets and challenge handle keys for External Secrets (${args.namespace}/${SECRETS_READER_SERVICE_ACCOUNT})`,
         assumeRolePolicy: pulumi
           .all([args.oidcProviderArn, args.oidcIssuer])
           .apply(([arn, issuer]) => JSON.stringify(irsaTrustPolicy(arn, issuer, args.namespace, SECRETS_READER_SERVICE_ACCOUNT))),

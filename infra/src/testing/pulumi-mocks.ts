@@ -166,8 +166,12 @@ export function installPulumiMocks(options: { stack?: string; config?: Record<st
           case 'aws:index/getRegion:getRegion':
             return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, description: 'Europe (Ireland)' };
           case 'aws:secretsmanager/getRandomPassword:getRandomPassword':
-            // Generated at apply time and written write-only; the mock makes one up per call.
-            return { randomPassword: `mock-generated-${recorder.invokes.length}`, id: 'random' };
+            // Generated at apply time and written write-only.
+            // The mock makes one up per call, as long as asked for.
+            return {
+              randomPassword: `mock-generated-${recorder.invokes.length}-`.padEnd(Number(args.inputs['passwordLength'] ?? 32), 'x'),
+              id: 'random',
+            };
           case 'aws:index/getPartition:getPartition':
             return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
           default:
