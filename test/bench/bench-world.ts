@@ -145,10 +145,18 @@ async function addTenant(info: LocalStackInfo, admin: pg.Client, model: Model): 
   );
   const tenantId = rows[0]!.id;
   if (model !== 'pool') {
-    await admin.query(
-      `INSERT INTO tenant_app_clients (id, tenant_id, client_id, user_pool_id, issuer) VALUES (gen_random_uuid(), $1, $2, $3, $4)`,
-      [tenantId, clientId, userPoolId, issuer],
-    );
+    // A bridge or silo tenant has its public client and its own Gatehouse client (as provisioning creates them);
+    // without the latter the identity routes (and /v1/me) answer 409 tenant_not_ready.
+    const gatehouseClientId = await createAppClient(info, userPoolId, `${info.deployment}-${slug}-gatehouse`);
+    for (const [id, role] of [
+      [clientId, 'public'],
+      [gatehouseClientId, 'gatehouse'],
+    ] as const) {
+      await admin.query(
+        `INSERT INTO tenant_app_clients (id, tenant_id, client_id, user_pool_id, issuer, role) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)`,
+        [tenantId, id, userPoolId, issuer, role],
+      );
+    }
   }
   const email = `admin@${slug}.bench.test`;
   const cognitoUser = await createCognitoUser(info, userPoolId, {

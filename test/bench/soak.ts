@@ -10,6 +10,7 @@
  * verification, no cache hit), `GET /v1/me`, and a project write.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -98,8 +99,8 @@ async function rssMiB(pid: number): Promise<number> {
 }
 
 function mixedRequests(world: BenchWorld): { mix: string[]; requests: autocannon.Request[] } {
-  const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-  let written = 0;
+  // No content type on GETs: Fastify refuses an empty body declared as JSON (400).
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
   const requests: autocannon.Request[] = [
     { method: 'GET', path: '/v1/projects?limit=20', headers: auth(world.tenants.pool.accessToken) },
     { method: 'GET', path: '/v1/projects?limit=20', headers: auth(world.tenants.bridge.accessToken) },
@@ -114,9 +115,10 @@ function mixedRequests(world: BenchWorld): { mix: string[]; requests: autocannon
     {
       method: 'POST',
       path: '/v1/projects',
+      // Unique names: project names are unique per tenant, and autocannon may build a request more than once.
       setupRequest: (request) => {
-        written += 1;
-        return { ...request, headers: auth(world.tenants.pool.accessToken), body: JSON.stringify({ name: `soak ${written}` }) };
+        const headers = { ...auth(world.tenants.pool.accessToken), 'content-type': 'application/json' };
+        return { ...request, headers, body: JSON.stringify({ name: `soak ${randomUUID()}` }) };
       },
     },
   ];
