@@ -5,10 +5,9 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningApi, startApi, testConfig } from '../support/app.js';
-import { privilegedClient, stackInfo } from '../support/database.js';
-import { createTenantRow, uniqueEmail } from '../support/factories.js';
+import { uniqueEmail } from '../support/factories.js';
+import { createOpenPoolTenant } from '../support/open-pool-tenant.js';
 import { call } from '../support/world.js';
-import { TrustedIssuersService } from '../../apps/api/src/auth/trusted-issuers.service.js';
 
 let api: RunningApi;
 let slug: string;
@@ -25,16 +24,7 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   api = await startApi(testConfig({ COGNITO_ENDPOINT: `http://127.0.0.1:${await closedPort()}` }));
-  const privileged = privilegedClient();
-  try {
-    const tenant = await createTenantRow(privileged, { tier: 'basic', isolationModel: 'pool' });
-    // Open to sign-ups, so that sign-up gets as far as Cognito (new tenants are `closed`).
-    await privileged.tenant.update({ where: { id: tenant.id }, data: { userPoolId: stackInfo().sharedPools['basic']?.userPoolId ?? null, signUpPolicy: 'open' } });
-    slug = tenant.slug;
-    await api.app.get(TrustedIssuersService).refreshTenant(tenant.id);
-  } finally {
-    await privileged.$disconnect();
-  }
+  slug = await createOpenPoolTenant(api);
 });
 
 afterAll(async () => {

@@ -7,13 +7,13 @@
  * `retry` once Cognito answers again.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TrustedIssuersService } from '../../apps/api/src/auth/trusted-issuers.service.js';
 import { createTenantSchema } from '../../apps/api/src/tenants/dto/tenant.dto.js';
 import { TenantsService } from '../../apps/api/src/tenants/tenants.service.js';
 import { type RunningApi, startApi, testConfig } from '../support/app.js';
-import { privilegedClient, stackInfo } from '../support/database.js';
-import { createTenantRow, uniqueEmail, uniqueSlug } from '../support/factories.js';
+import { stackInfo } from '../support/database.js';
+import { uniqueEmail, uniqueSlug } from '../support/factories.js';
 import { type TcpProxy, startTcpProxy } from '../support/tcp-proxy.js';
+import { createOpenPoolTenant } from '../support/open-pool-tenant.js';
 import { call } from '../support/world.js';
 
 let proxy: TcpProxy;
@@ -31,15 +31,7 @@ beforeAll(async () => {
       COGNITO_DEADLINE_MS: '1500',
     }),
   );
-  const privileged = privilegedClient();
-  try {
-    const tenant = await createTenantRow(privileged, { tier: 'basic', isolationModel: 'pool' });
-    await privileged.tenant.update({ where: { id: tenant.id }, data: { userPoolId: stackInfo().sharedPools['basic']?.userPoolId ?? null, signUpPolicy: 'open' } });
-    slug = tenant.slug;
-    await api.app.get(TrustedIssuersService).refreshTenant(tenant.id);
-  } finally {
-    await privileged.$disconnect();
-  }
+  slug = await createOpenPoolTenant(api);
 });
 
 afterAll(async () => {

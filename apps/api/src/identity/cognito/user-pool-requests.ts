@@ -28,6 +28,7 @@ import {
   type TokenValidity,
   type UserPoolBlueprint,
 } from '@gatehouse/tiers';
+import { poolMfaConfigInput } from './mfa-requests.js';
 
 /** The custom attributes as Cognito schema entries: immutable strings, never required, never developer-only. */
 export function toCustomAttributeSchema(blueprint: UserPoolBlueprint): SchemaAttributeType[] {
@@ -101,11 +102,7 @@ export function toEmailConfiguration(blueprint: UserPoolBlueprint): NonNullable<
 
 /** The pool's MFA setting with TOTP (software token) as the only factor; `OFF` disables it. */
 export function toSetUserPoolMfaConfigInput(blueprint: UserPoolBlueprint, userPoolId: string): SetUserPoolMfaConfigCommandInput {
-  return {
-    UserPoolId: userPoolId,
-    MfaConfiguration: blueprint.mfa,
-    SoftwareTokenMfaConfiguration: { Enabled: blueprint.mfa !== 'OFF' },
-  };
+  return poolMfaConfigInput(userPoolId, blueprint.mfa);
 }
 
 export interface UserPoolClientOverrides {
