@@ -75,12 +75,15 @@ export interface FullPathResults {
 const READ_PATH = '/v1/projects?limit=20';
 const WRITE_PATH = '/v1/projects';
 
-interface RunningServer {
+export interface RunningServer {
   readonly baseUrl: string;
+  /** The server process (the soak reads its RSS). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
-function startServer(spec: ServerSpec): Promise<RunningServer> {
+/** Starts a bench server (the API or the baseline) in its own process; resolves when it prints READY. */
+export function startServer(spec: ServerSpec): Promise<RunningServer> {
   const entry = fileURLToPath(new URL('./server.js', import.meta.url));
   // BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of each target (for finding hot spots, not for figures).
   const profile = process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [];
@@ -100,10 +103,11 @@ function startServer(spec: ServerSpec): Promise<RunningServer> {
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const match = /^READY (\d+)$/.exec(line);
-      if (!match) return;
+      if (!match || child.pid === undefined) return;
       clearTimeout(timer);
       resolve({
         baseUrl: `http://127.0.0.1:${match[1]}`,
+        pid: child.pid,
         async stop() {
           child.kill('SIGTERM');
           const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);

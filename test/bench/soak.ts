@@ -9,14 +9,11 @@
  * model's token, a list with a token never seen before (full signature
  * verification, no cache hit), `GET /v1/me`, and a project write.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { BenchWorld } from './bench-world.js';
-import type { ServerSpec } from './server.js';
+import { startServer } from './full-path.js';
 import { round } from './stats.js';
 
 const CONNECTIONS = 10;
@@ -49,46 +46,6 @@ export interface SoakResults {
   readonly rssStartMiB: number;
   readonly rssEndMiB: number;
   readonly rssGrowthMiB: number;
-}
-
-interface RunningApi {
-  readonly baseUrl: string;
-  readonly pid: number;
-  stop(): Promise<void>;
-}
-
-function startApiProcess(spec: ServerSpec): Promise<RunningApi> {
-  const entry = fileURLToPath(new URL('./server.js', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, [entry], {
-    env: { ...process.env, BENCH_SERVER: JSON.stringify(spec) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('the API did not start in 60 s'));
-    }, 60_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the API exited with ${String(code)} before it was ready`));
-    });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = /^READY (\d+)$/.exec(line);
-      if (!match || child.pid === undefined) return;
-      clearTimeout(timer);
-      resolve({
-        baseUrl: `http://127.0.0.1:${match[1]}`,
-        pid: child.pid,
-        async stop() {
-          child.kill('SIGTERM');
-          const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          await exited;
-          clearTimeout(killer);
-        },
-      });
-    });
-  });
 }
 
 /** Resident set size of a process in MiB (Linux /proc). */
@@ -131,7 +88,7 @@ function load(baseUrl: string, requests: autocannon.Request[], seconds: number, 
 }
 
 export async function runSoakBench(world: BenchWorld, log: (line: string) => void): Promise<SoakResults> {
-  const api = await startApiProcess({ mode: 'api', stack: world.stack, adminDatabaseUrl: world.adminDatabaseUrl, clients: {}, tenantBySubject: {}, userBySubject: {} });
+  const api = await startServer({ mode: 'api', stack: world.stack, adminDatabaseUrl: world.adminDatabaseUrl, clients: {}, tenantBySubject: {}, userBySubject: {} });
   try {
     const { mix, requests } = mixedRequests(world);
     await load(api.baseUrl, requests, WARMUP_SECONDS);

@@ -67,15 +67,10 @@ export class TenantDb {
    * tenant outside an HTTP request (seeding, jobs) and for tests.
    */
   runAs<T>(auth: AuthContext | undefined, work: (db: TransactionClient) => Promise<T>, options: TenantDbOptions = {}): Promise<T> {
-    let settings: TenantSettings;
-    try {
-      settings = tenantSettingsFor(auth);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const outer = this.joinable(settings);
-    if (outer === 'refused') return Promise.reject(new MissingTenantContextError());
-    if (outer) return work(outer.client);
+    const entry = this.enter(auth);
+    if (entry.kind === 'refused') return Promise.reject(entry.error);
+    if (entry.kind === 'joined') return work(entry.client);
+    const { settings } = entry;
     // Prisma's promises are lazy: each is awaited here, inside the scope, so its statements carry the settings.
     return tenantScope.run(settings, async () =>
       this.prisma.client.$transaction(async (client) => this.active.run({ client, settings }, async () => await work(client)), {
@@ -85,21 +80,36 @@ export class TenantDb {
     );
   }
 
+  /**
+   * The start of every tenant-scoped call: the verified context as settings,
+   * then either the outer `run()` to join, a refusal (no context, or another
+   * principal inside a transaction), or fresh settings to scope the work with.
+   */
+  private enter(
+    auth: AuthContext | undefined,
+  ): { kind: 'refused'; error: unknown } | { kind: 'joined'; client: TransactionClient } | { kind: 'fresh'; settings: TenantSettings } {
+    let settings: TenantSettings;
+    try {
+      settings = tenantSettingsFor(auth);
+    } catch (error) {
+      return { kind: 'refused', error };
+    }
+    const outer = this.joinable(settings);
+    if (outer === 'refused') return { kind: 'refused', error: new MissingTenantContextError() };
+    if (outer) return { kind: 'joined', client: outer.client };
+    return { kind: 'fresh', settings };
+  }
+
   /** Runs `work` without an interactive transaction: every statement carries the settings itself. */
   autocommit<T>(work: (db: TransactionClient) => Promise<T>): Promise<T> {
     return this.autocommitAs(currentAuth(), work);
   }
 
   autocommitAs<T>(auth: AuthContext | undefined, work: (db: TransactionClient) => Promise<T>): Promise<T> {
-    let settings: TenantSettings;
-    try {
-      settings = tenantSettingsFor(auth);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const outer = this.joinable(settings);
-    if (outer === 'refused') return Promise.reject(new MissingTenantContextError());
-    if (outer) return work(outer.client);
+    const entry = this.enter(auth);
+    if (entry.kind === 'refused') return Promise.reject(entry.error);
+    if (entry.kind === 'joined') return work(entry.client);
+    const { settings } = entry;
     return tenantScope.run(settings, async () => await await work(this.prisma.autocommitClient));
   }
 
