@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { AuditRetention } from './audit-retention.js';
 import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
@@ -38,6 +39,7 @@ import { TenantsService } from './tenants.service.js';
     EmailDomainsService,
     SignUpSettingsService,
     CognitoCapacityService,
+    AuditRetention,
   ],
   exports: [TenantsService, ProvisioningService],
 })
