@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBenchWorld } from './bench-world.js';
-import { renderHookBench, runHookBench } from './hooks.js';
+import { runHookBench } from './hooks.js';
 import { runFullPathBench } from './full-path.js';
 import { machineInfo } from './machine.js';
 import { runProvisioningBench } from './provisioning.js';
