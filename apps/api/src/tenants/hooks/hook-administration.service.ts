@@ -1,8 +1,8 @@
 /**
  * Configuring synchronous hooks: a tenant admin for their own tenant, an
  * operator for the platform defaults (tenantId null). Every change is audited
- * in the transaction that makes it; the audit entry names the kind, URL and
- * settings, never the secret.
+ * in the transaction that makes it; the audit entry names the kind, URL
+ * (without query) and settings, never the secret.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service.js';
@@ -18,6 +18,12 @@ import type { PutHook } from './hook.dto.js';
 import { HookRegistry, type HookView } from './hook-registry.js';
 
 const hookNotFound = () => new NotFoundError('hook', 'hook_not_found');
+
+/** The URL for the audit log: no query or fragment, which some receivers use to carry a token. */
+function auditUrl(raw: string): string {
+  const url = new URL(raw);
+  return `${url.origin}${url.pathname}`;
+}
 
 @Injectable()
 export class HookAdministration {
@@ -50,7 +56,7 @@ export class HookAdministration {
           action: existing ? 'hook.update' : 'hook.create',
           tenantId,
           target: `hook:${hook.id}`,
-          details: { kind, url: settings.url, timeoutMs: settings.timeoutMs, failureMode: settings.failureMode, enabled: settings.enabled },
+          details: { kind, url: auditUrl(settings.url), timeoutMs: settings.timeoutMs, failureMode: settings.failureMode, enabled: settings.enabled },
         });
         return { created: !existing, hook };
       });
