@@ -28,6 +28,8 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:CreateUserPoolClient',
   'cognito-idp:DeleteUserPool',
   'cognito-idp:DeleteUserPoolClient',
+  // Recovery only: the tags of a same-named pool left by an interrupted provisioning (row 7).
+  'cognito-idp:DescribeUserPool',
   // The Gatehouse clients' secrets (SECRET_HASH), read once and kept in memory.
   'cognito-idp:DescribeUserPoolClient',
   'cognito-idp:ListUserPoolClients',
