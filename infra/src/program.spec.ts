@@ -154,6 +154,39 @@ describe('Gatehouse program (prod stack)', () => {
     expect(create.Condition.StringEquals['aws:RequestedRegion']).toEqual(configMap()['SILO_REGIONS']!.split(','));
   });
 
+  it('alarms at 80 % of the user-pool quota per allowed region and of the app-client quota per shared pool, on the metrics the API publishes (row 7)', async () => {
+    const { CAPACITY_METRICS, DEPLOYMENT_DIMENSION } = await import('../../apps/api/src/tenants/cognito-capacity-metrics.js');
+    const { COGNITO_CAPACITY_METRICS, COGNITO_CAPACITY_NAMESPACE } = await import('./components/monitoring.js');
+    expect(COGNITO_CAPACITY_METRICS).toEqual(CAPACITY_METRICS);
+    expect(configMap()['COGNITO_CAPACITY_METRICS_NAMESPACE']).toBe(COGNITO_CAPACITY_NAMESPACE);
+    const alarms = recorder.ofType('aws:cloudwatch/metricAlarm:MetricAlarm').map((alarm) => alarm.inputs);
+    const capacity = alarms.filter((alarm) => alarm['namespace'] === COGNITO_CAPACITY_NAMESPACE);
+    expect(capacity.map((alarm) => alarm['name']).sort()).toEqual([
+      'gatehouse-prod-cognito-app-clients-basic',
+      'gatehouse-prod-cognito-app-clients-operators',
+      'gatehouse-prod-cognito-app-clients-standard',
+      'gatehouse-prod-cognito-user-pools-eu-west-1',
+      'gatehouse-prod-cognito-user-pools-us-east-1',
+    ]);
+    for (const alarm of capacity) {
+      expect(alarm).toMatchObject({ threshold: 80, comparisonOperator: 'GreaterThanOrEqualToThreshold', statistic: 'Maximum' });
+      expect(alarm['dimensions'][DEPLOYMENT_DIMENSION]).toBe('gatehouse-prod');
+    }
+    expect(capacity.find((alarm) => alarm['name'] === 'gatehouse-prod-cognito-user-pools-us-east-1')).toMatchObject({
+      metricName: 'UserPoolQuotaPercent',
+      dimensions: { Region: 'us-east-1' },
+    });
+    expect(capacity.find((alarm) => alarm['name'] === 'gatehouse-prod-cognito-app-clients-standard')).toMatchObject({
+      metricName: 'AppClientQuotaPercent',
+      dimensions: { Pool: 'standard' },
+    });
+    // The API may publish to that namespace and no other.
+    const publish = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'api-capacity-metrics')['policy'] as string);
+    expect(publish.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': COGNITO_CAPACITY_NAMESPACE } } }),
+    ]);
+  });
+
   it("denies the API every administrative action on the operators' pool, and scopes the rest to the deployment tag (row 6)", async () => {
     const ids = await valueOf(outputs.poolIds);
     const policy = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'api-cognito')['policy'] as string);

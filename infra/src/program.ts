@@ -16,7 +16,7 @@ import { ChallengeHandleKeys } from './components/challenge-handle-keys.js';
 import { ExternalSecretsOperator, SecretsReaderRole } from './components/external-secrets.js';
 import { Karpenter } from './components/karpenter.js';
 import { Keys } from './components/keys.js';
-import { Monitoring } from './components/monitoring.js';
+import { COGNITO_CAPACITY_NAMESPACE, Monitoring } from './components/monitoring.js';
 import { Network } from './components/network.js';
 import { Ses, emailSendingFor } from './components/ses.js';
 import { TierUserPools } from './components/tier-user-pools.js';
@@ -101,6 +101,8 @@ export function apiConfigMapData(
     COGNITO_DEADLINE_MS: '6000',
     PROVISIONING_LEASE_MS: '60000',
     PROVISIONING_SWEEP_INTERVAL_MS: '30000',
+    // Quota headroom to CloudWatch for the 80 % alarms (monitoring.ts); the IAM role may write only here.
+    COGNITO_CAPACITY_METRICS_NAMESPACE: COGNITO_CAPACITY_NAMESPACE,
   };
 }
 
@@ -216,6 +218,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     deployment: settings.deployment,
     sharedPoolArns: tierPoolArns,
     operatorsPoolArn: operatorsPool.userPool.arn,
+    capacityMetricsNamespace: COGNITO_CAPACITY_NAMESPACE,
     tags,
   });
 
@@ -324,6 +327,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       databaseInstanceId: database.instance.identifier,
       databaseAllocatedStorageGb: settings.database.allocatedStorageGb,
       webAclName: edge.webAclName,
+      cognitoCapacity: { regions: [args.region, ...settings.siloRegions], sharedPools: Object.keys(pools.pools) },
       loadBalancerArnSuffix: edge.loadBalancerArnSuffix,
       targetGroupArnSuffix: edge.targetGroupArnSuffix,
       oidcProviderArn: cluster.oidcProviderArn,

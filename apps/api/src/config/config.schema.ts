@@ -180,6 +180,15 @@ export const envSchema = z.object({
   /** The account's Cognito quotas (Service Quotas may have raised them), for headroom reporting. */
   COGNITO_USER_POOL_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   COGNITO_APP_CLIENTS_PER_POOL_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /**
+   * CloudWatch namespace the quota headroom is published to (PutMetricData, for the 80 % alarms);
+   * unset: not published. AWS mode only; never an `AWS/` namespace.
+   */
+  COGNITO_CAPACITY_METRICS_NAMESPACE: z
+    .string()
+    .regex(/^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/, 'must be a custom CloudWatch namespace (letters, digits, . _ / # : -; not AWS/…)')
+    .optional(),
+  COGNITO_CAPACITY_METRICS_INTERVAL_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(300_000),
   /** Per region, the SES sending of the silo pools created there: {"<region>": {sourceArn, fromAddress, replyToAddress?, configurationSet?}}. */
   COGNITO_EMAIL: jsonObject(
     z.record(
@@ -290,6 +299,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   if (env.GATEHOUSE_MODE === 'aws' && env.COGNITO_ENDPOINT) {
     problems.push('COGNITO_ENDPOINT is for the local emulator; leave it unset when GATEHOUSE_MODE=aws');
+  }
+  if (env.COGNITO_CAPACITY_METRICS_NAMESPACE && env.GATEHOUSE_MODE !== 'aws') {
+    problems.push('COGNITO_CAPACITY_METRICS_NAMESPACE publishes to CloudWatch: set it only when GATEHOUSE_MODE=aws');
   }
   if (env.TRUST_PROXY) {
     problems.push('TRUST_PROXY=true trusts every peer\'s X-Forwarded-For; list the proxies in TRUSTED_PROXY_CIDRS instead');

@@ -5,6 +5,7 @@ import { PrivilegedDatabaseModule } from '../database/privileged-database.module
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
+import { CognitoCapacityPublisher } from './cognito-capacity-metrics.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
 import { ProvisioningFaults } from './provisioning/provisioning-faults.js';
@@ -38,6 +39,7 @@ import { TenantsService } from './tenants.service.js';
     EmailDomainsService,
     SignUpSettingsService,
     CognitoCapacityService,
+    CognitoCapacityPublisher,
   ],
   exports: [TenantsService, ProvisioningService],
 })
