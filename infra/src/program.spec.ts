@@ -117,6 +117,15 @@ describe('Gatehouse program (prod stack)', () => {
     expect(recorder.ofType('kubernetes:helm.sh/v3:Release').map((release) => release.inputs['chart'])).not.toContain('ingress-nginx');
   });
 
+  it('keeps TLS from the ALB to the pods: HTTPS target group and health checks, the pods serving the cert-manager certificate (row 2)', async () => {
+    const { API_TLS_CERT_FILE, API_TLS_KEY_FILE } = await import('./api-environment.js');
+    expect(one('aws:lb/targetGroup:TargetGroup', 'edge-api')).toMatchObject({ protocol: 'HTTPS', healthCheck: { protocol: 'HTTPS', path: '/health/ready' } });
+    expect(configMap()).toMatchObject({ TLS_CERT_FILE: API_TLS_CERT_FILE, TLS_KEY_FILE: API_TLS_KEY_FILE });
+    expect(one('aws:eks/addon:Addon', 'cluster-cert-manager')['addonName']).toBe('cert-manager');
+    const certificate = recorder.one('kubernetes:cert-manager.io/v1:Certificate');
+    expect(certificate.inputs['spec']['secretName']).toBe('gatehouse-api-tls');
+  });
+
   it('puts an AWS WAF web ACL with managed rule groups and a rate limit in front of the ALB (row 1)', () => {
     const acl = one('aws:wafv2/webAcl:WebAcl', 'edge-waf');
     expect(acl['scope']).toBe('REGIONAL');

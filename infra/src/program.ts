@@ -4,7 +4,7 @@
  * calls it under mocks.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { API_PORT, type ApiConfigMapKey } from './api-environment.js';
+import { API_PORT, API_TLS_CERT_FILE, API_TLS_KEY_FILE, type ApiConfigMapKey } from './api-environment.js';
 import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
 import { ApiServiceRole } from './components/api-service-role.js';
 import { ApiWorkload } from './components/api-workload.js';
@@ -103,6 +103,9 @@ export function apiConfigMapData(
     PROVISIONING_SWEEP_INTERVAL_MS: '30000',
     // Quota headroom to CloudWatch for the 80 % alarms (monitoring.ts); the IAM role may write only here.
     COGNITO_CAPACITY_METRICS_NAMESPACE: COGNITO_CAPACITY_NAMESPACE,
+    // The ALB → pod hop is TLS as well (row 2): the pod serves the cert-manager certificate mounted here.
+    TLS_CERT_FILE: API_TLS_CERT_FILE,
+    TLS_KEY_FILE: API_TLS_KEY_FILE,
   };
 }
 
@@ -315,7 +318,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         memoryLimit: settings.api.memoryLimit,
       },
     },
-    { ...kubernetes, dependsOn: [externalSecrets, edge] },
+    { ...kubernetes, dependsOn: [externalSecrets, edge, cluster.certManager] },
   );
 
   const monitoring = new Monitoring(

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type TlsFiles, type TlsMaterial, loadTlsMaterial } from '../common/tls-files.js';
 import {
   type CognitoTriggerArns,
   OPERATORS_POOL_KEY,
@@ -203,6 +204,12 @@ export const envSchema = z.object({
         .strict(),
     ),
   ).optional(),
+  /**
+   * PEM certificate (chain) and private key of the public listener: set both and it serves HTTPS only
+   * (the ALB → pod hop in AWS); neither: plain HTTP. Checked at boot, re-read while running.
+   */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   /** Prometheus metrics at `/metrics` on this port (its own listener, never the public one); unset: no metrics endpoint. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Where the metrics listener binds (defaults to HOST). */
@@ -258,6 +265,8 @@ export interface AppConfig {
   readonly openApiDocs: boolean;
   /** Lambda triggers for the pools the API creates; undefined in local mode only. */
   readonly cognitoTriggers: CognitoTriggerArns | undefined;
+  /** The public listener's certificate and key (HTTPS), as read at boot; undefined: plain HTTP. */
+  readonly tls: (TlsFiles & TlsMaterial) | undefined;
 }
 
 export class ConfigError extends Error {
@@ -302,6 +311,17 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   if (env.COGNITO_CAPACITY_METRICS_NAMESPACE && env.GATEHOUSE_MODE !== 'aws') {
     problems.push('COGNITO_CAPACITY_METRICS_NAMESPACE publishes to CloudWatch: set it only when GATEHOUSE_MODE=aws');
+  }
+  let tls: (TlsFiles & TlsMaterial) | undefined;
+  if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both (HTTPS) or neither (HTTP)');
+  } else if (env.TLS_CERT_FILE && env.TLS_KEY_FILE) {
+    const files = { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE };
+    try {
+      tls = { ...files, ...loadTlsMaterial(files) };
+    } catch (error) {
+      problems.push(`TLS_CERT_FILE/TLS_KEY_FILE: ${error instanceof Error ? error.message.replace(/^ENOENT: /, '') : String(error)}`);
+    }
   }
   if (env.TRUST_PROXY) {
     problems.push('TRUST_PROXY=true trusts every peer\'s X-Forwarded-For; list the proxies in TRUSTED_PROXY_CIDRS instead');
@@ -369,6 +389,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     challengeHandleKeys,
     openApiDocs: env.OPENAPI_DOCS_ENABLED ?? env.NODE_ENV !== 'production',
     cognitoTriggers: env.GATEHOUSE_COGNITO_TRIGGERS,
+    tls,
   };
 }
 
