@@ -68,7 +68,19 @@ describe('Gatehouse program (prod stack)', () => {
       expect(pool.inputs['lambdaConfig']).toEqual({ preSignUp, preTokenGenerationConfig: { lambdaArn: preTokenGeneration, lambdaVersion: 'V2_0' } });
     }
     const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
-    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)).toEqual({ preSignUp, preTokenGeneration });
+    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration });
+  });
+
+  it('deploys the trigger functions in every other silo region too, and hands the API each region’s (row 7)', () => {
+    const regional = recorder.ofType('aws:lambda/function:Function').filter((fn) => fn.name.startsWith('cognito-triggers-us-east-1-'));
+    expect(regional.map((fn) => fn.inputs['name']).sort()).toEqual([`${settings.deployment}-pre-sign-up`, `${settings.deployment}-pre-token-generation`]);
+    const provider = recorder.resources.find((resource) => resource.type === 'pulumi:providers:aws' && resource.name === 'aws-us-east-1');
+    expect(provider?.inputs['region']).toBe('us-east-1');
+    const permission = recorder.ofType('aws:lambda/permission:Permission').find((candidate) => candidate.name.startsWith('cognito-triggers-us-east-1-'));
+    expect(permission?.inputs['sourceArn']).toBe(`arn:aws:cognito-idp:us-east-1:${MOCK_ACCOUNT_ID}:userpool/*`);
+    const byRegion = JSON.parse(configMap()['GATEHOUSE_COGNITO_TRIGGERS'] as string) as Record<string, { preSignUp: string }>;
+    expect(Object.keys(byRegion).sort()).toEqual(configMap()['SILO_REGIONS']!.split(',').sort());
+    expect(byRegion['us-east-1']?.preSignUp).not.toBe(byRegion[MOCK_REGION]?.preSignUp);
   });
 
   it('hands the API the Pulumi-created pools through GATEHOUSE_SHARED_POOLS in its ConfigMap', async () => {

@@ -3,6 +3,7 @@
  * the Pulumi configuration and the account facts and calls this; the spec
  * calls it under mocks.
  */
+import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { API_PORT, API_TLS_CERT_FILE, API_TLS_KEY_FILE, type ApiConfigMapKey } from './api-environment.js';
 import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
@@ -77,7 +78,8 @@ export function apiConfigMapData(
     GATEHOUSE_DEPLOYMENT: settings.deployment,
     GATEHOUSE_TIERS: JSON.stringify(settings.tiers),
     GATEHOUSE_SHARED_POOLS: sharedPoolsJson,
-    // The silo pools the API creates call the same triggers as the shared pools.
+    // Per region, the trigger functions the silo pools created there call (the stack's region: the
+    // shared pools' own); Cognito invokes triggers only in the pool's region.
     GATEHOUSE_COGNITO_TRIGGERS: cognitoTriggersJson,
     TOKEN_CLOCK_SKEW_SECONDS: String(settings.api.tokenClockSkewSeconds),
     PUBLIC_BASE_DOMAIN: settings.publicBaseDomain,
@@ -137,6 +139,21 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
+  // Silo pools in the other allowed regions need the same functions in their region (row 7).
+  const siloRegionTriggers = [...new Set(settings.siloRegions)]
+    .filter((region) => region !== args.region)
+    .map((region) => {
+      const provider = new aws.Provider(`aws-${region}`, { region });
+      const regional = new CognitoTriggers(
+        `cognito-triggers-${region}`,
+        { deployment: settings.deployment, region, accountId: args.accountId, logRetentionDays: settings.environment.logRetentionDays, tags },
+        { providers: { aws: provider } },
+      );
+      return [region, regional] as const;
+    });
+  const triggersByRegionJson = pulumi
+    .all([[args.region, triggers] as const, ...siloRegionTriggers].map(([region, component]) => pulumi.all([region, component.preSignUpArn, component.preTokenGenerationArn])))
+    .apply((entries) => JSON.stringify(Object.fromEntries(entries.map(([region, preSignUp, preTokenGeneration]) => [region, { preSignUp, preTokenGeneration }]))));
 
   const pools = new TierUserPools(
     'pools',
@@ -297,7 +314,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       host: settings.apiHost,
       targetGroupArn: edge.targetGroupArn,
       loadBalancerCidrs: network.publicSubnetCidrs,
-      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId, triggers.triggersJson),
+      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId, triggersByRegionJson),
       databaseCredentials: {
         host: database.endpoint,
         port: database.port,

@@ -53,9 +53,35 @@ const sharedPoolSchema = z
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `is not a ${service} ARN`);
 
-const cognitoTriggersSchema = z
+const cognitoTriggerArnsSchema = z
   .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda') })
   .strict();
+
+/**
+ * Cognito invokes triggers in the pool's own region, so silo pools in several regions need
+ * functions in each: `{"<region>": {preSignUp, preTokenGeneration}, ...}` (what Pulumi writes).
+ * The single-region form `{preSignUp, preTokenGeneration}` is still read (the ARNs' region).
+ */
+const cognitoTriggersSchema = z.union([cognitoTriggerArnsSchema, z.record(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region'), cognitoTriggerArnsSchema)]);
+
+/** The region of an ARN (`arn:<partition>:<service>:<region>:…`). */
+const arnRegion = (value: string): string => value.split(':')[3] ?? '';
+
+function triggersByRegion(value: z.infer<typeof cognitoTriggersSchema> | undefined, problems: string[]): Map<string, CognitoTriggerArns> {
+  const byRegion = new Map<string, CognitoTriggerArns>();
+  if (!value) return byRegion;
+  const entries: [string, CognitoTriggerArns][] =
+    'preSignUp' in value && typeof value.preSignUp === 'string'
+      ? [[arnRegion(value.preSignUp as string), value as CognitoTriggerArns]]
+      : Object.entries(value as Record<string, CognitoTriggerArns>);
+  for (const [region, arns] of entries) {
+    if (arnRegion(arns.preSignUp) !== region || arnRegion(arns.preTokenGeneration) !== region) {
+      problems.push(`GATEHOUSE_COGNITO_TRIGGERS: the functions for ${region} must be in ${region} (Cognito calls triggers in the pool's region)`);
+    }
+    byRegion.set(region, arns);
+  }
+  return byRegion;
+}
 
 const jsonObject = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx): z.infer<T> => {
@@ -263,8 +289,10 @@ export interface AppConfig {
   readonly sharedPools: ReadonlyMap<string, SharedPool>;
   /** Swagger UI and the OpenAPI document are served. */
   readonly openApiDocs: boolean;
-  /** Lambda triggers for the pools the API creates; undefined in local mode only. */
+  /** Lambda triggers for the pools the API creates in AWS_REGION; undefined in local mode only. */
   readonly cognitoTriggers: CognitoTriggerArns | undefined;
+  /** The trigger functions per region (silo pools get their region's); empty in local mode. */
+  readonly cognitoTriggersByRegion: ReadonlyMap<string, CognitoTriggerArns>;
   /** The public listener's certificate and key (HTTPS), as read at boot; undefined: plain HTTP. */
   readonly tls: (TlsFiles & TlsMaterial) | undefined;
 }
@@ -308,6 +336,14 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   if (env.GATEHOUSE_MODE === 'aws' && env.COGNITO_ENDPOINT) {
     problems.push('COGNITO_ENDPOINT is for the local emulator; leave it unset when GATEHOUSE_MODE=aws');
+  }
+  const cognitoTriggersByRegion = triggersByRegion(env.GATEHOUSE_COGNITO_TRIGGERS, problems);
+  if (env.GATEHOUSE_MODE === 'aws' && env.GATEHOUSE_COGNITO_TRIGGERS) {
+    // A silo pool without the pre sign-up trigger would accept sign-ups that bypass Gatehouse: refuse to start.
+    const missing = allowedSiloRegions(env).filter((region) => !cognitoTriggersByRegion.has(region));
+    if (missing.length > 0) {
+      problems.push(`GATEHOUSE_COGNITO_TRIGGERS has no trigger functions in ${missing.join(', ')} (SILO_REGIONS): Cognito calls triggers in the pool's own region`);
+    }
   }
   if (env.COGNITO_CAPACITY_METRICS_NAMESPACE && env.GATEHOUSE_MODE !== 'aws') {
     problems.push('COGNITO_CAPACITY_METRICS_NAMESPACE publishes to CloudWatch: set it only when GATEHOUSE_MODE=aws');
@@ -388,7 +424,8 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     sharedPools,
     challengeHandleKeys,
     openApiDocs: env.OPENAPI_DOCS_ENABLED ?? env.NODE_ENV !== 'production',
-    cognitoTriggers: env.GATEHOUSE_COGNITO_TRIGGERS,
+    cognitoTriggers: cognitoTriggersByRegion.get(env.AWS_REGION),
+    cognitoTriggersByRegion,
     tls,
   };
 }

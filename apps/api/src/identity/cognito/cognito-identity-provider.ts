@@ -543,7 +543,8 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
 
   async createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef> {
     // Silo pools call the same triggers as the shared pools (none in local mode: the emulator cannot run them).
-    const input = toCreateUserPoolInput(blueprint, this.config.cognitoTriggers);
+    // Cognito invokes triggers in the pool's own region: the functions of that region (config checks every silo region has them).
+    const input = toCreateUserPoolInput(blueprint, this.config.cognitoTriggersByRegion.get(region));
     const created = await this.call(region, 'admin', 'CreateUserPool', (sdk) => sdk.send(new CreateUserPoolCommand(input)));
     const userPoolId = created.UserPool?.Id;
     if (!userPoolId) throw new Error(`CreateUserPool ${blueprint.poolName} returned no id`);
