@@ -11,6 +11,7 @@ import {
   ListUserPoolsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { deriveSignInUsername } from '@gatehouse/tiers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InjectedFault, ProvisioningFaults, type FaultPoint } from '../../apps/api/src/tenants/provisioning/provisioning-faults.js';
 import { PROVISIONING_STEPS } from '../../apps/api/src/tenants/provisioning/provisioning-state.js';
@@ -77,7 +78,8 @@ describe.each(Object.entries(TIERS))('a %s-model tenant', (model, tier) => {
 
     const admin = await mirrorRow(h, tenant.id, email);
     expect(admin).toMatchObject({ status: 'pending', role: 'admin', issuer: tenant.issuer });
-    expect(admin!.username).toMatch(/^[0-9a-f-]{36}$/); // opaque, never the e-mail
+    // Opaque, never the e-mail: derived from tenant + e-mail, so the admin can also sign in at Cognito directly.
+    expect(admin!.username).toBe(deriveSignInUsername(tenant.id, email));
     const cognitoUsers = await usersWithEmail(tenant.userPoolId, email);
     expect(cognitoUsers).toHaveLength(1);
     expect(cognitoUsers[0]!.Attributes).toEqual(expect.arrayContaining([{ Name: 'custom:tenantId', Value: tenant.id }, { Name: 'sub', Value: admin!.sub }]));
