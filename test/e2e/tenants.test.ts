@@ -6,6 +6,7 @@
  * removed), external IdPs, access rules, validation and the audit trail.
  */
 import {
+  DescribeUserPoolCommand,
   GetUserPoolMfaConfigCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
@@ -14,7 +15,7 @@ import {
 import { deriveSignInUsername } from '@gatehouse/tiers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InjectedFault, ProvisioningFaults, type FaultPoint } from '../../apps/api/src/tenants/provisioning/provisioning-faults.js';
-import { PROVISIONING_STEPS } from '../../apps/api/src/tenants/provisioning/provisioning-state.js';
+import { PROVISIONING_STEPS, parseState } from '../../apps/api/src/tenants/provisioning/provisioning-state.js';
 import { stackInfo } from '../support/database.js';
 import { uniqueSlug } from '../support/factories.js';
 import {
@@ -88,6 +89,12 @@ describe.each(Object.entries(TIERS))('a %s-model tenant', (model, tier) => {
     if (model === 'silo') {
       expect(await poolsNamed(`${deployment()}-tenant-${tenant.slug}`)).toHaveLength(1);
       expect(tenant.issuer).toBe(`${stackInfo().cognitoEndpoint}/${tenant.userPoolId}`);
+      // The silo pool takes the e-mail as a sign-in alias (the emulator stores it, though it does not sign in with it).
+      const described = await h.cognito.send(new DescribeUserPoolCommand({ UserPoolId: tenant.userPoolId }));
+      expect(described.UserPool?.AliasAttributes).toEqual(['email']);
+      // Recorded with the pool, so lookup can tell (in AWS) that the e-mail signs in here.
+      const row = await h.privileged.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
+      expect(parseState(row.provisioning).created.signInAliases).toEqual(['email']);
     } else {
       expect(tenant.userPoolId).toBe(stackInfo().sharedPools[tier]!.userPoolId);
     }
