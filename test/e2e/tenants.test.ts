@@ -6,15 +6,17 @@
  * removed), external IdPs, access rules, validation and the audit trail.
  */
 import {
+  DescribeUserPoolCommand,
   GetUserPoolMfaConfigCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { deriveSignInUsername } from '@gatehouse/tiers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../../apps/api/src/observability/metrics.js';
 import { InjectedFault, ProvisioningFaults, type FaultPoint } from '../../apps/api/src/tenants/provisioning/provisioning-faults.js';
-import { PROVISIONING_STEPS } from '../../apps/api/src/tenants/provisioning/provisioning-state.js';
+import { PROVISIONING_STEPS, parseState } from '../../apps/api/src/tenants/provisioning/provisioning-state.js';
 import { stackInfo } from '../support/database.js';
 import { uniqueSlug } from '../support/factories.js';
 import {
@@ -78,7 +80,8 @@ describe.each(Object.entries(TIERS))('a %s-model tenant', (model, tier) => {
 
     const admin = await mirrorRow(h, tenant.id, email);
     expect(admin).toMatchObject({ status: 'pending', role: 'admin', issuer: tenant.issuer });
-    expect(admin!.username).toMatch(/^[0-9a-f-]{36}$/); // opaque, never the e-mail
+    // Opaque, never the e-mail: derived from tenant + e-mail, so the admin can also sign in at Cognito directly.
+    expect(admin!.username).toBe(deriveSignInUsername(tenant.id, email));
     const cognitoUsers = await usersWithEmail(tenant.userPoolId, email);
     expect(cognitoUsers).toHaveLength(1);
     expect(cognitoUsers[0]!.Attributes).toEqual(expect.arrayContaining([{ Name: 'custom:tenantId', Value: tenant.id }, { Name: 'sub', Value: admin!.sub }]));
@@ -87,6 +90,12 @@ describe.each(Object.entries(TIERS))('a %s-model tenant', (model, tier) => {
     if (model === 'silo') {
       expect(await poolsNamed(`${deployment()}-tenant-${tenant.slug}`)).toHaveLength(1);
       expect(tenant.issuer).toBe(`${stackInfo().cognitoEndpoint}/${tenant.userPoolId}`);
+      // The silo pool takes the e-mail as a sign-in alias (the emulator stores it, though it does not sign in with it).
+      const described = await h.cognito.send(new DescribeUserPoolCommand({ UserPoolId: tenant.userPoolId }));
+      expect(described.UserPool?.AliasAttributes).toEqual(['email']);
+      // Recorded with the pool, so lookup can tell (in AWS) that the e-mail signs in here.
+      const row = await h.privileged.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
+      expect(parseState(row.provisioning).created.signInAliases).toEqual(['email']);
     } else {
       expect(tenant.userPoolId).toBe(stackInfo().sharedPools[tier]!.userPoolId);
     }

@@ -19,7 +19,7 @@
  *
  * Pure functions only; the runner (provisioning.service.ts) does the I/O.
  */
-import type { IsolationModel } from '@gatehouse/tiers';
+import type { IsolationModel, SignInAlias } from '@gatehouse/tiers';
 
 export const PROVISIONING_STEPS = {
   silo: [
@@ -62,6 +62,11 @@ export interface CreatedResources {
   poolRequestedAt?: string;
   publicClientRequestedAt?: string;
   gatehouseClientRequestedAt?: string;
+  /**
+   * The silo pool's sign-in aliases (Cognito `AliasAttributes`, immutable), recorded when this version
+   * created the pool; absent for pools created before aliases existed. Tenant lookup reads it.
+   */
+  signInAliases?: SignInAlias[];
 }
 
 /** What the tenant asked for at creation: enough to re-run any step. */

@@ -32,6 +32,7 @@ import {
   TENANT_ROLES,
   type UserPoolBlueprint,
   bridgeClientBlueprints,
+  deriveSignInUsername,
   findTier,
   mfaSettingForPolicy,
   parseMfaPolicy,
@@ -401,7 +402,9 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     }
     await this.fault(tenant, current, 'create_pool', 'after-effect');
     const poolId = userPoolId;
-    return this.persist(tenant.id, current, { ...this.done(current, 'create_pool'), created: { userPoolId: poolId } }, async (tx) => {
+    // A pool recorded by an earlier attempt keeps what was recorded with it (its aliases are immutable).
+    const created = state.created.userPoolId ? { userPoolId: poolId } : { userPoolId: poolId, signInAliases: [...blueprint.signInAliases] };
+    return this.persist(tenant.id, current, { ...this.done(current, 'create_pool'), created }, async (tx) => {
       await tx.tenant.update({ where: { id: tenant.id }, data: { userPoolId: poolId } });
     });
   }
@@ -457,7 +460,8 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     let current = state;
     if (!current.created.adminUsername) {
       // Decide the opaque username first and record it: a resume then finds the user instead of inviting twice.
-      current = await this.persist(tenant.id, current, { created: { adminUsername: randomUUID() } });
+      // It is the derived one (tenant + e-mail), so the admin can also sign in at Cognito directly.
+      current = await this.persist(tenant.id, current, { created: { adminUsername: deriveSignInUsername(tenant.id, current.request.firstAdminEmail) } });
     }
     const username = current.created.adminUsername!;
     const user =
