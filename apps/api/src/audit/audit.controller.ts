@@ -1,7 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { Authenticated } from '../auth/access.decorators.js';
-import { ApiZodQuery, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { ApiZodQuery, ZodValidationPipe } from '../common/zod-validation.js';
 import { TenantDb } from '../database/tenant-db.js';
 import { findAuditEvents } from './audit-query.js';
 import { type TenantAuditQuery, auditPageSchema, tenantAuditQuerySchema } from './dto/audit-event.dto.js';
@@ -12,16 +14,15 @@ import { type TenantAuditQuery, auditPageSchema, tenantAuditQuerySchema } from '
  * read every tenant's at `/v1/admin/audit-events`.
  */
 @ApiTags('audit')
-@ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
 @Controller('v1/audit-events')
 export class AuditController {
   constructor(private readonly db: TenantDb) {}
 
   @Get()
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({ summary: "Read the tenant's audit log, newest first (filter by actor, action, time range)" })
+  @ApiOperation({ operationId: 'listAuditEvents', summary: "Read the tenant's audit log, newest first (filter by actor, action, time range)" })
   @ApiZodQuery(tenantAuditQuerySchema)
-  @ApiOkResponse({ schema: openApiSchema(auditPageSchema) })
+  @ApiZodResponse(200, 'AuditEventPage', auditPageSchema)
   list(@Query(new ZodValidationPipe(tenantAuditQuerySchema)) query: TenantAuditQuery) {
     return this.db.autocommit((tx) => findAuditEvents(tx, query));
   }

@@ -1,9 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { findAuditEvents } from '../audit/audit-query.js';
 import { type AdminAuditQuery, adminAuditQuerySchema, auditPageSchema } from '../audit/dto/audit-event.dto.js';
 import { Authenticated } from '../auth/access.decorators.js';
-import { ApiZodQuery, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { ApiZodQuery, ZodValidationPipe } from '../common/zod-validation.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
 
 /**
@@ -13,16 +15,15 @@ import { PrivilegedPrismaService } from '../database/privileged-database.module.
  * hence this controller lives here and not in audit/.
  */
 @ApiTags('admin: audit')
-@ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
 @Controller('v1/admin/audit-events')
 export class AdminAuditController {
   constructor(private readonly privileged: PrivilegedPrismaService) {}
 
   @Get()
   @Authenticated({ roles: ['platform-admin'] })
-  @ApiOperation({ summary: 'Read the audit log, newest first (filter by tenant, actor, action, time range)' })
+  @ApiOperation({ operationId: 'listPlatformAuditEvents', summary: 'Read the audit log, newest first (filter by tenant, actor, action, time range)' })
   @ApiZodQuery(adminAuditQuerySchema)
-  @ApiOkResponse({ schema: openApiSchema(auditPageSchema) })
+  @ApiZodResponse(200, 'AuditEventPage', auditPageSchema)
   list(@Query(new ZodValidationPipe(adminAuditQuerySchema)) query: AdminAuditQuery) {
     return findAuditEvents(this.privileged.client, query);
   }
