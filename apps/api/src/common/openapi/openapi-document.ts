@@ -33,9 +33,10 @@ export const OPENAPI_TAGS: readonly { readonly name: string; readonly descriptio
 ];
 
 const BEARER_DESCRIPTION =
-  'A Cognito **access token** (`token_use: access`) from the tenant’s user pool — the `accessToken` of `POST /v1/auth/sign-in`, ' +
-  'or `AccessToken` when signing in at Cognito directly — or an access token of the tenant’s own OpenID Connect provider. ' +
-  'ID tokens are refused (401 `invalid_token`). Operators use an access token of the operators’ pool. Send it as `Authorization: Bearer <token>`.';
+  'Cognito access token (`token_use: access`) of the tenant’s user pool: the `accessToken` of `POST /v1/auth/sign-in`, or the ' +
+  '`AccessToken` Cognito returns when signing in there directly. ID tokens are refused (401 `wrong_token_use`); send the access token. ' +
+  'A tenant that trusts its own OpenID Connect provider may send that provider’s access token instead; operators send a Cognito access ' +
+  'token of the operators’ pool. As `Authorization: Bearer <token>`.';
 
 /**
  * Readable, unique operation ids for routes that do not name their own
