@@ -1,6 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
 import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { Authenticated } from '../auth/access.decorators.js';
 import { ApiZodQuery, ZodValidationPipe } from '../common/zod-validation.js';

@@ -1,6 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
 import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { findAuditEvents } from '../audit/audit-query.js';
 import { type AdminAuditQuery, adminAuditQuerySchema, auditPageSchema } from '../audit/dto/audit-event.dto.js';
