@@ -129,7 +129,7 @@ describe('OpenAPI document contents', () => {
     const response = await fetch(`${api.baseUrl}/v1/tenants/lookup?slug=no-such-tenant-here`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const body = await response.json();
+    const body: Json = await response.json();
     const schema = document.components.schemas.ProblemDetails;
     for (const field of schema.required) expect(body).toHaveProperty(field);
     expect(body.code).toMatch(new RegExp(schema.properties.code.pattern));
