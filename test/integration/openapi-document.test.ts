@@ -168,8 +168,10 @@ describe('OpenAPI document contents', () => {
     for (const { method, path, operation } of operations()) {
       for (const [status, response] of Object.entries<Json>(operation.responses)) {
         if (!/^2\d\d$/.test(status) || response.content === undefined) continue;
-        const schema = resolve(response.content['application/json']?.schema);
-        if (!schema || (schema.type === undefined && schema.anyOf === undefined && schema.oneOf === undefined)) untyped.push(`${method} ${path} ${status}`);
+        for (const [mediaType, media] of Object.entries<Json>(response.content)) {
+          const schema = resolve(media.schema);
+          if (!schema || (schema.type === undefined && schema.anyOf === undefined && schema.oneOf === undefined)) untyped.push(`${method} ${path} ${status} ${mediaType}`);
+        }
       }
     }
     expect(untyped).toEqual([]);

@@ -24,7 +24,10 @@ export class MeController {
 
   @Get()
   @Authenticated({ duringMfaEnrollment: true })
-  @ApiOperation({ operationId: 'getMe', summary: 'The signed-in user, their tenant and roles' })
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: 'The signed-in user, their tenant and roles; `hookClaims`: what the tenant\'s token-enrichment hook added at the last sign-in',
+  })
   @ApiZodResponse(200, 'Me', meSchema)
   get() {
     return this.me.me();

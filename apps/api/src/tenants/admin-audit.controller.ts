@@ -1,8 +1,17 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
 import { ApiZodResponse } from '../common/openapi/response-schemas.js';
-import { findAuditEvents } from '../audit/audit-query.js';
-import { type AdminAuditQuery, adminAuditQuerySchema, auditPageSchema } from '../audit/dto/audit-event.dto.js';
+import { sendAuditExport } from '../audit/audit-export.reply.js';
+import { findAuditEvents, findAuditRows } from '../audit/audit-query.js';
+import {
+  type AdminAuditQuery,
+  type AuditExportQuery,
+  adminAuditExportSchema,
+  adminAuditQuerySchema,
+  auditPageSchema,
+} from '../audit/dto/audit-event.dto.js';
 import { Authenticated } from '../auth/access.decorators.js';
 import { ApiZodQuery, ZodValidationPipe } from '../common/zod-validation.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
@@ -14,16 +23,38 @@ import { PrivilegedPrismaService } from '../database/privileged-database.module.
  * hence this controller lives here and not in audit/.
  */
 @ApiTags('admin: audit')
+@ApiProblemResponse(400, '`validation_failed` (also for a cursor that is not from a previous page)')
 @Controller('v1/admin/audit-events')
 export class AdminAuditController {
   constructor(private readonly privileged: PrivilegedPrismaService) {}
 
   @Get()
   @Authenticated({ roles: ['platform-admin'] })
-  @ApiOperation({ operationId: 'listPlatformAuditEvents', summary: 'Read the audit log, newest first (filter by tenant, actor, action, time range)' })
+  @ApiOperation({ operationId: 'listPlatformAuditEvents', summary: 'Read the audit log, newest first (filter by tenant, actor, action, target, outcome, time range; cursor paging)' })
   @ApiZodQuery(adminAuditQuerySchema)
   @ApiZodResponse(200, 'AuditEventPage', auditPageSchema)
   list(@Query(new ZodValidationPipe(adminAuditQuerySchema)) query: AdminAuditQuery) {
     return findAuditEvents(this.privileged.client, query);
+  }
+
+  @Get('export')
+  @Authenticated({ roles: ['platform-admin'] })
+  @ApiOperation({
+    operationId: 'exportPlatformAuditEvents',
+    summary: 'Export the audit log (same filters) as NDJSON or CSV, streamed, newest first',
+    description: 'CSV cells that a spreadsheet would read as a formula (= + - @) are prefixed with `\'`.',
+  })
+  @ApiZodQuery(adminAuditExportSchema)
+  @ApiResponse({
+    status: 200,
+    description: 'One event per line (NDJSON) or one per row after a header (CSV)',
+    content: {
+      'application/x-ndjson': { schema: { type: 'string', description: 'One `AuditEvent` JSON object per line.' } },
+      'text/csv': { schema: { type: 'string', description: 'A header row, then one event per row.' } },
+    },
+  })
+  async export(@Query(new ZodValidationPipe(adminAuditExportSchema)) query: AuditExportQuery, @Res() reply: FastifyReply): Promise<void> {
+    const { format, ...filters } = query;
+    await sendAuditExport(reply, format, filters, (batchFilters, before, take) => findAuditRows(this.privileged.client, batchFilters, before, take));
   }
 }

@@ -4,6 +4,10 @@ import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { AuditRetention } from './audit-retention.js';
+import { HookAdministration } from './hooks/hook-administration.service.js';
+import { AdminHooksController, HooksController } from './hooks/hooks.controller.js';
+import { TenantsModule } from './tenants.module.js';
 import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
@@ -28,8 +32,8 @@ import { TenantsService } from './tenants.service.js';
  * nothing outside apps/api/src/tenants does.
  */
 @Module({
-  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
-  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController],
+  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
+  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController, HooksController, AdminHooksController],
   providers: [
     TenantsService,
     ProvisioningService,
@@ -38,6 +42,8 @@ import { TenantsService } from './tenants.service.js';
     EmailDomainsService,
     SignUpSettingsService,
     CognitoCapacityService,
+    AuditRetention,
+    HookAdministration,
   ],
   exports: [TenantsService, ProvisioningService],
 })

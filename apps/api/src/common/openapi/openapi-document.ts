@@ -25,10 +25,12 @@ export const OPENAPI_TAGS: readonly { readonly name: string; readonly descriptio
   { name: 'projects', description: 'The sample tenant-owned domain (projects and tasks); row-level security keeps each tenant’s rows apart.' },
   { name: 'users', description: 'A tenant admin’s user management, inside their own tenant.' },
   { name: 'tenant settings', description: 'A tenant admin’s settings: who may sign up, and the tenant’s e-mail domains with their DNS verification.' },
-  { name: 'audit', description: 'A tenant admin’s view of their tenant’s audit log.' },
+  { name: 'hooks', description: 'A tenant admin’s synchronous hooks (pre sign-up, post confirmation, pre authentication, token enrichment), signed with Standard Webhooks.' },
+  { name: 'audit', description: 'A tenant admin’s view of their tenant’s audit log, and its NDJSON/CSV export.' },
   { name: 'admin: sign-in', description: 'Platform operators’ sign-in (operators’ pool, TOTP always required).' },
   { name: 'admin: tenants', description: 'Operators’ tenant management: provisioning, lifecycle, host names, e-mail domains, identity providers, Cognito capacity.' },
-  { name: 'admin: audit', description: 'Operators’ view of the platform audit log, every tenant’s and platform-wide events.' },
+  { name: 'admin: hooks', description: 'Operators’ platform-default synchronous hooks, for tenants without their own.' },
+  { name: 'admin: audit', description: 'Operators’ view of the platform audit log, every tenant’s and platform-wide events, and its export.' },
   { name: 'health', description: 'Liveness and readiness probes for the orchestrator.' },
 ];
 

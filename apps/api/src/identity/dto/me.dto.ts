@@ -14,6 +14,8 @@ export const meSchema = z.object({
   tenant: z.object({ id: z.uuid(), slug: z.string(), name: z.string(), tier: z.string(), model: z.enum(ISOLATION_MODELS) }),
   /** The roles this request was granted (from the token's groups, or the tenant IdP's mapped claim). */
   roles: z.array(z.enum([...TENANT_ROLES, PLATFORM_ADMIN_ROLE])),
+  /** What the tenant's token-enrichment hook returned at the last sign-in (namespaced claims, never roles or tenant). */
+  hookClaims: z.record(z.string(), z.unknown()),
 });
 
 /** The answer of `POST /v1/me/mfa/totp`: enter the secret in an authenticator app, or show the URI as a QR code. */
