@@ -8,7 +8,6 @@ import type { Server as TlsServer } from 'node:tls';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
@@ -17,6 +16,7 @@ import { PinoNestLogger, createLogger } from './common/logger.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { UnsupportedMediaTypeError } from './common/domain-error.js';
 import { mapError } from './common/error-mapping.js';
+import { setupOpenApi } from './common/openapi/openapi-document.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './common/problem-details.js';
 import { reloadTlsPeriodically } from './common/tls-files.js';
 import { refuseUnsafeInput } from './common/unsafe-input.hook.js';
@@ -168,19 +168,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // the global filters, so body-parsing errors and unknown routes are problems too.
   app.useGlobalFilters(new ProblemDetailsFilter());
 
-  if (!config.openApiDocs) return app;
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Gatehouse API')
-      .setDescription(
-        'Multi-tenant identity and access on Amazon Cognito. Errors are RFC 9457 application/problem+json with a stable `code`.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
-
+  if (config.openApiDocs) setupOpenApi(app);
   return app;
 }

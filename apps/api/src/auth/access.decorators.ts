@@ -4,8 +4,10 @@
  * to declare access fails closed.
  */
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import type { TenantRole } from '@gatehouse/tiers';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ACCESS_EXTENSION, BEARER_SCHEME, type DocumentedAccess } from '../common/openapi/openapi-document.js';
 
 export const ACCESS_METADATA = 'gatehouse:access';
 
@@ -24,8 +26,17 @@ export type AccessPolicy =
       readonly duringMfaEnrollment: boolean;
     };
 
-/** No token needed (health, public routing, sign-in). */
-export const Public = () => SetMetadata(ACCESS_METADATA, { kind: 'public' } satisfies AccessPolicy);
+/** Any route, whatever its access, refuses malformed input before its handler runs. */
+const BAD_INPUT =
+  '`validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).';
+
+/** No token needed (health, public routing, sign-in). The OpenAPI document gives these routes `security: []`. */
+export const Public = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_METADATA, { kind: 'public' } satisfies AccessPolicy),
+    ApiExtension(ACCESS_EXTENSION, { public: true } satisfies DocumentedAccess),
+    ApiProblemResponse(400, BAD_INPUT),
+  );
 
 export interface AuthenticatedOptions {
   readonly roles?: readonly AccessRole[];
@@ -42,7 +53,17 @@ export const Authenticated = (options: AuthenticatedOptions = {}) =>
       tokenUse: options.tokenUse ?? 'access',
       duringMfaEnrollment: options.duringMfaEnrollment ?? false,
     } satisfies AccessPolicy),
-    ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'problem+json: missing, malformed, expired or untrusted token' }),
-    ApiForbiddenResponse({ description: 'problem+json: wrong tenant, role, or a suspended tenant / disabled user' }),
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiExtension(ACCESS_EXTENSION, {
+      public: false,
+      roles: options.roles ?? [],
+      duringMfaEnrollment: options.duringMfaEnrollment ?? false,
+    } satisfies DocumentedAccess),
+    ApiProblemResponse(400, BAD_INPUT),
+    ApiProblemResponse(
+      401,
+      'No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …',
+    ),
+    ApiProblemResponse(403, 'Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …'),
+    ApiProblemResponse(503, '`database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.'),
   );

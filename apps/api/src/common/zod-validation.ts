@@ -21,9 +21,12 @@ export class ZodValidationPipe<T extends z.ZodType> implements PipeTransform<unk
   }
 }
 
-/** JSON Schema of a zod schema, as the input a client sends. */
-export function openApiSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
+/**
+ * JSON Schema (2020-12, the dialect of OpenAPI 3.1) of a zod schema: by default as the
+ * input a client sends; `output` for what the API answers (defaults applied, so required).
+ */
+export function openApiSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
     string,
     unknown
   >;

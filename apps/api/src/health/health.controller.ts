@@ -1,8 +1,14 @@
 import { Controller, Get, HttpCode } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { Public } from '../auth/access.decorators.js';
+
+export const livenessSchema = z.object({ status: z.literal('ok') });
+export const readinessSchema = z.object({ status: z.literal('ok'), checks: z.object({ database: z.literal('ok') }) });
 
 @ApiTags('health')
 @Public()
@@ -12,17 +18,17 @@ export class HealthController {
 
   @Get('live')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness: the process is serving requests' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
-  live(): { status: 'ok' } {
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process is serving requests' })
+  @ApiZodResponse(200, 'Liveness', livenessSchema)
+  live(): z.infer<typeof livenessSchema> {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', checks: { database: 'ok' } } } })
-  @ApiServiceUnavailableResponse({ description: 'problem+json `dependency_unavailable`' })
-  async ready(): Promise<{ status: 'ok'; checks: { database: 'ok' } }> {
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: the database answers' })
+  @ApiZodResponse(200, 'Readiness', readinessSchema)
+  @ApiProblemResponse(503, '`dependency_unavailable`: the database is not reachable')
+  async ready(): Promise<z.infer<typeof readinessSchema>> {
     try {
       await this.prisma.ping();
     } catch {

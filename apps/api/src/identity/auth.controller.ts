@@ -1,17 +1,11 @@
 import { Body, Controller, Header, HttpCode, Post, Req, UseGuards, applyDecorators } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiHeader,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { ApiHeader, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/access.decorators.js';
 import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard.js';
-import { ApiZodBody, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { ApiZodBody, ZodValidationPipe } from '../common/zod-validation.js';
 import { AuthFlowsService, type PublicRequest, type SignInResult } from './auth-flows.service.js';
 import {
   type Challenge,
@@ -66,16 +60,17 @@ const accepted = (next: string) => ({ status: 'accepted' as const, next });
 })
 @Public()
 @UseGuards(PublicRateLimitGuard)
-@ApiTooManyRequestsResponse({ description: 'problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit' })
+@ApiProblemResponse(429, '`too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds')
+@ApiProblemResponse(503, '`identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds')
 @Controller('v1/auth')
 export class AuthController {
   constructor(private readonly flows: AuthFlowsService) {}
 
   @Post('sign-up')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Register with e-mail and password; a confirmation code is e-mailed', description: 'The answer is the same whether or not the address already has an account.' })
+  @ApiOperation({ operationId: 'signUp', summary: 'Register with e-mail and password; a confirmation code is e-mailed', description: 'The answer is the same whether or not the address already has an account.' })
   @ApiZodBody(signUpSchema)
-  @ApiAcceptedResponse({ schema: openApiSchema(acceptedSchema) })
+  @ApiZodResponse(202, 'Accepted', acceptedSchema)
   async signUp(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(signUpSchema)) body: SignUp) {
     await this.flows.signUp(publicRequest(request), body);
     return accepted('confirm_sign_up');
@@ -83,7 +78,7 @@ export class AuthController {
 
   @Post('confirm-sign-up')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Confirm the e-mail address with the code' })
+  @ApiOperation({ operationId: 'confirmSignUp', summary: 'Confirm the e-mail address with the code' })
   @ApiZodBody(confirmSignUpSchema)
   @ApiNoContentResponse()
   async confirmSignUp(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(confirmSignUpSchema)) body: ConfirmSignUp): Promise<void> {
@@ -92,9 +87,9 @@ export class AuthController {
 
   @Post('resend-code')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send the confirmation code again' })
+  @ApiOperation({ operationId: 'resendConfirmationCode', summary: 'Send the confirmation code again' })
   @ApiZodBody(resendCodeSchema)
-  @ApiAcceptedResponse({ schema: openApiSchema(acceptedSchema) })
+  @ApiZodResponse(202, 'Accepted', acceptedSchema)
   async resendCode(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(resendCodeSchema)) body: ResendCode) {
     await this.flows.resendConfirmationCode(publicRequest(request), body);
     return accepted('confirm_sign_up');
@@ -103,9 +98,9 @@ export class AuthController {
   @Post('sign-in')
   @NoStore()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with e-mail and password', description: 'Returns tokens, or a challenge (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, MFA_SETUP with the TOTP secret) whose opaque, single-use `session` handle is answered at /v1/auth/challenge. A wrong password and an unknown address give the same 401.' })
+  @ApiOperation({ operationId: 'signIn', summary: 'Sign in with e-mail and password', description: 'Returns tokens, or a challenge (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, MFA_SETUP with the TOTP secret) whose opaque, single-use `session` handle is answered at /v1/auth/challenge. A wrong password and an unknown address give the same 401.' })
   @ApiZodBody(signInSchema)
-  @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
+  @ApiZodResponse(200, 'SignInResult', signInResultSchema)
   signIn(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(signInSchema)) body: SignIn): Promise<SignInResult> {
     return this.flows.signIn(publicRequest(request), body);
   }
@@ -113,9 +108,9 @@ export class AuthController {
   @Post('challenge')
   @NoStore()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Answer a sign-in challenge (new password, TOTP code, TOTP set-up code) with its handle', description: 'The handle names its tenant and user; `tenant` and `email`, if given, must be the handle’s own. A forged, expired, replayed or mismatched handle is 401 `invalid_challenge`; a wrong code is 400 `invalid_code` with a fresh handle in `session`.' })
+  @ApiOperation({ operationId: 'answerChallenge', summary: 'Answer a sign-in challenge (new password, TOTP code, TOTP set-up code) with its handle', description: 'The handle names its tenant and user; `tenant` and `email`, if given, must be the handle’s own. A forged, expired, replayed or mismatched handle is 401 `invalid_challenge`; a wrong code is 400 `invalid_code` with a fresh handle in `session`.' })
   @ApiZodBody(challengeSchema)
-  @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
+  @ApiZodResponse(200, 'SignInResult', signInResultSchema)
   challenge(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(challengeSchema)) body: Challenge): Promise<SignInResult> {
     return this.flows.respondToChallenge(publicRequest(request), body);
   }
@@ -123,16 +118,16 @@ export class AuthController {
   @Post('refresh')
   @NoStore()
   @HttpCode(200)
-  @ApiOperation({ summary: 'New access and ID tokens from a refresh token' })
+  @ApiOperation({ operationId: 'refreshTokens', summary: 'New access and ID tokens from a refresh token' })
   @ApiZodBody(refreshSchema)
-  @ApiOkResponse({ schema: openApiSchema(tokenSetSchema) })
+  @ApiZodResponse(200, 'TokenSet', tokenSetSchema)
   refresh(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(refreshSchema)) body: Refresh): Promise<TokenSet> {
     return this.flows.refresh(publicRequest(request), body);
   }
 
   @Post('sign-out')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke the refresh token (and the tokens issued from it)' })
+  @ApiOperation({ operationId: 'signOut', summary: 'Revoke the refresh token (and the tokens issued from it)' })
   @ApiZodBody(signOutSchema)
   @ApiNoContentResponse()
   async signOut(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(signOutSchema)) body: SignOut): Promise<void> {
@@ -141,9 +136,9 @@ export class AuthController {
 
   @Post('forgot-password')
   @HttpCode(202)
-  @ApiOperation({ summary: 'E-mail a password reset code', description: 'The answer is the same for every address.' })
+  @ApiOperation({ operationId: 'forgotPassword', summary: 'E-mail a password reset code', description: 'The answer is the same for every address.' })
   @ApiZodBody(forgotPasswordSchema)
-  @ApiAcceptedResponse({ schema: openApiSchema(acceptedSchema) })
+  @ApiZodResponse(202, 'Accepted', acceptedSchema)
   async forgotPassword(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(forgotPasswordSchema)) body: ForgotPassword) {
     await this.flows.forgotPassword(publicRequest(request), body);
     return accepted('confirm_forgot_password');
@@ -151,7 +146,7 @@ export class AuthController {
 
   @Post('confirm-forgot-password')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Set a new password with the reset code' })
+  @ApiOperation({ operationId: 'confirmForgotPassword', summary: 'Set a new password with the reset code' })
   @ApiZodBody(confirmForgotPasswordSchema)
   @ApiNoContentResponse()
   async confirmForgotPassword(

@@ -1,9 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import { Authenticated } from '../auth/access.decorators.js';
 import { extractBearerToken } from '../auth/bearer-token.js';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { ApiZodBody, ZodValidationPipe } from '../common/zod-validation.js';
+import { meSchema, totpSetupSchema } from './dto/me.dto.js';
 import { type ChangePassword, type TotpCode, changePasswordSchema, totpCodeSchema } from './dto/auth.dto.js';
 import { MeService } from './me.service.js';
 
@@ -20,24 +24,18 @@ export class MeController {
 
   @Get()
   @Authenticated({ duringMfaEnrollment: true })
-  @ApiOperation({ summary: 'The signed-in user, their tenant and roles; `hookClaims`: what the tenant\'s token-enrichment hook added at the last sign-in' })
-  @ApiOkResponse({
-    schema: {
-      example: {
-        user: { id: 'uuid', email: 'ada@acme.test', role: 'member', status: 'active', emailVerified: true },
-        tenant: { id: 'uuid', slug: 'acme', name: 'Acme', tier: 'basic', model: 'pool' },
-        roles: ['member'],
-        hookClaims: { plan: 'pro' },
-      },
-    },
+  @ApiOperation({
+    operationId: 'getMe',
+    summary: 'The signed-in user, their tenant and roles; `hookClaims`: what the tenant\'s token-enrichment hook added at the last sign-in',
   })
+  @ApiZodResponse(200, 'Me', meSchema)
   get() {
     return this.me.me();
   }
 
   @Post('password')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Change the password (the tenant’s policy applies)' })
+  @ApiOperation({ operationId: 'changePassword', summary: 'Change the password (the tenant’s policy applies)' })
   @ApiZodBody(changePasswordSchema)
   @ApiNoContentResponse()
   async changePassword(@AccessToken() token: string, @Body(new ZodValidationPipe(changePasswordSchema)) body: ChangePassword): Promise<void> {
@@ -48,28 +46,31 @@ export class MeController {
   @HttpCode(201)
   @Authenticated({ duringMfaEnrollment: true })
   @ApiOperation({
+    operationId: 'startTotpSetup',
     summary: 'Start TOTP set-up: a secret for an authenticator app',
-    description: 'Reachable while the tenant requires MFA and the user has not enrolled yet. 403 `mfa_off_for_tenant` when the tenant’s MFA policy is `off`.',
+    description: 'Reachable while the tenant requires MFA and the user has not enrolled yet. Then verify a code with `verifyTotp`.',
   })
-  @ApiCreatedResponse({ schema: { example: { secretCode: 'BASE32SECRET', otpauthUri: 'otpauth://totp/Gatehouse:acme%3Auser?secret=…' } } })
-  startTotp(@AccessToken() token: string) {
+  @ApiZodResponse(201, 'TotpSetup', totpSetupSchema)
+  @ApiProblemResponse(403, '`mfa_off_for_tenant`: the tenant’s MFA policy is `off`')
+  startTotp(@AccessToken() token: string): Promise<z.infer<typeof totpSetupSchema>> {
     return this.me.startTotpSetup(token);
   }
 
   @Post('mfa/totp/verify')
   @HttpCode(204)
   @Authenticated({ duringMfaEnrollment: true })
-  @ApiOperation({ summary: 'Verify a code from the app and turn TOTP MFA on' })
+  @ApiOperation({ operationId: 'verifyTotp', summary: 'Verify a code from the app and turn TOTP MFA on' })
   @ApiZodBody(totpCodeSchema)
-  @ApiNoContentResponse()
+  @ApiNoContentResponse({ description: 'TOTP MFA is on: the next sign-ins ask for a code.' })
   async verifyTotp(@AccessToken() token: string, @Body(new ZodValidationPipe(totpCodeSchema)) body: TotpCode): Promise<void> {
     await this.me.enableTotp(token, body.code);
   }
 
   @Delete('mfa/totp')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Turn TOTP MFA off', description: '409 `mfa_required_by_tenant` while the tenant’s MFA policy is `required`.' })
-  @ApiNoContentResponse()
+  @ApiOperation({ operationId: 'disableTotp', summary: 'Turn TOTP MFA off' })
+  @ApiNoContentResponse({ description: 'TOTP MFA is off.' })
+  @ApiProblemResponse(409, '`mfa_required_by_tenant`: the tenant’s MFA policy is `required`')
   async disableTotp(@AccessToken() token: string): Promise<void> {
     await this.me.disableTotp(token);
   }

@@ -1,8 +1,10 @@
 import { Body, Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/access.decorators.js';
-import { ApiZodBody, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { ApiZodBody, ZodValidationPipe } from '../common/zod-validation.js';
 import type { SignInResult } from './challenges/sign-in-steps.js';
 import {
   type OperatorChallenge,
@@ -19,6 +21,7 @@ import { OperatorAuthService } from './operator-auth.service.js';
  */
 @ApiTags('admin: sign-in')
 @Public()
+@ApiProblemResponse(503, '`identity_provider_unavailable`: the operators’ pool is not answering (or not configured); retry after `Retry-After` seconds')
 @Controller('v1/admin/auth')
 export class OperatorAuthController {
   constructor(private readonly operators: OperatorAuthService) {}
@@ -27,12 +30,13 @@ export class OperatorAuthController {
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   @ApiOperation({
+    operationId: 'operatorSignIn',
     summary: 'Operator sign-in with e-mail and password',
     description: 'Always answers with a challenge: SOFTWARE_TOKEN_MFA, MFA_SETUP (first sign-in, with the TOTP secret) or NEW_PASSWORD_REQUIRED.',
   })
   @ApiZodBody(operatorSignInSchema)
-  @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
-  @ApiTooManyRequestsResponse({ description: 'problem+json `too_many_requests` with Retry-After' })
+  @ApiZodResponse(200, 'SignInResult', signInResultSchema)
+  @ApiProblemResponse(429, '`too_many_requests`: retry after `Retry-After` seconds')
   signIn(@Req() request: FastifyRequest, @Body(new ZodValidationPipe(operatorSignInSchema)) body: OperatorSignIn): Promise<SignInResult> {
     return this.operators.signIn(request.ip, body);
   }
@@ -40,9 +44,9 @@ export class OperatorAuthController {
   @Post('challenge')
   @HttpCode(200)
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'Answer an operator sign-in challenge with its handle (TOTP code, new password)' })
+  @ApiOperation({ operationId: 'answerOperatorChallenge', summary: 'Answer an operator sign-in challenge with its handle (TOTP code, new password)' })
   @ApiZodBody(operatorChallengeSchema)
-  @ApiOkResponse({ schema: openApiSchema(signInResultSchema) })
+  @ApiZodResponse(200, 'SignInResult', signInResultSchema)
   challenge(@Body(new ZodValidationPipe(operatorChallengeSchema)) body: OperatorChallenge): Promise<SignInResult> {
     return this.operators.respondToChallenge(body);
   }

@@ -1,5 +1,7 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { Public } from '../auth/access.decorators.js';
 import { PublicRateLimitGuard } from '../rate-limits/public-rate-limit.guard.js';
 import type { TenantSnapshot } from '../auth/issuer-registry.js';
@@ -9,6 +11,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { resolveRouteHint } from '../tenancy/route-hint.js';
 import { type TenantLookupQuery, tenantLookupQuerySchema } from './dto/auth.dto.js';
+import { type TenantLookup, tenantLookupSchema } from './dto/tenant-lookup.dto.js';
 import { TenantIdentityResolver, tenantNotFound } from './tenant-identity.js';
 import { type SsoOption, lookupCognito } from './tenant-lookup.view.js';
 
@@ -21,7 +24,7 @@ import { type SsoOption, lookupCognito } from './tenant-lookup.view.js';
 @ApiTags('tenants')
 @Public()
 @UseGuards(PublicRateLimitGuard)
-@ApiTooManyRequestsResponse({ description: 'problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit' })
+@ApiProblemResponse(429, '`too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit')
 @Controller('v1/tenants')
 export class TenantLookupController {
   constructor(
@@ -31,31 +34,11 @@ export class TenantLookupController {
   ) {}
 
   @Get('lookup')
-  @ApiOperation({ summary: 'Find a tenant by host, e-mail (domain) or slug, with its sign-in settings' })
+  @ApiOperation({ operationId: 'lookupTenant', summary: 'Find a tenant by host, e-mail (domain) or slug, with its sign-in settings' })
   @ApiZodQuery(tenantLookupQuerySchema)
-  @ApiOkResponse({
-    schema: {
-      example: {
-        tenant: { slug: 'acme', name: 'Acme', tier: 'standard', model: 'bridge' },
-        cognito: {
-          region: 'eu-west-1',
-          userPoolId: 'eu-west-1_X',
-          clientId: 'abc',
-          issuer: 'https://cognito-idp…',
-          authFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-          signIn: {
-            usernameKind: 'tenant-email',
-            namespace: '0b7c9a4e-0000-4000-8000-000000000001',
-            format: 'gh1-{hex(sha256(namespace + ":" + lowercase(trim(email))))}',
-          },
-        },
-        identityProviders: [{ issuer: 'https://login.acme.test' }],
-        sso: [],
-      },
-    },
-  })
-  @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`' })
-  lookup(@Query(new ZodValidationPipe(tenantLookupQuerySchema)) query: TenantLookupQuery) {
+  @ApiZodResponse(200, 'TenantLookup', tenantLookupSchema)
+  @ApiProblemResponse(404, '`tenant_not_found`: no active tenant for what was asked (one answer for every miss)')
+  lookup(@Query(new ZodValidationPipe(tenantLookupQuerySchema)) query: TenantLookupQuery): TenantLookup {
     const registry = this.issuers.registry;
     let tenant: TenantSnapshot | undefined;
     if (query.host) {
@@ -70,7 +53,7 @@ export class TenantLookupController {
       tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, model: tenant.model },
       cognito: lookupCognito(target, { mode: this.config.env.GATEHOUSE_MODE, cognitoEndpoint: this.config.env.COGNITO_ENDPOINT }),
       identityProviders: tenant.identityProviders.filter((provider) => provider.enabled).map((provider) => ({ issuer: provider.issuer })),
-      sso: [] as SsoOption[],
+      sso: [] satisfies SsoOption[],
     };
   }
 }

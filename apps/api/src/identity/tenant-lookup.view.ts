@@ -20,41 +20,17 @@
  */
 import { SIGN_IN_USERNAME_FORMAT } from '@gatehouse/tiers';
 import type { TenantSnapshot } from '../auth/issuer-registry.js';
+import type { z } from 'zod';
+import type { lookupCognitoHostedSsoSchema, lookupCognitoSchema, lookupSsoOptionSchema } from './dto/tenant-lookup.dto.js';
 import type { TenantIdentity } from './tenant-identity.js';
 
-export type SignInUsernameKind = 'email' | 'tenant-email';
-
-export interface LookupSignIn {
-  readonly usernameKind: SignInUsernameKind;
-  /** The tenant id: the `namespace` in `format`. */
-  readonly namespace: string;
-  /** How to derive the username (works in every model, also where `usernameKind` is `email`). */
-  readonly format: string;
-}
-
-/** A provider federated through Cognito: the hosted UI's authorize URL names it in `identity_provider`. */
-export interface CognitoHostedSsoOption {
-  readonly kind: 'cognito-hosted';
-  /** Cognito's provider name (the `identity_provider` parameter). */
-  readonly provider: string;
-  /** What to show on the button. */
-  readonly name: string;
-  /** `https://<domain>/oauth2/authorize?...` without `state` / PKCE parameters, which the client adds. */
-  readonly url: string;
-}
-
-/** Other kinds (e.g. a tenant's own OIDC provider, signed in to directly) join this union. */
-export type SsoOption = CognitoHostedSsoOption;
-
-export interface LookupCognito {
-  readonly region: string;
-  readonly userPoolId: string;
-  readonly clientId: string;
-  readonly issuer: string;
-  readonly authFlows: readonly string[];
-  readonly endpoint?: string;
-  readonly signIn: LookupSignIn;
-}
+// The shapes are the response schema's (dto/tenant-lookup.dto.ts), so the document and this code can't drift.
+export type LookupSignIn = z.infer<typeof lookupCognitoSchema>['signIn'];
+export type SignInUsernameKind = LookupSignIn['usernameKind'];
+export type CognitoHostedSsoOption = z.infer<typeof lookupCognitoHostedSsoSchema>;
+/** Other kinds (e.g. a tenant's own OIDC provider, signed in to directly) join this union in the schema. */
+export type SsoOption = z.infer<typeof lookupSsoOptionSchema>;
+export type LookupCognito = z.infer<typeof lookupCognitoSchema>;
 
 export interface LookupMode {
   readonly mode: 'local' | 'aws';

@@ -1,16 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { Authenticated } from '../auth/access.decorators.js';
-import { ApiZodBody, ApiZodQuery, ZodParamPipe, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { ApiZodBody, ApiZodQuery, ZodParamPipe, ZodValidationPipe } from '../common/zod-validation.js';
 import {
   type CreateProject,
   type CreateTask,
@@ -39,45 +32,44 @@ const WRITERS = ['admin', 'member'] as const;
  * (Postgres enforces it; the 403 explains it).
  */
 @ApiTags('projects')
-@ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
 @Controller('v1/projects')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Get()
   @Authenticated()
-  @ApiOperation({ summary: "List the tenant's projects, newest first" })
+  @ApiOperation({ operationId: 'listProjects', summary: "List the tenant's projects, newest first" })
   @ApiZodQuery(listQuerySchema)
-  @ApiOkResponse({ schema: openApiSchema(pageSchema(projectSchema)) })
+  @ApiZodResponse(200, 'ProjectPage', pageSchema(projectSchema))
   list(@Query(new ZodValidationPipe(listQuerySchema)) query: ListQuery) {
     return this.projects.list(query);
   }
 
   @Post()
   @Authenticated({ roles: WRITERS })
-  @ApiOperation({ summary: 'Create a project owned by the caller' })
+  @ApiOperation({ operationId: 'createProject', summary: 'Create a project owned by the caller' })
   @ApiZodBody(createProjectSchema)
-  @ApiCreatedResponse({ schema: openApiSchema(projectSchema) })
-  @ApiConflictResponse({ description: 'problem+json `project_name_taken`' })
+  @ApiZodResponse(201, 'Project', projectSchema)
+  @ApiProblemResponse(409, '`project_name_taken`')
   create(@Body(new ZodValidationPipe(createProjectSchema)) body: CreateProject) {
     return this.projects.create(body);
   }
 
   @Get(':projectId')
   @Authenticated()
-  @ApiOperation({ summary: 'Get one project' })
-  @ApiOkResponse({ schema: openApiSchema(projectSchema) })
-  @ApiNotFoundResponse({ description: 'problem+json `project_not_found` (also for other tenants’ ids)' })
+  @ApiOperation({ operationId: 'getProject', summary: 'Get one project' })
+  @ApiZodResponse(200, 'Project', projectSchema)
+  @ApiProblemResponse(404, '`project_not_found` (also for other tenants’ ids)')
   get(@Param('projectId', projectId) id: string) {
     return this.projects.get(id);
   }
 
   @Patch(':projectId')
   @Authenticated({ roles: WRITERS })
-  @ApiOperation({ summary: 'Change a project (members: only their own)' })
+  @ApiOperation({ operationId: 'updateProject', summary: 'Change a project (members: only their own)' })
   @ApiZodBody(updateProjectSchema)
-  @ApiOkResponse({ schema: openApiSchema(projectSchema) })
-  @ApiNotFoundResponse({ description: 'problem+json `project_not_found`' })
+  @ApiZodResponse(200, 'Project', projectSchema)
+  @ApiProblemResponse(404, '`project_not_found`')
   update(@Param('projectId', projectId) id: string, @Body(new ZodValidationPipe(updateProjectSchema)) body: UpdateProject) {
     return this.projects.update(id, body);
   }
@@ -85,35 +77,35 @@ export class ProjectsController {
   @Delete(':projectId')
   @HttpCode(204)
   @Authenticated({ roles: WRITERS })
-  @ApiOperation({ summary: 'Delete a project and its tasks (members: only their own)' })
+  @ApiOperation({ operationId: 'deleteProject', summary: 'Delete a project and its tasks (members: only their own)' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'problem+json `project_not_found`' })
+  @ApiProblemResponse(404, '`project_not_found`')
   async remove(@Param('projectId', projectId) id: string): Promise<void> {
     await this.projects.remove(id);
   }
 
   @Get(':projectId/tasks')
   @Authenticated()
-  @ApiOperation({ summary: "List a project's tasks" })
-  @ApiOkResponse({ schema: openApiSchema(taskSchema.array()) })
+  @ApiOperation({ operationId: 'listTasks', summary: "List a project's tasks" })
+  @ApiZodResponse(200, 'TaskList', taskSchema.array())
   listTasks(@Param('projectId', projectId) id: string) {
     return this.projects.listTasks(id);
   }
 
   @Post(':projectId/tasks')
   @Authenticated({ roles: WRITERS })
-  @ApiOperation({ summary: 'Add a task owned by the caller' })
+  @ApiOperation({ operationId: 'createTask', summary: 'Add a task owned by the caller' })
   @ApiZodBody(createTaskSchema)
-  @ApiCreatedResponse({ schema: openApiSchema(taskSchema) })
+  @ApiZodResponse(201, 'Task', taskSchema)
   createTask(@Param('projectId', projectId) id: string, @Body(new ZodValidationPipe(createTaskSchema)) body: CreateTask) {
     return this.projects.createTask(id, body);
   }
 
   @Patch(':projectId/tasks/:taskId')
   @Authenticated({ roles: WRITERS })
-  @ApiOperation({ summary: 'Change a task (members: only their own)' })
+  @ApiOperation({ operationId: 'updateTask', summary: 'Change a task (members: only their own)' })
   @ApiZodBody(updateTaskSchema)
-  @ApiOkResponse({ schema: openApiSchema(taskSchema) })
+  @ApiZodResponse(200, 'Task', taskSchema)
   updateTask(
     @Param('projectId', projectId) id: string,
     @Param('taskId', taskId) task: string,
@@ -125,7 +117,7 @@ export class ProjectsController {
   @Delete(':projectId/tasks/:taskId')
   @HttpCode(204)
   @Authenticated({ roles: WRITERS })
-  @ApiOperation({ summary: 'Delete a task (members: only their own)' })
+  @ApiOperation({ operationId: 'deleteTask', summary: 'Delete a task (members: only their own)' })
   @ApiNoContentResponse()
   async removeTask(@Param('projectId', projectId) id: string, @Param('taskId', taskId) task: string): Promise<void> {
     await this.projects.removeTask(id, task);

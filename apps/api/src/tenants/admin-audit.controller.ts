@@ -1,6 +1,8 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { sendAuditExport } from '../audit/audit-export.reply.js';
 import { findAuditEvents, findAuditRows } from '../audit/audit-query.js';
 import {
@@ -11,7 +13,7 @@ import {
   auditPageSchema,
 } from '../audit/dto/audit-event.dto.js';
 import { Authenticated } from '../auth/access.decorators.js';
-import { ApiZodQuery, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { ApiZodQuery, ZodValidationPipe } from '../common/zod-validation.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
 
 /**
@@ -21,16 +23,16 @@ import { PrivilegedPrismaService } from '../database/privileged-database.module.
  * hence this controller lives here and not in audit/.
  */
 @ApiTags('admin: audit')
-@ApiBadRequestResponse({ description: 'problem+json `validation_failed` (also for a cursor that is not from a previous page)' })
+@ApiProblemResponse(400, '`validation_failed` (also for a cursor that is not from a previous page)')
 @Controller('v1/admin/audit-events')
 export class AdminAuditController {
   constructor(private readonly privileged: PrivilegedPrismaService) {}
 
   @Get()
   @Authenticated({ roles: ['platform-admin'] })
-  @ApiOperation({ summary: 'Read the audit log, newest first (filter by tenant, actor, action, target, outcome, time range; cursor paging)' })
+  @ApiOperation({ operationId: 'listPlatformAuditEvents', summary: 'Read the audit log, newest first (filter by tenant, actor, action, target, outcome, time range; cursor paging)' })
   @ApiZodQuery(adminAuditQuerySchema)
-  @ApiOkResponse({ schema: openApiSchema(auditPageSchema) })
+  @ApiZodResponse(200, 'AuditEventPage', auditPageSchema)
   list(@Query(new ZodValidationPipe(adminAuditQuerySchema)) query: AdminAuditQuery) {
     return findAuditEvents(this.privileged.client, query);
   }
@@ -38,12 +40,19 @@ export class AdminAuditController {
   @Get('export')
   @Authenticated({ roles: ['platform-admin'] })
   @ApiOperation({
+    operationId: 'exportPlatformAuditEvents',
     summary: 'Export the audit log (same filters) as NDJSON or CSV, streamed, newest first',
     description: 'CSV cells that a spreadsheet would read as a formula (= + - @) are prefixed with `\'`.',
   })
   @ApiZodQuery(adminAuditExportSchema)
-  @ApiProduces('application/x-ndjson', 'text/csv')
-  @ApiOkResponse({ description: 'One event per line (NDJSON) or one per row after a header (CSV)' })
+  @ApiResponse({
+    status: 200,
+    description: 'One event per line (NDJSON) or one per row after a header (CSV)',
+    content: {
+      'application/x-ndjson': { schema: { type: 'string', description: 'One `AuditEvent` JSON object per line.' } },
+      'text/csv': { schema: { type: 'string', description: 'A header row, then one event per row.' } },
+    },
+  })
   async export(@Query(new ZodValidationPipe(adminAuditExportSchema)) query: AuditExportQuery, @Res() reply: FastifyReply): Promise<void> {
     const { format, ...filters } = query;
     await sendAuditExport(reply, format, filters, (batchFilters, before, take) => findAuditRows(this.privileged.client, batchFilters, before, take));

@@ -8,8 +8,10 @@
  * and region use the same quotas (see infra/README.md).
  */
 import { Controller, Get, Inject, Injectable } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import { Authenticated } from '../auth/access.decorators.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type AppConfig, allowedSiloRegions } from '../config/config.schema.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
@@ -24,6 +26,15 @@ export interface QuotaUse {
   readonly warning: boolean;
 }
 
+const quotaUseSchema = z.object({ used: z.number().int(), quota: z.number().int(), percentUsed: z.number(), warning: z.boolean() });
+
+/** The report's shape (the OpenAPI document's `CognitoCapacity`). */
+export const cognitoCapacitySchema = z.object({
+  siloRegions: z.array(z.string()).describe('Regions where silo tenants may get their own pool.'),
+  userPools: z.array(z.object({ region: z.string() }).extend(quotaUseSchema.shape)),
+  appClientsPerPool: z.array(z.object({ pool: z.string(), userPoolId: z.string() }).extend(quotaUseSchema.shape)),
+});
+
 export function quotaUse(used: number, quota: number): QuotaUse {
   const percentUsed = Math.round((used / quota) * 1000) / 10;
   return { used, quota, percentUsed, warning: percentUsed >= QUOTA_WARNING_PERCENT };
@@ -36,7 +47,7 @@ export class CognitoCapacityService {
     private readonly privileged: PrivilegedPrismaService,
   ) {}
 
-  async report() {
+  async report(): Promise<z.infer<typeof cognitoCapacitySchema>> {
     const siloRegions = allowedSiloRegions(this.config.env);
     const [siloByRegion, dedicatedClients] = await Promise.all([
       this.privileged.client.tenant.groupBy({
@@ -63,7 +74,7 @@ export class CognitoCapacityService {
         this.config.env.COGNITO_APP_CLIENTS_PER_POOL_QUOTA,
       ),
     }));
-    return { siloRegions, userPools, appClientsPerPool };
+    return { siloRegions: [...siloRegions], userPools, appClientsPerPool };
   }
 }
 
@@ -75,18 +86,11 @@ export class CognitoCapacityController {
   @Get('capacity')
   @Authenticated({ roles: ['platform-admin'] })
   @ApiOperation({
+    operationId: 'getCognitoCapacity',
     summary: 'Cognito quota headroom and the regions silo tenants may use',
     description: `User pools per region and app clients per shared pool against the account quotas (COGNITO_USER_POOL_QUOTA, COGNITO_APP_CLIENTS_PER_POOL_QUOTA); \`warning\` from ${QUOTA_WARNING_PERCENT} %.`,
   })
-  @ApiOkResponse({
-    schema: {
-      example: {
-        siloRegions: ['eu-west-1', 'us-east-1'],
-        userPools: [{ region: 'eu-west-1', used: 812, quota: 1000, percentUsed: 81.2, warning: true }],
-        appClientsPerPool: [{ pool: 'standard', userPoolId: 'eu-west-1_X', used: 40, quota: 1000, percentUsed: 4, warning: false }],
-      },
-    },
-  })
+  @ApiZodResponse(200, 'CognitoCapacity', cognitoCapacitySchema)
   capacityReport() {
     return this.capacity.report();
   }

@@ -1,17 +1,10 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse, schemaRef } from '../common/openapi/response-schemas.js';
 import type { FastifyReply } from 'fastify';
 import { Authenticated } from '../auth/access.decorators.js';
-import { ApiZodBody, ApiZodQuery, ZodParamPipe, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { ApiZodBody, ApiZodQuery, ZodParamPipe, ZodValidationPipe } from '../common/zod-validation.js';
 import {
   type CreateTenant,
   type ListTenantsQuery,
@@ -41,7 +34,6 @@ const OPERATORS = { roles: ['platform-admin'] } as const;
  * continues in the background and `GET` shows its progress step by step.
  */
 @ApiTags('admin: tenants')
-@ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
 @Controller('v1/admin/tenants')
 export class TenantsController {
   constructor(
@@ -53,6 +45,7 @@ export class TenantsController {
   @HttpCode(202)
   @Authenticated(OPERATORS)
   @ApiOperation({
+    operationId: 'createTenant',
     summary: 'Create a tenant and provision it in Cognito for its tier',
     description:
       'Silo tiers get their own user pool (optionally with `passwordPolicy`, `region`), bridge tiers their own app client ' +
@@ -60,8 +53,13 @@ export class TenantsController {
       'Cognito. `mfaPolicy` (`off`, `optional`, `required`) applies to every model. Answers at once with status `provisioning`; poll `GET /v1/admin/tenants/{id}`.',
   })
   @ApiZodBody(createTenantSchema)
-  @ApiAcceptedResponse({ schema: openApiSchema(tenantSchema), headers: { location: { description: 'the tenant’s URL', schema: { type: 'string' } } } })
-  @ApiConflictResponse({ description: 'problem+json `tenant_slug_taken`, `tenant_host_taken`, `tenant_email_domain_taken`' })
+  @ApiResponse({
+    status: 202,
+    description: 'Accepted: provisioning continues in the background',
+    schema: schemaRef('Tenant', tenantSchema),
+    headers: { location: { description: 'the tenant’s URL', schema: { type: 'string' } } },
+  })
+  @ApiProblemResponse(409, '`tenant_slug_taken`, `tenant_host_taken`, `tenant_email_domain_taken`')
   async create(@Body(new ZodValidationPipe(createTenantSchema)) body: CreateTenant, @Res({ passthrough: true }) reply: FastifyReply) {
     const { tenant } = await this.tenants.create(body);
     void reply.header('location', `/v1/admin/tenants/${tenant.id}`);
@@ -70,18 +68,18 @@ export class TenantsController {
 
   @Get()
   @Authenticated(OPERATORS)
-  @ApiOperation({ summary: 'List tenants, newest first (filter by tier, status, or text in name/slug)' })
+  @ApiOperation({ operationId: 'listTenants', summary: 'List tenants, newest first (filter by tier, status, or text in name/slug)' })
   @ApiZodQuery(listTenantsQuerySchema)
-  @ApiOkResponse({ schema: openApiSchema(tenantPageSchema) })
+  @ApiZodResponse(200, 'TenantPage', tenantPageSchema)
   list(@Query(new ZodValidationPipe(listTenantsQuerySchema)) query: ListTenantsQuery) {
     return this.tenants.list(query);
   }
 
   @Get(':tenantId')
   @Authenticated(OPERATORS)
-  @ApiOperation({ summary: 'Get a tenant, with its provisioning progress' })
-  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
-  @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`' })
+  @ApiOperation({ operationId: 'getTenant', summary: 'Get a tenant, with its provisioning progress' })
+  @ApiZodResponse(200, 'Tenant', tenantSchema)
+  @ApiProblemResponse(404, '`tenant_not_found`')
   get(@Param('tenantId', tenantId) id: string) {
     return this.tenants.get(id);
   }
@@ -89,15 +87,16 @@ export class TenantsController {
   @Patch(':tenantId')
   @Authenticated(OPERATORS)
   @ApiOperation({
+    operationId: 'updateTenant',
     summary: 'Change a tenant’s name, host names, e-mail domains (lists are replaced) or sign-up policy',
     description:
       'Kept e-mail domains keep their verification; new ones start `pending` with a TXT challenge. A domain another tenant has verified is 409. ' +
       '`signUpPolicy`: `closed` (invitations only), `domains` (addresses of verified domains), `open`; `signUpDefaultRole`: `member` or `viewer`.',
   })
   @ApiZodBody(updateTenantSchema)
-  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
-  @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`' })
-  @ApiConflictResponse({ description: 'problem+json `tenant_host_taken`, `tenant_email_domain_taken`, `invalid_tenant_state`' })
+  @ApiZodResponse(200, 'Tenant', tenantSchema)
+  @ApiProblemResponse(404, '`tenant_not_found`')
+  @ApiProblemResponse(409, '`tenant_host_taken`, `tenant_email_domain_taken`, `invalid_tenant_state`')
   update(@Param('tenantId', tenantId) id: string, @Body(new ZodValidationPipe(updateTenantSchema)) body: UpdateTenant) {
     return this.tenants.update(id, body);
   }
@@ -105,9 +104,9 @@ export class TenantsController {
   @Post(':tenantId/suspend')
   @HttpCode(200)
   @Authenticated(OPERATORS)
-  @ApiOperation({ summary: 'Suspend an active tenant: its users’ tokens are refused (403 `tenant_suspended`) from the next request' })
-  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
-  @ApiConflictResponse({ description: 'problem+json `invalid_tenant_state`' })
+  @ApiOperation({ operationId: 'suspendTenant', summary: 'Suspend an active tenant: its users’ tokens are refused (403 `tenant_suspended`) from the next request' })
+  @ApiZodResponse(200, 'Tenant', tenantSchema)
+  @ApiProblemResponse(409, '`invalid_tenant_state`')
   suspend(@Param('tenantId', tenantId) id: string) {
     return this.tenants.suspend(id);
   }
@@ -115,9 +114,9 @@ export class TenantsController {
   @Post(':tenantId/reactivate')
   @HttpCode(200)
   @Authenticated(OPERATORS)
-  @ApiOperation({ summary: 'Reactivate a suspended tenant' })
-  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
-  @ApiConflictResponse({ description: 'problem+json `invalid_tenant_state`' })
+  @ApiOperation({ operationId: 'reactivateTenant', summary: 'Reactivate a suspended tenant' })
+  @ApiZodResponse(200, 'Tenant', tenantSchema)
+  @ApiProblemResponse(409, '`invalid_tenant_state`')
   reactivate(@Param('tenantId', tenantId) id: string) {
     return this.tenants.reactivate(id);
   }
@@ -125,9 +124,9 @@ export class TenantsController {
   @Post(':tenantId/retry')
   @HttpCode(202)
   @Authenticated(OPERATORS)
-  @ApiOperation({ summary: 'Resume a failed provisioning (or an interrupted deletion) from the step that failed' })
-  @ApiAcceptedResponse({ schema: openApiSchema(tenantSchema) })
-  @ApiConflictResponse({ description: 'problem+json `invalid_tenant_state`, `provisioning_in_progress`' })
+  @ApiOperation({ operationId: 'retryTenantProvisioning', summary: 'Resume a failed provisioning (or an interrupted deletion) from the step that failed' })
+  @ApiZodResponse(202, 'Tenant', tenantSchema)
+  @ApiProblemResponse(409, '`invalid_tenant_state`, `provisioning_in_progress`')
   async retry(@Param('tenantId', tenantId) id: string) {
     return (await this.tenants.retry(id)).tenant;
   }
@@ -136,13 +135,14 @@ export class TenantsController {
   @HttpCode(202)
   @Authenticated(OPERATORS)
   @ApiOperation({
+    operationId: 'deleteTenant',
     summary: 'Delete a tenant',
     description:
       'Its tokens stop working at once; then exactly what provisioning created is removed (pool, app client, its users in shared ' +
       'pools) and its rows are deleted. The tenant row stays with status `deleted`; its slug is not reused.',
   })
-  @ApiAcceptedResponse({ schema: openApiSchema(tenantSchema) })
-  @ApiConflictResponse({ description: 'problem+json `provisioning_in_progress`' })
+  @ApiZodResponse(202, 'Tenant', tenantSchema)
+  @ApiProblemResponse(409, '`provisioning_in_progress`')
   async remove(@Param('tenantId', tenantId) id: string) {
     return (await this.tenants.delete(id)).tenant;
   }
@@ -151,14 +151,15 @@ export class TenantsController {
   @HttpCode(200)
   @Authenticated(OPERATORS)
   @ApiOperation({
+    operationId: 'verifyTenantEmailDomain',
     summary: 'Verify one of the tenant’s e-mail domains by its DNS TXT record',
     description:
       'Looks up `_gatehouse-challenge.<domain>` TXT for `gatehouse-domain-verification=<token>` (see `emailDomainDetails[].txtRecord`). ' +
       'Found: `verified`. Not found: stays `pending`, `lastCheck.error` says what is missing. DNS without an answer: 503 `dns_unavailable` with Retry-After.',
   })
-  @ApiOkResponse({ schema: openApiSchema(emailDomainSchema) })
-  @ApiNotFoundResponse({ description: 'problem+json `email_domain_not_found`' })
-  @ApiConflictResponse({ description: 'problem+json `tenant_email_domain_taken` (another tenant verified it)' })
+  @ApiZodResponse(200, 'EmailDomain', emailDomainSchema)
+  @ApiProblemResponse(404, '`email_domain_not_found`')
+  @ApiProblemResponse(409, '`tenant_email_domain_taken` (another tenant verified it)')
   verifyEmailDomain(@Param('tenantId', tenantId) id: string, @Param('domain', domainParam) domain: string) {
     return this.domains.verify(id, domain);
   }
@@ -166,10 +167,10 @@ export class TenantsController {
   @Post(':tenantId/identity-providers')
   @HttpCode(201)
   @Authenticated(OPERATORS)
-  @ApiOperation({ summary: 'Trust the tenant’s own OpenID Connect provider (issuer, audience, JWKS URL, claim mapping)' })
+  @ApiOperation({ operationId: 'registerIdentityProvider', summary: 'Trust the tenant’s own OpenID Connect provider (issuer, audience, JWKS URL, claim mapping)' })
   @ApiZodBody(registerIdentityProviderSchema)
-  @ApiOkResponse({ schema: openApiSchema(tenantSchema) })
-  @ApiConflictResponse({ description: 'problem+json `identity_provider_issuer_taken`' })
+  @ApiZodResponse(201, 'Tenant', tenantSchema)
+  @ApiProblemResponse(409, '`identity_provider_issuer_taken`')
   @Header('cache-control', 'no-store')
   registerIdentityProvider(
     @Param('tenantId', tenantId) id: string,
@@ -181,9 +182,9 @@ export class TenantsController {
   @Delete(':tenantId/identity-providers/:providerId')
   @HttpCode(204)
   @Authenticated(OPERATORS)
-  @ApiOperation({ summary: 'Stop trusting one of the tenant’s OpenID Connect providers (its tokens are refused at once)' })
+  @ApiOperation({ operationId: 'removeIdentityProvider', summary: 'Stop trusting one of the tenant’s OpenID Connect providers (its tokens are refused at once)' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'problem+json `tenant_not_found`, `identity_provider_not_found`' })
+  @ApiProblemResponse(404, '`tenant_not_found`, `identity_provider_not_found`')
   async removeIdentityProvider(@Param('tenantId', tenantId) id: string, @Param('providerId', providerId) provider: string): Promise<void> {
     await this.tenants.removeIdentityProvider(id, provider);
   }

@@ -1,16 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/openapi/problem-responses.js';
+import { ApiZodResponse } from '../common/openapi/response-schemas.js';
 import { Authenticated } from '../auth/access.decorators.js';
-import { ApiZodBody, ApiZodQuery, ZodParamPipe, ZodValidationPipe, openApiSchema } from '../common/zod-validation.js';
+import { ApiZodBody, ApiZodQuery, ZodParamPipe, ZodValidationPipe } from '../common/zod-validation.js';
 import {
   type ChangeRole,
   type InviteUser,
@@ -26,51 +19,50 @@ import { UsersService } from './users.service.js';
 
 const userId = new ZodParamPipe('userId', idParamSchema);
 const ADMINS = { roles: ['admin'] } as const;
-const NOT_FOUND = 'problem+json `user_not_found` (also for other tenants’ users)';
-const SELF = 'problem+json `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once)';
+const NOT_FOUND = '`user_not_found` (also for other tenants’ users)';
+const SELF = '`cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once)';
 
 /** A tenant admin's user management, inside the caller's own tenant only. */
 @ApiTags('users')
-@ApiBadRequestResponse({ description: 'problem+json `validation_failed`' })
 @Controller('v1/users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
   @Authenticated(ADMINS)
-  @ApiOperation({ summary: 'Invite a user: Cognito e-mails a temporary password; the user is `pending` until the first sign-in' })
+  @ApiOperation({ operationId: 'inviteUser', summary: 'Invite a user: Cognito e-mails a temporary password; the user is `pending` until the first sign-in' })
   @ApiZodBody(inviteUserSchema)
-  @ApiCreatedResponse({ schema: openApiSchema(userSchema) })
-  @ApiConflictResponse({ description: 'problem+json `user_exists`' })
+  @ApiZodResponse(201, 'User', userSchema)
+  @ApiProblemResponse(409, '`user_exists`')
   invite(@Body(new ZodValidationPipe(inviteUserSchema)) body: InviteUser) {
     return this.users.invite(body);
   }
 
   @Get()
   @Authenticated(ADMINS)
-  @ApiOperation({ summary: "List the tenant's users, newest first (filter by role, status, e-mail)" })
+  @ApiOperation({ operationId: 'listUsers', summary: "List the tenant's users, newest first (filter by role, status, e-mail)" })
   @ApiZodQuery(listUsersQuerySchema)
-  @ApiOkResponse({ schema: openApiSchema(userPageSchema) })
+  @ApiZodResponse(200, 'UserPage', userPageSchema)
   list(@Query(new ZodValidationPipe(listUsersQuerySchema)) query: ListUsersQuery) {
     return this.users.list(query);
   }
 
   @Get(':userId')
   @Authenticated(ADMINS)
-  @ApiOperation({ summary: 'Get one user' })
-  @ApiOkResponse({ schema: openApiSchema(userSchema) })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiOperation({ operationId: 'getUser', summary: 'Get one user' })
+  @ApiZodResponse(200, 'User', userSchema)
+  @ApiProblemResponse(404, NOT_FOUND)
   get(@Param('userId', userId) id: string) {
     return this.users.get(id);
   }
 
   @Patch(':userId')
   @Authenticated(ADMINS)
-  @ApiOperation({ summary: "Change a user's role (Gatehouse's record and the Cognito group; effective on the user's next request)" })
+  @ApiOperation({ operationId: 'changeUserRole', summary: "Change a user's role (Gatehouse's record and the Cognito group; effective on the user's next request)" })
   @ApiZodBody(changeRoleSchema)
-  @ApiOkResponse({ schema: openApiSchema(userSchema) })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: SELF })
+  @ApiZodResponse(200, 'User', userSchema)
+  @ApiProblemResponse(404, NOT_FOUND)
+  @ApiProblemResponse(409, SELF)
   changeRole(@Param('userId', userId) id: string, @Body(new ZodValidationPipe(changeRoleSchema)) body: ChangeRole) {
     return this.users.changeRole(id, body.role);
   }
@@ -78,10 +70,10 @@ export class UsersController {
   @Post(':userId/disable')
   @HttpCode(200)
   @Authenticated(ADMINS)
-  @ApiOperation({ summary: 'Disable a user: their tokens are refused from the next request; Cognito disables them and signs them out where supported' })
-  @ApiOkResponse({ schema: openApiSchema(userSchema) })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: SELF })
+  @ApiOperation({ operationId: 'disableUser', summary: 'Disable a user: their tokens are refused from the next request; Cognito disables them and signs them out where supported' })
+  @ApiZodResponse(200, 'User', userSchema)
+  @ApiProblemResponse(404, NOT_FOUND)
+  @ApiProblemResponse(409, SELF)
   disable(@Param('userId', userId) id: string) {
     return this.users.setEnabled(id, false);
   }
@@ -89,9 +81,9 @@ export class UsersController {
   @Post(':userId/enable')
   @HttpCode(200)
   @Authenticated(ADMINS)
-  @ApiOperation({ summary: 'Enable a disabled user again' })
-  @ApiOkResponse({ schema: openApiSchema(userSchema) })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiOperation({ operationId: 'enableUser', summary: 'Enable a disabled user again' })
+  @ApiZodResponse(200, 'User', userSchema)
+  @ApiProblemResponse(404, NOT_FOUND)
   enable(@Param('userId', userId) id: string) {
     return this.users.setEnabled(id, true);
   }
@@ -99,10 +91,10 @@ export class UsersController {
   @Delete(':userId')
   @HttpCode(204)
   @Authenticated(ADMINS)
-  @ApiOperation({ summary: 'Remove a user from the tenant and from Cognito (their projects and tasks go with them)' })
+  @ApiOperation({ operationId: 'deleteUser', summary: 'Remove a user from the tenant and from Cognito (their projects and tasks go with them)' })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: SELF })
+  @ApiProblemResponse(404, NOT_FOUND)
+  @ApiProblemResponse(409, SELF)
   async remove(@Param('userId', userId) id: string): Promise<void> {
     await this.users.remove(id);
   }
@@ -111,11 +103,12 @@ export class UsersController {
   @HttpCode(200)
   @Authenticated(ADMINS)
   @ApiOperation({
+    operationId: 'resetUserMfa',
     summary: "Reset a user's MFA (e.g. a lost phone): TOTP is turned off; where the tenant requires MFA they set it up again at their next sign-in",
   })
-  @ApiOkResponse({ schema: openApiSchema(userSchema) })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: `${SELF}; \`mfa_managed_by_identity_provider\` for users of the tenant's own IdP` })
+  @ApiZodResponse(200, 'User', userSchema)
+  @ApiProblemResponse(404, NOT_FOUND)
+  @ApiProblemResponse(409, `${SELF}; \`mfa_managed_by_identity_provider\` for users of the tenant's own IdP`)
   resetMfa(@Param('userId', userId) id: string) {
     return this.users.resetMfa(id);
   }
