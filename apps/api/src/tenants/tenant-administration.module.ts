@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
@@ -28,7 +29,7 @@ import { TenantsService } from './tenants.service.js';
  * nothing outside apps/api/src/tenants does.
  */
 @Module({
-  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
+  imports: [AuthModule, AuditModule, EventsModule, IdentityProviderModule, PrivilegedDatabaseModule],
   controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController],
   providers: [
     TenantsService,
