@@ -23,6 +23,7 @@ import { instrumentHttp, observeRegistry, routeTemplate } from './observability/
 import { Metrics } from './observability/metrics.js';
 import { Tracing } from './observability/tracing.js';
 import { type RequestContextStore, requestContext } from './tenancy/request-context.js';
+import { withEventWebhooks } from './events/openapi-webhooks.js';
 
 const REQUEST_ID_PATTERN = /^[\w.:-]{8,128}$/;
 
@@ -159,7 +160,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useGlobalFilters(new ProblemDetailsFilter());
 
   if (!config.openApiDocs) return app;
-  const document = SwaggerModule.createDocument(
+  const document = withEventWebhooks(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Gatehouse API')
@@ -169,7 +170,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       .setVersion('0.1.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 
   return app;
