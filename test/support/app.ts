@@ -23,6 +23,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
       RATE_LIMIT_NAMESPACE: `test-${randomUUID()}`,
       // A loaded test machine can take longer than production's 250 ms; the outage tests set their own.
       RATE_LIMIT_STORE_TIMEOUT_MS: '5000',
+      // Suites that test webhook delivery start their own worker (test/e2e/webhooks.test.ts); the others send nothing.
+      WEBHOOK_DELIVERY_ENABLED: 'false',
       ...overrides,
     }),
   );

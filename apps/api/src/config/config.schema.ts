@@ -228,6 +228,8 @@ export const envSchema = z.object({
   WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(1000).max(30 * 86_400_000).default(5 * 86_400_000),
   /** Per-attempt deadline of a webhook request (connect, send, answer). */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Whether this replica runs the webhook worker (relay + delivery). Every replica may; test APIs opt in. */
+  WEBHOOK_DELIVERY_ENABLED: booleanFromString.default(true),
   /** Endpoints one replica delivers to at the same time. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** How often each replica relays the outbox and looks for due deliveries. */

@@ -84,6 +84,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationBootstrap(): void {
+    if (!this.config.env.WEBHOOK_DELIVERY_ENABLED) return;
     this.timer = setInterval(() => this.tick(), this.config.env.WEBHOOK_POLL_INTERVAL_MS);
     this.timer.unref();
     this.tick();

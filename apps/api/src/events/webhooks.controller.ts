@@ -122,6 +122,11 @@ abstract class WebhookRoutes {
 @Authenticated({ roles: ['admin'] })
 @Controller('v1/webhooks')
 export class TenantWebhooksController extends WebhookRoutes {
+  // Declared here (not only inherited) so Nest sees the dependency in this class's metadata.
+  constructor(webhooks: WebhooksService) {
+    super(webhooks);
+  }
+
   protected owner(): WebhookOwner {
     return WebhooksService.tenantOwner();
   }
@@ -133,6 +138,10 @@ export class TenantWebhooksController extends WebhookRoutes {
 @Authenticated({ roles: ['platform-admin'] })
 @Controller('v1/admin/webhooks')
 export class AdminWebhooksController extends WebhookRoutes {
+  constructor(webhooks: WebhooksService) {
+    super(webhooks);
+  }
+
   protected owner(): WebhookOwner {
     return WebhooksService.platform;
   }
