@@ -87,6 +87,11 @@ export class UserMirror {
     return this.privileged.client.user.findUnique({ where: { issuer_sub: { issuer, sub } }, select: FIELDS });
   }
 
+  /** True for a tenant's Gatehouse (confidential) app client: the API's own flows sign in through it. */
+  async isGatehouseAppClient(clientId: string): Promise<boolean> {
+    return (await this.privileged.client.tenantAppClient.count({ where: { clientId, role: 'gatehouse' } })) > 0;
+  }
+
   findById(tenantId: string, userId: string): Promise<MirroredUser | null> {
     return this.privileged.client.user.findUnique({ where: { tenantId_id: { tenantId, id: userId } }, select: FIELDS });
   }
