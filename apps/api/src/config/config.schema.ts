@@ -53,7 +53,7 @@ const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `is not a ${service} ARN`);
 
 const cognitoTriggersSchema = z
-  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda') })
+  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda'), postEvents: arn('lambda').optional() })
   .strict();
 
 const jsonObject = <T extends z.ZodType>(schema: T) =>
