@@ -9,6 +9,7 @@ import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
 import { ApiServiceRole } from './components/api-service-role.js';
 import { ApiWorkload } from './components/api-workload.js';
 import { Cluster } from './components/cluster.js';
+import { CognitoEventsTrigger } from './components/cognito-events-trigger.js';
 import { CognitoTriggers } from './components/cognito-triggers.js';
 import { Database } from './components/database.js';
 import { Edge } from './components/edge.js';
@@ -125,6 +126,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         tags,
       })
     : undefined;
+  const keys = new Keys('keys', { deployment: settings.deployment, isProduction: settings.environment.isProduction, tags });
   const triggers = new CognitoTriggers('cognito-triggers', {
     deployment: settings.deployment,
     region: args.region,
@@ -132,12 +134,27 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
+  // Post confirmation + post authentication: sign-ins at Cognito directly reach Gatehouse's events.
+  const cognitoEvents = new CognitoEventsTrigger('cognito-events', {
+    deployment: settings.deployment,
+    region: args.region,
+    accountId: args.accountId,
+    apiHost: settings.apiHost,
+    kmsKeyArn: keys.arns['secrets-manager'],
+    deletionProtection: settings.environment.deletionProtection,
+    logRetentionDays: settings.environment.logRetentionDays,
+    tags,
+  });
+  // The API wires the same functions to the silo pools it creates.
+  const apiTriggersJson = pulumi
+    .all([triggers.triggersJson, cognitoEvents.functionArn])
+    .apply(([json, postEvents]) => JSON.stringify({ ...(JSON.parse(json) as Record<string, string>), postEvents }));
 
   const pools = new TierUserPools(
     'pools',
     {
       tiers: settings.tiers,
-      triggers: { preSignUp: triggers.preSignUpArn, preTokenGeneration: triggers.preTokenGenerationArn },
+      triggers: { preSignUp: triggers.preSignUpArn, preTokenGeneration: triggers.preTokenGenerationArn, postEvents: cognitoEvents.functionArn },
       deployment: settings.deployment,
       region: args.region,
       domainPrefix: settings.cognitoDomainPrefix,
@@ -148,7 +165,6 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     ses ? { dependsOn: [ses] } : {},
   );
 
-  const keys = new Keys('keys', { deployment: settings.deployment, isProduction: settings.environment.isProduction, tags });
 
   const network = new Network('network', {
     cidrBlock: settings.vpcCidr,
@@ -232,7 +248,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     oidcIssuer: cluster.oidcIssuer,
     namespace: API_NAMESPACE,
     region: args.region,
-    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns)]),
+    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns), cognitoEvents.secretArn]),
     kmsKeyArn: keys.arns['secrets-manager'],
     tags,
   });
@@ -291,7 +307,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       host: settings.apiHost,
       targetGroupArn: edge.targetGroupArn,
       loadBalancerCidrs: network.publicSubnetCidrs,
-      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId, triggers.triggersJson),
+      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId, apiTriggersJson),
       databaseCredentials: {
         host: database.endpoint,
         port: database.port,
@@ -303,6 +319,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         version: settings.database.credentialsVersion,
       },
       challengeHandleKeys: { keyIds: handleKeys.keyIds, secretArns: handleKeys.secretArns },
+      cognitoEventsSecretArn: cognitoEvents.secretArn,
       databaseCidrs: network.databaseSubnetCidrs,
       replicas: { min: settings.api.minReplicas, max: settings.api.maxReplicas },
       resources: {
