@@ -205,6 +205,26 @@ describe('webhooks', () => {
     expect(verifiedBy(rotated.body.secret, fourth)).toBe(false);
   }, 180_000);
 
+  it('sends each event once with two workers running (endpoint leases), in order', async () => {
+    const second = await startApi(testConfig(WORKER));
+    try {
+      const a = await tenantWithAdmin();
+      const hook = await subscribe(a, '/two-workers', ['user.invited']);
+      const invited: string[] = [];
+      for (let index = 0; index < 6; index += 1) invited.push(await invite(a));
+      const log = await until(async () => {
+        const items = await deliveries(a, hook.id);
+        return items.length === invited.length && items.every((item) => item.status === 'succeeded') ? items : undefined;
+      }, 'every delivery to succeed');
+      // Every send happens before its success is recorded: had a second worker sent one too, it would be here by now.
+      const got = receiver.at('/two-workers');
+      expect(got.map((request) => request.body.data.userId)).toEqual(invited);
+      expect(log.every((item) => item.attemptLog.length === 1)).toBe(true);
+    } finally {
+      await second.close();
+    }
+  }, 180_000);
+
   it('operators’ platform endpoints receive every tenant’s events', async () => {
     const created = await h.admin('/v1/admin/webhooks', {
       method: 'POST',

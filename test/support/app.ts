@@ -67,7 +67,8 @@ export interface ApiProcess {
 export function spawnApi(env: Record<string, string>, script = API_MAIN, args: readonly string[] = []): ApiProcess {
   if (!existsSync(script)) throw new Error(`${script} is missing: run the suite with npm test, which builds dist/ first`);
   const child = spawn(process.execPath, [script, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    // No webhook worker unless asked for (as in testConfig): a replica of another suite must not deliver this suite's webhooks.
+    env: { PATH: process.env['PATH'] ?? '', WEBHOOK_DELIVERY_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
