@@ -54,12 +54,12 @@ const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `is not a ${service} ARN`);
 
 const cognitoTriggerArnsSchema = z
-  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda') })
+  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda'), postEvents: arn('lambda').optional() })
   .strict();
 
 /**
  * Cognito invokes triggers in the pool's own region, so silo pools in several regions need
- * functions in each: `{"<region>": {preSignUp, preTokenGeneration}, ...}` (what Pulumi writes).
+ * functions in each: `{"<region>": {preSignUp, preTokenGeneration, postEvents?}, ...}` (what Pulumi writes).
  * The single-region form `{preSignUp, preTokenGeneration}` is still read (the ARNs' region).
  */
 const cognitoTriggersSchema = z.union([cognitoTriggerArnsSchema, z.record(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region'), cognitoTriggerArnsSchema)]);
@@ -75,7 +75,8 @@ function triggersByRegion(value: z.infer<typeof cognitoTriggersSchema> | undefin
       ? [[arnRegion(value.preSignUp as string), value as CognitoTriggerArns]]
       : Object.entries(value as Record<string, CognitoTriggerArns>);
   for (const [region, arns] of entries) {
-    if (arnRegion(arns.preSignUp) !== region || arnRegion(arns.preTokenGeneration) !== region) {
+    const functionArns = [arns.preSignUp, arns.preTokenGeneration, ...(arns.postEvents ? [arns.postEvents] : [])];
+    if (functionArns.some((functionArn) => arnRegion(functionArn) !== region)) {
       problems.push(`GATEHOUSE_COGNITO_TRIGGERS: the functions for ${region} must be in ${region} (Cognito calls triggers in the pool's region)`);
     }
     byRegion.set(region, arns);
@@ -263,6 +264,32 @@ export const envSchema = z.object({
    * all open (rotation). Required in AWS mode; generated per process in local mode when unset.
    */
   CHALLENGE_HANDLE_KEYS: z.string().optional(),
+  /**
+   * Webhook retries: the wait before each retry, in ms, comma-separated; a delivery that fails them all is `failed`.
+   * The default waits 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: retries span about 27.6 h.
+   */
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .regex(/^\d{1,10}(,\d{1,10}){0,19}$/, 'must be up to 20 comma-separated millisecond delays')
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+    .transform((text) => text.split(',').map(Number)),
+  /** An endpoint whose attempts have all failed for this long is disabled (with an event and an audit entry). */
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(1000).max(30 * 86_400_000).default(5 * 86_400_000),
+  /** Per-attempt deadline of a webhook request (connect, send, answer). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Whether this replica runs the webhook worker (relay + delivery). Every replica may; test APIs opt in. */
+  WEBHOOK_DELIVERY_ENABLED: booleanFromString.default(true),
+  /** Endpoints one replica delivers to at the same time. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** How often each replica relays the outbox and looks for due deliveries. */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** How long a replica holds an endpoint (its queue) without renewing; a crashed replica's endpoints are free again after it. */
+  WEBHOOK_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * The Standard Webhooks secret (`whsec_...`) the Cognito trigger Lambda signs its reports with
+   * (POST /internal/cognito-events). Unset: that route refuses everything.
+   */
+  COGNITO_EVENTS_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be a whsec_ secret').optional(),
 });
 
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];

@@ -170,8 +170,13 @@ export class AuthFlowsService {
       outcome = await this.identity.signInWithPassword(via(target, request), user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
       if (!user) throw invalidCredentials();
     } catch (error) {
-      const failure = user && (error as { code?: string }).code === 'user_not_confirmed' ? this.unconfirmed(target, user) : error;
-      if ((failure as { code?: string }).code === 'invalid_credentials') await this.limits.recordSignInFailure(target.tenant.id, input.email);
+      const unconfirmed = user !== null && (error as { code?: string }).code === 'user_not_confirmed';
+      const failure = unconfirmed ? this.unconfirmed(target, user) : error;
+      if ((failure as { code?: string }).code === 'invalid_credentials') {
+        await this.limits.recordSignInFailure(target.tenant.id, input.email);
+        // Only a known user has someone to tell; an unknown address is not an account's event.
+        if (user) await this.signInFailed(target, user, unconfirmed ? 'user_not_confirmed' : 'invalid_credentials');
+      }
       throw failure;
     }
     await this.limits.resetSignInFailures(target.tenant.id, input.email);
@@ -246,6 +251,9 @@ export class AuthFlowsService {
     const tokens = await this.identity.refresh(via(target, request), input.refreshToken);
     if ((await this.refreshTokenOwnership(target, tokens.accessToken)) === 'someone_else') throw invalidRefreshToken();
     await this.identity.revokeRefreshToken(via(target, request), input.refreshToken);
+    const sub = decodeSubject(tokens.accessToken);
+    const user = sub ? await this.mirror.findBySubject(target.issuer, sub) : null;
+    if (user) await this.mirror.recordAuthEvent({ type: 'user.signed_out', data: { tenantId: target.tenant.id, userId: user.id } });
   }
 
   private async refreshTokenOwnership(target: TenantIdentity, accessToken: string): Promise<RefreshTokenOwnership> {
@@ -286,6 +294,7 @@ export class AuthFlowsService {
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidCode();
     await this.identity.confirmForgotPassword(via(target, request), user.username, input.code, input.newPassword);
+    await this.mirror.recordAuthEvent({ type: 'user.password_reset', data: { tenantId: target.tenant.id, userId: user.id } });
   }
 
   /**
@@ -300,6 +309,13 @@ export class AuthFlowsService {
       this.logger.warn(`could not resend the confirmation code of an unconfirmed user at sign-in: ${String(error)}`);
     });
     return invalidCredentials();
+  }
+
+  private async signInFailed(target: TenantIdentity, user: MirroredUser, reason: 'invalid_credentials' | 'user_not_confirmed' | 'user_disabled'): Promise<void> {
+    await this.mirror.recordAuthEvent(
+      { type: 'user.sign_in_failed', data: { tenantId: target.tenant.id, userId: user.id, reason } },
+      { outcome: 'failure', details: { reason } },
+    );
   }
 
   private party(target: TenantIdentity, user: MirroredUser, request: PublicRequest): SignInParty {
@@ -326,6 +342,7 @@ export class AuthFlowsService {
       }
       // A passed TOTP check proves an enrolled authenticator, wherever it was enrolled.
       if (mfaPassed && !user.mfaEnrolled) await this.mirror.setMfaEnrolled(target.tenant.id, user.id, true);
+      await this.mirror.recordAuthEvent({ type: 'user.signed_in', data: { tenantId: target.tenant.id, userId: user.id, via: 'api' } });
     };
   }
 
@@ -348,6 +365,7 @@ export class AuthFlowsService {
       user = sub ? ((await this.mirror.findBySubject(target.issuer, sub)) ?? undefined) : undefined;
     }
     if (user?.status !== 'disabled') return;
+    if (known) await this.signInFailed(target, user, 'user_disabled');
     if (refreshToken) {
       await this.identity.revokeRefreshToken(target.client, refreshToken).catch((error: unknown) => {
         this.logger.warn(`could not revoke a disabled user's refresh token: ${String(error)}`);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { AuditRetention } from './audit-retention.js';
@@ -33,7 +34,7 @@ import { TenantsService } from './tenants.service.js';
  * nothing outside apps/api/src/tenants does.
  */
 @Module({
-  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
+  imports: [AuthModule, AuditModule, EventsModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
   controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController, HooksController, AdminHooksController],
   providers: [
     TenantsService,

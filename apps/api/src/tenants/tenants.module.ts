@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { HookRegistry } from './hooks/hook-registry.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
 import { UserMirror } from './user-mirror.js';
@@ -10,7 +12,7 @@ import { UserMirror } from './user-mirror.js';
  * imports the privileged database client; others use the services it exports.
  */
 @Module({
-  imports: [DatabaseModule, PrivilegedDatabaseModule],
+  imports: [DatabaseModule, PrivilegedDatabaseModule, AuditModule, EventsModule],
   providers: [TenantUserDirectory, UserMirror, HookRegistry],
   exports: [TenantUserDirectory, UserMirror, HookRegistry],
 })

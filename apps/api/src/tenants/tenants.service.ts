@@ -8,6 +8,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { allowedMfaPolicies, defaultMfaPolicy, findTier, mfaSettingForPolicy, parseMfaPolicy, type MfaPolicy, type TierConfig } from '@gatehouse/tiers';
 import { AuditService } from '../audit/audit.service.js';
+import { EventsService } from '../events/events.service.js';
 import { OutboundUrlRefused, checkUrlShape, resolveHost, resolvePublicAddresses, withoutCredentials } from '../auth/outbound-url.js';
 import { TrustedIssuersService, isCognitoIssuerUrl, issuerAcceptor } from '../auth/trusted-issuers.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
@@ -93,6 +94,7 @@ export class TenantsService {
     private readonly domains: EmailDomainsService,
     private readonly signUp: SignUpSettingsService,
     private readonly identity: IdentityProvider,
+    private readonly events: EventsService,
   ) {}
 
   findRow(id: string) {
@@ -204,6 +206,7 @@ export class TenantsService {
             mfaPolicy,
           },
         });
+        await this.events.emit(tx, { type: 'tenant.created', data: { tenantId: created.id, slug: input.slug, tier: tier.name, model: tier.model } });
         return created.id;
       });
     } catch (error) {
@@ -300,6 +303,7 @@ export class TenantsService {
       if (current.status !== from) throw invalidTenantState(current.status, to === 'suspended' ? 'suspended' : 'reactivated');
       await tx.tenant.update({ where: { id }, data: { status: to, suspendedAt: to === 'suspended' ? new Date() : null } });
       await this.audit.record(tx, { action, tenantId: id, target: `tenant:${id}` });
+      await this.events.emit(tx, { type: to === 'suspended' ? 'tenant.suspended' : 'tenant.reactivated', data: { tenantId: id } });
     });
     // Takes effect on this replica's next request; the NOTIFY carries it to the others.
     await this.issuers.refreshTenant(id);
@@ -374,6 +378,10 @@ export class TenantsService {
           // Refused above when they carry credentials; stripped here as well, since audit events live forever.
           details: { issuer: withoutCredentials(issuer), audience: input.audience, jwksUri: withoutCredentials(input.jwksUri) },
         });
+        await this.events.emit(tx, {
+          type: 'identity_provider.added',
+          data: { tenantId: id, identityProviderId: created.id, issuer: withoutCredentials(issuer) },
+        });
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw issuerTaken();
@@ -409,6 +417,7 @@ export class TenantsService {
       const { count } = await tx.tenantIdentityProvider.deleteMany({ where: { id: providerId, tenantId: id } });
       if (count === 0) throw identityProviderNotFound();
       await this.audit.record(tx, { action: 'tenant.identity_provider.remove', tenantId: id, target: `identity-provider:${providerId}` });
+      await this.events.emit(tx, { type: 'identity_provider.removed', data: { tenantId: id, identityProviderId: providerId } });
     });
     await this.issuers.refreshTenant(id);
   }
