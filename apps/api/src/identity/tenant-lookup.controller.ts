@@ -10,6 +10,7 @@ import type { AppConfig } from '../config/config.schema.js';
 import { resolveRouteHint } from '../tenancy/route-hint.js';
 import { CLIENT_AUTH_FLOWS } from '@gatehouse/tiers';
 import { type TenantLookupQuery, tenantLookupQuerySchema } from './dto/auth.dto.js';
+import { oidcSsoOptions } from './sso-options.js';
 import { TenantIdentityResolver, tenantNotFound } from './tenant-identity.js';
 
 /**
@@ -39,6 +40,16 @@ export class TenantLookupController {
         tenant: { slug: 'acme', name: 'Acme', tier: 'standard', model: 'bridge' },
         cognito: { region: 'eu-west-1', userPoolId: 'eu-west-1_X', clientId: 'abc', issuer: 'https://cognito-idp…', authFlows: ['ALLOW_USER_SRP_AUTH'] },
         identityProviders: [{ issuer: 'https://login.acme.test' }],
+        sso: [
+          {
+            kind: 'oidc',
+            issuer: 'https://login.acme.test',
+            clientId: 'acme-spa',
+            authorizationEndpoint: 'https://login.acme.test/authorize',
+            tokenEndpoint: 'https://login.acme.test/token',
+            scopes: ['openid', 'email', 'profile'],
+          },
+        ],
       },
     },
   })
@@ -64,6 +75,7 @@ export class TenantLookupController {
         authFlows: [...CLIENT_AUTH_FLOWS],
       },
       identityProviders: tenant.identityProviders.filter((provider) => provider.enabled).map((provider) => ({ issuer: provider.issuer })),
+      sso: oidcSsoOptions(tenant),
     };
   }
 }

@@ -7,6 +7,8 @@ import { AdminAuditController } from './admin-audit.controller.js';
 import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
+import { IdentityProviderSignInController } from './identity-provider-sign-in.controller.js';
+import { IdentityProviderSignInService } from './identity-provider-sign-in.service.js';
 import { ProvisioningFaults } from './provisioning/provisioning-faults.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { SignUpSettingsController } from './sign-up-settings.controller.js';
@@ -29,7 +31,7 @@ import { TenantsService } from './tenants.service.js';
  */
 @Module({
   imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
-  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController],
+  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController, IdentityProviderSignInController],
   providers: [
     TenantsService,
     ProvisioningService,
@@ -38,6 +40,7 @@ import { TenantsService } from './tenants.service.js';
     EmailDomainsService,
     SignUpSettingsService,
     CognitoCapacityService,
+    IdentityProviderSignInService,
   ],
   exports: [TenantsService, ProvisioningService],
 })

@@ -210,6 +210,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/tenants/{tenantId}/identity-providers/{providerId}/browser-sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Front-channel sign-in settings of one of the tenant’s OpenID Connect providers */
+        get: operations["IdentityProviderSignInController_get"];
+        /**
+         * Offer sign-in at the tenant’s OpenID Connect provider from the browser (code flow + PKCE)
+         * @description Sets the provider’s public client id and scopes; the API fetches the provider’s discovery document (outbound URL rules apply) for its authorization and token endpoints. Tenant lookup then lists it under `sso`.
+         */
+        put: operations["IdentityProviderSignInController_enable"];
+        post?: never;
+        /** Stop offering browser sign-in at this provider (its bearer tokens stay trusted) */
+        delete: operations["IdentityProviderSignInController_disable"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/tenants/{tenantId}/reactivate": {
         parameters: {
             query?: never;
@@ -2028,6 +2050,191 @@ export interface operations {
                 content?: never;
             };
             /** @description problem+json `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `tenant_not_found`, `identity_provider_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IdentityProviderSignInController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                providerId: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizationEndpoint: string | null;
+                        clientId: string | null;
+                        issuer: string;
+                        /** Format: uuid */
+                        providerId: string;
+                        scopes: string[];
+                        tokenEndpoint: string | null;
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` (also: a discovery document that cannot be used) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `tenant_not_found`, `identity_provider_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IdentityProviderSignInController_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                providerId: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    clientId: string;
+                    /**
+                     * @default [
+                     *       "openid",
+                     *       "email",
+                     *       "profile"
+                     *     ]
+                     */
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizationEndpoint: string | null;
+                        clientId: string | null;
+                        issuer: string;
+                        /** Format: uuid */
+                        providerId: string;
+                        scopes: string[];
+                        tokenEndpoint: string | null;
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` (also: a discovery document that cannot be used) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `tenant_not_found`, `identity_provider_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `identity_provider_discovery_unavailable` with Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IdentityProviderSignInController_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                providerId: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `validation_failed` (also: a discovery document that cannot be used) */
             400: {
                 headers: {
                     [name: string]: unknown;
