@@ -165,6 +165,9 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     pkce: { required: () => true },
+    // Browsers may call the token endpoint from a public client's own redirect origins (oidc-provider's default, stated).
+    clientBasedCORS: (_ctx: unknown, origin: string, client: { clientAuthMethod: string; redirectUris: string[] }) =>
+      client.clientAuthMethod === 'none' && client.redirectUris.some((uri) => new URL(uri).origin === origin),
     features: {
       devInteractions: { enabled: false },
       ...(audience
@@ -305,7 +308,19 @@ function instanceAdapter() {
   };
 }
 
-/** The login + consent page: the account is the `login_hint`; every requested scope is granted. */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The login + consent page: the account is the `login_hint`, or what a browser typed into the
+ * login form served when there is none; every requested scope is granted.
+ */
 async function interaction(
   provider: ProviderInstance,
   accounts: ReadonlyMap<string, OidcAccount>,
@@ -314,7 +329,17 @@ async function interaction(
   res: ServerResponse,
 ): Promise<void> {
   const details = await provider.interactionDetails(req, res);
-  const accountId = details.params['login_hint'];
+  // A browser without a login hint gets the provider's login page, and posts the account back to it.
+  const submitted = req.method === 'POST' ? new URLSearchParams(await readBody(req)).get('login') ?? undefined : undefined;
+  const accountId = details.params['login_hint'] ?? submitted;
+  if (accountId === undefined) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+      `<!doctype html><title>Sign in at the identity provider</title><h1>Identity provider</h1>` +
+        `<form method="post" action="/interaction/${details.uid}"><label>Account <input name="login" autofocus></label>` +
+        `<button type="submit">Sign in</button></form>`,
+    );
+    return;
+  }
   const clientId = details.params['client_id'];
   if (!accountId || !accounts.has(accountId) || !clientId) {
     await provider.interactionFinished(
