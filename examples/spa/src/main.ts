@@ -54,7 +54,7 @@ async function findTenant(): Promise<void> {
   for (const option of tenant.sso ?? []) {
     const button = document.createElement('button');
     button.type = 'button';
-    button.textContent = `Sign in with ${option.name ?? new URL(option.issuer ?? option.authorizationEndpoint ?? '').host}`;
+    button.textContent = `Sign in with ${option.name ?? option.identityProvider ?? hostOf(option.issuer ?? option.authorizationEndpoint) ?? option.kind}`;
     button.dataset['sso'] = option.kind;
     button.addEventListener('click', () => {
       const target = tenant!.tenant.slug;
@@ -67,6 +67,10 @@ async function findTenant(): Promise<void> {
   }
   say(`Organisation: ${tenant.tenant.name}`);
   show('sign-in');
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  return url && URL.canParse(url) ? new URL(url).host : undefined;
 }
 
 async function after(step: SignInStep): Promise<void> {
