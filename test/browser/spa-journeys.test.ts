@@ -111,7 +111,7 @@ describe('the example SPA in Chromium', () => {
     await other.context().close();
   });
 
-  it('sets up two-factor sign-in when the tenant requires it, with a TOTP code', async () => {
+  it('sets up two-factor sign-in when the tenant requires it, then asks for the TOTP code at the next sign-in', async () => {
     const user = world.users.bridgeD.member;
     await world.privileged.tenant.update({ where: { id: user.tenant.id }, data: { mfaPolicy: 'required' } });
     await world.refresh(user.tenant.id);
@@ -120,6 +120,19 @@ describe('the example SPA in Chromium', () => {
     await page.locator('#challenge').waitFor({ state: 'visible' });
     const secret = (await page.textContent('#mfa-secret')) ?? '';
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    await page.fill('#challenge-answer', generateSync({ secret }));
+    await page.click('#challenge-form button');
+    await expectSignedInAs(page, user.email);
+    await page.click('#sign-out');
+    await page.locator('#find-tenant').waitFor({ state: 'visible' });
+
+    // Enrolled: the next sign-in asks for a code from the authenticator, and a wrong one can be retried.
+    await signIn(page, user.email, user.tenant.slug);
+    await page.locator('#challenge').waitFor({ state: 'visible' });
+    await expect.poll(() => page.textContent('#challenge-prompt'), { timeout: STEP_TIMEOUT_MS }).toMatch(/code from your authenticator/);
+    await page.fill('#challenge-answer', '000000');
+    await page.click('#challenge-form button');
+    await expect.poll(() => page.textContent('#error'), { timeout: STEP_TIMEOUT_MS }).toMatch(/invalid_code/);
     await page.fill('#challenge-answer', generateSync({ secret }));
     await page.click('#challenge-form button');
     await expectSignedInAs(page, user.email);
