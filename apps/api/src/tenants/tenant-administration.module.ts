@@ -4,7 +4,12 @@ import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { AuditRetention } from './audit-retention.js';
+import { HookAdministration } from './hooks/hook-administration.service.js';
+import { AdminHooksController, HooksController } from './hooks/hooks.controller.js';
+import { TenantsModule } from './tenants.module.js';
 import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
+import { CognitoCapacityPublisher } from './cognito-capacity-metrics.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
 import { IdentityProviderSignInController } from './identity-provider-sign-in.controller.js';
@@ -30,8 +35,16 @@ import { TenantsService } from './tenants.service.js';
  * nothing outside apps/api/src/tenants does.
  */
 @Module({
-  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
-  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController, IdentityProviderSignInController],
+  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
+  controllers: [
+    TenantsController,
+    AdminAuditController,
+    SignUpSettingsController,
+    CognitoCapacityController,
+    HooksController,
+    AdminHooksController,
+    IdentityProviderSignInController,
+  ],
   providers: [
     TenantsService,
     ProvisioningService,
@@ -40,6 +53,9 @@ import { TenantsService } from './tenants.service.js';
     EmailDomainsService,
     SignUpSettingsService,
     CognitoCapacityService,
+    CognitoCapacityPublisher,
+    AuditRetention,
+    HookAdministration,
     IdentityProviderSignInService,
   ],
   exports: [TenantsService, ProvisioningService],

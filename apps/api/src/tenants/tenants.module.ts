@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
+import { HookRegistry } from './hooks/hook-registry.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
 import { UserMirror } from './user-mirror.js';
 
@@ -10,7 +11,7 @@ import { UserMirror } from './user-mirror.js';
  */
 @Module({
   imports: [DatabaseModule, PrivilegedDatabaseModule],
-  providers: [TenantUserDirectory, UserMirror],
-  exports: [TenantUserDirectory, UserMirror],
+  providers: [TenantUserDirectory, UserMirror, HookRegistry],
+  exports: [TenantUserDirectory, UserMirror, HookRegistry],
 })
 export class TenantsModule {}

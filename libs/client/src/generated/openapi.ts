@@ -43,8 +43,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the audit log, newest first (filter by tenant, actor, action, time range) */
+        /** Read the audit log, newest first (filter by tenant, actor, action, target, outcome, time range; cursor paging) */
         get: operations["AdminAuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the audit log (same filters) as NDJSON or CSV, streamed, newest first
+         * @description CSV cells that a spreadsheet would read as a formula (= + - @) are prefixed with `'`.
+         */
+        get: operations["AdminAuditController_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -104,6 +124,61 @@ export interface paths {
         get: operations["CognitoCapacityController_capacityReport"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform-default synchronous hooks (without secrets) */
+        get: operations["AdminHooksController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/hooks/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Configure a platform-default synchronous hook
+         * @description Creates the hook (201, with its signing secret — shown only now) or replaces its settings (200, secret unchanged). Calls are signed with Standard Webhooks headers; a call that fails (timeout, non-2xx, redirect, oversized or invalid answer) is judged by `failureMode`. `post_confirmation` only accepts `open`.
+         */
+        put: operations["AdminHooksController_put"];
+        post?: never;
+        /** Remove the platform-default hook of this kind */
+        delete: operations["AdminHooksController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/hooks/{kind}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the platform hook's signing secret (shown only now) */
+        post: operations["AdminHooksController_rotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -290,8 +365,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the tenant's audit log, newest first (filter by actor, action, time range) */
+        /** Read the tenant's audit log, newest first (filter by actor, action, target, outcome, time range; cursor paging) */
         get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the tenant's audit log (same filters) as NDJSON or CSV, streamed, newest first
+         * @description CSV cells that a spreadsheet would read as a formula (= + - @) are prefixed with `'`.
+         */
+        get: operations["AuditController_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -502,6 +597,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's synchronous hooks (without secrets) */
+        get: operations["HooksController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hooks/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Configure a synchronous hook of the tenant
+         * @description Creates the hook (201, with its signing secret — shown only now) or replaces its settings (200, secret unchanged). Calls are signed with Standard Webhooks headers; a call that fails (timeout, non-2xx, redirect, oversized or invalid answer) is judged by `failureMode`. `post_confirmation` only accepts `open`.
+         */
+        put: operations["HooksController_put"];
+        post?: never;
+        /** Remove the tenant's hook of this kind (the platform default applies again, if any) */
+        delete: operations["HooksController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hooks/{kind}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the hook's signing secret (the new one is shown only now; the old one stops at once) */
+        post: operations["HooksController_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -509,7 +659,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user, their tenant and roles */
+        /** The signed-in user, their tenant and roles; `hookClaims`: what the tenant's token-enrichment hook added at the last sign-in */
         get: operations["MeController_get"];
         put?: never;
         post?: never;
@@ -841,6 +991,8 @@ export interface operations {
                 cursor?: string;
                 from?: string;
                 limit?: number;
+                outcome?: "success" | "failure" | "denied";
+                target?: string;
                 tenantId?: string;
                 to?: string;
             };
@@ -861,6 +1013,7 @@ export interface operations {
                             actorId: string | null;
                             /** @enum {string} */
                             actorType: "operator" | "user" | "system";
+                            clientIp: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             details: {
@@ -877,7 +1030,55 @@ export interface operations {
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description problem+json `validation_failed` (also for a cursor that is not from a previous page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AdminAuditController_export: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor?: string;
+                format?: "ndjson" | "csv";
+                from?: string;
+                outcome?: "success" | "failure" | "denied";
+                target?: string;
+                tenantId?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One event per line (NDJSON) or one per row after a header (CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `validation_failed` (also for a cursor that is not from a previous page) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1035,6 +1236,277 @@ export interface operations {
             };
             /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AdminHooksController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            enabled: boolean;
+                            /** @enum {string} */
+                            failureMode: "open" | "closed";
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                            tenantId: string | null;
+                            timeoutMs: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AdminHooksController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    failureMode: "open" | "closed";
+                    /** @default 2000 */
+                    timeoutMs?: number;
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        enabled: boolean;
+                        /** @enum {string} */
+                        failureMode: "open" | "closed";
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                        tenantId: string | null;
+                        timeoutMs: number;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        enabled: boolean;
+                        /** @enum {string} */
+                        failureMode: "open" | "closed";
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                        /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
+                        secret: string;
+                        tenantId: string | null;
+                        timeoutMs: number;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `hook_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AdminHooksController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `hook_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AdminHooksController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        enabled: boolean;
+                        /** @enum {string} */
+                        failureMode: "open" | "closed";
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                        /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
+                        secret: string;
+                        tenantId: string | null;
+                        timeoutMs: number;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `hook_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2683,6 +3155,8 @@ export interface operations {
                 cursor?: string;
                 from?: string;
                 limit?: number;
+                outcome?: "success" | "failure" | "denied";
+                target?: string;
                 to?: string;
             };
             header?: never;
@@ -2702,6 +3176,7 @@ export interface operations {
                             actorId: string | null;
                             /** @enum {string} */
                             actorType: "operator" | "user" | "system";
+                            clientIp: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             details: {
@@ -2718,7 +3193,54 @@ export interface operations {
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description problem+json `validation_failed` (also for a cursor that is not from a previous page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query?: {
+                action?: string;
+                actor?: string;
+                format?: "ndjson" | "csv";
+                from?: string;
+                outcome?: "success" | "failure" | "denied";
+                target?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One event per line (NDJSON) or one per row after a header (CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `validation_failed` (also for a cursor that is not from a previous page) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3265,6 +3787,277 @@ export interface operations {
             };
             /** @description problem+json `tenant_email_domain_taken` (another tenant verified it) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    HooksController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            enabled: boolean;
+                            /** @enum {string} */
+                            failureMode: "open" | "closed";
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                            tenantId: string | null;
+                            timeoutMs: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    HooksController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    failureMode: "open" | "closed";
+                    /** @default 2000 */
+                    timeoutMs?: number;
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        enabled: boolean;
+                        /** @enum {string} */
+                        failureMode: "open" | "closed";
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                        tenantId: string | null;
+                        timeoutMs: number;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        enabled: boolean;
+                        /** @enum {string} */
+                        failureMode: "open" | "closed";
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                        /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
+                        secret: string;
+                        tenantId: string | null;
+                        timeoutMs: number;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `hook_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    HooksController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `hook_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    HooksController_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        enabled: boolean;
+                        /** @enum {string} */
+                        failureMode: "open" | "closed";
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                        /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
+                        secret: string;
+                        tenantId: string | null;
+                        timeoutMs: number;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: missing, malformed, expired or untrusted token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description problem+json `hook_not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
