@@ -61,7 +61,16 @@ export interface TenantSnapshot {
     readonly jwksUri: string;
     readonly claimMapping: ClaimMapping;
     readonly enabled: boolean;
+    /** Front-channel sign-in (code + PKCE from the browser), when an operator set it up. */
+    readonly browserSignIn?: BrowserSignInSettings;
   }[];
+}
+
+export interface BrowserSignInSettings {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
 }
 
 /** Signature algorithms Cognito uses; nothing else is accepted from a Cognito issuer. */

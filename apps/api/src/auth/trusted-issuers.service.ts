@@ -183,7 +183,17 @@ type TenantRow = NonNullable<Awaited<ReturnType<PrismaService['client']['tenant'
   hosts: { host: string }[];
   emailDomains: { domain: string; status: 'pending' | 'verified' }[];
   appClients: { clientId: string; issuer: string; userPoolId: string; role: string }[];
-  identityProviders: { issuer: string; audience: string; jwksUri: string; claimMapping: unknown; enabled: boolean }[];
+  identityProviders: {
+    issuer: string;
+    audience: string;
+    jwksUri: string;
+    claimMapping: unknown;
+    enabled: boolean;
+    browserClientId?: string | null;
+    browserScopes?: string[];
+    authorizationEndpoint?: string | null;
+    tokenEndpoint?: string | null;
+  }[];
 };
 
 export function toSnapshot(row: TenantRow): TenantSnapshot {
@@ -217,6 +227,16 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
       jwksUri: provider.jwksUri,
       claimMapping: (provider.claimMapping ?? {}) as ClaimMapping,
       enabled: provider.enabled,
+      ...(provider.browserClientId && provider.authorizationEndpoint && provider.tokenEndpoint
+        ? {
+            browserSignIn: {
+              clientId: provider.browserClientId,
+              scopes: provider.browserScopes ?? ['openid'],
+              authorizationEndpoint: provider.authorizationEndpoint,
+              tokenEndpoint: provider.tokenEndpoint,
+            },
+          }
+        : {}),
     })),
   };
 }

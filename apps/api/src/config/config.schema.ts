@@ -117,6 +117,30 @@ const resolverList = z
   .transform((text) => text.split(',').map((entry) => entry.trim()).filter(Boolean))
   .refine((list) => list.length > 0 && list.every(isResolverAddress), 'must be a comma-separated list of ip[:port] (IPv6 as [addr]:port)');
 
+/**
+ * `https://app.example.com,http://localhost:5173`: browser origins (scheme, host, optional port; no
+ * path, no wildcard) whose pages may call the API. Normalised to lower case, no duplicates.
+ */
+const originList = z.string().transform((text, ctx): string[] => {
+  const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const origins = new Set<string>();
+  for (const entry of entries) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    const normalised = entry.toLowerCase().replace(/\/+$/, '');
+    if (!url || entry.includes('*') || !/^https?:$/.test(url.protocol) || url.origin !== normalised || url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin (scheme://host[:port], no path; "*" is never allowed)` });
+      continue;
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
+});
+
 const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 /** `eu-west-1,us-east-1` → `['eu-west-1', 'us-east-1']`, each an AWS region, no duplicates. */
@@ -165,6 +189,11 @@ export const envSchema = z.object({
   TOKEN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   JWKS_REFETCH_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+  /**
+   * Browser origins allowed to call the API (CORS), comma-separated; active tenants' registered hosts
+   * (`https://<host>`) are allowed on top of these. Plain http is refused when NODE_ENV=production.
+   */
+  CORS_ALLOWED_ORIGINS: originList.default([]),
   /** `acme.<PUBLIC_BASE_DOMAIN>` is a route hint for tenant `acme`. */
   PUBLIC_BASE_DOMAIN: z.string().optional(),
   /**
@@ -394,6 +423,11 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   if (env.TRUST_PROXY) {
     problems.push('TRUST_PROXY=true trusts every peer\'s X-Forwarded-For; list the proxies in TRUSTED_PROXY_CIDRS instead');
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const origin of env.CORS_ALLOWED_ORIGINS) {
+      if (origin.startsWith('http:')) problems.push(`CORS_ALLOWED_ORIGINS: "${origin}" is plain http; refused when NODE_ENV=production`);
+    }
   }
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problems.push('METRICS_PORT must differ from PORT: metrics are never served on the public listener');

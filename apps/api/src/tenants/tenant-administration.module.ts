@@ -13,6 +13,8 @@ import { CognitoCapacityController, CognitoCapacityService } from './cognito-cap
 import { CognitoCapacityPublisher } from './cognito-capacity-metrics.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
+import { IdentityProviderSignInController } from './identity-provider-sign-in.controller.js';
+import { IdentityProviderSignInService } from './identity-provider-sign-in.service.js';
 import { ProvisioningFaults } from './provisioning/provisioning-faults.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { SignUpSettingsController } from './sign-up-settings.controller.js';
@@ -35,7 +37,15 @@ import { TenantsService } from './tenants.service.js';
  */
 @Module({
   imports: [AuthModule, AuditModule, EventsModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
-  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController, HooksController, AdminHooksController],
+  controllers: [
+    TenantsController,
+    AdminAuditController,
+    SignUpSettingsController,
+    CognitoCapacityController,
+    HooksController,
+    AdminHooksController,
+    IdentityProviderSignInController,
+  ],
   providers: [
     TenantsService,
     ProvisioningService,
@@ -47,6 +57,7 @@ import { TenantsService } from './tenants.service.js';
     CognitoCapacityPublisher,
     AuditRetention,
     HookAdministration,
+    IdentityProviderSignInService,
   ],
   exports: [TenantsService, ProvisioningService],
 })
