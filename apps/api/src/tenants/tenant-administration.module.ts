@@ -13,6 +13,9 @@ import { SignUpSettingsController } from './sign-up-settings.controller.js';
 import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { TenantsController } from './tenants.controller.js';
 import { TenantsService } from './tenants.service.js';
+import { TierMoveController } from './tier-move/tier-move.controller.js';
+import { TierMoveFaults } from './tier-move/tier-move-faults.js';
+import { TierMoveService } from './tier-move/tier-move.service.js';
 
 /**
  * Operators' side of the tenants context: the admin API, the provisioning
@@ -29,7 +32,7 @@ import { TenantsService } from './tenants.service.js';
  */
 @Module({
   imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
-  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController],
+  controllers: [TenantsController, TierMoveController, AdminAuditController, SignUpSettingsController, CognitoCapacityController],
   providers: [
     TenantsService,
     ProvisioningService,
@@ -38,7 +41,9 @@ import { TenantsService } from './tenants.service.js';
     EmailDomainsService,
     SignUpSettingsService,
     CognitoCapacityService,
+    TierMoveService,
+    TierMoveFaults,
   ],
-  exports: [TenantsService, ProvisioningService],
+  exports: [TenantsService, ProvisioningService, TierMoveService],
 })
 export class TenantAdministrationModule {}
