@@ -76,6 +76,8 @@ export interface MovingWith {
   readonly issuer: string | null;
   readonly clientId: string | null;
   readonly gatehouseClientId: string | null;
+  /** `target`: where the tenant is going (before cut-over); `source`: where it came from (after cut-over); `abandoned`: a cancelled move's target. */
+  readonly direction: 'target' | 'source' | 'abandoned';
 }
 
 /** Signature algorithms Cognito uses; nothing else is accepted from a Cognito issuer. */

@@ -95,7 +95,7 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
   // Sign-in failure counting lives in RateLimits (shared store); these specs are about sign-up, so it allows everything.
   const limits = { assertSignInAllowed: async () => undefined, recordSignInFailure: async () => undefined, resetSignInFailures: async () => undefined } as unknown as RateLimits;
   const resolver = { forPublicRequest: () => target } as unknown as TenantIdentityResolver;
-  const sut = new AuthFlowsService(identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror, {} as never, {} as never, limits, {} as never);
+  const sut = new AuthFlowsService(identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror, {} as never, {} as never, limits, {} as never, {} as never);
   const request = { route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' };
   return { sut, identity, mirror, request };
 }

@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
 import { UserMirror } from './user-mirror.js';
+import { MoveIdentities } from './tier-move/move-identities.js';
 
 /**
  * Operators' tenant management and the tenant registry. The only module that
  * imports the privileged database client; others use the services it exports.
  */
 @Module({
-  imports: [DatabaseModule, PrivilegedDatabaseModule],
-  providers: [TenantUserDirectory, UserMirror],
-  exports: [TenantUserDirectory, UserMirror],
+  imports: [AuditModule, DatabaseModule, PrivilegedDatabaseModule],
+  providers: [TenantUserDirectory, UserMirror, MoveIdentities],
+  exports: [TenantUserDirectory, UserMirror, MoveIdentities],
 })
 export class TenantsModule {}

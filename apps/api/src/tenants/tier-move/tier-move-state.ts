@@ -207,11 +207,19 @@ export function movePhase(state: TierMoveState, now: Date): MovePhase {
   return moveLeaseIsLive(state, now) ? 'running' : 'stalled';
 }
 
+/**
+ * The other side, and what it is: where the tenant is going (`target`), where it
+ * comes from (`source`), or the target of a cancelled move being rolled back (`abandoned`: trusted, never signed in to).
+ */
+export type OtherSide = MoveSide & { readonly direction: 'target' | 'source' | 'abandoned' };
+
 /** The side a tenant's tokens may come from besides its current one, while a move is under way. */
-export function otherSide(state: TierMoveState | null): MoveSide | null {
+export function otherSide(state: TierMoveState | null): OtherSide | null {
   if (!state || hasEnded(state)) return null;
-  if (state.cancelled) return state.done.rollback_clients === undefined ? state.target : null;
-  return isCutOver(state) ? (state.done.remove_source === undefined ? state.source : null) : state.target;
+  // A cancelled move's target stays trusted until its clients are gone, but nobody signs in there any more.
+  if (state.cancelled) return state.done.rollback_clients === undefined ? { ...state.target, direction: 'abandoned' } : null;
+  if (!isCutOver(state)) return { ...state.target, direction: 'target' };
+  return state.done.remove_source === undefined ? { ...state.source, direction: 'source' } : null;
 }
 
 /** The move as the operators' API shows it on the tenant. */
