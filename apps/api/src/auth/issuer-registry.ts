@@ -207,9 +207,9 @@ export class IssuerRegistry {
     for (const host of snapshot.hosts) this.tenantIdsByHost.set(host, snapshot.id);
     for (const domain of snapshot.emailDomains) this.tenantIdsByEmailDomain.set(domain, snapshot.id);
 
-    this.trustSide(snapshot, snapshot.model, snapshot.issuer, added);
+    this.trustSide(snapshot, snapshot.model, snapshot.issuer, added, false);
     // A tenant moving between tiers is trusted on both sides until the move lets go of one (tenants/tier-move).
-    if (snapshot.movingWith) this.trustSide(snapshot, snapshot.movingWith.model, snapshot.movingWith.issuer, added);
+    if (snapshot.movingWith) this.trustSide(snapshot, snapshot.movingWith.model, snapshot.movingWith.issuer, added, true);
 
     for (const provider of snapshot.identityProviders) {
       if (!provider.enabled || !this.acceptIssuer(provider.issuer, 'external')) continue;
@@ -235,6 +235,7 @@ export class IssuerRegistry {
     model: IsolationModel,
     issuer: string | null,
     added: { issuers: string[]; clients: [string, string][] },
+    onlyThisIssuer: boolean,
   ): void {
     const existingSilo = issuer ? this.issuers.get(issuer) : undefined;
     // A silo pool takes its issuer back from an external provider, but never replaces a configured shared pool or another silo's pool.
@@ -257,7 +258,7 @@ export class IssuerRegistry {
 
     if (model === 'bridge') {
       for (const client of snapshot.appClients) {
-        if (client.issuer !== issuer) continue;
+        if (onlyThisIssuer && client.issuer !== issuer) continue;
         const shared = this.issuers.get(client.issuer);
         // A bridge client is trusted only inside a shared bridge-tier pool from the configuration.
         if (shared?.kind === 'cognito' && shared.pool.kind === 'tier' && shared.pool.model === 'bridge') {

@@ -193,6 +193,7 @@ export class AuthFlowsService {
 
   /** Where a user of a tenant moving between tiers signs in: the target and the source, once the user was copied. */
   private async moveSides(current: TenantIdentity, user: MirroredUser): Promise<MoveSides | undefined> {
+    if (!current.tenant.movingWith) return undefined;
     const other = this.tenants.forMovingSide(current.tenant);
     if (!other || other.direction === 'abandoned') return undefined;
     const identity = await this.moveIdentities.find(current.tenant.id, user.id);
