@@ -648,7 +648,10 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     const graceEnds = Date.parse(state.cutOverAt ?? new Date(0).toISOString()) + this.config.env.TIER_MOVE_SOURCE_GRACE_MS;
     if (now < graceEnds) throw new NotYet({ ...state, waitUntil: new Date(graceEnds).toISOString() });
     if (state.request.unmigratedUsers === 'keep_source') {
-      const waiting = await this.privileged.client.tierMoveIdentity.count({ where: { tenantId: tenant.id, passwordMigratedAt: null, NOT: { sub: { startsWith: 'none:' } } } });
+      // Users with a password of their own; invited users who never chose one get the invitation again instead (remove_source).
+      const waiting = await this.privileged.client.tierMoveIdentity.count({
+        where: { tenantId: tenant.id, passwordMigratedAt: null, NOT: { sub: { startsWith: 'none:' } }, user: { status: 'active' } },
+      });
       if (waiting > 0) {
         throw new NotYet({ ...state, waitUntil: new Date(now + this.config.env.PROVISIONING_SWEEP_INTERVAL_MS).toISOString() });
       }
@@ -669,13 +672,13 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     const target = this.pool(state.target);
     const identities = await this.privileged.client.tierMoveIdentity.findMany({
       where: { tenantId: tenant.id },
-      select: { username: true, issuer: true, passwordMigratedAt: true },
+      select: { username: true, issuer: true, passwordMigratedAt: true, user: { select: { status: true } } },
     });
-    if (state.request.unmigratedUsers === 'reset_password') {
-      for (const identity of identities) {
-        if (identity.passwordMigratedAt !== null) continue;
-        await this.cognito(() => this.identity.resendInvitation(target, identity.username));
-      }
+    for (const identity of identities) {
+      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled') continue;
+      // `reset_password`: everyone whose password did not move. Either way: invited users who never chose a password (theirs was the source's).
+      const reset = state.request.unmigratedUsers === 'reset_password' || identity.user.status === 'pending';
+      if (reset) await this.cognito(() => this.identity.resendInvitation(target, identity.username));
     }
     if (source.model === 'silo') {
       if (source.userPoolId) await this.cognito(() => this.identity.deleteUserPool({ userPoolId: source.userPoolId!, region: source.region }));
