@@ -42,6 +42,7 @@ beforeAll(async () => {
     // Every user signs in several times per move, all from one address.
     RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000',
     RATE_LIMIT_PER_TENANT: '100000',
+    SIGN_IN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
   });
   ({ tenant } = await createTenant(h, { tier: 'basic' }));
   expect(tenant.status).toBe('active');
