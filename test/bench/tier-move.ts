@@ -94,8 +94,7 @@ export async function runTierMoveBench(world: BenchWorld, log: (line: string) =>
 
     log(`tier move: creating ${TIER_MOVE_USERS} users in the basic pool`);
     const basic = world.stack.sharedPools['basic']!;
-    const db = new pg.Client({ connectionString: world.adminDatabaseUrl });
-    await db.connect();
+    const db = new pg.Pool({ connectionString: world.adminDatabaseUrl, max: SETUP_CONCURRENCY });
     const emails = Array.from({ length: TIER_MOVE_USERS }, (_, index) => `user-${index}@${slug}.bench.test`);
     try {
       await inBatches(emails, SETUP_CONCURRENCY, async (email) => {

@@ -17,6 +17,7 @@ import {
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { generateSync } from 'otplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InjectedFault } from '../../apps/api/src/tenants/provisioning/provisioning-faults.js';
 import { TierMoveFaults } from '../../apps/api/src/tenants/tier-move/tier-move-faults.js';
@@ -28,10 +29,20 @@ import { type Harness, type TenantJson, createTenant, startHarness } from './ten
 /** Users of the moved tenant (50 in the issue; fewer keep this suite within minutes on a loaded 2-core machine). */
 const USERS = 20;
 const PASSWORD = 'Moving-Day-2026!';
+/** Users with TOTP (one in each half): their secret cannot move, so they enrol again at their first sign-in on each target. */
+const TOTP_USERS = [2, USERS - 2];
+
+interface MovingUser {
+  readonly email: string;
+  readonly username: string;
+  readonly userId: string;
+  /** The user's current TOTP secret (what their authenticator app holds), if enrolled. */
+  totpSecret?: string;
+}
 
 let h: Harness;
 let tenant: TenantJson;
-const users: { email: string; username: string; userId: string }[] = [];
+const users: MovingUser[] = [];
 
 beforeAll(async () => {
   // Source tokens stay trusted for 1.5 s after cut-over here (an hour by default); sweeps every 300 ms resume waiting moves.
@@ -74,14 +85,38 @@ beforeAll(async () => {
   // cannot send: it lacks AdminCreateUser RESEND) is removed, now that users[0] is an active admin.
   await h.privileged.user.delete({ where: { tenantId_id: { tenantId: tenant.id, id: invited.id } } });
   await h.cognito.send(new AdminDeleteUserCommand({ UserPoolId: basic.userPoolId, Username: invited.username }));
+  for (const index of TOTP_USERS) {
+    const user = users[index]!;
+    const token = await signIn(user);
+    const setup = await h.call('/v1/me/mfa/totp', { method: 'POST', token });
+    expect(setup.status, setup.text).toBe(200);
+    const verified = await h.call('/v1/me/mfa/totp/verify', { method: 'POST', token, body: { code: generateSync({ secret: setup.body.secretCode }) } });
+    expect(verified.status, verified.text).toBe(204);
+    user.totpSecret = setup.body.secretCode;
+  }
 }, 600_000);
 
 afterAll(async () => {
   await h?.close();
 });
 
-async function signIn(email: string): Promise<string> {
-  const response = await h.call('/v1/auth/sign-in', { method: 'POST', body: { tenant: tenant.slug, email, password: PASSWORD } });
+/**
+ * Signs the user in through the API, answering what a person would: their
+ * TOTP code, or — on a target where their TOTP must be enrolled again — the
+ * new secret's first code (the authenticator app then holds the new secret).
+ */
+async function signIn(user: MovingUser): Promise<string> {
+  let response = await h.call('/v1/auth/sign-in', { method: 'POST', body: { tenant: tenant.slug, email: user.email, password: PASSWORD } });
+  for (let round = 0; round < 3 && response.status === 200 && response.body.status === 'challenge'; round += 1) {
+    const challenge = response.body.challenge as string;
+    if (challenge === 'MFA_SETUP') user.totpSecret = response.body.mfaSetup.secretCode as string;
+    expect(['MFA_SETUP', 'SOFTWARE_TOKEN_MFA'], `challenge ${challenge} for ${user.email}`).toContain(challenge);
+    expect(user.totpSecret, `a TOTP challenge for ${user.email}, who has no authenticator`).toBeDefined();
+    response = await h.call('/v1/auth/challenge', {
+      method: 'POST',
+      body: { tenant: tenant.slug, challenge, session: response.body.session, code: generateSync({ secret: user.totpSecret! }) },
+    });
+  }
   expect(response.status, response.text).toBe(200);
   expect(response.body.status).toBe('signed_in');
   return response.body.tokens.accessToken as string;
@@ -152,7 +187,7 @@ async function expectNoSourceLeft(source: TenantJson): Promise<void> {
 it(
   `moves a live tenant of ${USERS} users pool → silo → bridge → pool: no refused request, every password kept, nothing left behind`,
   async () => {
-    const ownerToken = await signIn(users[0]!.email);
+    const ownerToken = await signIn(users[0]!);
     const project = await h.call('/v1/projects', { method: 'POST', token: ownerToken, body: { name: 'Survives every move' } });
     expect(project.status, project.text).toBe(201);
     const projectsBefore = (await h.call('/v1/projects', { token: ownerToken })).body.items;
@@ -164,7 +199,7 @@ it(
     ] as const) {
       const source = await moveView();
       // Tokens from before the move, one per user, signed in where the tenant is served now.
-      const preMoveTokens = await Promise.all(users.map((user) => signIn(user.email)));
+      const preMoveTokens = await Promise.all(users.map((user) => signIn(user)));
 
       // Every step fails once after its Cognito part (worst moment: done but not recorded); cut-over also waits for the early sign-ins.
       const failedOnce = new Set<MoveStep>();
@@ -182,7 +217,7 @@ it(
       };
 
       const load = loadGenerator(preMoveTokens);
-      const started = await h.admin(`/v1/admin/tenants/${tenant.id}/move`, { method: 'POST', body: { tier, unmigratedUsers: 'keep_source' } });
+      const started = await h.admin(`/v1/admin/tenants/${tenant.id}/move`, { method: 'POST', body: { tier, unmigratedUsers: 'keep_source', acceptMfaReenrolment: true } });
       expect(started.status, started.text).toBe(202);
       expect(started.body.tierMove).toMatchObject({ fromTier: source.tier, toTier: tier, toModel: model });
 
@@ -191,11 +226,11 @@ it(
       // Before cut-over: the first half signs in; their passwords move and they are served by the target already.
       const early = users.slice(0, USERS / 2);
       for (const user of early) {
-        const token = await signIn(user.email);
+        const token = await signIn(user);
         const served = await h.call('/v1/projects', { token });
         expect(served.status, served.text).toBe(200);
       }
-      const earlyIssuer = issuerOf(await signIn(early[0]!.email));
+      const earlyIssuer = issuerOf(await signIn(early[0]!));
       expect(earlyIssuer).not.toBe(source.issuer);
       releaseCutOver();
 
@@ -208,7 +243,7 @@ it(
 
       // After cut-over: the second half signs in for the first time since the move, with the same password.
       for (const user of users.slice(USERS / 2)) {
-        const token = await signIn(user.email);
+        const token = await signIn(user);
         expect(issuerOf(token)).toBe(cutOver.issuer);
       }
 
@@ -222,13 +257,19 @@ it(
     }
 
     // Afterwards: everyone signs in with their original password, and the data is as it was.
-    for (const user of users) expect(issuerOf(await signIn(user.email))).toBe(stackInfo().sharedPools['basic']!.issuer);
-    const projectsAfter = (await h.call('/v1/projects', { token: await signIn(users[0]!.email) })).body.items;
+    for (const user of users) expect(issuerOf(await signIn(user))).toBe(stackInfo().sharedPools['basic']!.issuer);
+    const projectsAfter = (await h.call('/v1/projects', { token: await signIn(users[0]!) })).body.items;
     expect(projectsAfter).toEqual(projectsBefore);
     const userIds = (await h.privileged.user.findMany({ where: { tenantId: tenant.id }, select: { id: true } })).map((row) => row.id);
     for (const user of users) expect(userIds).toContain(user.userId);
     const audit = await h.privileged.auditEvent.findMany({ where: { tenantId: tenant.id, action: 'tenant.moved' } });
     expect(audit).toHaveLength(3);
+    // TOTP users enrolled again once per move, each time audited; they still have TOTP at the end.
+    for (const index of TOTP_USERS) {
+      const reenrolled = await h.privileged.auditEvent.count({ where: { tenantId: tenant.id, action: 'user.mfa.reenrolment_required', target: `user:${users[index]!.userId}` } });
+      expect(reenrolled).toBe(3);
+      expect((await h.privileged.user.findUniqueOrThrow({ where: { tenantId_id: { tenantId: tenant.id, id: users[index]!.userId } } })).mfaEnrolled).toBe(true);
+    }
   },
   1_200_000,
 );
