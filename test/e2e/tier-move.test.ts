@@ -89,7 +89,7 @@ beforeAll(async () => {
     const user = users[index]!;
     const token = await signIn(user);
     const setup = await h.call('/v1/me/mfa/totp', { method: 'POST', token });
-    expect(setup.status, setup.text).toBe(200);
+    expect(setup.status, setup.text).toBe(201);
     const verified = await h.call('/v1/me/mfa/totp/verify', { method: 'POST', token, body: { code: generateSync({ secret: setup.body.secretCode }) } });
     expect(verified.status, verified.text).toBe(204);
     user.totpSecret = setup.body.secretCode;
