@@ -736,8 +736,14 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     // A silo target's users go with its pool; in a shared target pool, exactly the copies made for this tenant.
     if (state.target.model !== 'silo' && state.target.userPoolId) {
       const pool = this.pool(state.target);
-      const identities = await this.privileged.client.tierMoveIdentity.findMany({ where: { tenantId: tenant.id }, select: { username: true } });
-      for (const identity of identities) await this.cognito(() => this.identity.deleteUser(pool, identity.username));
+      // Recorded copies, and any copy a crashed runner made without recording it: copies carry the user's own
+      // opaque username (unique to this user), so deleting the tenant's usernames there removes exactly its copies.
+      const [identities, sourceUsers] = await Promise.all([
+        this.privileged.client.tierMoveIdentity.findMany({ where: { tenantId: tenant.id }, select: { username: true } }),
+        this.privileged.client.user.findMany({ where: { tenantId: tenant.id, issuer: state.source.issuer ?? '' }, select: { username: true } }),
+      ]);
+      const usernames = new Set([...identities, ...sourceUsers].map((row) => row.username));
+      for (const username of usernames) await this.cognito(() => this.identity.deleteUser(pool, username));
     }
     await this.fault(tenant, state, 'rollback_users', 'after-effect');
     return this.persist(tenant.id, state, this.done(state, 'rollback_users'), async (tx) => {
