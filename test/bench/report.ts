@@ -2,6 +2,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FullPathResults } from './full-path.js';
+import { type HookBenchResults, renderHookBench } from './hooks.js';
 import type { MachineInfo } from './machine.js';
 import { MODELS } from './bench-world.js';
 import type { ProvisioningResults } from './provisioning.js';
@@ -17,6 +18,8 @@ export interface BenchResults {
   readonly provisioning: ProvisioningResults | { readonly error: string };
   /** Only when asked for (`--only=soak`). */
   readonly soak?: SoakResults | { readonly error: string };
+  /** Sign-in with and without a synchronous hook (absent with --only that leaves it out). */
+  readonly hooks?: HookBenchResults | { readonly error: string };
 }
 
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -57,6 +60,9 @@ export function renderMarkdown(results: BenchResults): string {
       lines.push(`| Postgres transactions per API request, GET | ${probe.read} | 1 |`);
       lines.push(`| Postgres transactions per API request, POST | ${probe.write} | 1 |`);
     }
+  }
+  if (results.hooks && !('error' in results.hooks)) {
+    lines.push(`| sign-in with / without a pre-authentication hook (+${results.hooks.addedMs} ms) | ${results.hooks.ratio} | — |`);
   }
   if (verification) {
     lines.push('', '## 1–2. Token verification (per core) and tenant scale', '');
@@ -114,6 +120,7 @@ export function renderMarkdown(results: BenchResults): string {
     const c = provisioning.concurrent;
     lines.push('', `${c.tenants} tenants at once (${c.tiers}): all active after ${int(c.wallMs)} ms → ${c.tenantsPerSecond} tenants/s; per tenant median ${int(c.medianMs)} ms, p99 ${int(c.p99Ms)} ms; ${c.failed} failed.`);
   }
+  lines.push(...renderHookBench(results.hooks));
   lines.push('');
   return lines.join('\n');
 }

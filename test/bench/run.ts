@@ -8,14 +8,16 @@
  *   3. the full request path with autocannon, read and write, API vs a minimal no-RLS baseline, at 3 and 10,000 tenants
  *   4. provisioning (only when the build contains the provisioning service)
  *   5. soak: 60 s at 70 % of the measured maximum, mixed tokens and writes (only when named: --only=soak)
- *   6. tier move: 1,000 users pool → silo, to cut-over (only when named: --only=tier-move; bench/results/tier-move.md)
+ *   6. synchronous hooks: sign-in with and without a pre-authentication hook (added ms, ratio)
+ *   7. tier move: 1,000 users pool → silo, to cut-over (only when named: --only=tier-move; bench/results/tier-move.md)
  *
- * Options: --only=verification,full-path,provisioning,soak,tier-move (default: all but soak and tier-move).
+ * Options: --only=verification,full-path,provisioning,soak,hooks,tier-move (default: all but soak and tier-move).
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBenchWorld } from './bench-world.js';
+import { runHookBench } from './hooks.js';
 import { runFullPathBench } from './full-path.js';
 import { machineInfo } from './machine.js';
 import { runProvisioningBench } from './provisioning.js';
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     const fullPath = await section('full path', wants('full-path'), () => runFullPathBench(world, log));
     const provisioning = await section('provisioning', wants('provisioning'), () => runProvisioningBench(world, log));
     const soak = soakWanted ? await section('soak', true, () => runSoakBench(world, log)) : undefined;
+    const hooks = wants('hooks') ? await section('hooks', true, () => runHookBench(world, log)) : undefined;
     if (tierMoveWanted) {
       const tierMove = await section('tier move', true, () => runTierMoveBench(world, log));
       log(`wrote ${await writeTierMoveResults(RESULTS_DIR, tierMove)}`);
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
       fullPath,
       provisioning,
       ...(soak ? { soak } : {}),
+      ...(hooks ? { hooks } : {}),
     };
     const written = await writeResults(RESULTS_DIR, results);
     process.stdout.write(`\n${renderMarkdown(results)}\n${renderSoak(soak).join('\n')}\n`);

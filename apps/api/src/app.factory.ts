@@ -99,7 +99,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // reference so that the request line (written after the response, outside that context) can read it.
   fastify.decorateRequest('gatehouseContext', null);
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const store: RequestContextStore = { requestId: String(request.id) };
+    // request.ip already applies TRUSTED_PROXY_CIDRS (trustProxy above): the audit log records this address.
+    const store: RequestContextStore = { requestId: String(request.id), clientAddress: request.ip };
     (request as unknown as ContextCarrier).gatehouseContext = store;
     requestContext.run(store, done);
   });

@@ -210,6 +210,12 @@ export const envSchema = z.object({
   /** Provisioning: how long a runner's lease lasts without renewal, and how often every replica sweeps for expired ones. */
   PROVISIONING_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
   PROVISIONING_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(3_600_000).default(30_000),
+  /** Audit events older than this many days are purged (in batches, by one replica at a time). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  /** How often each replica tries the purge (only one runs it at a time: a Postgres advisory lock). */
+  AUDIT_PURGE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+  /** Rows removed per purge statement; each batch is its own short transaction. */
+  AUDIT_PURGE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /**
    * Tier moves: how long after cut-over the source stays trusted and in place, so its tokens keep working
    * until they expire. Default one hour (Cognito's default access-token lifetime); raise it when tenants' clients issue longer ones.

@@ -19,14 +19,20 @@ import type { RouteHintInput } from '../tenancy/route-hint.js';
 import { MoveIdentities } from '../tenants/tier-move/move-identities.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { RateLimits } from '../rate-limits/rate-limits.service.js';
+import { SynchronousHooks } from '../events/hooks/synchronous-hooks.service.js';
+import type { HookTenant } from '../events/hooks/hook-contract.js';
 import { invalidChallenge } from './challenges/challenge-handle.js';
 import { type ReleaseHook, type SignInParty, type SignInResult, SignInSteps } from './challenges/sign-in-steps.js';
 import { type AuthOutcome, type ChallengeName, type ClientRef, IdentityProvider, type TokenSet } from './identity-provider.js';
-import { invalidCode, invalidCredentials, invalidRefreshToken, signUpNotAllowed } from './identity.errors.js';
+import { invalidCode, invalidCredentials, invalidRefreshToken, signInDenied, signUpDenied, signUpNotAllowed } from './identity.errors.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
 import { admitSignUp } from './sign-up-policy.js';
 import { type TenantIdentity, TenantIdentityResolver } from './tenant-identity.js';
 import { userContext } from './user-context.js';
+
+function hookTenant(target: TenantIdentity): HookTenant {
+  return { id: target.tenant.id, slug: target.tenant.slug, tier: target.tenant.tier };
+}
 
 /** The tenant's Gatehouse client, carrying the end user's context for Cognito's threat protection. */
 function via(target: TenantIdentity, request: PublicRequest): ClientRef {
@@ -85,6 +91,7 @@ export class AuthFlowsService {
     private readonly principals: PrincipalResolver,
     private readonly limits: RateLimits,
     private readonly steps: SignInSteps,
+    private readonly hooks: SynchronousHooks,
     private readonly moveIdentities: MoveIdentities,
   ) {}
 
@@ -104,7 +111,10 @@ export class AuthFlowsService {
     if (!admission.admitted) throw signUpNotAllowed();
     assertPasswordMeetsPolicy(input.password, target.passwordPolicy);
     const email = input.email.toLowerCase();
-    const claim = await this.claimSignUp(target, email, admission.role);
+    // The tenant's pre sign-up hook may refuse, or choose member/viewer (never admin: the answer's schema has no such role).
+    const hook = await this.hooks.preSignUp(hookTenant(target), email, request.clientAddress);
+    if (!hook.allowed) throw signUpDenied(hook.message);
+    const claim = await this.claimSignUp(target, email, hook.allowed && hook.role ? hook.role : admission.role);
     // Taken (or being signed up right now): one answer whether or not the address has an account.
     if (!claim) return;
     try {
@@ -117,7 +127,7 @@ export class AuthFlowsService {
         tenantAttributes: { 'custom:tenantId': target.tenant.id, 'custom:tenantTier': target.tenant.tier },
       });
       // Without its group the account would sign in with no role.
-      await this.identity.addUserToGroup(target.pool, claim.username, admission.role);
+      await this.identity.addUserToGroup(target.pool, claim.username, claim.role);
       await this.mirror.completeSignUp(target.tenant.id, claim.id, created.sub);
     } catch (error) {
       await this.abandonSignUp(target, claim);
@@ -155,6 +165,8 @@ export class AuthFlowsService {
     if (!user) throw invalidCode();
     await this.identity.confirmSignUp(via(target, request), user.username, input.code);
     await this.mirror.markConfirmed(target.tenant.id, user.id, { emailVerified: true });
+    // A notification: not awaited, so a slow hook never delays the answer (its failures are logged).
+    void this.hooks.postConfirmation(hookTenant(target), { id: user.id, email: user.email, role: user.role }, request.clientAddress);
   }
 
   async resendConfirmationCode(request: PublicRequest, input: { tenant?: string; email: string }): Promise<void> {
@@ -186,9 +198,16 @@ export class AuthFlowsService {
       throw failure;
     }
     await this.limits.resetSignInFailures(target.tenant.id, input.email);
-    const party = this.party(served.serving, user, request);
+    const serving = served.serving;
+    // After the password is proven, so the hook is no oracle for which addresses exist or which passwords are right.
+    const admitted = await this.hooks.preAuthentication(hookTenant(serving), { id: user.id, email: user.email, role: user.role }, request.clientAddress);
+    if (!admitted.allowed) {
+      if (outcome.kind === 'tokens' && outcome.tokens.refreshToken) await this.revokeQuietly(serving, outcome.tokens.refreshToken);
+      throw signInDenied(admitted.message);
+    }
+    const party = this.party(serving, user, request);
     // A TOTP user whose password just moved enrols again before any tokens leave (TOTP secrets cannot be exported).
-    return this.steps.settle(served.hadTotp ? { ...party, mfaRequired: true } : party, outcome, false, this.releaseHook(served.serving, user));
+    return this.steps.settle(served.hadTotp ? { ...party, mfaRequired: true } : party, outcome, false, this.releaseHook(serving, user, request));
   }
 
   /** Where a user of a tenant moving between tiers signs in: the target and the source, once the user was copied. */
@@ -263,7 +282,7 @@ export class AuthFlowsService {
       this.party(target, user, request),
       claims,
       { ...(input.code !== undefined ? { code: input.code } : {}), ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}) },
-      this.releaseHook(target, user),
+      this.releaseHook(target, user, request),
     );
   }
 
@@ -387,9 +406,10 @@ export class AuthFlowsService {
   }
 
   /** What happens just before a tenant user's tokens leave: refuse a disabled user, bring the mirror up to date. */
-  private releaseHook(target: TenantIdentity, user: MirroredUser): ReleaseHook {
+  private releaseHook(target: TenantIdentity, user: MirroredUser, request: PublicRequest): ReleaseHook {
     return async (tokens, mfaPassed) => {
       await this.refuseIfDisabled(target, tokens, tokens.refreshToken, user);
+      await this.enrich(target, user, tokens, request);
       if (user.status === 'pending') {
         // Cognito only issues tokens to confirmed users: the mirror catches up on first sign-in.
         await this.mirror.markConfirmed(target.tenant.id, user.id, { emailVerified: true, sub: decodeSubject(tokens.accessToken) });
@@ -397,6 +417,18 @@ export class AuthFlowsService {
       // A passed TOTP check proves an enrolled authenticator, wherever it was enrolled.
       if (mfaPassed && !user.mfaEnrolled) await this.mirror.setMfaEnrolled(target.tenant.id, user.id, true);
     };
+  }
+
+  /** The token-enrichment hook's claims for this sign-in, kept on the user (shown on /v1/me); a closed failure refuses the sign-in. */
+  private async enrich(target: TenantIdentity, user: MirroredUser, tokens: TokenSet, request: PublicRequest): Promise<void> {
+    const enrichment = await this.hooks.tokenEnrichment(hookTenant(target), { id: user.id, email: user.email, role: user.role }, request.clientAddress);
+    if (!enrichment.allowed) {
+      if (tokens.refreshToken) await this.revokeQuietly(target, tokens.refreshToken);
+      throw signInDenied();
+    }
+    const claims = enrichment.claims ?? {};
+    // Written only when they change: no statement per sign-in for tenants without the hook.
+    if (JSON.stringify(claims) !== JSON.stringify(user.hookClaims ?? {})) await this.mirror.setHookClaims(target.tenant.id, user.id, claims);
   }
 
   private async refuseIfDisabled(target: TenantIdentity, tokens: TokenSet, refreshToken: string | undefined, known?: MirroredUser): Promise<void> {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TenantSnapshot } from '../auth/issuer-registry.js';
 import { tenantSnapshot } from '../auth/testing/tenant-snapshot.fixture.js';
+import type { SignUpDecision, SynchronousHooks } from '../events/hooks/synchronous-hooks.service.js';
 import type { RateLimits } from '../rate-limits/rate-limits.service.js';
 import type { MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { AuthFlowsService } from './auth-flows.service.js';
@@ -27,7 +28,7 @@ class FakeMirror {
   }
   async claimSignUp(input: { tenantId: string; email: string; username: string; issuer: string; role: MirroredUser['role'] }) {
     if (await this.findByEmail(input.tenantId, input.email)) return null;
-    const row = { ...input, id: `user-${this.rows.length + 1}`, sub: null, status: 'pending' as const, emailVerified: false, mfaEnrolled: false, createdAt: new Date() };
+    const row = { ...input, id: `user-${this.rows.length + 1}`, sub: null, status: 'pending' as const, emailVerified: false, mfaEnrolled: false, hookClaims: {}, createdAt: new Date() };
     this.rows.push(row);
     return row;
   }
@@ -95,9 +96,21 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
   // Sign-in failure counting lives in RateLimits (shared store); these specs are about sign-up, so it allows everything.
   const limits = { assertSignInAllowed: async () => undefined, recordSignInFailure: async () => undefined, resetSignInFailures: async () => undefined } as unknown as RateLimits;
   const resolver = { forPublicRequest: () => target } as unknown as TenantIdentityResolver;
-  const sut = new AuthFlowsService(identity as unknown as IdentityProvider, resolver, mirror as unknown as UserMirror, {} as never, {} as never, limits, {} as never, {} as never);
+  // The tenant's pre sign-up hook (SynchronousHooks): allows unless a spec says otherwise.
+  const hooks = { decision: { allowed: true } as SignUpDecision, preSignUp: async () => hooks.decision };
+  const sut = new AuthFlowsService(
+    identity as unknown as IdentityProvider,
+    resolver,
+    mirror as unknown as UserMirror,
+    {} as never,
+    {} as never,
+    limits,
+    {} as never,
+    hooks as unknown as SynchronousHooks,
+    {} as never,
+  );
   const request = { route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' };
-  return { sut, identity, mirror, request };
+  return { sut, identity, mirror, request, hooks };
 }
 
 describe(`${AuthFlowsService.name} sign-up`, () => {
@@ -115,6 +128,27 @@ describe(`${AuthFlowsService.name} sign-up`, () => {
     const [row] = mirror.rows;
     expect(row).toMatchObject({ email: 'bob@acme.test', role: 'viewer', sub: `sub-of-${row!.username}` });
     expect(identity.calls).toEqual([`signUp ${row!.username}`, `addUserToGroup ${row!.username} viewer`]);
+  });
+
+  it("refuses with the pre sign-up hook's message before touching Postgres or Cognito", async () => {
+    const { sut, identity, mirror, request, hooks } = setup();
+    hooks.decision = { allowed: false, message: 'Ask sales for a seat.' };
+    await expect(sut.signUp(request, { email: 'bob@acme.test', password: PASSWORD })).rejects.toMatchObject({
+      status: 403,
+      code: 'sign_up_denied',
+      detail: 'Ask sales for a seat.',
+    });
+    expect(identity.calls).toEqual([]);
+    expect(mirror.rows).toEqual([]);
+  });
+
+  it("gives the account the role the pre sign-up hook chose instead of the tenant's default", async () => {
+    const { sut, identity, mirror, request, hooks } = setup({ signUpDefaultRole: 'member' });
+    hooks.decision = { allowed: true, role: 'viewer' };
+    await sut.signUp(request, { email: 'bob@acme.test', password: PASSWORD });
+    const [row] = mirror.rows;
+    expect(row).toMatchObject({ role: 'viewer' });
+    expect(identity.calls).toContain(`addUserToGroup ${row!.username} viewer`);
   });
 
   it('a taken address never reaches Cognito', async () => {

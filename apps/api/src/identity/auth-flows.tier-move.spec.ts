@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MovingWith } from '../auth/issuer-registry.js';
 import { tenantSnapshot } from '../auth/testing/tenant-snapshot.fixture.js';
+import type { SynchronousHooks } from '../events/hooks/synchronous-hooks.service.js';
 import type { RateLimits } from '../rate-limits/rate-limits.service.js';
 import type { MoveIdentities } from '../tenants/tier-move/move-identities.js';
 import type { MirroredUser, UserMirror } from '../tenants/user-mirror.js';
@@ -63,6 +64,7 @@ function setup(options: { direction: 'target' | 'source'; migrated: boolean; mfa
     role: 'member',
     emailVerified: true,
     mfaEnrolled: options.mfaEnrolled ?? false,
+    hookClaims: null,
   };
   const calls: string[] = [];
   const answers = new Map<string, () => AuthOutcome>([
@@ -111,6 +113,7 @@ function setup(options: { direction: 'target' | 'source'; migrated: boolean; mfa
     {} as never,
     limits,
     steps,
+    { preAuthentication: async () => ({ allowed: true }) } as unknown as SynchronousHooks,
     moveIdentities as unknown as MoveIdentities,
   );
   const signIn = (password = PASSWORD) =>

@@ -27,6 +27,10 @@ export const invalidSession = () =>
 /** One answer for every refused sign-up: closed tenant, address outside its verified domains, taken or not. */
 export const signUpNotAllowed = () =>
   new IdentityError(403, 'sign_up_not_allowed', 'This tenant does not accept sign-ups from this address; ask its administrator for an invitation.');
+/** A tenant's pre sign-up hook refused (or failed closed); its message, when it gave one, is the detail. */
+export const signUpDenied = (message?: string) => new IdentityError(403, 'sign_up_denied', message ?? 'This sign-up was refused.');
+/** A tenant's pre-authentication or token-enrichment hook refused this sign-in (or failed closed). */
+export const signInDenied = (message?: string) => new IdentityError(403, 'sign_in_denied', message ?? 'This sign-in was refused.');
 export const userNotConfirmed = () =>
   new IdentityError(403, 'user_not_confirmed', 'Confirm your e-mail address before signing in.');
 export const passwordResetRequired = () =>

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { HooksModule } from '../events/hooks/hooks.module.js';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { AuthController } from './auth.controller.js';
@@ -17,7 +18,7 @@ import { TenantLookupController } from './tenant-lookup.controller.js';
 
 /** The public sign-up / sign-in API, the signed-in user's own endpoints, and public tenant routing. */
 @Module({
-  imports: [AuthModule, DatabaseModule, TenantsModule, IdentityProviderModule, RateLimitsModule],
+  imports: [AuthModule, DatabaseModule, TenantsModule, IdentityProviderModule, RateLimitsModule, HooksModule],
   controllers: [AuthController, MeController, TenantLookupController, OperatorAuthController],
   providers: [AuthFlowsService, MeService, TenantIdentityResolver, SignInSteps, ChallengeHandleLedger, OperatorAuthService],
   exports: [TenantIdentityResolver],

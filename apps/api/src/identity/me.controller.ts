@@ -20,13 +20,14 @@ export class MeController {
 
   @Get()
   @Authenticated({ duringMfaEnrollment: true })
-  @ApiOperation({ summary: 'The signed-in user, their tenant and roles' })
+  @ApiOperation({ summary: 'The signed-in user, their tenant and roles; `hookClaims`: what the tenant\'s token-enrichment hook added at the last sign-in' })
   @ApiOkResponse({
     schema: {
       example: {
         user: { id: 'uuid', email: 'ada@acme.test', role: 'member', status: 'active', emailVerified: true },
         tenant: { id: 'uuid', slug: 'acme', name: 'Acme', tier: 'basic', model: 'pool' },
         roles: ['member'],
+        hookClaims: { plan: 'pro' },
       },
     },
   })

@@ -27,16 +27,19 @@ export class MeService {
     const auth = currentAuth();
     if (!auth) throw new MissingTenantContextError();
     const { tenant } = this.tenants.forTenantId(auth.tenantId);
-    const user = await this.db.autocommit((tx) =>
+    const row = await this.db.autocommit((tx) =>
       tx.user.findFirstOrThrow({
         where: { id: auth.userId },
-        select: { id: true, email: true, role: true, status: true, emailVerified: true, createdAt: true },
+        select: { id: true, email: true, role: true, status: true, emailVerified: true, createdAt: true, hookClaims: true },
       }),
     );
+    const { hookClaims, ...account } = row;
     return {
-      user,
+      user: account,
       tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name, tier: tenant.tier, model: tenant.model },
       roles: auth.roles,
+      // The tenant's token-enrichment hook's claims from the last sign-in: namespaced, never roles or tenant.
+      hookClaims,
     };
   }
 

@@ -28,6 +28,8 @@ export interface OperatorContext {
 
 export interface RequestContextStore {
   readonly requestId: string;
+  /** The client address per the trusted-proxy rules (Fastify's `request.ip` with TRUSTED_PROXY_CIDRS). */
+  readonly clientAddress?: string;
   auth?: AuthContext;
   operator?: OperatorContext;
 }
@@ -36,6 +38,10 @@ export const requestContext = new AsyncLocalStorage<RequestContextStore>();
 
 export function currentRequestId(): string | undefined {
   return requestContext.getStore()?.requestId;
+}
+
+export function currentClientAddress(): string | undefined {
+  return requestContext.getStore()?.clientAddress;
 }
 
 export function currentAuth(): AuthContext | undefined {

@@ -4,6 +4,10 @@ import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { AuditRetention } from './audit-retention.js';
+import { HookAdministration } from './hooks/hook-administration.service.js';
+import { AdminHooksController, HooksController } from './hooks/hooks.controller.js';
+import { TenantsModule } from './tenants.module.js';
 import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
@@ -31,8 +35,16 @@ import { TierMoveService } from './tier-move/tier-move.service.js';
  * nothing outside apps/api/src/tenants does.
  */
 @Module({
-  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule],
-  controllers: [TenantsController, TierMoveController, AdminAuditController, SignUpSettingsController, CognitoCapacityController],
+  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
+  controllers: [
+    TenantsController,
+    TierMoveController,
+    AdminAuditController,
+    SignUpSettingsController,
+    CognitoCapacityController,
+    HooksController,
+    AdminHooksController,
+  ],
   providers: [
     TenantsService,
     ProvisioningService,
@@ -43,6 +55,8 @@ import { TierMoveService } from './tier-move/tier-move.service.js';
     CognitoCapacityService,
     TierMoveService,
     TierMoveFaults,
+    AuditRetention,
+    HookAdministration,
   ],
   exports: [TenantsService, ProvisioningService, TierMoveService],
 })

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
+import { HookRegistry } from './hooks/hook-registry.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
 import { UserMirror } from './user-mirror.js';
 import { MoveIdentities } from './tier-move/move-identities.js';
@@ -12,7 +13,7 @@ import { MoveIdentities } from './tier-move/move-identities.js';
  */
 @Module({
   imports: [AuditModule, DatabaseModule, PrivilegedDatabaseModule],
-  providers: [TenantUserDirectory, UserMirror, MoveIdentities],
-  exports: [TenantUserDirectory, UserMirror, MoveIdentities],
+  providers: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities],
+  exports: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities],
 })
 export class TenantsModule {}

@@ -22,9 +22,11 @@ export interface MirroredUser {
   readonly role: TenantRole;
   readonly emailVerified: boolean;
   readonly mfaEnrolled: boolean;
+  /** What the token-enrichment hook returned at the last sign-in ({} when none). */
+  readonly hookClaims: unknown;
 }
 
-const FIELDS = { id: true, tenantId: true, email: true, username: true, issuer: true, sub: true, status: true, role: true, emailVerified: true, mfaEnrolled: true } as const;
+const FIELDS = { id: true, tenantId: true, email: true, username: true, issuer: true, sub: true, status: true, role: true, emailVerified: true, mfaEnrolled: true, hookClaims: true } as const;
 
 @Injectable()
 export class UserMirror {
@@ -109,5 +111,10 @@ export class UserMirror {
     await this.privileged.client.user.updateMany({ where: { tenantId, id: userId, mfaEnrolled: !enrolled }, data: { mfaEnrolled: enrolled } });
     // The guard reads this fact: this replica sees it on the next request, the others after the users NOTIFY.
     this.directory.evictUser(userId);
+  }
+
+  /** The token-enrichment hook's claims from this sign-in ({} clears them); not an access fact, so no eviction. */
+  async setHookClaims(tenantId: string, userId: string, claims: Record<string, unknown>): Promise<void> {
+    await this.privileged.client.user.updateMany({ where: { tenantId, id: userId }, data: { hookClaims: claims as object } });
   }
 }
