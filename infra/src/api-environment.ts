@@ -29,6 +29,9 @@ export const API_CONFIGMAP_KEYS = [
   'COGNITO_DEADLINE_MS',
   'PROVISIONING_LEASE_MS',
   'PROVISIONING_SWEEP_INTERVAL_MS',
+  'COGNITO_CAPACITY_METRICS_NAMESPACE',
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
 ] as const;
 export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
 
@@ -57,8 +60,16 @@ export type MigrationSecretKey = (typeof MIGRATION_SECRET_KEYS)[number];
 /** Where the API image keeps the RDS CA bundle (docker/Dockerfile), so database URLs can ask for verify-full. */
 export const RDS_CA_BUNDLE_PATH = '/app/certs/rds-global-bundle.pem';
 
-/** The API's port inside the pod (and the image's default). */
+/** The API's port inside the pod (and the image's default); HTTPS in the cluster (row 2). */
 export const API_PORT = 3000;
+
+/**
+ * Where the pod's serving certificate is mounted (the cert-manager Certificate's Secret,
+ * api-workload.ts): the ALB → pod hop is TLS too (row 2).
+ */
+export const API_TLS_MOUNT_PATH = '/etc/gatehouse/tls';
+export const API_TLS_CERT_FILE = `${API_TLS_MOUNT_PATH}/tls.crt`;
+export const API_TLS_KEY_FILE = `${API_TLS_MOUNT_PATH}/tls.key`;
 
 /** One entry of `GATEHOUSE_SHARED_POOLS`, keyed by tier name or `operators`. */
 export interface SharedPoolEnvEntry {

@@ -68,7 +68,19 @@ describe('Gatehouse program (prod stack)', () => {
       expect(pool.inputs['lambdaConfig']).toEqual({ preSignUp, preTokenGenerationConfig: { lambdaArn: preTokenGeneration, lambdaVersion: 'V2_0' } });
     }
     const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
-    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)).toEqual({ preSignUp, preTokenGeneration });
+    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration });
+  });
+
+  it('deploys the trigger functions in every other silo region too, and hands the API each region’s (row 7)', () => {
+    const regional = recorder.ofType('aws:lambda/function:Function').filter((fn) => fn.name.startsWith('cognito-triggers-us-east-1-'));
+    expect(regional.map((fn) => fn.inputs['name']).sort()).toEqual([`${settings.deployment}-pre-sign-up`, `${settings.deployment}-pre-token-generation`]);
+    const provider = recorder.resources.find((resource) => resource.type === 'pulumi:providers:aws' && resource.name === 'aws-us-east-1');
+    expect(provider?.inputs['region']).toBe('us-east-1');
+    const permission = recorder.ofType('aws:lambda/permission:Permission').find((candidate) => candidate.name.startsWith('cognito-triggers-us-east-1-'));
+    expect(permission?.inputs['sourceArn']).toBe(`arn:aws:cognito-idp:us-east-1:${MOCK_ACCOUNT_ID}:userpool/*`);
+    const byRegion = JSON.parse(configMap()['GATEHOUSE_COGNITO_TRIGGERS'] as string) as Record<string, { preSignUp: string }>;
+    expect(Object.keys(byRegion).sort()).toEqual(configMap()['SILO_REGIONS']!.split(',').sort());
+    expect(byRegion['us-east-1']?.preSignUp).not.toBe(byRegion[MOCK_REGION]?.preSignUp);
   });
 
   it('hands the API the Pulumi-created pools through GATEHOUSE_SHARED_POOLS in its ConfigMap', async () => {
@@ -117,6 +129,15 @@ describe('Gatehouse program (prod stack)', () => {
     expect(recorder.ofType('kubernetes:helm.sh/v3:Release').map((release) => release.inputs['chart'])).not.toContain('ingress-nginx');
   });
 
+  it('keeps TLS from the ALB to the pods: HTTPS target group and health checks, the pods serving the cert-manager certificate (row 2)', async () => {
+    const { API_TLS_CERT_FILE, API_TLS_KEY_FILE } = await import('./api-environment.js');
+    expect(one('aws:lb/targetGroup:TargetGroup', 'edge-api')).toMatchObject({ protocol: 'HTTPS', healthCheck: { protocol: 'HTTPS', path: '/health/ready' } });
+    expect(configMap()).toMatchObject({ TLS_CERT_FILE: API_TLS_CERT_FILE, TLS_KEY_FILE: API_TLS_KEY_FILE });
+    expect(one('aws:eks/addon:Addon', 'cluster-cert-manager')['addonName']).toBe('cert-manager');
+    const certificate = recorder.one('kubernetes:cert-manager.io/v1:Certificate');
+    expect(certificate.inputs['spec']['secretName']).toBe('gatehouse-api-tls');
+  });
+
   it('puts an AWS WAF web ACL with managed rule groups and a rate limit in front of the ALB (row 1)', () => {
     const acl = one('aws:wafv2/webAcl:WebAcl', 'edge-waf');
     expect(acl['scope']).toBe('REGIONAL');
@@ -152,6 +173,39 @@ describe('Gatehouse program (prod stack)', () => {
     const policy = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'api-cognito')['policy'] as string);
     const create = policy.Statement.find((statement: { Action: string }) => statement.Action === 'cognito-idp:CreateUserPool');
     expect(create.Condition.StringEquals['aws:RequestedRegion']).toEqual(configMap()['SILO_REGIONS']!.split(','));
+  });
+
+  it('alarms at 80 % of the user-pool quota per allowed region and of the app-client quota per shared pool, on the metrics the API publishes (row 7)', async () => {
+    const { CAPACITY_METRICS, DEPLOYMENT_DIMENSION } = await import('../../apps/api/src/tenants/cognito-capacity-metrics.js');
+    const { COGNITO_CAPACITY_METRICS, COGNITO_CAPACITY_NAMESPACE } = await import('./components/monitoring.js');
+    expect(COGNITO_CAPACITY_METRICS).toEqual(CAPACITY_METRICS);
+    expect(configMap()['COGNITO_CAPACITY_METRICS_NAMESPACE']).toBe(COGNITO_CAPACITY_NAMESPACE);
+    const alarms = recorder.ofType('aws:cloudwatch/metricAlarm:MetricAlarm').map((alarm) => alarm.inputs);
+    const capacity = alarms.filter((alarm) => alarm['namespace'] === COGNITO_CAPACITY_NAMESPACE);
+    expect(capacity.map((alarm) => alarm['name']).sort()).toEqual([
+      'gatehouse-prod-cognito-app-clients-basic',
+      'gatehouse-prod-cognito-app-clients-operators',
+      'gatehouse-prod-cognito-app-clients-standard',
+      'gatehouse-prod-cognito-user-pools-eu-west-1',
+      'gatehouse-prod-cognito-user-pools-us-east-1',
+    ]);
+    for (const alarm of capacity) {
+      expect(alarm).toMatchObject({ threshold: 80, comparisonOperator: 'GreaterThanOrEqualToThreshold', statistic: 'Maximum' });
+      expect(alarm['dimensions'][DEPLOYMENT_DIMENSION]).toBe('gatehouse-prod');
+    }
+    expect(capacity.find((alarm) => alarm['name'] === 'gatehouse-prod-cognito-user-pools-us-east-1')).toMatchObject({
+      metricName: 'UserPoolQuotaPercent',
+      dimensions: { Region: 'us-east-1' },
+    });
+    expect(capacity.find((alarm) => alarm['name'] === 'gatehouse-prod-cognito-app-clients-standard')).toMatchObject({
+      metricName: 'AppClientQuotaPercent',
+      dimensions: { Pool: 'standard' },
+    });
+    // The API may publish to that namespace and no other.
+    const publish = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'api-capacity-metrics')['policy'] as string);
+    expect(publish.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': COGNITO_CAPACITY_NAMESPACE } } }),
+    ]);
   });
 
   it("denies the API every administrative action on the operators' pool, and scopes the rest to the deployment tag (row 6)", async () => {

@@ -3,8 +3,9 @@
  * the Pulumi configuration and the account facts and calls this; the spec
  * calls it under mocks.
  */
+import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { API_PORT, type ApiConfigMapKey } from './api-environment.js';
+import { API_PORT, API_TLS_CERT_FILE, API_TLS_KEY_FILE, type ApiConfigMapKey } from './api-environment.js';
 import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
 import { ApiServiceRole } from './components/api-service-role.js';
 import { ApiWorkload } from './components/api-workload.js';
@@ -16,7 +17,7 @@ import { ChallengeHandleKeys } from './components/challenge-handle-keys.js';
 import { ExternalSecretsOperator, SecretsReaderRole } from './components/external-secrets.js';
 import { Karpenter } from './components/karpenter.js';
 import { Keys } from './components/keys.js';
-import { Monitoring } from './components/monitoring.js';
+import { COGNITO_CAPACITY_NAMESPACE, Monitoring } from './components/monitoring.js';
 import { Network } from './components/network.js';
 import { Ses, emailSendingFor } from './components/ses.js';
 import { TierUserPools } from './components/tier-user-pools.js';
@@ -77,7 +78,8 @@ export function apiConfigMapData(
     GATEHOUSE_DEPLOYMENT: settings.deployment,
     GATEHOUSE_TIERS: JSON.stringify(settings.tiers),
     GATEHOUSE_SHARED_POOLS: sharedPoolsJson,
-    // The silo pools the API creates call the same triggers as the shared pools.
+    // Per region, the trigger functions the silo pools created there call (the stack's region: the
+    // shared pools' own); Cognito invokes triggers only in the pool's region.
     GATEHOUSE_COGNITO_TRIGGERS: cognitoTriggersJson,
     TOKEN_CLOCK_SKEW_SECONDS: String(settings.api.tokenClockSkewSeconds),
     PUBLIC_BASE_DOMAIN: settings.publicBaseDomain,
@@ -101,6 +103,11 @@ export function apiConfigMapData(
     COGNITO_DEADLINE_MS: '6000',
     PROVISIONING_LEASE_MS: '60000',
     PROVISIONING_SWEEP_INTERVAL_MS: '30000',
+    // Quota headroom to CloudWatch for the 80 % alarms (monitoring.ts); the IAM role may write only here.
+    COGNITO_CAPACITY_METRICS_NAMESPACE: COGNITO_CAPACITY_NAMESPACE,
+    // The ALB → pod hop is TLS as well (row 2): the pod serves the cert-manager certificate mounted here.
+    TLS_CERT_FILE: API_TLS_CERT_FILE,
+    TLS_KEY_FILE: API_TLS_KEY_FILE,
   };
 }
 
@@ -132,6 +139,21 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
+  // Silo pools in the other allowed regions need the same functions in their region (row 7).
+  const siloRegionTriggers = [...new Set(settings.siloRegions)]
+    .filter((region) => region !== args.region)
+    .map((region) => {
+      const provider = new aws.Provider(`aws-${region}`, { region });
+      const regional = new CognitoTriggers(
+        `cognito-triggers-${region}`,
+        { deployment: settings.deployment, region, accountId: args.accountId, logRetentionDays: settings.environment.logRetentionDays, tags },
+        { providers: { aws: provider } },
+      );
+      return [region, regional] as const;
+    });
+  const triggersByRegionJson = pulumi
+    .all([[args.region, triggers] as const, ...siloRegionTriggers].map(([region, component]) => pulumi.all([region, component.preSignUpArn, component.preTokenGenerationArn])))
+    .apply((entries) => JSON.stringify(Object.fromEntries(entries.map(([region, preSignUp, preTokenGeneration]) => [region, { preSignUp, preTokenGeneration }]))));
 
   const pools = new TierUserPools(
     'pools',
@@ -216,6 +238,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     deployment: settings.deployment,
     sharedPoolArns: tierPoolArns,
     operatorsPoolArn: operatorsPool.userPool.arn,
+    capacityMetricsNamespace: COGNITO_CAPACITY_NAMESPACE,
     tags,
   });
 
@@ -291,7 +314,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       host: settings.apiHost,
       targetGroupArn: edge.targetGroupArn,
       loadBalancerCidrs: network.publicSubnetCidrs,
-      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId, triggers.triggersJson),
+      config: apiConfigMapData(settings, args.region, pools.sharedPoolsJson, network.publicSubnetCidrs, args.accountId, triggersByRegionJson),
       databaseCredentials: {
         host: database.endpoint,
         port: database.port,
@@ -312,7 +335,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         memoryLimit: settings.api.memoryLimit,
       },
     },
-    { ...kubernetes, dependsOn: [externalSecrets, edge] },
+    { ...kubernetes, dependsOn: [externalSecrets, edge, cluster.certManager] },
   );
 
   const monitoring = new Monitoring(
@@ -324,6 +347,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       databaseInstanceId: database.instance.identifier,
       databaseAllocatedStorageGb: settings.database.allocatedStorageGb,
       webAclName: edge.webAclName,
+      cognitoCapacity: { regions: [args.region, ...settings.siloRegions], sharedPools: Object.keys(pools.pools) },
       loadBalancerArnSuffix: edge.loadBalancerArnSuffix,
       targetGroupArnSuffix: edge.targetGroupArnSuffix,
       oidcProviderArn: cluster.oidcProviderArn,

@@ -280,7 +280,7 @@ describe('tenant routing for public calls', () => {
       expect(response.status, query).toBe(200);
       expect(response.body.tenant).toEqual({ slug: tenant.slug, name: expect.any(String), tier: 'standard', model: 'bridge' });
       expect(response.body.cognito).toMatchObject({ clientId: tenant.clientId, issuer: tenant.issuer });
-      expect(Object.keys(response.body.cognito).sort()).toEqual(['authFlows', 'clientId', 'issuer', 'region', 'userPoolId']);
+      expect(Object.keys(response.body.cognito).sort()).toEqual(['authFlows', 'clientId', 'endpoint', 'issuer', 'region', 'signIn', 'userPoolId']);
       expect(response.text).not.toMatch(/"(client_?secret|secret|password)"/i);
     }
   });

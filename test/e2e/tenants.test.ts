@@ -6,14 +6,17 @@
  * removed), external IdPs, access rules, validation and the audit trail.
  */
 import {
+  DescribeUserPoolCommand,
   GetUserPoolMfaConfigCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { deriveSignInUsername } from '@gatehouse/tiers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Metrics } from '../../apps/api/src/observability/metrics.js';
 import { InjectedFault, ProvisioningFaults, type FaultPoint } from '../../apps/api/src/tenants/provisioning/provisioning-faults.js';
-import { PROVISIONING_STEPS } from '../../apps/api/src/tenants/provisioning/provisioning-state.js';
+import { PROVISIONING_STEPS, parseState } from '../../apps/api/src/tenants/provisioning/provisioning-state.js';
 import { stackInfo } from '../support/database.js';
 import { uniqueSlug } from '../support/factories.js';
 import {
@@ -77,7 +80,8 @@ describe.each(Object.entries(TIERS))('a %s-model tenant', (model, tier) => {
 
     const admin = await mirrorRow(h, tenant.id, email);
     expect(admin).toMatchObject({ status: 'pending', role: 'admin', issuer: tenant.issuer });
-    expect(admin!.username).toMatch(/^[0-9a-f-]{36}$/); // opaque, never the e-mail
+    // Opaque, never the e-mail: derived from tenant + e-mail, so the admin can also sign in at Cognito directly.
+    expect(admin!.username).toBe(deriveSignInUsername(tenant.id, email));
     const cognitoUsers = await usersWithEmail(tenant.userPoolId, email);
     expect(cognitoUsers).toHaveLength(1);
     expect(cognitoUsers[0]!.Attributes).toEqual(expect.arrayContaining([{ Name: 'custom:tenantId', Value: tenant.id }, { Name: 'sub', Value: admin!.sub }]));
@@ -86,6 +90,12 @@ describe.each(Object.entries(TIERS))('a %s-model tenant', (model, tier) => {
     if (model === 'silo') {
       expect(await poolsNamed(`${deployment()}-tenant-${tenant.slug}`)).toHaveLength(1);
       expect(tenant.issuer).toBe(`${stackInfo().cognitoEndpoint}/${tenant.userPoolId}`);
+      // The silo pool takes the e-mail as a sign-in alias (the emulator stores it, though it does not sign in with it).
+      const described = await h.cognito.send(new DescribeUserPoolCommand({ UserPoolId: tenant.userPoolId }));
+      expect(described.UserPool?.AliasAttributes).toEqual(['email']);
+      // Recorded with the pool, so lookup can tell (in AWS) that the e-mail signs in here.
+      const row = await h.privileged.tenant.findUniqueOrThrow({ where: { id: tenant.id } });
+      expect(parseState(row.provisioning).created.signInAliases).toEqual(['email']);
     } else {
       expect(tenant.userPoolId).toBe(stackInfo().sharedPools[tier]!.userPoolId);
     }
@@ -122,6 +132,52 @@ describe('Cognito capacity (issue 14 row 7)', () => {
     // Other suites create tenants concurrently: at least ours were counted.
     expect(poolsIn(after.body).used).toBeGreaterThanOrEqual(poolsIn(before.body).used + 1);
     expect(await standard()).toBeGreaterThanOrEqual(clientsBefore + 1);
+  });
+});
+
+describe('pools and clients are found by stored id, not by listing (issue 14 row 7)', () => {
+  /** Cognito calls this API made, by operation (the instrumentation counts every SDK call, retries included). */
+  const callsTo = async (operation: string) => {
+    const metric = await h.api.app.get(Metrics).cognitoCalls.get();
+    return metric.values.filter((value) => value.labels.operation === operation).reduce((sum, value) => sum + value.value, 0);
+  };
+  const listings = async () => ({ pools: await callsTo('ListUserPools'), clients: await callsTo('ListUserPoolClients') });
+
+  it('provisions and deletes silo and bridge tenants without ListUserPools or ListUserPoolClients', async () => {
+    const before = await listings();
+    const silo = await createTenant(h, { tier: 'premium' });
+    const bridge = await createTenant(h, { tier: 'standard' });
+    for (const { tenant } of [silo, bridge]) {
+      expect((await h.admin(`/v1/admin/tenants/${tenant.id}`, { method: 'DELETE' })).status).toBe(202);
+      await waitForTenant(h, tenant.id, ['deleted']);
+    }
+    expect(await listings()).toEqual(before);
+    expect(await poolsNamed(`${deployment()}-tenant-${silo.tenant.slug}`)).toHaveLength(0);
+  });
+
+  it('after a crash between CreateUserPool and recording the id, the retry finds the leftover by name and tags and replaces it', async () => {
+    const body = tenantBody({ tier: 'premium' });
+    const slug = body['slug'] as string;
+    faultPlan.set(slug, (point) => {
+      if (point.step === 'create_pool' && point.when === 'after-effect' && point.attempt === 1) throw new InjectedFault('crash after CreateUserPool');
+    });
+    const created = await h.admin('/v1/admin/tenants', { method: 'POST', body });
+    expect(created.status, created.text).toBe(202);
+    expect((await waitForTenant(h, created.body.id, ['failed', 'active'])).status).toBe('failed');
+    const [leftover] = await poolsNamed(`${deployment()}-tenant-${slug}`);
+    expect(leftover).toBeDefined();
+
+    const before = { ...(await listings()), describes: await callsTo('DescribeUserPool') };
+    expect((await h.admin(`/v1/admin/tenants/${created.body.id}/retry`, { method: 'POST' })).status).toBe(202);
+    const tenant = await waitForTenant(h, created.body.id);
+    expect(tenant.status).toBe('active');
+    // The recovery path is the only one that lists, and it checked the candidate's tags.
+    expect(await callsTo('ListUserPools')).toBeGreaterThan(before.pools);
+    expect(await callsTo('DescribeUserPool')).toBeGreaterThan(before.describes);
+    const pools = await poolsNamed(`${deployment()}-tenant-${slug}`);
+    expect(pools.map((pool) => pool.Id)).toEqual([tenant.userPoolId]);
+    expect(tenant.userPoolId).not.toBe(leftover!.Id);
+    faultPlan.delete(slug);
   });
 });
 

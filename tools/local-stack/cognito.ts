@@ -139,6 +139,8 @@ export function parseCodeDeliveries(logText: string): CodeDelivery[] {
   const deliveries: CodeDelivery[] = [];
   let target: string | undefined;
   let current: { target?: string; username?: string; destination?: string } | undefined;
+  // The box puts a long value (a derived username is 68 characters) on the line after its label.
+  let pendingLabel: string | undefined;
   for (const rawLine of stripAnsi(logText).split(/\r?\n/)) {
     const header = /^\[\d+\]\s+\w+:\s+\S+\s+(\S+)\s+╭/.exec(rawLine);
     if (header) {
@@ -152,7 +154,13 @@ export function parseCodeDeliveries(logText: string): CodeDelivery[] {
       continue;
     }
     if (!current) continue;
-    const field = /^(Username|Destination|Code):\s+(\S+)$/.exec(line);
+    const label = /^(Username|Destination|Code):$/.exec(line);
+    if (label) {
+      pendingLabel = label[1];
+      continue;
+    }
+    const field = pendingLabel && /^\S+$/.test(line) ? [line, pendingLabel, line] : /^(Username|Destination|Code):\s+(\S+)$/.exec(line);
+    pendingLabel = undefined;
     if (!field) continue;
     if (field[1] === 'Username') current.username = field[2];
     else if (field[1] === 'Destination') current.destination = field[2];

@@ -4,6 +4,7 @@
  * (including Fastify's own parsing errors and unknown routes) and OpenAPI. `main.ts` and the test suites both use it.
  */
 import { randomUUID } from 'node:crypto';
+import type { Server as TlsServer } from 'node:tls';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -17,6 +18,7 @@ import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { UnsupportedMediaTypeError } from './common/domain-error.js';
 import { mapError } from './common/error-mapping.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './common/problem-details.js';
+import { reloadTlsPeriodically } from './common/tls-files.js';
 import { refuseUnsafeInput } from './common/unsafe-input.hook.js';
 import type { AppConfig } from './config/config.schema.js';
 import { instrumentHttp, observeRegistry, routeTemplate } from './observability/http-instrumentation.js';
@@ -43,6 +45,8 @@ export interface CreateAppOptions {
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = options.logger ?? createLogger(config.env.LOG_LEVEL);
   const adapter = new FastifyAdapter({
+    // HTTPS only when a certificate is configured (the ALB → pod hop in AWS, issue 14 row 2).
+    ...(config.tls ? { https: { cert: config.tls.cert, key: config.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: logger,
     bodyLimit: config.env.BODY_LIMIT_BYTES,
     // The client address (rate limits, logs) is the right-most X-Forwarded-For hop that is not a
@@ -95,6 +99,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  if (config.tls) {
+    // cert-manager renews the mounted certificate; new connections get the new one without a restart.
+    const stopReloading = reloadTlsPeriodically(app.getHttpServer() as unknown as TlsServer, config.tls, config.tls, (message) => logger.warn(message));
+    fastify.addHook('onClose', async () => stopReloading());
+  }
   // The request context lives for the whole request, hooks and handler alike; the request keeps a
   // reference so that the request line (written after the response, outside that context) can read it.
   fastify.decorateRequest('gatehouseContext', null);

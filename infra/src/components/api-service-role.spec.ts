@@ -131,9 +131,9 @@ describe('ApiServiceRole', () => {
       expect(coveredByDeny(`cognito-idp:${action}`), action).toBe(true);
     }
     // Everything the API is granted is either denied on the operators' pool or harmless there (read-only).
-    // DescribeUserPoolClient gives the API the operators' Gatehouse client secret, which only lets it run
+    // DescribeUserPool reads settings and tags only. DescribeUserPoolClient gives the API the operators' Gatehouse client secret, which only lets it run
     // sign-ins that still need the operator's password and TOTP.
-    const harmless = new Set(['cognito-idp:ListUserPoolClients', 'cognito-idp:ListUsers', 'cognito-idp:DescribeUserPoolClient']);
+    const harmless = new Set(['cognito-idp:ListUserPoolClients', 'cognito-idp:ListUsers', 'cognito-idp:DescribeUserPoolClient', 'cognito-idp:DescribeUserPool']);
     expect(mod.COGNITO_ADMIN_ACTIONS.filter((action) => !coveredByDeny(action) && !harmless.has(action))).toEqual([]);
   });
 

@@ -28,6 +28,8 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:CreateUserPoolClient',
   'cognito-idp:DeleteUserPool',
   'cognito-idp:DeleteUserPoolClient',
+  // Recovery only: the tags of a same-named pool left by an interrupted provisioning (row 7).
+  'cognito-idp:DescribeUserPool',
   // The Gatehouse clients' secrets (SECRET_HASH), read once and kept in memory.
   'cognito-idp:DescribeUserPoolClient',
   'cognito-idp:ListUserPoolClients',
@@ -121,6 +123,8 @@ export interface ApiServiceRoleArgs {
   readonly operatorsPoolArn: pulumi.Input<string>;
   /** This deployment's name: the API may touch only pools tagged `gatehouse:deployment=<deployment>`. */
   readonly deployment: string;
+  /** CloudWatch namespace of the Cognito quota headroom the API publishes (row 7); the only one it may write. */
+  readonly capacityMetricsNamespace?: string;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -242,6 +246,26 @@ export function cognitoAdminPolicy(args: {
   };
 }
 
+/**
+ * PutMetricData for the Cognito quota headroom (row 7). The action has no
+ * resource type; the `cloudwatch:namespace` condition key limits it to the
+ * one namespace the API publishes to.
+ */
+export function capacityMetricsPolicy(namespace: string): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PublishCognitoQuotaHeadroom',
+        Effect: 'Allow',
+        Action: 'cloudwatch:PutMetricData',
+        Resource: '*',
+        Condition: { StringEquals: { 'cloudwatch:namespace': namespace } },
+      },
+    ],
+  };
+}
+
 export class ApiServiceRole extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
   readonly roleName: pulumi.Output<string>;
@@ -284,6 +308,13 @@ export class ApiServiceRole extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (args.capacityMetricsNamespace) {
+      new aws.iam.RolePolicy(
+        `${name}-capacity-metrics`,
+        { role: role.name, policy: JSON.stringify(capacityMetricsPolicy(args.capacityMetricsNamespace)) },
+        { parent: this },
+      );
+    }
 
     this.roleArn = role.arn;
     this.roleName = role.name;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_CONFIGMAP_KEYS, API_SECRET_KEYS } from '../api-environment.js';
+import { API_CONFIGMAP_KEYS, API_PORT, API_SECRET_KEYS, API_TLS_CERT_FILE, API_TLS_KEY_FILE, API_TLS_MOUNT_PATH } from '../api-environment.js';
 import { type ProviderPayload, type ResourceRecorder, installPulumiMocks, valueOf } from '../testing/pulumi-mocks.js';
 
 import type { ChallengeHandleKeysRef } from './api-workload.js';
@@ -87,10 +87,34 @@ describe('ApiWorkload', () => {
     expect(labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  it('probes readiness on /health/ready and liveness on /health/live', () => {
+  it('probes readiness on /health/ready and liveness on /health/live, over HTTPS (row 2)', () => {
     const api = deployment()['spec']['template']['spec']['containers'][0] as Container;
-    expect(api['readinessProbe']['httpGet']).toEqual({ path: '/health/ready', port: 'http' });
-    expect(api['livenessProbe']['httpGet']).toEqual({ path: '/health/live', port: 'http' });
+    expect(api['readinessProbe']['httpGet']).toEqual({ path: '/health/ready', port: 'https', scheme: 'HTTPS' });
+    expect(api['livenessProbe']['httpGet']).toEqual({ path: '/health/live', port: 'https', scheme: 'HTTPS' });
+    expect(api['startupProbe']['httpGet']).toEqual({ path: '/health/live', port: 'https', scheme: 'HTTPS' });
+  });
+
+  it('serves TLS to the ALB from a cert-manager certificate mounted read-only where TLS_CERT_FILE/TLS_KEY_FILE point (row 2)', () => {
+    const certificate = recorder.one('kubernetes:cert-manager.io/v1:Certificate').inputs;
+    expect(certificate['spec']).toMatchObject({
+      secretName: mod.API_TLS_SECRET_NAME,
+      dnsNames: expect.arrayContaining(['gatehouse-api.gatehouse.svc']),
+      duration: '2160h',
+      renewBefore: '720h',
+      privateKey: { algorithm: 'ECDSA', rotationPolicy: 'Always' },
+      issuerRef: { name: 'gatehouse-api-self-signed', kind: 'Issuer' },
+    });
+    expect(recorder.one('kubernetes:cert-manager.io/v1:Issuer').inputs['spec']).toEqual({ selfSigned: {} });
+    const pod = deployment()['spec']['template']['spec'];
+    const api = pod['containers'][0] as Container;
+    expect(api['ports']).toEqual([{ name: 'https', containerPort: API_PORT, protocol: 'TCP' }]);
+    const mount = api['volumeMounts'].find((candidate: { name: string }) => candidate.name === 'tls');
+    expect(mount).toEqual({ name: 'tls', mountPath: API_TLS_MOUNT_PATH, readOnly: true });
+    const volume = pod['volumes'].find((candidate: { name: string }) => candidate.name === 'tls');
+    expect(volume['secret']).toMatchObject({ secretName: mod.API_TLS_SECRET_NAME, defaultMode: 0o440 });
+    expect([API_TLS_CERT_FILE, API_TLS_KEY_FILE]).toEqual(volume['secret']['items'].map((item: { path: string }) => `${API_TLS_MOUNT_PATH}/${item.path}`));
+    // The migration job serves nothing and gets no certificate.
+    expect(JSON.stringify(recorder.one('kubernetes:batch/v1:Job').inputs)).not.toContain(mod.API_TLS_SECRET_NAME);
   });
 
   it('sets resource requests and limits on every container', () => {
@@ -202,7 +226,9 @@ describe('ApiWorkload', () => {
 
   it('binds the API service to the ALB target group with IP targets (row 1)', () => {
     const binding = recorder.one('kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding').inputs['spec'];
-    expect(binding).toEqual({ serviceRef: { name: 'gatehouse-api', port: 80 }, targetGroupARN: baseArgs.targetGroupArn, targetType: 'ip' });
+    expect(binding).toEqual({ serviceRef: { name: 'gatehouse-api', port: 443 }, targetGroupARN: baseArgs.targetGroupArn, targetType: 'ip' });
+    const service = recorder.one('kubernetes:core/v1:Service').inputs['spec'];
+    expect(service['ports']).toEqual([{ name: 'https', port: 443, targetPort: 'https' }]);
     expect(recorder.ofType('kubernetes:networking.k8s.io/v1:Ingress')).toEqual([]);
   });
 

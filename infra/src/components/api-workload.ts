@@ -11,6 +11,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   API_CONFIGMAP_KEYS,
   API_PORT,
+  API_TLS_MOUNT_PATH,
   type ApiConfigMapKey,
   type ApiSecretKey,
   type MigrationSecretKey,
@@ -204,6 +205,21 @@ function podSecurityContext(): k8s.types.input.core.v1.PodSecurityContext {
 }
 
 
+/**
+ * The pods' serving certificate (row 2): cert-manager issues it from a self-signed Issuer into
+ * this Secret and renews it; the API re-reads the mounted files. The ALB does not verify
+ * backend certificates (it encrypts to any), so a private issuer is enough; what matters is
+ * that nothing between the ALB and the pod travels in clear text.
+ */
+export const API_TLS_SECRET_NAME = 'gatehouse-api-tls';
+export const API_TLS_CERTIFICATE = { duration: '2160h', renewBefore: '720h' } as const;
+const TLS_VOLUME = {
+  name: 'tls',
+  // Group-readable for the API's fsGroup only; the kubelet updates the files on renewal.
+  secret: { secretName: API_TLS_SECRET_NAME, defaultMode: 0o440, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] },
+};
+const TLS_MOUNT = { name: 'tls', mountPath: API_TLS_MOUNT_PATH, readOnly: true };
+
 /** Node needs a writable /tmp; everything else stays read-only. */
 const TMP_VOLUME = { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } };
 const TMP_MOUNT = { name: 'tmp', mountPath: '/tmp' };
@@ -308,6 +324,35 @@ export class ApiWorkload extends pulumi.ComponentResource {
       { ...parent, dependsOn: [...networkPolicies, ...secrets] },
     );
 
+    const issuer = new k8s.apiextensions.CustomResource(
+      `${name}-tls-issuer`,
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Issuer',
+        metadata: { name: 'gatehouse-api-self-signed', namespace: ns, labels: API_LABELS },
+        spec: { selfSigned: {} },
+      },
+      parent,
+    );
+    const certificate = new k8s.apiextensions.CustomResource(
+      `${name}-tls-certificate`,
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'gatehouse-api', namespace: ns, labels: API_LABELS },
+        spec: {
+          secretName: API_TLS_SECRET_NAME,
+          commonName: `gatehouse-api.${args.namespace}.svc`,
+          dnsNames: ['gatehouse-api', `gatehouse-api.${args.namespace}.svc`, `gatehouse-api.${args.namespace}.svc.cluster.local`],
+          ...API_TLS_CERTIFICATE,
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+          usages: ['server auth', 'digital signature'],
+          issuerRef: { name: 'gatehouse-api-self-signed', kind: 'Issuer', group: 'cert-manager.io' },
+        },
+      },
+      { ...parent, dependsOn: [issuer] },
+    );
+
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -343,22 +388,23 @@ export class ApiWorkload extends pulumi.ComponentResource {
                 {
                   name: 'api',
                   image,
-                  ports: [{ name: 'http', containerPort: API_PORT, protocol: 'TCP' }],
+                  // HTTPS only (TLS_CERT_FILE/TLS_KEY_FILE in the ConfigMap): the ALB and the kubelet speak TLS to it.
+                  ports: [{ name: 'https', containerPort: API_PORT, protocol: 'TCP' }],
                   envFrom: [{ configMapRef: { name: configMap.metadata.name } }, { secretRef: { name: API_DB_SECRET_NAME } }],
                   readinessProbe: {
-                    httpGet: { path: '/health/ready', port: 'http' },
+                    httpGet: { path: '/health/ready', port: 'https', scheme: 'HTTPS' },
                     periodSeconds: 5,
                     timeoutSeconds: 2,
                     failureThreshold: 3,
                   },
                   livenessProbe: {
-                    httpGet: { path: '/health/live', port: 'http' },
+                    httpGet: { path: '/health/live', port: 'https', scheme: 'HTTPS' },
                     periodSeconds: 10,
                     timeoutSeconds: 2,
                     failureThreshold: 3,
                   },
                   startupProbe: {
-                    httpGet: { path: '/health/live', port: 'http' },
+                    httpGet: { path: '/health/live', port: 'https', scheme: 'HTTPS' },
                     periodSeconds: 2,
                     failureThreshold: 30,
                   },
@@ -369,23 +415,23 @@ export class ApiWorkload extends pulumi.ComponentResource {
                     limits: { cpu: args.resources.cpuLimit, memory: args.resources.memoryLimit },
                   },
                   securityContext: containerSecurityContext(),
-                  volumeMounts: [TMP_MOUNT],
+                  volumeMounts: [TMP_MOUNT, TLS_MOUNT],
                 },
               ],
-              volumes: [TMP_VOLUME],
+              volumes: [TMP_VOLUME, TLS_VOLUME],
             },
           },
         },
       },
       // The autoscaler owns the replica count once running.
-      { ...parent, dependsOn: [job, ...networkPolicies, ...secrets], ignoreChanges: ['spec.replicas'] },
+      { ...parent, dependsOn: [job, certificate, ...networkPolicies, ...secrets], ignoreChanges: ['spec.replicas'] },
     );
 
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       {
         metadata: { name: 'gatehouse-api', namespace: ns, labels: API_LABELS },
-        spec: { type: 'ClusterIP', selector: API_LABELS, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+        spec: { type: 'ClusterIP', selector: API_LABELS, ports: [{ name: 'https', port: 443, targetPort: 'https' }] },
       },
       parent,
     );
@@ -398,7 +444,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
         kind: 'TargetGroupBinding',
         metadata: { name: 'gatehouse-api', namespace: ns, labels: API_LABELS },
         spec: {
-          serviceRef: { name: service.metadata.name, port: 80 },
+          serviceRef: { name: service.metadata.name, port: 443 },
           targetGroupARN: args.targetGroupArn,
           targetType: 'ip',
         },

@@ -89,7 +89,11 @@ describe('Cluster', () => {
   });
 
   it('installs metrics-server so the API autoscaler has CPU metrics', () => {
-    expect(recorder.one('aws:eks/addon:Addon').inputs).toMatchObject({ addonName: 'metrics-server', clusterName: 'gatehouse-test' });
+    expect(recorder.one('aws:eks/addon:Addon', 'cluster-metrics-server').inputs).toMatchObject({ addonName: 'metrics-server', clusterName: 'gatehouse-test' });
+  });
+
+  it('installs cert-manager, which issues and renews the API pods’ serving certificate (row 2)', () => {
+    expect(recorder.one('aws:eks/addon:Addon', 'cluster-cert-manager').inputs).toMatchObject({ addonName: 'cert-manager', clusterName: 'gatehouse-test' });
   });
 
   it('rejects node sizes out of order', () => {

@@ -153,6 +153,8 @@ export class Cluster extends pulumi.ComponentResource {
   readonly kubernetesVersion: string;
   readonly nodeRoleArn: pulumi.Output<string>;
   readonly controlPlaneLogGroupName: pulumi.Output<string>;
+  /** cert-manager (its CRDs): Certificates can be created once it is installed. */
+  readonly certManager: aws.eks.Addon;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('gatehouse:compute:Cluster', name, {}, opts);
@@ -252,6 +254,14 @@ export class Cluster extends pulumi.ComponentResource {
     new aws.eks.Addon(
       `${name}-metrics-server`,
       { clusterName: args.clusterName, addonName: 'metrics-server', resolveConflictsOnUpdate: 'OVERWRITE', tags },
+      { parent: this, dependsOn: [cluster, nodeGroup] },
+    );
+
+    // Issues and renews the API pods' serving certificate (row 2: TLS from the ALB to the pods).
+    // An EKS community add-on: AWS builds and patches it, versioned with the cluster like metrics-server.
+    this.certManager = new aws.eks.Addon(
+      `${name}-cert-manager`,
+      { clusterName: args.clusterName, addonName: 'cert-manager', resolveConflictsOnUpdate: 'OVERWRITE', tags },
       { parent: this, dependsOn: [cluster, nodeGroup] },
     );
 

@@ -1,4 +1,4 @@
-import { GATEHOUSE_CLIENT_NAME_SUFFIX } from '@gatehouse/tiers';
+import { GATEHOUSE_CLIENT_NAME_SUFFIX, tenantClientNamePrefix } from '@gatehouse/tiers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_ACCOUNT_ID, MOCK_REGION, type ResourceRecorder, installPulumiMocks, valueOf } from '../testing/pulumi-mocks.js';
 
@@ -23,7 +23,9 @@ describe('CognitoTriggers', () => {
     expect(functions().map((fn) => fn.inputs['name']).sort()).toEqual(['gatehouse-test-pre-sign-up', 'gatehouse-test-pre-token-generation']);
     for (const fn of functions()) {
       expect(fn.inputs).toMatchObject({ runtime: 'nodejs22.x', handler: 'index.handler', timeout: 3 });
-      expect(fn.inputs['environment']).toEqual({ variables: { GATEHOUSE_CLIENT_NAME_SUFFIX } });
+      expect(fn.inputs['environment']).toEqual({
+        variables: { GATEHOUSE_CLIENT_NAME_SUFFIX, GATEHOUSE_TENANT_CLIENT_PREFIX: tenantClientNamePrefix('gatehouse-test') },
+      });
     }
   });
 

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { transformSync } from '@swc/core';
-import { GATEHOUSE_CLIENT_NAME_SUFFIX } from '@gatehouse/tiers';
+import { GATEHOUSE_CLIENT_NAME_SUFFIX, tenantClientNamePrefix } from '@gatehouse/tiers';
 
 export const TRIGGER_HANDLERS = {
   preSignUp: 'pre-sign-up',
@@ -114,7 +114,7 @@ export class CognitoTriggers extends pulumi.ComponentResource {
           code: new pulumi.asset.AssetArchive({ 'index.mjs': new pulumi.asset.StringAsset(triggerModuleSource(file)) }),
           timeout: TRIGGER_TIMEOUT_SECONDS,
           memorySize: 128,
-          environment: { variables: { GATEHOUSE_CLIENT_NAME_SUFFIX } },
+          environment: { variables: { GATEHOUSE_CLIENT_NAME_SUFFIX, GATEHOUSE_TENANT_CLIENT_PREFIX: tenantClientNamePrefix(args.deployment) } },
           tags,
         },
         { parent: this, dependsOn: [logGroup] },

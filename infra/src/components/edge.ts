@@ -223,10 +223,12 @@ export class Edge extends pulumi.ComponentResource {
       {
         targetType: 'ip',
         port: API_PORT,
-        protocol: 'HTTP',
+        // End-to-end TLS (row 2): the pods serve HTTPS with their cert-manager certificate. The ALB
+        // encrypts to the target without verifying its certificate (AWS's documented behaviour).
+        protocol: 'HTTPS',
         vpcId: args.vpcId,
         deregistrationDelay: 20,
-        healthCheck: { path: '/health/ready', port: 'traffic-port', protocol: 'HTTP', matcher: '200', interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+        healthCheck: { path: '/health/ready', port: 'traffic-port', protocol: 'HTTPS', matcher: '200', interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
         tags,
       },
       parent,

@@ -8,6 +8,8 @@
  * - Cognito request rates reach 80 % of the account's quota in the
  *   categories Gatehouse uses (AWS/Usage with SERVICE_QUOTA: the warning
  *   comes before the API starts getting TooManyRequestsException);
+ * - user pools per region or app clients per shared pool reach 80 % of
+ *   their quota (row 7: metrics the API publishes, see COGNITO_CAPACITY_NAMESPACE);
  * - Postgres runs hot, short of storage or of connections.
  */
 import * as aws from '@pulumi/aws';
@@ -21,6 +23,17 @@ export const CONTAINER_LOG_KINDS = ['application', 'dataplane', 'host', 'perform
 /** Cognito quota categories Gatehouse's traffic falls in (sign-in, sign-up/invitations, resets). */
 export const COGNITO_QUOTA_CATEGORIES = ['UserAuthentication', 'UserCreation', 'UserAccountRecovery'] as const;
 
+/**
+ * The Cognito quota headroom the API publishes (apps/api/src/tenants/cognito-capacity-metrics.ts,
+ * PutMetricData every 5 minutes): percent used of the user-pool quota per region and of the
+ * app-clients quota per shared pool. `monitoring.spec.ts` checks these names against the API's.
+ */
+export const COGNITO_CAPACITY_NAMESPACE = 'Gatehouse/Cognito';
+export const COGNITO_CAPACITY_METRICS = {
+  userPools: { metricName: 'UserPoolQuotaPercent', dimension: 'Region' },
+  appClients: { metricName: 'AppClientQuotaPercent', dimension: 'Pool' },
+} as const;
+
 export interface MonitoringArgs {
   readonly deployment: string;
   readonly region: string;
@@ -32,6 +45,8 @@ export interface MonitoringArgs {
   readonly loadBalancerArnSuffix: pulumi.Input<string>;
   readonly targetGroupArnSuffix: pulumi.Input<string>;
   readonly webAclName: pulumi.Input<string>;
+  /** Where the API may create pools (the stack's region and siloRegions) and the shared pools' keys (tiers + operators). */
+  readonly cognitoCapacity: { readonly regions: readonly string[]; readonly sharedPools: readonly string[] };
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly tags?: Readonly<Record<string, string>>;
@@ -196,6 +211,36 @@ export class Monitoring extends pulumi.ComponentResource {
           { id: 'percent', expression: 'usage / (SERVICE_QUOTA(usage) * 60) * 100', label: `${category} % of quota`, returnData: true },
         ],
       });
+    }
+    // Quota headroom (row 7): a quota that is hit makes provisioning fail with `quota_exhausted`, and
+    // raising it in Service Quotas takes days, so warn at 80 %. One alarm per published series.
+    const capacityAlarm = (id: string, description: string, metric: { metricName: string; dimension: string }, value: string) =>
+      alarm(id, description, {
+        namespace: COGNITO_CAPACITY_NAMESPACE,
+        metricName: metric.metricName,
+        dimensions: { Deployment: args.deployment, [metric.dimension]: value },
+        statistic: 'Maximum',
+        period: 300,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        threshold: t.cognitoQuotaPercent,
+      });
+    for (const region of [...new Set(args.cognitoCapacity.regions)]) {
+      capacityAlarm(
+        `cognito-user-pools-${region}`,
+        `User pools in ${region} at ${t.cognitoQuotaPercent}% or more of the account quota: raise it in Service Quotas before silo provisioning fails (GET /v1/admin/cognito/capacity)`,
+        COGNITO_CAPACITY_METRICS.userPools,
+        region,
+      );
+    }
+    for (const pool of [...new Set(args.cognitoCapacity.sharedPools)]) {
+      capacityAlarm(
+        `cognito-app-clients-${pool}`,
+        `App clients in the ${pool} pool at ${t.cognitoQuotaPercent}% or more of the per-pool quota: raise it before bridge provisioning fails (GET /v1/admin/cognito/capacity)`,
+        COGNITO_CAPACITY_METRICS.appClients,
+        pool,
+      );
     }
     alarm('database-cpu', `Postgres CPU above ${t.databaseCpuPercent}%`, {
       namespace: 'AWS/RDS',

@@ -77,6 +77,16 @@ describe('TierUserPools', () => {
     }
   });
 
+  it('gives every pool-model and operators pool a confidential Gatehouse client that propagates user context, so threat protection sees the real client (row 3)', () => {
+    const gatehouseClients = clients().filter((client) => client.name.endsWith('-gatehouse-client'));
+    expect(gatehouseClients).not.toHaveLength(0);
+    for (const client of gatehouseClients) {
+      // Cognito accepts UserContextData from a server only for a client with a secret and this flag.
+      expect(client.inputs).toMatchObject({ generateSecret: true, enablePropagateAdditionalUserContextData: true });
+      expect(client.inputs['explicitAuthFlows']).toEqual(expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH']));
+    }
+  });
+
   it('uses opaque usernames: no e-mail username or alias, e-mail auto-verified', () => {
     for (const pool of pools()) {
       expect(pool.inputs['usernameAttributes']).toBeUndefined();

@@ -100,6 +100,7 @@ export function userPoolArgs(blueprint: UserPoolBlueprint, triggers: TriggerArns
     // Gatehouse maps from (tenant, e-mail), so one e-mail can exist in two
     // tenants of the same pool. E-mail is an ordinary, verified attribute.
     usernameConfiguration: { caseSensitive: false },
+    ...(blueprint.signInAliases.length > 0 ? { aliasAttributes: [...blueprint.signInAliases] } : {}),
     autoVerifiedAttributes: [...blueprint.autoVerifiedAttributes],
     // Keep the old address until the new one is verified.
     userAttributeUpdateSettings: { attributesRequireVerificationBeforeUpdates: [...blueprint.attributesRequireVerificationBeforeUpdate] },

@@ -12,8 +12,9 @@
  * fails when the cluster version and the schemas part ways.
  *
  * Custom resources (Karpenter, External Secrets, the load balancer
- * controller's TargetGroupBinding) have no upstream schema: the check
- * requires their API group to belong to a chart this program installs.
+ * controller's TargetGroupBinding, cert-manager) have no upstream schema: the
+ * check requires their API group to belong to a chart or add-on this program
+ * installs.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,6 +28,8 @@ export const CUSTOM_RESOURCE_GROUPS: Readonly<Record<string, string>> = {
   'karpenter.k8s.aws': 'karpenter',
   'external-secrets.io': 'external-secrets',
   'elbv2.k8s.aws': 'aws-load-balancer-controller',
+  // The EKS community add-on (cluster.ts), not a chart, but installed by this program all the same.
+  'cert-manager.io': 'cert-manager',
 };
 
 /**
@@ -198,6 +201,11 @@ export function lintProblems(objects: readonly RenderedObject[]): string[] {
       if (longRunning) {
         if (!container['readinessProbe']) problems.push(`${label}: needs a readiness probe`);
         if (!container['livenessProbe']) problems.push(`${label}: needs a liveness probe`);
+      }
+      // TLS to the pods (issue 14 row 2): a container that serves HTTP serves it over TLS, so its probes do too.
+      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+        const httpGet = asObject(container[probe])['httpGet'];
+        if (httpGet !== undefined && asObject(httpGet)['scheme'] !== 'HTTPS') problems.push(`${label}: ${probe} must use scheme HTTPS (the pod serves TLS)`);
       }
     }
   }

@@ -66,7 +66,7 @@ describe('rendered Kubernetes manifests', () => {
         SCHEMA_KUBERNETES_VERSION,
       );
       const kinds = new Set(rendered.objects.map((object) => object.kind));
-      for (const kind of ['Namespace', 'Deployment', 'Job', 'Service', 'NetworkPolicy', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ExternalSecret', 'TargetGroupBinding', 'NodePool']) {
+      for (const kind of ['Namespace', 'Deployment', 'Job', 'Service', 'NetworkPolicy', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ExternalSecret', 'TargetGroupBinding', 'NodePool', 'Certificate']) {
         expect(kinds.has(kind), kind).toBe(true);
       }
     }, 120_000);
@@ -76,7 +76,7 @@ describe('rendered Kubernetes manifests', () => {
       expect(problems).toEqual([]);
     });
 
-    it('passes the lint rules: probes, resources, security context, digests, no plain Secrets, nothing exposed but the ALB', () => {
+    it('passes the lint rules: probes (HTTPS, row 2), resources, security context, digests, no plain Secrets, nothing exposed but the ALB', () => {
       expect(lintProblems(rendered.objects)).toEqual([]);
     });
   });
@@ -87,8 +87,8 @@ describe('the check itself catches what it is meant to', () => {
     name: 'api',
     image: `repo/api:1@sha256:${'a'.repeat(64)}`,
     resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '1Gi' } },
-    readinessProbe: { httpGet: { path: '/', port: 1 } },
-    livenessProbe: { httpGet: { path: '/', port: 1 } },
+    readinessProbe: { httpGet: { path: '/', port: 1, scheme: 'HTTPS' } },
+    livenessProbe: { httpGet: { path: '/', port: 1, scheme: 'HTTPS' } },
     securityContext: {
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,
@@ -132,6 +132,14 @@ describe('the check itself catches what it is meant to', () => {
     );
   });
 
+  it('rejects plain-HTTP probes: the pods serve TLS (row 2)', () => {
+    const plain = { ...goodContainer, livenessProbe: { httpGet: { path: '/', port: 1 } }, startupProbe: { httpGet: { path: '/', port: 1, scheme: 'HTTP' } } };
+    expect(lintProblems([deployment(plain), defaultDeny])).toEqual([
+      'Deployment api container api: livenessProbe must use scheme HTTPS (the pod serves TLS)',
+      'Deployment api container api: startupProbe must use scheme HTTPS (the pod serves TLS)',
+    ]);
+  });
+
   it('rejects schema violations and API versions the cluster does not serve', async () => {
     const bad = deployment({ ...goodContainer, ports: [{ containerPort: 'http' }] });
     expect((await schemaProblems(bad)).join()).toMatch(/containerPort/);
@@ -145,7 +153,7 @@ describe('the check itself catches what it is meant to', () => {
     const problems = lintProblems([
       { apiVersion: 'v1', kind: 'Service', name: 'svc', body: { spec: { type: 'LoadBalancer' } } },
       { apiVersion: 'v1', kind: 'Secret', name: 'secret', body: { stringData: { a: 'b' } } },
-      { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: 'cert', body: {} },
+      { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', name: 'monitor', body: {} },
       { apiVersion: 'v1', kind: 'ConfigMap', name: 'cm', body: { data: { DB: 'postgresql://app:hunter2@db/x', GATEHOUSE_TIERS: '{"passwordPolicy":{}}' } } },
     ]);
     expect(problems).toHaveLength(4);

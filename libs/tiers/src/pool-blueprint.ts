@@ -137,6 +137,9 @@ export function gatehouseClientName(publicName: string): string {
 
 export type PoolKind = 'tier' | 'operators' | 'tenant';
 
+/** Cognito alias attributes Gatehouse may enable (see {@link UserPoolBlueprint.signInAliases}). */
+export type SignInAlias = 'email';
+
 /**
  * Where a region's pools send e-mail from: an Amazon SES identity in that
  * region (Cognito's default sender allows 50 e-mails a day per account and
@@ -193,6 +196,13 @@ export interface UserPoolBlueprint {
   readonly customAttributes: typeof CUSTOM_ATTRIBUTES;
   /** Users sign in with an opaque username; e-mail is the verified attribute, not the key. */
   readonly usernameIsOpaque: true;
+  /**
+   * Cognito `AliasAttributes`: what else a user may type instead of the username.
+   * `email` only in a silo pool (one tenant, so one address is one user); never in
+   * a shared pool, where one address may be a user of several tenants. Immutable
+   * after the pool is created: pools created before this setting keep none.
+   */
+  readonly signInAliases: readonly SignInAlias[];
   readonly autoVerifiedAttributes: readonly ['email'];
   /** Attributes whose new value only applies once verified (the old address keeps working meanwhile). */
   readonly attributesRequireVerificationBeforeUpdate: readonly ['email'];
@@ -231,6 +241,7 @@ function tierPoolBlueprint(tier: TierConfig, options: BlueprintOptions): UserPoo
     tokenValidity: tier.tokenValidity,
     customAttributes: CUSTOM_ATTRIBUTES,
     usernameIsOpaque: true,
+    signInAliases: [],
     autoVerifiedAttributes: ['email'],
     attributesRequireVerificationBeforeUpdate: ['email'],
     selfSignUp: tier.selfSignUp,
@@ -255,6 +266,7 @@ export function sharedPoolBlueprints(config: TierConfiguration, options: Bluepri
     tokenValidity: config.operators.tokenValidity,
     customAttributes: CUSTOM_ATTRIBUTES,
     usernameIsOpaque: true,
+    signInAliases: [],
     autoVerifiedAttributes: ['email'],
     attributesRequireVerificationBeforeUpdate: ['email'],
     // Operators are invited, never self-registered.
@@ -294,6 +306,8 @@ export function siloPoolBlueprint(
     key: tenantSlug,
     kind: 'tenant',
     poolName: `${options.deployment}-tenant-${tenantSlug}`,
+    // The tenant's own pool: its users may sign in at Cognito (and its hosted UI) with their e-mail.
+    signInAliases: ['email'],
     passwordPolicy: { ...tier.passwordPolicy, ...overrides.passwordPolicy },
     mfa: overrides.mfa ?? tier.mfa,
     email: emailBlueprint(options.email, overrides.senderName),
@@ -308,9 +322,17 @@ export function siloPoolBlueprint(
   };
 }
 
+/**
+ * Every tenant's own client (bridge, silo) is named `<prefix><slug>`; the pre sign-up trigger
+ * admits a federated first sign-in only through such a public client (never a tier's shared one).
+ */
+export function tenantClientNamePrefix(deployment: string): string {
+  return `${deployment}-tenant-`;
+}
+
 /** The two clients of one tenant: in its silo pool, or in its bridge tier's shared pool. */
 function tenantClientBlueprints(deployment: string, tenantSlug: string): PoolClientBlueprints {
-  const publicName = `${deployment}-tenant-${tenantSlug}`;
+  const publicName = `${tenantClientNamePrefix(deployment)}${tenantSlug}`;
   return clientBlueprints(publicName, gatehouseClientName(publicName));
 }
 

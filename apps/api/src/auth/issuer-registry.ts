@@ -7,7 +7,7 @@
  *
  * Every lookup is a Map access — constant time however many tenants exist.
  */
-import type { IsolationModel, MfaPolicy, PasswordPolicy, TenantRole } from '@gatehouse/tiers';
+import type { IsolationModel, MfaPolicy, PasswordPolicy, SignInAlias, TenantRole } from '@gatehouse/tiers';
 
 export type SignUpPolicy = 'closed' | 'domains' | 'open';
 
@@ -45,6 +45,8 @@ export interface TenantSnapshot {
   readonly passwordPolicy?: Partial<PasswordPolicy> | null;
   /** `required`: no tokens without TOTP (silo pools through Cognito, shared pools through Gatehouse). */
   readonly mfaPolicy: MfaPolicy;
+  /** Silo pools: the pool's Cognito sign-in aliases as recorded when it was created (absent: none known). */
+  readonly signInAliases?: readonly SignInAlias[];
   /** The tenant's own app clients (bridge, silo): its public client and its Gatehouse client; tokens of either resolve it. */
   readonly appClients: readonly {
     readonly clientId: string;

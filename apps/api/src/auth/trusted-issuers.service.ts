@@ -5,7 +5,7 @@
  * rebuilt in full after the notification connection was lost.
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { OPERATORS_POOL_KEY, parseMfaPolicy } from '@gatehouse/tiers';
+import { OPERATORS_POOL_KEY, type SignInAlias, parseMfaPolicy } from '@gatehouse/tiers';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { DatabaseChangeListener } from '../database/database-change-listener.js';
@@ -168,6 +168,13 @@ export class TrustedIssuersService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/** The aliases provisioning recorded with the tenant's silo pool; anything unexpected counts as none (fail closed). */
+function recordedSignInAliases(provisioning: unknown): SignInAlias[] {
+  const created = (provisioning as { created?: { signInAliases?: unknown } } | null)?.created;
+  const aliases = created?.signInAliases;
+  return Array.isArray(aliases) && aliases.includes('email') ? ['email'] : [];
+}
+
 /** The first line of an error's message: database errors carry multi-line details. */
 function describeError(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown error';
@@ -198,6 +205,7 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
     signUpDefaultRole: row.signUpDefaultRole === 'admin' ? 'member' : row.signUpDefaultRole,
     passwordPolicy: (row.passwordPolicy ?? null) as TenantSnapshot['passwordPolicy'],
     mfaPolicy: parseMfaPolicy(row.mfaPolicy),
+    signInAliases: recordedSignInAliases(row.provisioning),
     appClients: row.appClients.map(({ clientId, issuer, userPoolId, role }) => ({
       clientId,
       issuer,

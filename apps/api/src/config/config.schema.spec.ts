@@ -129,9 +129,23 @@ describe('SILO_REGIONS (issue 14 row 7)', () => {
     expect(allowedSiloRegions(loadConfig(validAws).env)).toEqual(['eu-west-1']);
   });
 
+  const triggersIn = (region: string) => ({
+    preSignUp: `arn:aws:lambda:${region}:123456789012:function:gatehouse-pre-sign-up`,
+    preTokenGeneration: `arn:aws:lambda:${region}:123456789012:function:gatehouse-pre-token-generation`,
+  });
+  const bothRegions = JSON.stringify({ 'eu-west-1': triggersIn('eu-west-1'), 'us-east-1': triggersIn('us-east-1') });
+
   it('reads a comma-separated list of regions, without duplicates', () => {
-    const sut = loadConfig({ ...validAws, SILO_REGIONS: 'eu-west-1, us-east-1,eu-west-1' });
+    const sut = loadConfig({ ...validAws, SILO_REGIONS: 'eu-west-1, us-east-1,eu-west-1', GATEHOUSE_COGNITO_TRIGGERS: bothRegions });
     expect(allowedSiloRegions(sut.env)).toEqual(['eu-west-1', 'us-east-1']);
+    expect(sut.cognitoTriggersByRegion.get('us-east-1')).toEqual(triggersIn('us-east-1'));
+    expect(sut.cognitoTriggers).toEqual(triggersIn('eu-west-1'));
+  });
+
+  it("refuses to start when a silo region has no trigger functions of its own (Cognito calls them in the pool's region)", () => {
+    expect(() => loadConfig({ ...validAws, SILO_REGIONS: 'eu-west-1,us-east-1' })).toThrow(/no trigger functions in us-east-1/);
+    const misplaced = JSON.stringify({ 'eu-west-1': triggersIn('eu-west-1'), 'us-east-1': triggersIn('eu-west-1') });
+    expect(() => loadConfig({ ...validAws, SILO_REGIONS: 'eu-west-1,us-east-1', GATEHOUSE_COGNITO_TRIGGERS: misplaced })).toThrow(/for us-east-1 must be in us-east-1/);
   });
 
   it('refuses anything that is not a region list', () => {

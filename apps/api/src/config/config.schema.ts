@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { type TlsFiles, type TlsMaterial, loadTlsMaterial } from '../common/tls-files.js';
 import {
   type CognitoTriggerArns,
   OPERATORS_POOL_KEY,
@@ -52,9 +53,35 @@ const sharedPoolSchema = z
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `is not a ${service} ARN`);
 
-const cognitoTriggersSchema = z
+const cognitoTriggerArnsSchema = z
   .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda') })
   .strict();
+
+/**
+ * Cognito invokes triggers in the pool's own region, so silo pools in several regions need
+ * functions in each: `{"<region>": {preSignUp, preTokenGeneration}, ...}` (what Pulumi writes).
+ * The single-region form `{preSignUp, preTokenGeneration}` is still read (the ARNs' region).
+ */
+const cognitoTriggersSchema = z.union([cognitoTriggerArnsSchema, z.record(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region'), cognitoTriggerArnsSchema)]);
+
+/** The region of an ARN (`arn:<partition>:<service>:<region>:…`). */
+const arnRegion = (value: string): string => value.split(':')[3] ?? '';
+
+function triggersByRegion(value: z.infer<typeof cognitoTriggersSchema> | undefined, problems: string[]): Map<string, CognitoTriggerArns> {
+  const byRegion = new Map<string, CognitoTriggerArns>();
+  if (!value) return byRegion;
+  const entries: [string, CognitoTriggerArns][] =
+    'preSignUp' in value && typeof value.preSignUp === 'string'
+      ? [[arnRegion(value.preSignUp as string), value as CognitoTriggerArns]]
+      : Object.entries(value as Record<string, CognitoTriggerArns>);
+  for (const [region, arns] of entries) {
+    if (arnRegion(arns.preSignUp) !== region || arnRegion(arns.preTokenGeneration) !== region) {
+      problems.push(`GATEHOUSE_COGNITO_TRIGGERS: the functions for ${region} must be in ${region} (Cognito calls triggers in the pool's region)`);
+    }
+    byRegion.set(region, arns);
+  }
+  return byRegion;
+}
 
 const jsonObject = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx): z.infer<T> => {
@@ -180,6 +207,15 @@ export const envSchema = z.object({
   /** The account's Cognito quotas (Service Quotas may have raised them), for headroom reporting. */
   COGNITO_USER_POOL_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   COGNITO_APP_CLIENTS_PER_POOL_QUOTA: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  /**
+   * CloudWatch namespace the quota headroom is published to (PutMetricData, for the 80 % alarms);
+   * unset: not published. AWS mode only; never an `AWS/` namespace.
+   */
+  COGNITO_CAPACITY_METRICS_NAMESPACE: z
+    .string()
+    .regex(/^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/, 'must be a custom CloudWatch namespace (letters, digits, . _ / # : -; not AWS/…)')
+    .optional(),
+  COGNITO_CAPACITY_METRICS_INTERVAL_MS: z.coerce.number().int().min(10_000).max(3_600_000).default(300_000),
   /** Per region, the SES sending of the silo pools created there: {"<region>": {sourceArn, fromAddress, replyToAddress?, configurationSet?}}. */
   COGNITO_EMAIL: jsonObject(
     z.record(
@@ -194,6 +230,12 @@ export const envSchema = z.object({
         .strict(),
     ),
   ).optional(),
+  /**
+   * PEM certificate (chain) and private key of the public listener: set both and it serves HTTPS only
+   * (the ALB → pod hop in AWS); neither: plain HTTP. Checked at boot, re-read while running.
+   */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   /** Prometheus metrics at `/metrics` on this port (its own listener, never the public one); unset: no metrics endpoint. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Where the metrics listener binds (defaults to HOST). */
@@ -258,8 +300,12 @@ export interface AppConfig {
   readonly sharedPools: ReadonlyMap<string, SharedPool>;
   /** Swagger UI and the OpenAPI document are served. */
   readonly openApiDocs: boolean;
-  /** Lambda triggers for the pools the API creates; undefined in local mode only. */
+  /** Lambda triggers for the pools the API creates in AWS_REGION; undefined in local mode only. */
   readonly cognitoTriggers: CognitoTriggerArns | undefined;
+  /** The trigger functions per region (silo pools get their region's); empty in local mode. */
+  readonly cognitoTriggersByRegion: ReadonlyMap<string, CognitoTriggerArns>;
+  /** The public listener's certificate and key (HTTPS), as read at boot; undefined: plain HTTP. */
+  readonly tls: (TlsFiles & TlsMaterial) | undefined;
 }
 
 export class ConfigError extends Error {
@@ -301,6 +347,28 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   if (env.GATEHOUSE_MODE === 'aws' && env.COGNITO_ENDPOINT) {
     problems.push('COGNITO_ENDPOINT is for the local emulator; leave it unset when GATEHOUSE_MODE=aws');
+  }
+  const cognitoTriggersByRegion = triggersByRegion(env.GATEHOUSE_COGNITO_TRIGGERS, problems);
+  if (env.GATEHOUSE_MODE === 'aws' && env.GATEHOUSE_COGNITO_TRIGGERS) {
+    // A silo pool without the pre sign-up trigger would accept sign-ups that bypass Gatehouse: refuse to start.
+    const missing = allowedSiloRegions(env).filter((region) => !cognitoTriggersByRegion.has(region));
+    if (missing.length > 0) {
+      problems.push(`GATEHOUSE_COGNITO_TRIGGERS has no trigger functions in ${missing.join(', ')} (SILO_REGIONS): Cognito calls triggers in the pool's own region`);
+    }
+  }
+  if (env.COGNITO_CAPACITY_METRICS_NAMESPACE && env.GATEHOUSE_MODE !== 'aws') {
+    problems.push('COGNITO_CAPACITY_METRICS_NAMESPACE publishes to CloudWatch: set it only when GATEHOUSE_MODE=aws');
+  }
+  let tls: (TlsFiles & TlsMaterial) | undefined;
+  if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both (HTTPS) or neither (HTTP)');
+  } else if (env.TLS_CERT_FILE && env.TLS_KEY_FILE) {
+    const files = { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE };
+    try {
+      tls = { ...files, ...loadTlsMaterial(files) };
+    } catch (error) {
+      problems.push(`TLS_CERT_FILE/TLS_KEY_FILE: ${error instanceof Error ? error.message.replace(/^ENOENT: /, '') : String(error)}`);
+    }
   }
   if (env.TRUST_PROXY) {
     problems.push('TRUST_PROXY=true trusts every peer\'s X-Forwarded-For; list the proxies in TRUSTED_PROXY_CIDRS instead');
@@ -367,7 +435,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     sharedPools,
     challengeHandleKeys,
     openApiDocs: env.OPENAPI_DOCS_ENABLED ?? env.NODE_ENV !== 'production',
-    cognitoTriggers: env.GATEHOUSE_COGNITO_TRIGGERS,
+    cognitoTriggers: cognitoTriggersByRegion.get(env.AWS_REGION),
+    cognitoTriggersByRegion,
+    tls,
   };
 }
 

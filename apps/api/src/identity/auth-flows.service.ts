@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import type { TenantRole } from '@gatehouse/tiers';
+import { type TenantRole, deriveSignInUsername } from '@gatehouse/tiers';
 import { ForbiddenError } from '../auth/auth.errors.js';
 import { decodeUnverifiedPayload } from '../auth/bearer-token.js';
 import { PrincipalResolver } from '../auth/principal-resolver.js';
@@ -136,7 +136,7 @@ export class AuthFlowsService {
   }
 
   private async claimSignUp(target: TenantIdentity, email: string, role: TenantRole): Promise<MirroredUser | null> {
-    const claim = () => this.mirror.claimSignUp({ tenantId: target.tenant.id, email, username: randomUUID(), issuer: target.issuer, role });
+    const claim = () => this.mirror.claimSignUp({ tenantId: target.tenant.id, email, username: deriveSignInUsername(target.tenant.id, email), issuer: target.issuer, role });
     const claimed = await claim();
     if (claimed) return claimed;
     // A claim left by a sign-up that died half-way would block the address for good: clean it up, then claim afresh.

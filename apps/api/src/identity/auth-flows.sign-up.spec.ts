@@ -5,6 +5,7 @@
  * process). The identity provider and the user mirror are small in-memory
  * fakes; the e2e suite (test/e2e/sign-up-policy.test.ts) runs the real thing.
  */
+import { deriveSignInUsername } from '@gatehouse/tiers';
 import { describe, expect, it } from 'vitest';
 import type { TenantSnapshot } from '../auth/issuer-registry.js';
 import { tenantSnapshot } from '../auth/testing/tenant-snapshot.fixture.js';
@@ -190,12 +191,16 @@ describe(`${AuthFlowsService.name} sign-up`, () => {
     expect(mirror.rows).toEqual([abandoned]);
     // ... an old one is not.
     abandoned.createdAt = new Date(Date.now() - 10 * 60_000);
+    identity.calls.length = 0;
     await sut.signUp(request, { email: 'bob@acme.test', password: PASSWORD });
-    expect(identity.users.has(abandoned.username)).toBe(false);
+    // The username is derived from (tenant, e-mail): the leftover Cognito user is removed first, then the account made afresh.
+    const username = deriveSignInUsername('tenant-1', 'bob@acme.test');
+    expect(abandoned.username).toBe(username);
+    expect(identity.calls.slice(0, 2)).toEqual([`deleteUser ${username}`, `signUp ${username}`]);
     expect(mirror.rows).toHaveLength(1);
-    expect(mirror.rows[0]!.username).not.toBe(abandoned.username);
-    expect(mirror.rows[0]!.sub).toBe(`sub-of-${mirror.rows[0]!.username}`);
-    expect([...identity.users]).toEqual([mirror.rows[0]!.username]);
+    expect(mirror.rows[0]).not.toBe(abandoned); // a new claim, not the abandoned one
+    expect(mirror.rows[0]!.sub).toBe(`sub-of-${username}`);
+    expect([...identity.users]).toEqual([username]);
   });
 });
 

@@ -136,7 +136,12 @@ export abstract class IdentityProvider {
   /** The pool's MFA setting, TOTP as the only factor (silo pools follow their tenant's MFA policy). */
   abstract setPoolMfa(pool: PoolRef, setting: MfaSetting): Promise<void>;
 
-  abstract findUserPoolByName(region: string, name: string): Promise<string | undefined>;
+  /**
+   * Recovery only (never on the provisioning hot path, which uses the stored id): the pool
+   * named `name` whose tags include every entry of `tags`. Lists the region's pools
+   * (ListUserPools cannot filter) and checks each same-named candidate's tags (DescribeUserPool).
+   */
+  abstract findTaggedUserPool(region: string, name: string, tags: Readonly<Record<string, string>>): Promise<string | undefined>;
   abstract createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef>;
   abstract deleteUserPool(pool: PoolRef): Promise<void>;
   abstract findUserPoolClientByName(pool: PoolRef, name: string): Promise<string | undefined>;

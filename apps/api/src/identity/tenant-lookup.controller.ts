@@ -8,9 +8,9 @@ import { ApiZodQuery, ZodValidationPipe } from '../common/zod-validation.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { resolveRouteHint } from '../tenancy/route-hint.js';
-import { CLIENT_AUTH_FLOWS } from '@gatehouse/tiers';
 import { type TenantLookupQuery, tenantLookupQuerySchema } from './dto/auth.dto.js';
 import { TenantIdentityResolver, tenantNotFound } from './tenant-identity.js';
+import { type SsoOption, lookupCognito } from './tenant-lookup.view.js';
 
 /**
  * Public tenant routing: which tenant a host, an e-mail domain or a slug
@@ -37,8 +37,20 @@ export class TenantLookupController {
     schema: {
       example: {
         tenant: { slug: 'acme', name: 'Acme', tier: 'standard', model: 'bridge' },
-        cognito: { region: 'eu-west-1', userPoolId: 'eu-west-1_X', clientId: 'abc', issuer: 'https://cognito-idp…', authFlows: ['ALLOW_USER_SRP_AUTH'] },
+        cognito: {
+          region: 'eu-west-1',
+          userPoolId: 'eu-west-1_X',
+          clientId: 'abc',
+          issuer: 'https://cognito-idp…',
+          authFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+          signIn: {
+            usernameKind: 'tenant-email',
+            namespace: '0b7c9a4e-0000-4000-8000-000000000001',
+            format: 'gh1-{hex(sha256(namespace + ":" + lowercase(trim(email))))}',
+          },
+        },
         identityProviders: [{ issuer: 'https://login.acme.test' }],
+        sso: [],
       },
     },
   })
@@ -56,14 +68,9 @@ export class TenantLookupController {
     const target = this.tenants.forTenant(tenant);
     return {
       tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, model: tenant.model },
-      cognito: {
-        region: target.pool.region,
-        userPoolId: target.pool.userPoolId,
-        clientId: target.publicClient.clientId,
-        issuer: target.issuer,
-        authFlows: [...CLIENT_AUTH_FLOWS],
-      },
+      cognito: lookupCognito(target, { mode: this.config.env.GATEHOUSE_MODE, cognitoEndpoint: this.config.env.COGNITO_ENDPOINT }),
       identityProviders: tenant.identityProviders.filter((provider) => provider.enabled).map((provider) => ({ issuer: provider.issuer })),
+      sso: [] as SsoOption[],
     };
   }
 }

@@ -9,6 +9,7 @@ import { HookAdministration } from './hooks/hook-administration.service.js';
 import { AdminHooksController, HooksController } from './hooks/hooks.controller.js';
 import { TenantsModule } from './tenants.module.js';
 import { CognitoCapacityController, CognitoCapacityService } from './cognito-capacity.js';
+import { CognitoCapacityPublisher } from './cognito-capacity-metrics.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
 import { ProvisioningFaults } from './provisioning/provisioning-faults.js';
@@ -55,6 +56,7 @@ import { TierMoveService } from './tier-move/tier-move.service.js';
     CognitoCapacityService,
     TierMoveService,
     TierMoveFaults,
+    CognitoCapacityPublisher,
     AuditRetention,
     HookAdministration,
   ],

@@ -13,9 +13,8 @@
  * follows; this replica's user cache is evicted right after the commit, other
  * replicas by the users trigger's NOTIFY.
  */
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import type { TenantRole } from '@gatehouse/tiers';
+import { type TenantRole, deriveSignInUsername } from '@gatehouse/tiers';
 import { AuditService } from '../audit/audit.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
 import { MissingTenantContextError } from '../common/domain-error.js';
@@ -114,7 +113,8 @@ export class UsersService {
   async invite(input: InviteUser): Promise<UserView> {
     const auth = caller();
     const pool = this.pool(auth);
-    const username = randomUUID(); // opaque, never the e-mail
+    // Opaque, never the e-mail, and derivable by a client that signs in at Cognito directly (tenant + e-mail).
+    const username = deriveSignInUsername(auth.tenantId, input.email);
     let created = false;
     try {
       return await this.db.run(async (tx) => {

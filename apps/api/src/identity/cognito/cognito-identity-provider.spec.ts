@@ -28,6 +28,7 @@ function adapterWith(
   vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(fake as never);
   const config = {
     isLocal: true,
+    cognitoTriggersByRegion: new Map(),
     env: { COGNITO_ENDPOINT: 'http://127.0.0.1:1', COGNITO_CONNECT_TIMEOUT_MS: 1000, COGNITO_REQUEST_TIMEOUT_MS: 1000, COGNITO_DEADLINE_MS: 2000 },
     ...options.config,
   } as unknown as AppConfig;
@@ -285,12 +286,20 @@ describe(CognitoIdentityProvider.name, () => {
     });
   });
 
-  it('creates silo pools wired to the configured triggers', async () => {
+  it("creates silo pools wired to the trigger functions of the pool's own region (row 7: silo regions)", async () => {
     const triggers = {
       preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:p',
       preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:t',
     };
-    const { sut, sent } = adapterWith(() => ({ UserPool: { Id: 'eu-west-1_new' } }), { config: { cognitoTriggers: triggers } });
+    const elsewhere = {
+      preSignUp: 'arn:aws:lambda:us-east-1:123456789012:function:p',
+      preTokenGeneration: 'arn:aws:lambda:us-east-1:123456789012:function:t',
+    };
+    const cognitoTriggersByRegion = new Map([
+      ['us-east-1', elsewhere],
+      ['eu-west-1', triggers],
+    ]);
+    const { sut, sent } = adapterWith(() => ({ UserPool: { Id: 'eu-west-1_new' } }), { config: { cognitoTriggers: elsewhere, cognitoTriggersByRegion } });
     const { loadTierConfigurationFile, siloPoolBlueprint } = await import('@gatehouse/tiers');
     const tier = loadTierConfigurationFile().tiers.find((candidate) => candidate.model === 'silo')!;
     await sut.createUserPool('eu-west-1', siloPoolBlueprint(tier, 'acme', { deployment: 'gh', deletionProtection: true }));

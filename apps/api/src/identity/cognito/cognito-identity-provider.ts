@@ -35,6 +35,7 @@ import {
   CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  DescribeUserPoolCommand,
   DeleteUserPoolClientCommand,
   DeleteUserPoolCommand,
   DescribeUserPoolClientCommand,
@@ -526,17 +527,34 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
     );
   }
 
-  async findUserPoolByName(region: string, name: string): Promise<string | undefined> {
+  async findTaggedUserPool(region: string, name: string, tags: Readonly<Record<string, string>>): Promise<string | undefined> {
     const pools = await this.collect(region, 'ListUserPools', async (sdk, token) => {
       const page = await sdk.send(new ListUserPoolsCommand({ MaxResults: 60, ...(token ? { NextToken: token } : {}) }));
       return { items: page.UserPools ?? [], next: page.NextToken };
     });
-    return pools.find((pool) => pool.Name === name)?.Id;
+    for (const candidate of pools.filter((pool) => pool.Name === name && pool.Id)) {
+      const described = await this.describeOwnPool(region, candidate.Id!);
+      const actual = described?.UserPoolTags ?? {};
+      if (described && Object.entries(tags).every(([key, value]) => actual[key] === value)) return candidate.Id;
+    }
+    return undefined;
+  }
+
+  /** DescribeUserPool, or undefined for a pool this deployment's role may not read (not ours: IAM scopes by tag). */
+  private async describeOwnPool(region: string, userPoolId: string) {
+    try {
+      return (await this.client(region).send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }))).UserPool;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'ResourceNotFoundException' || name === 'AccessDeniedException' || name === 'NotAuthorizedException') return undefined;
+      throw mapCognitoError(error, 'admin', 'DescribeUserPool');
+    }
   }
 
   async createUserPool(region: string, blueprint: UserPoolBlueprint): Promise<PoolRef> {
     // Silo pools call the same triggers as the shared pools (none in local mode: the emulator cannot run them).
-    const input = toCreateUserPoolInput(blueprint, this.config.cognitoTriggers);
+    // Cognito invokes triggers in the pool's own region: the functions of that region (config checks every silo region has them).
+    const input = toCreateUserPoolInput(blueprint, this.config.cognitoTriggersByRegion.get(region));
     const created = await this.call(region, 'admin', 'CreateUserPool', (sdk) => sdk.send(new CreateUserPoolCommand(input)));
     const userPoolId = created.UserPool?.Id;
     if (!userPoolId) throw new Error(`CreateUserPool ${blueprint.poolName} returned no id`);

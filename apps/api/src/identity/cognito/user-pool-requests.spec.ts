@@ -79,6 +79,13 @@ describe('toCreateUserPoolInput', () => {
     expect(input.PoolName).toBe('gatehouse-test-standard');
   });
 
+  it('lets only a silo pool take the e-mail as a sign-in alias (shared pools hold one address in several tenants)', () => {
+    const siloInput = toCreateUserPoolInput(silo);
+    expect(siloInput.AliasAttributes).toEqual(['email']);
+    expect(siloInput.UsernameAttributes).toBeUndefined();
+    for (const blueprint of blueprints) expect(toCreateUserPoolInput(blueprint).AliasAttributes).toBeUndefined();
+  });
+
   it('creates the pool with MFA off (Cognito rejects OPTIONAL/ON without SMS) and leaves MFA to SetUserPoolMfaConfig', () => {
     for (const blueprint of [...blueprints, silo]) {
       expect(toCreateUserPoolInput(blueprint).MfaConfiguration).toBe('OFF');

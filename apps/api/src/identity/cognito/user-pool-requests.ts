@@ -54,8 +54,10 @@ export function toCreateUserPoolInput(blueprint: UserPoolBlueprint, triggers?: C
   const policy = blueprint.passwordPolicy;
   return {
     PoolName: blueprint.poolName,
-    // Usernames are opaque ids (never the e-mail): no UsernameAttributes / AliasAttributes.
+    // Usernames are opaque ids (never the e-mail): no UsernameAttributes. A silo pool lets its users
+    // type their e-mail instead (AliasAttributes); shared pools cannot, one address may be in several tenants.
     UsernameConfiguration: { CaseSensitive: false },
+    ...(blueprint.signInAliases.length > 0 ? { AliasAttributes: [...blueprint.signInAliases] } : {}),
     Schema: toCustomAttributeSchema(blueprint),
     AutoVerifiedAttributes: [...blueprint.autoVerifiedAttributes],
     // Keep the old address until the new one is verified.

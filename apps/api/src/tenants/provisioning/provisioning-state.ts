@@ -19,7 +19,7 @@
  *
  * Pure functions only; the runner (provisioning.service.ts) does the I/O.
  */
-import type { IsolationModel } from '@gatehouse/tiers';
+import type { IsolationModel, SignInAlias } from '@gatehouse/tiers';
 
 export const PROVISIONING_STEPS = {
   silo: [
@@ -53,6 +53,20 @@ export interface CreatedResources {
   /** Chosen and persisted BEFORE AdminCreateUser, so a resume looks it up instead of creating a second user. */
   adminUsername?: string;
   adminSub?: string;
+  /**
+   * Set and persisted BEFORE the Cognito call that creates the pool / that client (issue 14
+   * row 7): Cognito's create calls are not idempotent, and only after such a mark can an
+   * unrecorded resource exist. Without it a run creates at once (no lookup); with it and no
+   * recorded id, the run looks for a leftover of the interrupted attempt first.
+   */
+  poolRequestedAt?: string;
+  publicClientRequestedAt?: string;
+  gatehouseClientRequestedAt?: string;
+  /**
+   * The silo pool's sign-in aliases (Cognito `AliasAttributes`, immutable), recorded when this version
+   * created the pool; absent for pools created before aliases existed. Tenant lookup reads it.
+   */
+  signInAliases?: SignInAlias[];
 }
 
 /** What the tenant asked for at creation: enough to re-run any step. */

@@ -32,6 +32,7 @@ import {
   TENANT_ROLES,
   type UserPoolBlueprint,
   bridgeClientBlueprints,
+  deriveSignInUsername,
   findTier,
   mfaSettingForPolicy,
   parseMfaPolicy,
@@ -379,28 +380,45 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
+  /**
+   * The tenant's pool, found by its stored id, never by listing the region on this path
+   * (issue 14 row 7). CreateUserPool is not idempotent, so the intent is recorded first: a
+   * run that finds the mark but no id was interrupted around the call, and only then is a
+   * leftover looked for (name + this deployment's tenant tags) and replaced — it may lack its
+   * MFA configuration, and nothing uses it yet (later steps need the recorded id).
+   */
   private async createPool(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
     const blueprint = this.siloBlueprint(tenant);
+    let current = state;
     let userPoolId = state.created.userPoolId;
     if (!userPoolId) {
-      // A pool with this name but not recorded was made by an earlier attempt that stopped before
-      // recording it — possibly between CreateUserPool and its MFA configuration. Nothing uses it yet
-      // (later steps need the recorded id), so replace it rather than trust a half-configured pool.
-      const leftover = await this.cognito(() => this.identity.findUserPoolByName(tenant.region, blueprint.poolName));
-      if (leftover) await this.cognito(() => this.identity.deleteUserPool({ userPoolId: leftover, region: tenant.region }));
+      if (current.created.poolRequestedAt) {
+        const leftover = await this.findLeftoverPool(tenant);
+        if (leftover) await this.cognito(() => this.identity.deleteUserPool({ userPoolId: leftover, region: tenant.region }));
+      } else {
+        current = await this.persist(tenant.id, current, { created: { poolRequestedAt: new Date().toISOString() } });
+      }
       userPoolId = (await this.cognito(() => this.identity.createUserPool(tenant.region, blueprint))).userPoolId;
     }
-    await this.fault(tenant, state, 'create_pool', 'after-effect');
+    await this.fault(tenant, current, 'create_pool', 'after-effect');
     const poolId = userPoolId;
-    return this.persist(tenant.id, state, { ...this.done(state, 'create_pool'), created: { userPoolId: poolId } }, async (tx) => {
+    // A pool recorded by an earlier attempt keeps what was recorded with it (its aliases are immutable).
+    const created = state.created.userPoolId ? { userPoolId: poolId } : { userPoolId: poolId, signInAliases: [...blueprint.signInAliases] };
+    return this.persist(tenant.id, current, { ...this.done(current, 'create_pool'), created }, async (tx) => {
       await tx.tenant.update({ where: { id: tenant.id }, data: { userPoolId: poolId } });
     });
   }
 
+  /** Recovery path only: the pool an interrupted attempt may have created (its name and tags are the tenant's). */
+  private findLeftoverPool(tenant: TenantFacts): Promise<string | undefined> {
+    const blueprint = this.siloBlueprint(tenant);
+    return this.cognito(() => this.identity.findTaggedUserPool(tenant.region, blueprint.poolName, blueprint.tags));
+  }
+
   /**
-   * One of the tenant's two app clients. Found again by name when an earlier
-   * attempt created it without recording it (client names are unique per
-   * tenant, and slugs are never reused).
+   * One of the tenant's two app clients. Like the pool, the intent is recorded before
+   * CreateUserPoolClient; only a run that finds the mark without an id looks the client up by
+   * name (client names are unique per tenant, and slugs are never reused).
    */
   private async createAppClient(tenant: TenantFacts, state: ProvisioningState, role: AppClientRole): Promise<ProvisioningState> {
     const silo = tenant.model === 'silo';
@@ -408,22 +426,26 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     const blueprint = silo ? this.siloBlueprint(tenant) : this.sharedBlueprint(tenant.tier);
     const client = this.tenantClients(tenant)[role];
     const step = role === 'public' ? 'create_app_client' : 'create_gatehouse_client';
-    const recorded = role === 'public' ? state.created.clientId : state.created.gatehouseClientId;
-    let clientId = recorded;
+    const intent = role === 'public' ? 'publicClientRequestedAt' : 'gatehouseClientRequestedAt';
+    let current = state;
+    let clientId = role === 'public' ? state.created.clientId : state.created.gatehouseClientId;
     if (!clientId) {
-      clientId =
-        (await this.cognito(() => this.identity.findUserPoolClientByName(pool, client.name))) ??
-        (
-          await this.cognito(() =>
-            this.identity.createUserPoolClient(pool, blueprint, client, {
-              ...(state.request.tokenValidity ? { tokenValidity: state.request.tokenValidity } : {}),
-            }),
-          )
-        ).clientId;
+      if (current.created[intent]) {
+        clientId = await this.cognito(() => this.identity.findUserPoolClientByName(pool, client.name));
+      } else {
+        current = await this.persist(tenant.id, current, { created: { [intent]: new Date().toISOString() } });
+      }
+      clientId ??= (
+        await this.cognito(() =>
+          this.identity.createUserPoolClient(pool, blueprint, client, {
+            ...(current.request.tokenValidity ? { tokenValidity: current.request.tokenValidity } : {}),
+          }),
+        )
+      ).clientId;
     }
-    await this.fault(tenant, state, step, 'after-effect');
+    await this.fault(tenant, current, step, 'after-effect');
     const created = role === 'public' ? { clientId } : { gatehouseClientId: clientId };
-    return this.persist(tenant.id, state, { ...this.done(state, step), created });
+    return this.persist(tenant.id, current, { ...this.done(current, step), created });
   }
 
   private async createGroups(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
@@ -438,7 +460,8 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     let current = state;
     if (!current.created.adminUsername) {
       // Decide the opaque username first and record it: a resume then finds the user instead of inviting twice.
-      current = await this.persist(tenant.id, current, { created: { adminUsername: randomUUID() } });
+      // It is the derived one (tenant + e-mail), so the admin can also sign in at Cognito directly.
+      current = await this.persist(tenant.id, current, { created: { adminUsername: deriveSignInUsername(tenant.id, current.request.firstAdminEmail) } });
     }
     const username = current.created.adminUsername!;
     const user =
@@ -540,11 +563,12 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       const pool = this.sharedPool(tenant.tier);
       const clients = this.tenantClients(tenant);
       const recorded = [
-        [state.created.clientId, clients.public.name],
-        [state.created.gatehouseClientId, clients.gatehouse.name],
+        [state.created.clientId, state.created.publicClientRequestedAt, clients.public.name],
+        [state.created.gatehouseClientId, state.created.gatehouseClientRequestedAt, clients.gatehouse.name],
       ] as const;
-      for (const [known, name] of recorded) {
-        const clientId = known ?? (await this.cognito(() => this.identity.findUserPoolClientByName(pool, name)));
+      for (const [known, requested, name] of recorded) {
+        // No id and no mark: the client was never asked for, so there is nothing to look up.
+        const clientId = known ?? (requested ? await this.cognito(() => this.identity.findUserPoolClientByName(pool, name)) : undefined);
         if (clientId) await this.cognito(() => this.identity.deleteUserPoolClient({ ...pool, clientId }));
       }
     }
@@ -554,9 +578,8 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
 
   private async deletePool(tenant: TenantFacts, state: ProvisioningState): Promise<ProvisioningState> {
     if (tenant.model === 'silo') {
-      const blueprint = this.siloBlueprint(tenant);
-      const userPoolId =
-        state.created.userPoolId ?? (await this.cognito(() => this.identity.findUserPoolByName(tenant.region, blueprint.poolName)));
+      // No id and no mark: CreateUserPool was never called for this tenant, so nothing is looked up.
+      const userPoolId = state.created.userPoolId ?? (state.created.poolRequestedAt ? await this.findLeftoverPool(tenant) : undefined);
       if (userPoolId) await this.cognito(() => this.identity.deleteUserPool({ userPoolId, region: tenant.region }));
     }
     await this.fault(tenant, state, 'delete_pool', 'after-effect');

@@ -446,7 +446,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     let userPoolId = state.target.userPoolId;
     if (!userPoolId) {
       // As in provisioning: a pool of this name not recorded was left half-made by a crashed attempt, and nothing uses it yet.
-      const leftover = await this.cognito(() => this.identity.findUserPoolByName(state.target.region, blueprint.poolName));
+      const leftover = await this.cognito(() => this.identity.findTaggedUserPool(state.target.region, blueprint.poolName, blueprint.tags));
       if (leftover) await this.cognito(() => this.identity.deleteUserPool({ userPoolId: leftover, region: state.target.region }));
       userPoolId = (await this.cognito(() => this.identity.createUserPool(state.target.region, blueprint))).userPoolId;
     }
@@ -776,7 +776,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     if (state.target.model === 'silo') {
       const blueprint = this.siloBlueprint(tenant, state.target);
       const userPoolId =
-        state.target.userPoolId ?? (await this.cognito(() => this.identity.findUserPoolByName(state.target.region, blueprint.poolName)));
+        state.target.userPoolId ?? (await this.cognito(() => this.identity.findTaggedUserPool(state.target.region, blueprint.poolName, blueprint.tags)));
       if (userPoolId) await this.cognito(() => this.identity.deleteUserPool({ userPoolId, region: state.target.region }));
     }
     await this.fault(tenant, state, 'rollback_pool', 'after-effect');
