@@ -9,8 +9,9 @@
  *   4. provisioning (only when the build contains the provisioning service)
  *   5. soak: 60 s at 70 % of the measured maximum, mixed tokens and writes (only when named: --only=soak)
  *   6. synchronous hooks: sign-in with and without a pre-authentication hook (added ms, ratio)
+ *   7. tier move: 1,000 users pool → silo, to cut-over (only when named: --only=tier-move; bench/results/tier-move.md)
  *
- * Options: --only=verification,full-path,provisioning,soak,hooks (default: all but soak).
+ * Options: --only=verification,full-path,provisioning,soak,hooks,tier-move (default: all but soak and tier-move).
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { machineInfo } from './machine.js';
 import { runProvisioningBench } from './provisioning.js';
 import { type BenchResults, renderMarkdown, writeResults } from './report.js';
 import { renderSoak, runSoakBench } from './soak.js';
+import { runTierMoveBench, writeTierMoveResults } from './tier-move.js';
 import { runVerificationBench } from './verification.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
   const wants = (name: string) => !only || only.includes(name);
   const soakWanted = only?.includes('soak') ?? false;
+  const tierMoveWanted = only?.includes('tier-move') ?? false;
   const started = Date.now();
   const machine = machineInfo();
   log(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
@@ -60,6 +63,12 @@ async function main(): Promise<void> {
     const provisioning = await section('provisioning', wants('provisioning'), () => runProvisioningBench(world, log));
     const soak = soakWanted ? await section('soak', true, () => runSoakBench(world, log)) : undefined;
     const hooks = wants('hooks') ? await section('hooks', true, () => runHookBench(world, log)) : undefined;
+    if (tierMoveWanted) {
+      const tierMove = await section('tier move', true, () => runTierMoveBench(world, log));
+      log(`wrote ${await writeTierMoveResults(RESULTS_DIR, tierMove)}`);
+      // Asked for alone: the other sections did not run, so latest.json/latest.md keep their figures.
+      if (only?.length === 1) return;
+    }
     const results: BenchResults = {
       machine,
       durationSeconds: Math.round((Date.now() - started) / 1000),

@@ -10,6 +10,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { DatabaseChangeListener } from '../database/database-change-listener.js';
 import { PrismaService } from '../database/prisma.service.js';
+import { otherSide, parseMoveState } from '../tenants/tier-move/tier-move-state.js';
 import {
   type ClaimMapping,
   IssuerRegistry,
@@ -238,5 +239,6 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
           }
         : {}),
     })),
+    movingWith: otherSide(parseMoveState(row.tierMove)),
   };
 }

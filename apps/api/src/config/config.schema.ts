@@ -289,6 +289,11 @@ export const envSchema = z.object({
   /** Rows removed per purge statement; each batch is its own short transaction. */
   AUDIT_PURGE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /**
+   * Tier moves: how long after cut-over the source stays trusted and in place, so its tokens keep working
+   * until they expire. Default one hour (Cognito's default access-token lifetime); raise it when tenants' clients issue longer ones.
+   */
+  TIER_MOVE_SOURCE_GRACE_MS: z.coerce.number().int().min(0).max(7 * 86_400_000).default(3_600_000),
+  /**
    * Keys sealing sign-in challenge handles: `<id>:<base64 of 32 bytes>`, comma-separated; the first seals,
    * all open (rotation). Required in AWS mode; generated per process in local mode when unset.
    */

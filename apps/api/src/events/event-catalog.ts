@@ -32,7 +32,7 @@ export const EVENT_CATALOG = {
   'tenant.deleted': { version: 1, description: 'The tenant and its users are gone (the teardown finished).', data: z.object(tenantFacts) },
   'tenant.moved': {
     version: 1,
-    description: 'The tenant moved to another tier (reserved: Gatehouse has no tier move yet, so nothing emits it today).',
+    description: 'The tenant finished moving to another tier (after cut-over and removal of the source).',
     data: z.object({ ...tenantFacts, fromTier: z.string(), toTier: z.string() }),
   },
   'user.signed_up': {

@@ -113,6 +113,7 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
     limits,
     {} as never,
     hooks as unknown as SynchronousHooks,
+    {} as never,
   );
   const request = { route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' };
   return { sut, identity, mirror, request, hooks };

@@ -21,6 +21,9 @@ import { SignUpSettingsController } from './sign-up-settings.controller.js';
 import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { TenantsController } from './tenants.controller.js';
 import { TenantsService } from './tenants.service.js';
+import { TierMoveController } from './tier-move/tier-move.controller.js';
+import { TierMoveFaults } from './tier-move/tier-move-faults.js';
+import { TierMoveService } from './tier-move/tier-move.service.js';
 
 /**
  * Operators' side of the tenants context: the admin API, the provisioning
@@ -39,6 +42,7 @@ import { TenantsService } from './tenants.service.js';
   imports: [AuthModule, AuditModule, EventsModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
   controllers: [
     TenantsController,
+    TierMoveController,
     AdminAuditController,
     SignUpSettingsController,
     CognitoCapacityController,
@@ -54,11 +58,13 @@ import { TenantsService } from './tenants.service.js';
     EmailDomainsService,
     SignUpSettingsService,
     CognitoCapacityService,
+    TierMoveService,
+    TierMoveFaults,
     CognitoCapacityPublisher,
     AuditRetention,
     HookAdministration,
     IdentityProviderSignInService,
   ],
-  exports: [TenantsService, ProvisioningService],
+  exports: [TenantsService, ProvisioningService, TierMoveService],
 })
 export class TenantAdministrationModule {}

@@ -66,9 +66,22 @@ export class TenantUserDirectory implements OnModuleInit {
       where: { issuer_sub: { issuer, sub: subject } },
       select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true },
     });
-    if (!row) return undefined; // never cache absence: a user created a moment later must work at once
+    if (!row) return this.findBySecondIdentity(issuer, subject); // never cache absence: a user created a moment later must work at once
     this.remember(key, row);
     return row;
+  }
+
+  /**
+   * A tenant moving between tiers: its users also have an identity on the
+   * other side of the move (tenants/tier-move). Not cached: these lookups last
+   * only as long as the move, and cut-over swaps the two identities.
+   */
+  private async findBySecondIdentity(issuer: string, subject: string): Promise<DirectoryUser | undefined> {
+    const identity = await this.privileged.client.tierMoveIdentity.findUnique({
+      where: { issuer_sub: { issuer, sub: subject } },
+      select: { user: { select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true } } },
+    });
+    return identity?.user;
   }
 
   /**

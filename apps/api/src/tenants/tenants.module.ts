@@ -6,6 +6,7 @@ import { EventsModule } from '../events/events.module.js';
 import { HookRegistry } from './hooks/hook-registry.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
 import { UserMirror } from './user-mirror.js';
+import { MoveIdentities } from './tier-move/move-identities.js';
 
 /**
  * Operators' tenant management and the tenant registry. The only module that
@@ -13,7 +14,7 @@ import { UserMirror } from './user-mirror.js';
  */
 @Module({
   imports: [DatabaseModule, PrivilegedDatabaseModule, AuditModule, EventsModule],
-  providers: [TenantUserDirectory, UserMirror, HookRegistry],
-  exports: [TenantUserDirectory, UserMirror, HookRegistry],
+  providers: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities],
+  exports: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities],
 })
 export class TenantsModule {}

@@ -27,6 +27,7 @@ import { EMAIL_DOMAIN_FIELDS, EmailDomainsService, toEmailDomainView } from './d
 import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { initialState, leaseIsLive, parseState, progress } from './provisioning/provisioning-state.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
+import { hasEnded, moveProgress, parseMoveState } from './tier-move/tier-move-state.js';
 import { IdentityProvider } from '../identity/identity-provider.js';
 import {
   emailDomainTaken,
@@ -38,6 +39,7 @@ import {
   provisioningInProgress,
   slugTaken,
   tenantNotFound,
+  tierMoveInProgress,
 } from './tenants.errors.js';
 
 const TENANT_INCLUDE = {
@@ -76,11 +78,17 @@ export function toTenantView(row: TenantRow): TenantView {
       claimMapping: (provider.claimMapping ?? {}) as TenantView['identityProviders'][number]['claimMapping'],
     })),
     provisioning: progress(row.isolationModel, parseState(row.provisioning)),
+    tierMove: tierMoveView(row.tierMove),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     suspendedAt: row.suspendedAt?.toISOString() ?? null,
     deletedAt: row.deletedAt?.toISOString() ?? null,
   };
+}
+
+function tierMoveView(raw: unknown): TenantView['tierMove'] {
+  const state = parseMoveState(raw);
+  return state ? moveProgress(state) : null;
 }
 
 @Injectable()
@@ -280,8 +288,8 @@ export class TenantsService {
 
   /** Locks the tenant row for the transaction, so status changes serialise. */
   private async lockRow(tx: TransactionClient, id: string) {
-    const rows = await tx.$queryRaw<{ status: string; provisioning: unknown }[]>`
-      SELECT status::text AS status, provisioning FROM tenants WHERE id = ${id}::uuid FOR UPDATE`;
+    const rows = await tx.$queryRaw<{ status: string; provisioning: unknown; tier_move: unknown }[]>`
+      SELECT status::text AS status, provisioning, tier_move FROM tenants WHERE id = ${id}::uuid FOR UPDATE`;
     const row = rows[0];
     if (!row) throw tenantNotFound();
     return row;
@@ -320,6 +328,11 @@ export class TenantsService {
       const current = await this.lockRow(tx, id);
       const state = parseState(current.provisioning);
       if (current.status === 'deleted' || current.status === 'deleting') return;
+      // A tenant moving between tiers has resources on two sides: cancel (or finish) the move first.
+      if (current.tier_move !== null && current.tier_move !== undefined) {
+        const move = parseMoveState(current.tier_move);
+        if (move && !hasEnded(move)) throw tierMoveInProgress();
+      }
       if (current.status === 'provisioning' && (leaseIsLive(state, new Date()) || this.provisioning.isRunning(id))) {
         throw provisioningInProgress();
       }

@@ -88,6 +88,7 @@ import {
   toSetUserPoolMfaConfigInput,
 } from './user-pool-requests.js';
 import { emailFilter, poolMfaConfigInput, resetUserMfaInput } from './mfa-requests.js';
+import { resendInvitationInput } from './tier-move-requests.js';
 
 const KNOWN_CHALLENGES: ReadonlySet<string> = new Set(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP', 'SELECT_MFA_TYPE']);
 
@@ -436,6 +437,15 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
       ),
     );
     return this.toUser(input.username, response.User ?? {});
+  }
+
+  async resendInvitation(pool: PoolRef, username: string): Promise<void> {
+    try {
+      await this.client(pool.region).send(new AdminCreateUserCommand(resendInvitationInput(pool, username)));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'UserNotFoundException') return;
+      throw mapCognitoError(error, 'admin', 'AdminCreateUser');
+    }
   }
 
   async setPassword(pool: PoolRef, username: string, password: string, permanent: boolean): Promise<void> {
