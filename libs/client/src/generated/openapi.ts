@@ -9,8 +9,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is serving requests */
-        get: operations["HealthController_live"];
+        /**
+         * Liveness: the process is serving requests
+         * @description **Access:** public, no token.
+         */
+        get: operations["getLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -26,10 +29,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
-        get: operations["HealthController_ready"];
+        /**
+         * Readiness: the database answers
+         * @description **Access:** public, no token.
+         */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/cognito-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cognito trigger reports (post confirmation, post authentication) from the deployment’s Lambda
+         * @description Not for clients: only requests signed per Standard Webhooks with the deployment’s events secret are accepted (401 `invalid_signature` otherwise).
+         *
+         *     **Access:** public, no token.
+         */
+        post: operations["cognitoEventsReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -43,8 +71,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the audit log, newest first (filter by tenant, actor, action, target, outcome, time range; cursor paging) */
-        get: operations["AdminAuditController_list"];
+        /**
+         * Read the audit log, newest first (filter by tenant, actor, action, target, outcome, time range; cursor paging)
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        get: operations["listPlatformAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -63,8 +94,10 @@ export interface paths {
         /**
          * Export the audit log (same filters) as NDJSON or CSV, streamed, newest first
          * @description CSV cells that a spreadsheet would read as a formula (= + - @) are prefixed with `'`.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
-        get: operations["AdminAuditController_export"];
+        get: operations["exportPlatformAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -82,8 +115,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Answer an operator sign-in challenge with its handle (TOTP code, new password) */
-        post: operations["OperatorAuthController_challenge"];
+        /**
+         * Answer an operator sign-in challenge with its handle (TOTP code, new password)
+         * @description **Access:** public, no token.
+         */
+        post: operations["answerOperatorChallenge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -102,8 +138,10 @@ export interface paths {
         /**
          * Operator sign-in with e-mail and password
          * @description Always answers with a challenge: SOFTWARE_TOKEN_MFA, MFA_SETUP (first sign-in, with the TOTP secret) or NEW_PASSWORD_REQUIRED.
+         *
+         *     **Access:** public, no token.
          */
-        post: operations["OperatorAuthController_signIn"];
+        post: operations["operatorSignIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -120,8 +158,10 @@ export interface paths {
         /**
          * Cognito quota headroom and the regions silo tenants may use
          * @description User pools per region and app clients per shared pool against the account quotas (COGNITO_USER_POOL_QUOTA, COGNITO_APP_CLIENTS_PER_POOL_QUOTA); `warning` from 80 %.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
-        get: operations["CognitoCapacityController_capacityReport"];
+        get: operations["getCognitoCapacity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -137,8 +177,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The platform-default synchronous hooks (without secrets) */
-        get: operations["AdminHooksController_list"];
+        /**
+         * The platform-default synchronous hooks (without secrets)
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        get: operations["listPlatformHooks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -158,11 +201,16 @@ export interface paths {
         /**
          * Configure a platform-default synchronous hook
          * @description Creates the hook (201, with its signing secret — shown only now) or replaces its settings (200, secret unchanged). Calls are signed with Standard Webhooks headers; a call that fails (timeout, non-2xx, redirect, oversized or invalid answer) is judged by `failureMode`. `post_confirmation` only accepts `open`.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
-        put: operations["AdminHooksController_put"];
+        put: operations["putPlatformHook"];
         post?: never;
-        /** Remove the platform-default hook of this kind */
-        delete: operations["AdminHooksController_remove"];
+        /**
+         * Remove the platform-default hook of this kind
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        delete: operations["deletePlatformHook"];
         options?: never;
         head?: never;
         patch?: never;
@@ -177,8 +225,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the platform hook's signing secret (shown only now) */
-        post: operations["AdminHooksController_rotate"];
+        /**
+         * Replace the platform hook's signing secret (shown only now)
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["rotatePlatformHookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -192,14 +243,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List tenants, newest first (filter by tier, status, or text in name/slug) */
-        get: operations["TenantsController_list"];
+        /**
+         * List tenants, newest first (filter by tier, status, or text in name/slug)
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        get: operations["listTenants"];
         put?: never;
         /**
          * Create a tenant and provision it in Cognito for its tier
          * @description Silo tiers get their own user pool (optionally with `passwordPolicy`, `region`), bridge tiers their own app client in the tier’s pool (optionally `tokenValidity`), pool tiers share the tier’s pool and client. The first admin is invited by Cognito. `mfaPolicy` (`off`, `optional`, `required`) applies to every model. Answers at once with status `provisioning`; poll `GET /v1/admin/tenants/{id}`.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
-        post: operations["TenantsController_create"];
+        post: operations["createTenant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -213,22 +269,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a tenant, with its provisioning progress */
-        get: operations["TenantsController_get"];
+        /**
+         * Get a tenant, with its provisioning progress
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        get: operations["getTenant"];
         put?: never;
         post?: never;
         /**
          * Delete a tenant
          * @description Its tokens stop working at once; then exactly what provisioning created is removed (pool, app client, its users in shared pools) and its rows are deleted. The tenant row stays with status `deleted`; its slug is not reused.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
-        delete: operations["TenantsController_remove"];
+        delete: operations["deleteTenant"];
         options?: never;
         head?: never;
         /**
          * Change a tenant’s name, host names, e-mail domains (lists are replaced) or sign-up policy
          * @description Kept e-mail domains keep their verification; new ones start `pending` with a TXT challenge. A domain another tenant has verified is 409. `signUpPolicy`: `closed` (invitations only), `domains` (addresses of verified domains), `open`; `signUpDefaultRole`: `member` or `viewer`.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
-        patch: operations["TenantsController_update"];
+        patch: operations["updateTenant"];
         trace?: never;
     };
     "/v1/admin/tenants/{tenantId}/email-domains/{domain}/verify": {
@@ -243,8 +306,10 @@ export interface paths {
         /**
          * Verify one of the tenant’s e-mail domains by its DNS TXT record
          * @description Looks up `_gatehouse-challenge.<domain>` TXT for `gatehouse-domain-verification=<token>` (see `emailDomainDetails[].txtRecord`). Found: `verified`. Not found: stays `pending`, `lastCheck.error` says what is missing. DNS without an answer: 503 `dns_unavailable` with Retry-After.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
-        post: operations["TenantsController_verifyEmailDomain"];
+        post: operations["verifyTenantEmailDomain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -260,8 +325,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Trust the tenant’s own OpenID Connect provider (issuer, audience, JWKS URL, claim mapping) */
-        post: operations["TenantsController_registerIdentityProvider"];
+        /**
+         * Trust the tenant’s own OpenID Connect provider (issuer, audience, JWKS URL, claim mapping)
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["registerIdentityProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -278,8 +346,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Stop trusting one of the tenant’s OpenID Connect providers (its tokens are refused at once) */
-        delete: operations["TenantsController_removeIdentityProvider"];
+        /**
+         * Stop trusting one of the tenant’s OpenID Connect providers (its tokens are refused at once)
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        delete: operations["removeIdentityProvider"];
         options?: never;
         head?: never;
         patch?: never;
@@ -292,16 +363,86 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Front-channel sign-in settings of one of the tenant’s OpenID Connect providers */
-        get: operations["IdentityProviderSignInController_get"];
+        /**
+         * Front-channel sign-in settings of one of the tenant’s OpenID Connect providers
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        get: operations["identityProviderSignInGet"];
         /**
          * Offer sign-in at the tenant’s OpenID Connect provider from the browser (code flow + PKCE)
          * @description Sets the provider’s public client id and scopes; the API fetches the provider’s discovery document (outbound URL rules apply) for its authorization and token endpoints. Tenant lookup then lists it under `sso`.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
-        put: operations["IdentityProviderSignInController_enable"];
+        put: operations["identityProviderSignInEnable"];
         post?: never;
-        /** Stop offering browser sign-in at this provider (its bearer tokens stay trusted) */
-        delete: operations["IdentityProviderSignInController_disable"];
+        /**
+         * Stop offering browser sign-in at this provider (its bearer tokens stay trusted)
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        delete: operations["identityProviderSignInDisable"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenantId}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move an active tenant to another tier (pool ↔ bridge ↔ silo), users and sign-ins included
+         * @description Users are copied to the target with the same ids; passwords move at each user’s next sign-in; both sides are trusted until the source’s tokens have expired, then the source is removed. See README “Moving a tenant between tiers”.
+         *
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["tierMoveMove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenantId}/move/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a tier move before cut-over: what the target got is removed, the tenant stays in its tier
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["tierMoveCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenantId}/move/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a failed tier move from the step that failed
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["tierMoveRetry"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -316,8 +457,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reactivate a suspended tenant */
-        post: operations["TenantsController_reactivate"];
+        /**
+         * Reactivate a suspended tenant
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["reactivateTenant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -333,8 +477,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a failed provisioning (or an interrupted deletion) from the step that failed */
-        post: operations["TenantsController_retry"];
+        /**
+         * Resume a failed provisioning (or an interrupted deletion) from the step that failed
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["retryTenantProvisioning"];
         delete?: never;
         options?: never;
         head?: never;
@@ -350,8 +497,127 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Suspend an active tenant: its users’ tokens are refused (403 `tenant_suspended`) from the next request */
-        post: operations["TenantsController_suspend"];
+        /**
+         * Suspend an active tenant: its users’ tokens are refused (403 `tenant_suspended`) from the next request
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["suspendTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the endpoints
+         * @description **Access:** refused: this route declares no access.
+         */
+        get: operations["adminWebhooksList"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to event types
+         * @description Deliveries are POSTed as JSON, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the `secret` returned here — shown only now and at rotation. The URL must be https without credentials; in AWS mode it must not reach loopback, private, link-local or metadata addresses.
+         *
+         *     **Access:** refused: this route declares no access.
+         */
+        post: operations["adminWebhooksCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one endpoint
+         * @description **Access:** refused: this route declares no access.
+         */
+        get: operations["adminWebhooksGet"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an endpoint (its pending deliveries are dropped)
+         * @description **Access:** refused: this route declares no access.
+         */
+        delete: operations["adminWebhooksRemove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change the URL, event types or description; pause (`enabled: false`) or re-enable an endpoint
+         * @description **Access:** refused: this route declares no access.
+         */
+        patch: operations["adminWebhooksUpdate"];
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log, newest first: status, attempts (HTTP status or error, duration) and the next retry
+         * @description **Access:** refused: this route declares no access.
+         */
+        get: operations["adminWebhooksDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{webhookId}/deliveries/{deliveryId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery’s event again (same `webhook-id`), at the end of the endpoint’s queue
+         * @description **Access:** refused: this route declares no access.
+         */
+        post: operations["adminWebhooksReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{webhookId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description The new secret signs from now on; the previous one also signs (a second signature) until `overlapSeconds` (default 24 h) have passed.
+         *
+         *     **Access:** refused: this route declares no access.
+         */
+        post: operations["adminWebhooksRotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -365,8 +631,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the tenant's audit log, newest first (filter by actor, action, target, outcome, time range; cursor paging) */
-        get: operations["AuditController_list"];
+        /**
+         * Read the tenant's audit log, newest first (filter by actor, action, target, outcome, time range; cursor paging)
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        get: operations["listAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -385,8 +654,10 @@ export interface paths {
         /**
          * Export the tenant's audit log (same filters) as NDJSON or CSV, streamed, newest first
          * @description CSV cells that a spreadsheet would read as a formula (= + - @) are prefixed with `'`.
+         *
+         *     **Access:** an access token of a tenant user with role `admin`.
          */
-        get: operations["AuditController_export"];
+        get: operations["exportAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -407,8 +678,10 @@ export interface paths {
         /**
          * Answer a sign-in challenge (new password, TOTP code, TOTP set-up code) with its handle
          * @description The handle names its tenant and user; `tenant` and `email`, if given, must be the handle’s own. A forged, expired, replayed or mismatched handle is 401 `invalid_challenge`; a wrong code is 400 `invalid_code` with a fresh handle in `session`.
+         *
+         *     **Access:** public, no token.
          */
-        post: operations["AuthController_challenge"];
+        post: operations["answerChallenge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -424,8 +697,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with the reset code */
-        post: operations["AuthController_confirmForgotPassword"];
+        /**
+         * Set a new password with the reset code
+         * @description **Access:** public, no token.
+         */
+        post: operations["confirmForgotPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -441,8 +717,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the e-mail address with the code */
-        post: operations["AuthController_confirmSignUp"];
+        /**
+         * Confirm the e-mail address with the code
+         * @description **Access:** public, no token.
+         */
+        post: operations["confirmSignUp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -461,8 +740,10 @@ export interface paths {
         /**
          * E-mail a password reset code
          * @description The answer is the same for every address.
+         *
+         *     **Access:** public, no token.
          */
-        post: operations["AuthController_forgotPassword"];
+        post: operations["forgotPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -478,8 +759,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** New access and ID tokens from a refresh token */
-        post: operations["AuthController_refresh"];
+        /**
+         * New access and ID tokens from a refresh token
+         * @description **Access:** public, no token.
+         */
+        post: operations["refreshTokens"];
         delete?: never;
         options?: never;
         head?: never;
@@ -495,8 +779,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send the confirmation code again */
-        post: operations["AuthController_resendCode"];
+        /**
+         * Send the confirmation code again
+         * @description **Access:** public, no token.
+         */
+        post: operations["resendConfirmationCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -515,8 +802,10 @@ export interface paths {
         /**
          * Sign in with e-mail and password
          * @description Returns tokens, or a challenge (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, MFA_SETUP with the TOTP secret) whose opaque, single-use `session` handle is answered at /v1/auth/challenge. A wrong password and an unknown address give the same 401.
+         *
+         *     **Access:** public, no token.
          */
-        post: operations["AuthController_signIn"];
+        post: operations["signIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -532,8 +821,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the refresh token (and the tokens issued from it) */
-        post: operations["AuthController_signOut"];
+        /**
+         * Revoke the refresh token (and the tokens issued from it)
+         * @description **Access:** public, no token.
+         */
+        post: operations["signOut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -552,8 +844,10 @@ export interface paths {
         /**
          * Register with e-mail and password; a confirmation code is e-mailed
          * @description The answer is the same whether or not the address already has an account.
+         *
+         *     **Access:** public, no token.
          */
-        post: operations["AuthController_signUp"];
+        post: operations["signUp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -567,8 +861,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant’s e-mail domains, their state and the TXT record that verifies each */
-        get: operations["SignUpSettingsController_listDomains"];
+        /**
+         * The tenant’s e-mail domains, their state and the TXT record that verifies each
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        get: operations["listEmailDomains"];
         put?: never;
         post?: never;
         delete?: never;
@@ -589,8 +886,10 @@ export interface paths {
         /**
          * Verify one of the tenant’s e-mail domains by its DNS TXT record
          * @description Not found in DNS: stays `pending` with `lastCheck.error`. DNS without an answer: 503 `dns_unavailable` with Retry-After.
+         *
+         *     **Access:** an access token of a tenant user with role `admin`.
          */
-        post: operations["SignUpSettingsController_verifyDomain"];
+        post: operations["verifyEmailDomain"];
         delete?: never;
         options?: never;
         head?: never;
@@ -604,8 +903,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's synchronous hooks (without secrets) */
-        get: operations["HooksController_list"];
+        /**
+         * The tenant's synchronous hooks (without secrets)
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        get: operations["listHooks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -625,11 +927,16 @@ export interface paths {
         /**
          * Configure a synchronous hook of the tenant
          * @description Creates the hook (201, with its signing secret — shown only now) or replaces its settings (200, secret unchanged). Calls are signed with Standard Webhooks headers; a call that fails (timeout, non-2xx, redirect, oversized or invalid answer) is judged by `failureMode`. `post_confirmation` only accepts `open`.
+         *
+         *     **Access:** an access token of a tenant user with role `admin`.
          */
-        put: operations["HooksController_put"];
+        put: operations["putHook"];
         post?: never;
-        /** Remove the tenant's hook of this kind (the platform default applies again, if any) */
-        delete: operations["HooksController_remove"];
+        /**
+         * Remove the tenant's hook of this kind (the platform default applies again, if any)
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        delete: operations["deleteHook"];
         options?: never;
         head?: never;
         patch?: never;
@@ -644,8 +951,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the hook's signing secret (the new one is shown only now; the old one stops at once) */
-        post: operations["HooksController_rotate"];
+        /**
+         * Replace the hook's signing secret (the new one is shown only now; the old one stops at once)
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        post: operations["rotateHookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -659,8 +969,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user, their tenant and roles; `hookClaims`: what the tenant's token-enrichment hook added at the last sign-in */
-        get: operations["MeController_get"];
+        /**
+         * The signed-in user, their tenant and roles; `hookClaims`: what the tenant's token-enrichment hook added at the last sign-in
+         * @description **Access:** an access token of any signed-in user of the tenant. Also while the user still has to set up TOTP.
+         */
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -680,14 +993,16 @@ export interface paths {
         put?: never;
         /**
          * Start TOTP set-up: a secret for an authenticator app
-         * @description Reachable while the tenant requires MFA and the user has not enrolled yet. 403 `mfa_off_for_tenant` when the tenant’s MFA policy is `off`.
+         * @description Reachable while the tenant requires MFA and the user has not enrolled yet. Then verify a code with `verifyTotp`.
+         *
+         *     **Access:** an access token of any signed-in user of the tenant. Also while the user still has to set up TOTP.
          */
-        post: operations["MeController_startTotp"];
+        post: operations["startTotpSetup"];
         /**
          * Turn TOTP MFA off
-         * @description 409 `mfa_required_by_tenant` while the tenant’s MFA policy is `required`.
+         * @description **Access:** an access token of any signed-in user of the tenant.
          */
-        delete: operations["MeController_disableTotp"];
+        delete: operations["disableTotp"];
         options?: never;
         head?: never;
         patch?: never;
@@ -702,8 +1017,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify a code from the app and turn TOTP MFA on */
-        post: operations["MeController_verifyTotp"];
+        /**
+         * Verify a code from the app and turn TOTP MFA on
+         * @description **Access:** an access token of any signed-in user of the tenant. Also while the user still has to set up TOTP.
+         */
+        post: operations["verifyTotp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -719,8 +1037,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the password (the tenant’s policy applies) */
-        post: operations["MeController_changePassword"];
+        /**
+         * Change the password (the tenant’s policy applies)
+         * @description **Access:** an access token of any signed-in user of the tenant.
+         */
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -734,11 +1055,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant's projects, newest first */
-        get: operations["ProjectsController_list"];
+        /**
+         * List the tenant's projects, newest first
+         * @description **Access:** an access token of any signed-in user of the tenant.
+         */
+        get: operations["listProjects"];
         put?: never;
-        /** Create a project owned by the caller */
-        post: operations["ProjectsController_create"];
+        /**
+         * Create a project owned by the caller
+         * @description **Access:** an access token of a tenant user with role `admin` or `member`.
+         */
+        post: operations["createProject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -752,16 +1079,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one project */
-        get: operations["ProjectsController_get"];
+        /**
+         * Get one project
+         * @description **Access:** an access token of any signed-in user of the tenant.
+         */
+        get: operations["getProject"];
         put?: never;
         post?: never;
-        /** Delete a project and its tasks (members: only their own) */
-        delete: operations["ProjectsController_remove"];
+        /**
+         * Delete a project and its tasks (members: only their own)
+         * @description **Access:** an access token of a tenant user with role `admin` or `member`.
+         */
+        delete: operations["deleteProject"];
         options?: never;
         head?: never;
-        /** Change a project (members: only their own) */
-        patch: operations["ProjectsController_update"];
+        /**
+         * Change a project (members: only their own)
+         * @description **Access:** an access token of a tenant user with role `admin` or `member`.
+         */
+        patch: operations["updateProject"];
         trace?: never;
     };
     "/v1/projects/{projectId}/tasks": {
@@ -771,11 +1107,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a project's tasks */
-        get: operations["ProjectsController_listTasks"];
+        /**
+         * List a project's tasks
+         * @description **Access:** an access token of any signed-in user of the tenant.
+         */
+        get: operations["listTasks"];
         put?: never;
-        /** Add a task owned by the caller */
-        post: operations["ProjectsController_createTask"];
+        /**
+         * Add a task owned by the caller
+         * @description **Access:** an access token of a tenant user with role `admin` or `member`.
+         */
+        post: operations["createTask"];
         delete?: never;
         options?: never;
         head?: never;
@@ -792,12 +1134,18 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a task (members: only their own) */
-        delete: operations["ProjectsController_removeTask"];
+        /**
+         * Delete a task (members: only their own)
+         * @description **Access:** an access token of a tenant user with role `admin` or `member`.
+         */
+        delete: operations["deleteTask"];
         options?: never;
         head?: never;
-        /** Change a task (members: only their own) */
-        patch: operations["ProjectsController_updateTask"];
+        /**
+         * Change a task (members: only their own)
+         * @description **Access:** an access token of a tenant user with role `admin` or `member`.
+         */
+        patch: operations["updateTask"];
         trace?: never;
     };
     "/v1/sign-up-policy": {
@@ -807,8 +1155,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who may sign up to this tenant, with its e-mail domains and their verification records */
-        get: operations["SignUpSettingsController_get"];
+        /**
+         * Who may sign up to this tenant, with its e-mail domains and their verification records
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        get: operations["getSignUpSettings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -817,8 +1168,10 @@ export interface paths {
         /**
          * Change the sign-up policy (`closed` or `domains`) or the default role of self-sign-ups (`member` or `viewer`)
          * @description Only an operator can set `open` (403 `sign_up_policy_operator_only`); an admin may close a tenant an operator opened.
+         *
+         *     **Access:** an access token of a tenant user with role `admin`.
          */
-        patch: operations["SignUpSettingsController_change"];
+        patch: operations["changeSignUpPolicy"];
         trace?: never;
     };
     "/v1/tenants/lookup": {
@@ -828,8 +1181,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Find a tenant by host, e-mail (domain) or slug, with its sign-in settings */
-        get: operations["TenantLookupController_lookup"];
+        /**
+         * Find a tenant by host, e-mail (domain) or slug, with its sign-in settings
+         * @description **Access:** public, no token.
+         */
+        get: operations["lookupTenant"];
         put?: never;
         post?: never;
         delete?: never;
@@ -845,11 +1201,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant's users, newest first (filter by role, status, e-mail) */
-        get: operations["UsersController_list"];
+        /**
+         * List the tenant's users, newest first (filter by role, status, e-mail)
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        get: operations["listUsers"];
         put?: never;
-        /** Invite a user: Cognito e-mails a temporary password; the user is `pending` until the first sign-in */
-        post: operations["UsersController_invite"];
+        /**
+         * Invite a user: Cognito e-mails a temporary password; the user is `pending` until the first sign-in
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        post: operations["inviteUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -863,16 +1225,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one user */
-        get: operations["UsersController_get"];
+        /**
+         * Get one user
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        get: operations["getUser"];
         put?: never;
         post?: never;
-        /** Remove a user from the tenant and from Cognito (their projects and tasks go with them) */
-        delete: operations["UsersController_remove"];
+        /**
+         * Remove a user from the tenant and from Cognito (their projects and tasks go with them)
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
-        /** Change a user's role (Gatehouse's record and the Cognito group; effective on the user's next request) */
-        patch: operations["UsersController_changeRole"];
+        /**
+         * Change a user's role (Gatehouse's record and the Cognito group; effective on the user's next request)
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        patch: operations["changeUserRole"];
         trace?: never;
     };
     "/v1/users/{userId}/disable": {
@@ -884,8 +1255,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a user: their tokens are refused from the next request; Cognito disables them and signs them out where supported */
-        post: operations["UsersController_disable"];
+        /**
+         * Disable a user: their tokens are refused from the next request; Cognito disables them and signs them out where supported
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        post: operations["disableUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -901,8 +1275,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enable a disabled user again */
-        post: operations["UsersController_enable"];
+        /**
+         * Enable a disabled user again
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        post: operations["enableUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -918,8 +1295,127 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reset a user's MFA (e.g. a lost phone): TOTP is turned off; where the tenant requires MFA they set it up again at their next sign-in */
-        post: operations["UsersController_resetMfa"];
+        /**
+         * Reset a user's MFA (e.g. a lost phone): TOTP is turned off; where the tenant requires MFA they set it up again at their next sign-in
+         * @description **Access:** an access token of a tenant user with role `admin`.
+         */
+        post: operations["resetUserMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the endpoints
+         * @description **Access:** refused: this route declares no access.
+         */
+        get: operations["tenantWebhooksList"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to event types
+         * @description Deliveries are POSTed as JSON, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the `secret` returned here — shown only now and at rotation. The URL must be https without credentials; in AWS mode it must not reach loopback, private, link-local or metadata addresses.
+         *
+         *     **Access:** refused: this route declares no access.
+         */
+        post: operations["tenantWebhooksCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one endpoint
+         * @description **Access:** refused: this route declares no access.
+         */
+        get: operations["tenantWebhooksGet"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an endpoint (its pending deliveries are dropped)
+         * @description **Access:** refused: this route declares no access.
+         */
+        delete: operations["tenantWebhooksRemove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change the URL, event types or description; pause (`enabled: false`) or re-enable an endpoint
+         * @description **Access:** refused: this route declares no access.
+         */
+        patch: operations["tenantWebhooksUpdate"];
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log, newest first: status, attempts (HTTP status or error, duration) and the next retry
+         * @description **Access:** refused: this route declares no access.
+         */
+        get: operations["tenantWebhooksDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery’s event again (same `webhook-id`), at the end of the endpoint’s queue
+         * @description **Access:** refused: this route declares no access.
+         */
+        post: operations["tenantWebhooksReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description The new secret signs from now on; the previous one also signs (a second signature) until `overlapSeconds` (default 24 h) have passed.
+         *
+         *     **Access:** refused: this route declares no access.
+         */
+        post: operations["tenantWebhooksRotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -927,9 +1423,2159 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "domain.verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * domain.verified (v1)
+         * @description A DNS TXT record proved the tenant's claim on an e-mail domain.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            domain: string;
+                            /** Format: uuid */
+                            tenantId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "domain.verified";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "identity_provider.added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * identity_provider.added (v1)
+         * @description An operator registered the tenant's own OpenID Connect provider.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            identityProviderId: string;
+                            issuer: string;
+                            /** Format: uuid */
+                            tenantId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "identity_provider.added";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "identity_provider.removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * identity_provider.removed (v1)
+         * @description An operator removed the tenant's OpenID Connect provider.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            identityProviderId: string;
+                            /** Format: uuid */
+                            tenantId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "identity_provider.removed";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.activated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * tenant.activated (v1)
+         * @description Provisioning finished: the tenant can sign users in.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @enum {string} */
+                            model: "pool" | "bridge" | "silo";
+                            /** Format: uuid */
+                            tenantId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "tenant.activated";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * tenant.created (v1)
+         * @description An operator created a tenant; provisioning has started.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @enum {string} */
+                            model: "pool" | "bridge" | "silo";
+                            slug: string;
+                            /** Format: uuid */
+                            tenantId: string;
+                            tier: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "tenant.created";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * tenant.deleted (v1)
+         * @description The tenant and its users are gone (the teardown finished).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "tenant.deleted";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.moved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * tenant.moved (v1)
+         * @description The tenant finished moving to another tier (after cut-over and removal of the source).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            fromTier: string;
+                            /** Format: uuid */
+                            tenantId: string;
+                            toTier: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "tenant.moved";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.reactivated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * tenant.reactivated (v1)
+         * @description An operator reactivated a suspended tenant.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "tenant.reactivated";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "tenant.suspended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * tenant.suspended (v1)
+         * @description An operator suspended the tenant: its tokens are refused.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "tenant.suspended";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.confirmed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.confirmed (v1)
+         * @description The user confirmed their e-mail address (sign-up code, or first sign-in of an invited user).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                            /** @enum {string} */
+                            via: "api" | "cognito";
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.confirmed";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.deleted (v1)
+         * @description A tenant admin removed the user.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.deleted";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.disabled (v1)
+         * @description A tenant admin disabled the user.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.disabled";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.enabled (v1)
+         * @description A tenant admin enabled the user again.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.enabled";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.invited": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.invited (v1)
+         * @description A tenant admin invited a user (Cognito e-mails a temporary password).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: email */
+                            email: string;
+                            /** @enum {string} */
+                            role: "admin" | "member" | "viewer";
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.invited";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.mfa_enrolled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.mfa_enrolled (v1)
+         * @description The user has a verified TOTP authenticator.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.mfa_enrolled";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.mfa_reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.mfa_reset (v1)
+         * @description A tenant admin reset the user's MFA (they enrol again).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.mfa_reset";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.password_reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.password_reset (v1)
+         * @description The user set a new password with a reset code.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.password_reset";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.role_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.role_changed (v1)
+         * @description A tenant admin changed the user's role.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @enum {string} */
+                            from: "admin" | "member" | "viewer";
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** @enum {string} */
+                            to: "admin" | "member" | "viewer";
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.role_changed";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.sign_in_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.sign_in_failed (v1)
+         * @description A sign-in of a known user failed. `reason`: invalid_credentials (wrong password), user_not_confirmed (right password, e-mail never confirmed), user_disabled. Unknown addresses emit nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @enum {string} */
+                            reason: "invalid_credentials" | "user_not_confirmed" | "user_disabled";
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.sign_in_failed";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.signed_in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.signed_in (v1)
+         * @description The user signed in and received tokens.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                            /** @enum {string} */
+                            via: "api" | "cognito";
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.signed_in";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.signed_out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.signed_out (v1)
+         * @description The user signed out (their refresh token was revoked).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.signed_out";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.signed_up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.signed_up (v1)
+         * @description A user created an account through the public sign-up (pending until confirmed).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: email */
+                            email: string;
+                            /** @enum {string} */
+                            role: "admin" | "member" | "viewer";
+                            /** Format: uuid */
+                            tenantId: string;
+                            /** Format: uuid */
+                            userId: string;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "user.signed_up";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook_endpoint.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook_endpoint.disabled (v1)
+         * @description Gatehouse disabled a webhook endpoint that kept failing (tenantId null for a platform endpoint).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description The event id (same on retries and replays: deduplicate on it). */
+                    "webhook-id": string;
+                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                    "webhook-signature": string;
+                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                    "webhook-timestamp": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            endpointId: string;
+                            /** Format: date-time */
+                            failingSince: string;
+                            tenantId: string | null;
+                        };
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string | null;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @constant */
+                        type: "webhook_endpoint.disabled";
+                        /** @constant */
+                        version: 1;
+                    };
+                };
+            };
+            responses: {
+                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
-    schemas: never;
+    schemas: {
+        Accepted: {
+            next: string;
+            /** @constant */
+            status: "accepted";
+        };
+        AuditEventPage: {
+            items: {
+                action: string;
+                actorId: string | null;
+                /** @enum {string} */
+                actorType: "operator" | "user" | "system";
+                clientIp: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                details: {
+                    [key: string]: unknown;
+                };
+                id: string;
+                /** @enum {string} */
+                outcome: "success" | "failure" | "denied";
+                requestId: string | null;
+                target: string | null;
+                tenantId: string | null;
+            }[];
+            nextCursor: string | null;
+        };
+        CognitoCapacity: {
+            appClientsPerPool: {
+                percentUsed: number;
+                pool: string;
+                quota: number;
+                used: number;
+                userPoolId: string;
+                warning: boolean;
+            }[];
+            /** @description Regions where silo tenants may get their own pool. */
+            siloRegions: string[];
+            userPools: {
+                percentUsed: number;
+                quota: number;
+                region: string;
+                used: number;
+                warning: boolean;
+            }[];
+        };
+        EmailDomain: {
+            domain: string;
+            lastCheck: {
+                /** Format: date-time */
+                at: string;
+                error: string | null;
+            } | null;
+            /** @enum {string} */
+            status: "pending" | "verified";
+            txtRecord: {
+                name: string;
+                /** @constant */
+                type: "TXT";
+                value: string;
+            };
+            verifiedAt: string | null;
+        };
+        EmailDomainList: {
+            domain: string;
+            lastCheck: {
+                /** Format: date-time */
+                at: string;
+                error: string | null;
+            } | null;
+            /** @enum {string} */
+            status: "pending" | "verified";
+            txtRecord: {
+                name: string;
+                /** @constant */
+                type: "TXT";
+                value: string;
+            };
+            verifiedAt: string | null;
+        }[];
+        Hook: {
+            /** Format: date-time */
+            createdAt: string;
+            enabled: boolean;
+            /** @enum {string} */
+            failureMode: "open" | "closed";
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+            tenantId: string | null;
+            timeoutMs: number;
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
+        };
+        HookList: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                enabled: boolean;
+                /** @enum {string} */
+                failureMode: "open" | "closed";
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+                tenantId: string | null;
+                timeoutMs: number;
+                /** Format: date-time */
+                updatedAt: string;
+                url: string;
+            }[];
+        };
+        HookWithSecret: {
+            /** Format: date-time */
+            createdAt: string;
+            enabled: boolean;
+            /** @enum {string} */
+            failureMode: "open" | "closed";
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
+            /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
+            secret: string;
+            tenantId: string | null;
+            timeoutMs: number;
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
+        };
+        Liveness: {
+            /** @constant */
+            status: "ok";
+        };
+        Me: {
+            hookClaims: {
+                [key: string]: unknown;
+            };
+            roles: ("admin" | "member" | "viewer" | "platform-admin")[];
+            tenant: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                model: "silo" | "pool" | "bridge";
+                name: string;
+                slug: string;
+                tier: string;
+            };
+            user: {
+                /** Format: date-time */
+                createdAt: string;
+                email: string;
+                emailVerified: boolean;
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                role: "admin" | "member" | "viewer";
+                /** @enum {string} */
+                status: "pending" | "active" | "disabled";
+            };
+        };
+        /** @description RFC 9457 problem details. Clients switch on `code`; `detail` is for people; quote `requestId` when reporting a problem. */
+        ProblemDetails: {
+            /**
+             * @description Stable, machine-readable error code.
+             * @example validation_failed
+             */
+            code: string;
+            /** @description What went wrong, for a person; never secrets, never other tenants’ data. */
+            detail: string;
+            /** @description `validation_failed` only: every problem with the input. */
+            errors?: {
+                /** @example must be an e-mail address */
+                message: string;
+                /** @example email */
+                path: string;
+            }[];
+            /** @description The request path. */
+            instance?: string;
+            /** @description This request’s id (also in the `x-request-id` header). */
+            requestId?: string;
+            /** @description `invalid_code` during a sign-in challenge only: a fresh challenge handle to answer with. */
+            session?: string;
+            /** @example 400 */
+            status: number;
+            /**
+             * @description The HTTP status phrase.
+             * @example Bad Request
+             */
+            title: string;
+            /**
+             * Format: uri
+             * @description `https://gatehouse.dev/problems/<code>`
+             * @example https://gatehouse.dev/problems/validation_failed
+             */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        Project: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            ownerId: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ProjectPage: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                description: string | null;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** Format: uuid */
+                ownerId: string;
+                /** Format: date-time */
+                updatedAt: string;
+            }[];
+            nextCursor: string | null;
+        };
+        Readiness: {
+            checks: {
+                /** @constant */
+                database: "ok";
+            };
+            /** @constant */
+            status: "ok";
+        };
+        SignInResult: {
+            /** @constant */
+            status: "signed_in";
+            tokens: {
+                accessToken: string;
+                expiresIn: number;
+                idToken: string;
+                refreshToken?: string;
+                /** @constant */
+                tokenType: "Bearer";
+            };
+        } | {
+            /** @enum {string} */
+            challenge: "NEW_PASSWORD_REQUIRED" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP";
+            /** @description MFA_SETUP only: the TOTP secret for an authenticator app (and its otpauth:// URI for a QR code). */
+            mfaSetup?: {
+                otpauthUri: string;
+                secretCode: string;
+            };
+            /** @description Opaque, single-use, expires in 5 minutes: send it back with the answer. */
+            session: string;
+            /** @constant */
+            status: "challenge";
+        };
+        SignUpSettings: {
+            emailDomains: {
+                domain: string;
+                lastCheck: {
+                    /** Format: date-time */
+                    at: string;
+                    error: string | null;
+                } | null;
+                /** @enum {string} */
+                status: "pending" | "verified";
+                txtRecord: {
+                    name: string;
+                    /** @constant */
+                    type: "TXT";
+                    value: string;
+                };
+                verifiedAt: string | null;
+            }[];
+            /**
+             * @description The role self-sign-ups get.
+             * @enum {string}
+             */
+            signUpDefaultRole: "member" | "viewer";
+            /** @enum {string} */
+            signUpPolicy: "closed" | "domains" | "open";
+        };
+        Task: {
+            /** Format: date-time */
+            createdAt: string;
+            done: boolean;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ownerId: string;
+            /** Format: uuid */
+            projectId: string;
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TaskList: {
+            /** Format: date-time */
+            createdAt: string;
+            done: boolean;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            ownerId: string;
+            /** Format: uuid */
+            projectId: string;
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+        }[];
+        Tenant: {
+            appClientIds: string[];
+            /** Format: date-time */
+            createdAt: string;
+            deletedAt: string | null;
+            emailDomainDetails: {
+                domain: string;
+                lastCheck: {
+                    /** Format: date-time */
+                    at: string;
+                    error: string | null;
+                } | null;
+                /** @enum {string} */
+                status: "pending" | "verified";
+                txtRecord: {
+                    name: string;
+                    /** @constant */
+                    type: "TXT";
+                    value: string;
+                };
+                verifiedAt: string | null;
+            }[];
+            emailDomains: string[];
+            hosts: string[];
+            /** Format: uuid */
+            id: string;
+            identityProviders: {
+                audience: string;
+                claimMapping: {
+                    /** @enum {string} */
+                    defaultRole?: "admin" | "member" | "viewer";
+                    email?: string;
+                    groups?: string;
+                    roleMap?: {
+                        [key: string]: "admin" | "member" | "viewer";
+                    };
+                };
+                enabled: boolean;
+                /** Format: uuid */
+                id: string;
+                issuer: string;
+                jwksUri: string;
+            }[];
+            /** @enum {string} */
+            isolationModel: "silo" | "pool" | "bridge";
+            issuer: string | null;
+            /** @enum {string} */
+            mfaPolicy: "off" | "optional" | "required";
+            name: string;
+            passwordPolicy: {
+                [key: string]: unknown;
+            } | null;
+            provisioning: {
+                attempt: number;
+                durationMs: number | null;
+                lastError: {
+                    at: string;
+                    code: string;
+                    message: string;
+                    step: string;
+                } | null;
+                lastResumedAt: string | null;
+                leaseUntil: string | null;
+                /** @enum {string} */
+                phase: "running" | "stalled" | "failed" | "idle";
+                resumes: number;
+                steps: {
+                    done: boolean;
+                    doneAt: string | null;
+                    name: string;
+                }[];
+            };
+            region: string;
+            /**
+             * @description The role self-sign-ups get.
+             * @enum {string}
+             */
+            signUpDefaultRole: "member" | "viewer";
+            /** @enum {string} */
+            signUpPolicy: "closed" | "domains" | "open";
+            slug: string;
+            /** @enum {string} */
+            status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
+            suspendedAt: string | null;
+            tier: string;
+            tierMove: {
+                attempt: number;
+                cancelled: boolean;
+                copiedUsers: number;
+                cutOverAt: string | null;
+                finishedAt: string | null;
+                /** @enum {string} */
+                fromModel: "silo" | "pool" | "bridge";
+                fromTier: string;
+                lastError: {
+                    at: string;
+                    code: string;
+                    message: string;
+                    step: string;
+                } | null;
+                lastResumedAt: string | null;
+                leaseUntil: string | null;
+                /** @enum {string} */
+                phase: "running" | "waiting" | "stalled" | "failed" | "moved" | "cancelled";
+                resumes: number;
+                startedAt: string;
+                steps: {
+                    done: boolean;
+                    doneAt: string | null;
+                    name: string;
+                }[];
+                /** @enum {string} */
+                toModel: "silo" | "pool" | "bridge";
+                toTier: string;
+                /** @enum {string} */
+                unmigratedUsers: "reset_password" | "keep_source";
+                waitUntil: string | null;
+            } | null;
+            /** Format: date-time */
+            updatedAt: string;
+            userPoolId: string | null;
+        };
+        TenantLookup: {
+            cognito: {
+                /** @description The flows that really work with this client in this mode, as `ExplicitAuthFlows` names (pass them to InitiateAuth without `ALLOW_`). */
+                authFlows: string[];
+                /** @description The public app client (no secret) to sign in with. */
+                clientId: string;
+                /** @description Local mode only: the Cognito emulator’s URL. */
+                endpoint?: string;
+                /** @description The `iss` of this tenant’s tokens. */
+                issuer: string;
+                region: string;
+                /** @description How to form the USERNAME for InitiateAuth from the user’s e-mail. */
+                signIn: {
+                    /** @description How to derive the sign-in username from the e-mail (works in every model). */
+                    format: string;
+                    /** @description The tenant id: the `namespace` in `format`. */
+                    namespace: string;
+                    /** @enum {string} */
+                    usernameKind: "email" | "tenant-email";
+                };
+                userPoolId: string;
+            };
+            identityProviders: {
+                issuer: string;
+            }[];
+            sso: ({
+                authorizationEndpoint: string;
+                /** @description The provider’s public client for browsers (no secret). */
+                clientId: string;
+                issuer: string;
+                /** @constant */
+                kind: "oidc";
+                scopes: string[];
+                tokenEndpoint: string;
+            } | {
+                /** @constant */
+                kind: "cognito-hosted";
+                /** @description What to show on the button. */
+                name: string;
+                /** @description Cognito’s provider name (the `identity_provider` parameter). */
+                provider: string;
+                /** @description The hosted UI authorize URL without `state` / PKCE parameters, which the client adds. */
+                url: string;
+            })[];
+            tenant: {
+                /** @enum {string} */
+                model: "silo" | "pool" | "bridge";
+                name: string;
+                slug: string;
+                tier: string;
+            };
+        };
+        TenantPage: {
+            items: {
+                appClientIds: string[];
+                /** Format: date-time */
+                createdAt: string;
+                deletedAt: string | null;
+                emailDomainDetails: {
+                    domain: string;
+                    lastCheck: {
+                        /** Format: date-time */
+                        at: string;
+                        error: string | null;
+                    } | null;
+                    /** @enum {string} */
+                    status: "pending" | "verified";
+                    txtRecord: {
+                        name: string;
+                        /** @constant */
+                        type: "TXT";
+                        value: string;
+                    };
+                    verifiedAt: string | null;
+                }[];
+                emailDomains: string[];
+                hosts: string[];
+                /** Format: uuid */
+                id: string;
+                identityProviders: {
+                    audience: string;
+                    claimMapping: {
+                        /** @enum {string} */
+                        defaultRole?: "admin" | "member" | "viewer";
+                        email?: string;
+                        groups?: string;
+                        roleMap?: {
+                            [key: string]: "admin" | "member" | "viewer";
+                        };
+                    };
+                    enabled: boolean;
+                    /** Format: uuid */
+                    id: string;
+                    issuer: string;
+                    jwksUri: string;
+                }[];
+                /** @enum {string} */
+                isolationModel: "silo" | "pool" | "bridge";
+                issuer: string | null;
+                /** @enum {string} */
+                mfaPolicy: "off" | "optional" | "required";
+                name: string;
+                passwordPolicy: {
+                    [key: string]: unknown;
+                } | null;
+                provisioning: {
+                    attempt: number;
+                    durationMs: number | null;
+                    lastError: {
+                        at: string;
+                        code: string;
+                        message: string;
+                        step: string;
+                    } | null;
+                    lastResumedAt: string | null;
+                    leaseUntil: string | null;
+                    /** @enum {string} */
+                    phase: "running" | "stalled" | "failed" | "idle";
+                    resumes: number;
+                    steps: {
+                        done: boolean;
+                        doneAt: string | null;
+                        name: string;
+                    }[];
+                };
+                region: string;
+                /**
+                 * @description The role self-sign-ups get.
+                 * @enum {string}
+                 */
+                signUpDefaultRole: "member" | "viewer";
+                /** @enum {string} */
+                signUpPolicy: "closed" | "domains" | "open";
+                slug: string;
+                /** @enum {string} */
+                status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
+                suspendedAt: string | null;
+                tier: string;
+                tierMove: {
+                    attempt: number;
+                    cancelled: boolean;
+                    copiedUsers: number;
+                    cutOverAt: string | null;
+                    finishedAt: string | null;
+                    /** @enum {string} */
+                    fromModel: "silo" | "pool" | "bridge";
+                    fromTier: string;
+                    lastError: {
+                        at: string;
+                        code: string;
+                        message: string;
+                        step: string;
+                    } | null;
+                    lastResumedAt: string | null;
+                    leaseUntil: string | null;
+                    /** @enum {string} */
+                    phase: "running" | "waiting" | "stalled" | "failed" | "moved" | "cancelled";
+                    resumes: number;
+                    startedAt: string;
+                    steps: {
+                        done: boolean;
+                        doneAt: string | null;
+                        name: string;
+                    }[];
+                    /** @enum {string} */
+                    toModel: "silo" | "pool" | "bridge";
+                    toTier: string;
+                    /** @enum {string} */
+                    unmigratedUsers: "reset_password" | "keep_source";
+                    waitUntil: string | null;
+                } | null;
+                /** Format: date-time */
+                updatedAt: string;
+                userPoolId: string | null;
+            }[];
+            nextCursor: string | null;
+        };
+        TokenSet: {
+            accessToken: string;
+            expiresIn: number;
+            idToken: string;
+            refreshToken?: string;
+            /** @constant */
+            tokenType: "Bearer";
+        };
+        TotpSetup: {
+            /** @description The same secret as an otpauth:// URI, for a QR code. */
+            otpauthUri: string;
+            /** @description The TOTP secret (base32). */
+            secretCode: string;
+        };
+        User: {
+            /** Format: date-time */
+            createdAt: string;
+            email: string;
+            emailVerified: boolean;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            role: "admin" | "member" | "viewer";
+            /** @enum {string} */
+            source: "cognito" | "external";
+            /** @enum {string} */
+            status: "pending" | "active" | "disabled";
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        UserPage: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                email: string;
+                emailVerified: boolean;
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                role: "admin" | "member" | "viewer";
+                /** @enum {string} */
+                source: "cognito" | "external";
+                /** @enum {string} */
+                status: "pending" | "active" | "disabled";
+                /** Format: date-time */
+                updatedAt: string;
+            }[];
+            nextCursor: string | null;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -938,7 +3584,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    HealthController_live: {
+    getLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -947,17 +3593,27 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
     };
-    HealthController_ready: {
+    getReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -966,24 +3622,86 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description problem+json `dependency_unavailable` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `dependency_unavailable`: the database is not reachable */
             503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    cognitoEventsReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    clientId: string | null;
+                    dedupeKey: string;
+                    /** @enum {string} */
+                    kind: "confirmed" | "signed_in";
+                    region: string;
+                    sub: string;
+                    userPoolId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded, or ignored (unknown user, a Gatehouse client’s sign-in, a repeated report). */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description problem+json `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `invalid_signature` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
-    AdminAuditController_list: {
+    listPlatformAuditEvents: {
         parameters: {
             query?: {
                 action?: string;
@@ -1002,58 +3720,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            action: string;
-                            actorId: string | null;
-                            /** @enum {string} */
-                            actorType: "operator" | "user" | "system";
-                            clientIp: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            details: {
-                                [key: string]: unknown;
-                            };
-                            id: string;
-                            /** @enum {string} */
-                            outcome: "success" | "failure" | "denied";
-                            requestId: string | null;
-                            target: string | null;
-                            tenantId: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
-            /** @description problem+json `validation_failed` (also for a cursor that is not from a previous page) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AdminAuditController_export: {
+    exportPlatformAuditEvents: {
         parameters: {
             query?: {
                 action?: string;
@@ -1076,32 +3792,52 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
             };
-            /** @description problem+json `validation_failed` (also for a cursor that is not from a previous page) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    OperatorAuthController_challenge: {
+    answerOperatorChallenge: {
         parameters: {
             query?: never;
             header?: never;
@@ -1121,40 +3857,38 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "signed_in";
-                        tokens: {
-                            accessToken: string;
-                            expiresIn: number;
-                            idToken: string;
-                            refreshToken?: string;
-                            /** @constant */
-                            tokenType: "Bearer";
-                        };
-                    } | {
-                        /** @enum {string} */
-                        challenge: "NEW_PASSWORD_REQUIRED" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP";
-                        /** @description MFA_SETUP only: the TOTP secret for an authenticator app (and its otpauth:// URI for a QR code). */
-                        mfaSetup?: {
-                            otpauthUri: string;
-                            secretCode: string;
-                        };
-                        /** @description Opaque, single-use, expires in 5 minutes: send it back with the answer. */
-                        session: string;
-                        /** @constant */
-                        status: "challenge";
-                    };
+                    "application/json": components["schemas"]["SignInResult"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable`: the operators’ pool is not answering (or not configured); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
     };
-    OperatorAuthController_signIn: {
+    operatorSignIn: {
         parameters: {
             query?: never;
             header?: never;
@@ -1170,137 +3904,165 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "signed_in";
-                        tokens: {
-                            accessToken: string;
-                            expiresIn: number;
-                            idToken: string;
-                            refreshToken?: string;
-                            /** @constant */
-                            tokenType: "Bearer";
-                        };
-                    } | {
-                        /** @enum {string} */
-                        challenge: "NEW_PASSWORD_REQUIRED" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP";
-                        /** @description MFA_SETUP only: the TOTP secret for an authenticator app (and its otpauth:// URI for a QR code). */
-                        mfaSetup?: {
-                            otpauthUri: string;
-                            secretCode: string;
-                        };
-                        /** @description Opaque, single-use, expires in 5 minutes: send it back with the answer. */
-                        session: string;
-                        /** @constant */
-                        status: "challenge";
-                    };
+                    "application/json": components["schemas"]["SignInResult"];
                 };
             };
-            /** @description problem+json `too_many_requests` with Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    CognitoCapacityController_capacityReport: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    AdminHooksController_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: {
-                            /** Format: date-time */
-                            createdAt: string;
-                            enabled: boolean;
-                            /** @enum {string} */
-                            failureMode: "open" | "closed";
-                            /** Format: uuid */
-                            id: string;
-                            /** @enum {string} */
-                            kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
-                            tenantId: string | null;
-                            timeoutMs: number;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            url: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description `too_many_requests`: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable`: the operators’ pool is not answering (or not configured); retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getCognitoCapacity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CognitoCapacity"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AdminHooksController_put: {
+    listPlatformHooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HookList"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    putPlatformHook: {
         parameters: {
             query?: never;
             header?: never;
@@ -1323,85 +4085,74 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replaced (the secret is unchanged) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        enabled: boolean;
-                        /** @enum {string} */
-                        failureMode: "open" | "closed";
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
-                        tenantId: string | null;
-                        timeoutMs: number;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["Hook"];
                 };
             };
+            /** @description Created, with its signing secret (shown only now) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        enabled: boolean;
-                        /** @enum {string} */
-                        failureMode: "open" | "closed";
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
-                        /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
-                        secret: string;
-                        tenantId: string | null;
-                        timeoutMs: number;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["HookWithSecret"];
                 };
             };
-            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `hook_conflict` */
+            /** @description `hook_conflict` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AdminHooksController_remove: {
+    deletePlatformHook: {
         parameters: {
             query?: never;
             header?: never;
@@ -1412,43 +4163,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `hook_not_found` */
+            /** @description `hook_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AdminHooksController_rotate: {
+    rotatePlatformHookSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -1459,62 +4230,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        enabled: boolean;
-                        /** @enum {string} */
-                        failureMode: "open" | "closed";
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
-                        /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
-                        secret: string;
-                        tenantId: string | null;
-                        timeoutMs: number;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["HookWithSecret"];
                 };
             };
-            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `hook_not_found` */
+            /** @description `hook_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_list: {
+    listTenants: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -1529,129 +4303,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            appClientIds: string[];
-                            /** Format: date-time */
-                            createdAt: string;
-                            deletedAt: string | null;
-                            emailDomainDetails: {
-                                domain: string;
-                                lastCheck: {
-                                    /** Format: date-time */
-                                    at: string;
-                                    error: string | null;
-                                } | null;
-                                /** @enum {string} */
-                                status: "pending" | "verified";
-                                txtRecord: {
-                                    name: string;
-                                    /** @constant */
-                                    type: "TXT";
-                                    value: string;
-                                };
-                                verifiedAt: string | null;
-                            }[];
-                            emailDomains: string[];
-                            hosts: string[];
-                            /** Format: uuid */
-                            id: string;
-                            identityProviders: {
-                                audience: string;
-                                claimMapping: {
-                                    /** @enum {string} */
-                                    defaultRole?: "admin" | "member" | "viewer";
-                                    email?: string;
-                                    groups?: string;
-                                    roleMap?: {
-                                        [key: string]: "admin" | "member" | "viewer";
-                                    };
-                                };
-                                enabled: boolean;
-                                /** Format: uuid */
-                                id: string;
-                                issuer: string;
-                                jwksUri: string;
-                            }[];
-                            /** @enum {string} */
-                            isolationModel: "silo" | "pool" | "bridge";
-                            issuer: string | null;
-                            /** @enum {string} */
-                            mfaPolicy: "off" | "optional" | "required";
-                            name: string;
-                            passwordPolicy: {
-                                [key: string]: unknown;
-                            } | null;
-                            provisioning: {
-                                attempt: number;
-                                durationMs: number | null;
-                                lastError: {
-                                    at: string;
-                                    code: string;
-                                    message: string;
-                                    step: string;
-                                } | null;
-                                lastResumedAt: string | null;
-                                leaseUntil: string | null;
-                                /** @enum {string} */
-                                phase: "running" | "stalled" | "failed" | "idle";
-                                resumes: number;
-                                steps: {
-                                    done: boolean;
-                                    doneAt: string | null;
-                                    name: string;
-                                }[];
-                            };
-                            region: string;
-                            /**
-                             * @description The role self-sign-ups get.
-                             * @enum {string}
-                             */
-                            signUpDefaultRole: "member" | "viewer";
-                            /** @enum {string} */
-                            signUpPolicy: "closed" | "domains" | "open";
-                            slug: string;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
-                            suspendedAt: string | null;
-                            tier: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            userPoolId: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["TenantPage"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_create: {
+    createTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -1704,6 +4405,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted: provisioning continues in the background */
             202: {
                 headers: {
                     /** @description the tenant’s URL */
@@ -1711,128 +4413,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        appClientIds: string[];
-                        /** Format: date-time */
-                        createdAt: string;
-                        deletedAt: string | null;
-                        emailDomainDetails: {
-                            domain: string;
-                            lastCheck: {
-                                /** Format: date-time */
-                                at: string;
-                                error: string | null;
-                            } | null;
-                            /** @enum {string} */
-                            status: "pending" | "verified";
-                            txtRecord: {
-                                name: string;
-                                /** @constant */
-                                type: "TXT";
-                                value: string;
-                            };
-                            verifiedAt: string | null;
-                        }[];
-                        emailDomains: string[];
-                        hosts: string[];
-                        /** Format: uuid */
-                        id: string;
-                        identityProviders: {
-                            audience: string;
-                            claimMapping: {
-                                /** @enum {string} */
-                                defaultRole?: "admin" | "member" | "viewer";
-                                email?: string;
-                                groups?: string;
-                                roleMap?: {
-                                    [key: string]: "admin" | "member" | "viewer";
-                                };
-                            };
-                            enabled: boolean;
-                            /** Format: uuid */
-                            id: string;
-                            issuer: string;
-                            jwksUri: string;
-                        }[];
-                        /** @enum {string} */
-                        isolationModel: "silo" | "pool" | "bridge";
-                        issuer: string | null;
-                        /** @enum {string} */
-                        mfaPolicy: "off" | "optional" | "required";
-                        name: string;
-                        passwordPolicy: {
-                            [key: string]: unknown;
-                        } | null;
-                        provisioning: {
-                            attempt: number;
-                            durationMs: number | null;
-                            lastError: {
-                                at: string;
-                                code: string;
-                                message: string;
-                                step: string;
-                            } | null;
-                            lastResumedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @enum {string} */
-                            phase: "running" | "stalled" | "failed" | "idle";
-                            resumes: number;
-                            steps: {
-                                done: boolean;
-                                doneAt: string | null;
-                                name: string;
-                            }[];
-                        };
-                        region: string;
-                        /**
-                         * @description The role self-sign-ups get.
-                         * @enum {string}
-                         */
-                        signUpDefaultRole: "member" | "viewer";
-                        /** @enum {string} */
-                        signUpPolicy: "closed" | "domains" | "open";
-                        slug: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
-                        suspendedAt: string | null;
-                        tier: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        userPoolId: string | null;
-                    };
+                    "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `tenant_slug_taken`, `tenant_host_taken`, `tenant_email_domain_taken` */
+            /** @description `tenant_slug_taken`, `tenant_host_taken`, `tenant_email_domain_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_get: {
+    getTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -1843,133 +4476,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        appClientIds: string[];
-                        /** Format: date-time */
-                        createdAt: string;
-                        deletedAt: string | null;
-                        emailDomainDetails: {
-                            domain: string;
-                            lastCheck: {
-                                /** Format: date-time */
-                                at: string;
-                                error: string | null;
-                            } | null;
-                            /** @enum {string} */
-                            status: "pending" | "verified";
-                            txtRecord: {
-                                name: string;
-                                /** @constant */
-                                type: "TXT";
-                                value: string;
-                            };
-                            verifiedAt: string | null;
-                        }[];
-                        emailDomains: string[];
-                        hosts: string[];
-                        /** Format: uuid */
-                        id: string;
-                        identityProviders: {
-                            audience: string;
-                            claimMapping: {
-                                /** @enum {string} */
-                                defaultRole?: "admin" | "member" | "viewer";
-                                email?: string;
-                                groups?: string;
-                                roleMap?: {
-                                    [key: string]: "admin" | "member" | "viewer";
-                                };
-                            };
-                            enabled: boolean;
-                            /** Format: uuid */
-                            id: string;
-                            issuer: string;
-                            jwksUri: string;
-                        }[];
-                        /** @enum {string} */
-                        isolationModel: "silo" | "pool" | "bridge";
-                        issuer: string | null;
-                        /** @enum {string} */
-                        mfaPolicy: "off" | "optional" | "required";
-                        name: string;
-                        passwordPolicy: {
-                            [key: string]: unknown;
-                        } | null;
-                        provisioning: {
-                            attempt: number;
-                            durationMs: number | null;
-                            lastError: {
-                                at: string;
-                                code: string;
-                                message: string;
-                                step: string;
-                            } | null;
-                            lastResumedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @enum {string} */
-                            phase: "running" | "stalled" | "failed" | "idle";
-                            resumes: number;
-                            steps: {
-                                done: boolean;
-                                doneAt: string | null;
-                                name: string;
-                            }[];
-                        };
-                        region: string;
-                        /**
-                         * @description The role self-sign-ups get.
-                         * @enum {string}
-                         */
-                        signUpDefaultRole: "member" | "viewer";
-                        /** @enum {string} */
-                        signUpPolicy: "closed" | "domains" | "open";
-                        slug: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
-                        suspendedAt: string | null;
-                        tier: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        userPoolId: string | null;
-                    };
+                    "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `tenant_not_found` */
+            /** @description `tenant_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_remove: {
+    deleteTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -1980,133 +4545,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        appClientIds: string[];
-                        /** Format: date-time */
-                        createdAt: string;
-                        deletedAt: string | null;
-                        emailDomainDetails: {
-                            domain: string;
-                            lastCheck: {
-                                /** Format: date-time */
-                                at: string;
-                                error: string | null;
-                            } | null;
-                            /** @enum {string} */
-                            status: "pending" | "verified";
-                            txtRecord: {
-                                name: string;
-                                /** @constant */
-                                type: "TXT";
-                                value: string;
-                            };
-                            verifiedAt: string | null;
-                        }[];
-                        emailDomains: string[];
-                        hosts: string[];
-                        /** Format: uuid */
-                        id: string;
-                        identityProviders: {
-                            audience: string;
-                            claimMapping: {
-                                /** @enum {string} */
-                                defaultRole?: "admin" | "member" | "viewer";
-                                email?: string;
-                                groups?: string;
-                                roleMap?: {
-                                    [key: string]: "admin" | "member" | "viewer";
-                                };
-                            };
-                            enabled: boolean;
-                            /** Format: uuid */
-                            id: string;
-                            issuer: string;
-                            jwksUri: string;
-                        }[];
-                        /** @enum {string} */
-                        isolationModel: "silo" | "pool" | "bridge";
-                        issuer: string | null;
-                        /** @enum {string} */
-                        mfaPolicy: "off" | "optional" | "required";
-                        name: string;
-                        passwordPolicy: {
-                            [key: string]: unknown;
-                        } | null;
-                        provisioning: {
-                            attempt: number;
-                            durationMs: number | null;
-                            lastError: {
-                                at: string;
-                                code: string;
-                                message: string;
-                                step: string;
-                            } | null;
-                            lastResumedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @enum {string} */
-                            phase: "running" | "stalled" | "failed" | "idle";
-                            resumes: number;
-                            steps: {
-                                done: boolean;
-                                doneAt: string | null;
-                                name: string;
-                            }[];
-                        };
-                        region: string;
-                        /**
-                         * @description The role self-sign-ups get.
-                         * @enum {string}
-                         */
-                        signUpDefaultRole: "member" | "viewer";
-                        /** @enum {string} */
-                        signUpPolicy: "closed" | "domains" | "open";
-                        slug: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
-                        suspendedAt: string | null;
-                        tier: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        userPoolId: string | null;
-                    };
+                    "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `provisioning_in_progress` */
+            /** @description `provisioning_in_progress` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_update: {
+    updateTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -2140,140 +4637,74 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        appClientIds: string[];
-                        /** Format: date-time */
-                        createdAt: string;
-                        deletedAt: string | null;
-                        emailDomainDetails: {
-                            domain: string;
-                            lastCheck: {
-                                /** Format: date-time */
-                                at: string;
-                                error: string | null;
-                            } | null;
-                            /** @enum {string} */
-                            status: "pending" | "verified";
-                            txtRecord: {
-                                name: string;
-                                /** @constant */
-                                type: "TXT";
-                                value: string;
-                            };
-                            verifiedAt: string | null;
-                        }[];
-                        emailDomains: string[];
-                        hosts: string[];
-                        /** Format: uuid */
-                        id: string;
-                        identityProviders: {
-                            audience: string;
-                            claimMapping: {
-                                /** @enum {string} */
-                                defaultRole?: "admin" | "member" | "viewer";
-                                email?: string;
-                                groups?: string;
-                                roleMap?: {
-                                    [key: string]: "admin" | "member" | "viewer";
-                                };
-                            };
-                            enabled: boolean;
-                            /** Format: uuid */
-                            id: string;
-                            issuer: string;
-                            jwksUri: string;
-                        }[];
-                        /** @enum {string} */
-                        isolationModel: "silo" | "pool" | "bridge";
-                        issuer: string | null;
-                        /** @enum {string} */
-                        mfaPolicy: "off" | "optional" | "required";
-                        name: string;
-                        passwordPolicy: {
-                            [key: string]: unknown;
-                        } | null;
-                        provisioning: {
-                            attempt: number;
-                            durationMs: number | null;
-                            lastError: {
-                                at: string;
-                                code: string;
-                                message: string;
-                                step: string;
-                            } | null;
-                            lastResumedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @enum {string} */
-                            phase: "running" | "stalled" | "failed" | "idle";
-                            resumes: number;
-                            steps: {
-                                done: boolean;
-                                doneAt: string | null;
-                                name: string;
-                            }[];
-                        };
-                        region: string;
-                        /**
-                         * @description The role self-sign-ups get.
-                         * @enum {string}
-                         */
-                        signUpDefaultRole: "member" | "viewer";
-                        /** @enum {string} */
-                        signUpPolicy: "closed" | "domains" | "open";
-                        slug: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
-                        suspendedAt: string | null;
-                        tier: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        userPoolId: string | null;
-                    };
+                    "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `tenant_not_found` */
+            /** @description `tenant_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `tenant_host_taken`, `tenant_email_domain_taken`, `invalid_tenant_state` */
+            /** @description `tenant_host_taken`, `tenant_email_domain_taken`, `invalid_tenant_state` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_verifyEmailDomain: {
+    verifyTenantEmailDomain: {
         parameters: {
             query?: never;
             header?: never;
@@ -2285,68 +4716,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        domain: string;
-                        lastCheck: {
-                            /** Format: date-time */
-                            at: string;
-                            error: string | null;
-                        } | null;
-                        /** @enum {string} */
-                        status: "pending" | "verified";
-                        txtRecord: {
-                            name: string;
-                            /** @constant */
-                            type: "TXT";
-                            value: string;
-                        };
-                        verifiedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["EmailDomain"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `email_domain_not_found` */
+            /** @description `email_domain_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `tenant_email_domain_taken` (another tenant verified it) */
+            /** @description `tenant_email_domain_taken` (another tenant verified it) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_registerIdentityProvider: {
+    registerIdentityProvider: {
         parameters: {
             query?: never;
             header?: never;
@@ -2377,133 +4814,65 @@ export interface operations {
             };
         };
         responses: {
-            200: {
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        appClientIds: string[];
-                        /** Format: date-time */
-                        createdAt: string;
-                        deletedAt: string | null;
-                        emailDomainDetails: {
-                            domain: string;
-                            lastCheck: {
-                                /** Format: date-time */
-                                at: string;
-                                error: string | null;
-                            } | null;
-                            /** @enum {string} */
-                            status: "pending" | "verified";
-                            txtRecord: {
-                                name: string;
-                                /** @constant */
-                                type: "TXT";
-                                value: string;
-                            };
-                            verifiedAt: string | null;
-                        }[];
-                        emailDomains: string[];
-                        hosts: string[];
-                        /** Format: uuid */
-                        id: string;
-                        identityProviders: {
-                            audience: string;
-                            claimMapping: {
-                                /** @enum {string} */
-                                defaultRole?: "admin" | "member" | "viewer";
-                                email?: string;
-                                groups?: string;
-                                roleMap?: {
-                                    [key: string]: "admin" | "member" | "viewer";
-                                };
-                            };
-                            enabled: boolean;
-                            /** Format: uuid */
-                            id: string;
-                            issuer: string;
-                            jwksUri: string;
-                        }[];
-                        /** @enum {string} */
-                        isolationModel: "silo" | "pool" | "bridge";
-                        issuer: string | null;
-                        /** @enum {string} */
-                        mfaPolicy: "off" | "optional" | "required";
-                        name: string;
-                        passwordPolicy: {
-                            [key: string]: unknown;
-                        } | null;
-                        provisioning: {
-                            attempt: number;
-                            durationMs: number | null;
-                            lastError: {
-                                at: string;
-                                code: string;
-                                message: string;
-                                step: string;
-                            } | null;
-                            lastResumedAt: string | null;
-                            leaseUntil: string | null;
-                            /** @enum {string} */
-                            phase: "running" | "stalled" | "failed" | "idle";
-                            resumes: number;
-                            steps: {
-                                done: boolean;
-                                doneAt: string | null;
-                                name: string;
-                            }[];
-                        };
-                        region: string;
-                        /**
-                         * @description The role self-sign-ups get.
-                         * @enum {string}
-                         */
-                        signUpDefaultRole: "member" | "viewer";
-                        /** @enum {string} */
-                        signUpPolicy: "closed" | "domains" | "open";
-                        slug: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
-                        suspendedAt: string | null;
-                        tier: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        userPoolId: string | null;
-                    };
+                    "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `identity_provider_issuer_taken` */
+            /** @description `identity_provider_issuer_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_removeIdentityProvider: {
+    removeIdentityProvider: {
         parameters: {
             query?: never;
             header?: never;
@@ -2521,37 +4890,56 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `tenant_not_found`, `identity_provider_not_found` */
+            /** @description `tenant_not_found`, `identity_provider_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    IdentityProviderSignInController_get: {
+    identityProviderSignInGet: {
         parameters: {
             query?: never;
             header?: never;
@@ -2579,37 +4967,56 @@ export interface operations {
                     };
                 };
             };
-            /** @description problem+json `validation_failed` (also: a discovery document that cannot be used) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description problem+json `tenant_not_found`, `identity_provider_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    IdentityProviderSignInController_enable: {
+    identityProviderSignInEnable: {
         parameters: {
             query?: never;
             header?: never;
@@ -2651,44 +5058,60 @@ export interface operations {
                     };
                 };
             };
-            /** @description problem+json `validation_failed` (also: a discovery document that cannot be used) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description problem+json `tenant_not_found`, `identity_provider_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `identity_provider_discovery_unavailable` with Retry-After */
+            /**
+             * @description problem+json `identity_provider_discovery_unavailable` with Retry-After
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    IdentityProviderSignInController_disable: {
+    identityProviderSignInDisable: {
         parameters: {
             query?: never;
             header?: never;
@@ -2706,37 +5129,56 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json `validation_failed` (also: a discovery document that cannot be used) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /** @description problem+json `tenant_not_found`, `identity_provider_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_reactivate: {
+    tierMoveMove: {
         parameters: {
             query?: never;
             header?: never;
@@ -2745,9 +5187,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default false */
+                    acceptMfaReenrolment?: boolean;
+                    tier: string;
+                    /**
+                     * @default reset_password
+                     * @enum {string}
+                     */
+                    unmigratedUsers?: "reset_password" | "keep_source";
+                };
+            };
+        };
         responses: {
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2837,43 +5292,104 @@ export interface operations {
                         status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
                         suspendedAt: string | null;
                         tier: string;
+                        tierMove: {
+                            attempt: number;
+                            cancelled: boolean;
+                            copiedUsers: number;
+                            cutOverAt: string | null;
+                            finishedAt: string | null;
+                            /** @enum {string} */
+                            fromModel: "silo" | "pool" | "bridge";
+                            fromTier: string;
+                            lastError: {
+                                at: string;
+                                code: string;
+                                message: string;
+                                step: string;
+                            } | null;
+                            lastResumedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @enum {string} */
+                            phase: "running" | "waiting" | "stalled" | "failed" | "moved" | "cancelled";
+                            resumes: number;
+                            startedAt: string;
+                            steps: {
+                                done: boolean;
+                                doneAt: string | null;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            toModel: "silo" | "pool" | "bridge";
+                            toTier: string;
+                            /** @enum {string} */
+                            unmigratedUsers: "reset_password" | "keep_source";
+                            waitUntil: string | null;
+                        } | null;
                         /** Format: date-time */
                         updatedAt: string;
                         userPoolId: string | null;
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `invalid_tenant_state` */
+            /** @description problem+json `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `invalid_tenant_state`, `tier_move_in_progress`, `mfa_reenrolment_not_accepted` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_retry: {
+    tierMoveCancel: {
         parameters: {
             query?: never;
             header?: never;
@@ -2974,43 +5490,104 @@ export interface operations {
                         status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
                         suspendedAt: string | null;
                         tier: string;
+                        tierMove: {
+                            attempt: number;
+                            cancelled: boolean;
+                            copiedUsers: number;
+                            cutOverAt: string | null;
+                            finishedAt: string | null;
+                            /** @enum {string} */
+                            fromModel: "silo" | "pool" | "bridge";
+                            fromTier: string;
+                            lastError: {
+                                at: string;
+                                code: string;
+                                message: string;
+                                step: string;
+                            } | null;
+                            lastResumedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @enum {string} */
+                            phase: "running" | "waiting" | "stalled" | "failed" | "moved" | "cancelled";
+                            resumes: number;
+                            startedAt: string;
+                            steps: {
+                                done: boolean;
+                                doneAt: string | null;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            toModel: "silo" | "pool" | "bridge";
+                            toTier: string;
+                            /** @enum {string} */
+                            unmigratedUsers: "reset_password" | "keep_source";
+                            waitUntil: string | null;
+                        } | null;
                         /** Format: date-time */
                         updatedAt: string;
                         userPoolId: string | null;
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `invalid_tenant_state`, `provisioning_in_progress` */
+            /** @description problem+json `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `no_tier_move`, `tier_move_cut_over` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantsController_suspend: {
+    tierMoveRetry: {
         parameters: {
             query?: never;
             header?: never;
@@ -3021,7 +5598,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3111,43 +5688,991 @@ export interface operations {
                         status: "provisioning" | "active" | "suspended" | "deleting" | "deleted" | "failed";
                         suspendedAt: string | null;
                         tier: string;
+                        tierMove: {
+                            attempt: number;
+                            cancelled: boolean;
+                            copiedUsers: number;
+                            cutOverAt: string | null;
+                            finishedAt: string | null;
+                            /** @enum {string} */
+                            fromModel: "silo" | "pool" | "bridge";
+                            fromTier: string;
+                            lastError: {
+                                at: string;
+                                code: string;
+                                message: string;
+                                step: string;
+                            } | null;
+                            lastResumedAt: string | null;
+                            leaseUntil: string | null;
+                            /** @enum {string} */
+                            phase: "running" | "waiting" | "stalled" | "failed" | "moved" | "cancelled";
+                            resumes: number;
+                            startedAt: string;
+                            steps: {
+                                done: boolean;
+                                doneAt: string | null;
+                                name: string;
+                            }[];
+                            /** @enum {string} */
+                            toModel: "silo" | "pool" | "bridge";
+                            toTier: string;
+                            /** @enum {string} */
+                            unmigratedUsers: "reset_password" | "keep_source";
+                            waitUntil: string | null;
+                        } | null;
                         /** Format: date-time */
                         updatedAt: string;
                         userPoolId: string | null;
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `invalid_tenant_state` */
+            /** @description problem+json `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `no_tier_move`, `tier_move_in_progress` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    reactivateTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `invalid_tenant_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    retryTenantProvisioning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `invalid_tenant_state`, `provisioning_in_progress` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    suspendTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `invalid_tenant_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    adminWebhooksList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string | null;
+                            disabledReason: string | null;
+                            enabled: boolean;
+                            eventTypes: string[];
+                            failingSince: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            previousSecretExpiresAt: string | null;
+                            tenantId: string | null;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    adminWebhooksCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    eventTypes: ("*" | "tenant.created" | "tenant.activated" | "tenant.suspended" | "tenant.reactivated" | "tenant.deleted" | "tenant.moved" | "user.signed_up" | "user.confirmed" | "user.invited" | "user.signed_in" | "user.sign_in_failed" | "user.signed_out" | "user.disabled" | "user.enabled" | "user.deleted" | "user.role_changed" | "user.mfa_enrolled" | "user.mfa_reset" | "user.password_reset" | "identity_provider.added" | "identity_provider.removed" | "domain.verified" | "webhook_endpoint.disabled")[];
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string | null;
+                        disabledReason: string | null;
+                        enabled: boolean;
+                        eventTypes: string[];
+                        failingSince: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        previousSecretExpiresAt: string | null;
+                        secret: string;
+                        tenantId: string | null;
+                        url: string;
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    adminWebhooksGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string | null;
+                        disabledReason: string | null;
+                        enabled: boolean;
+                        eventTypes: string[];
+                        failingSince: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        previousSecretExpiresAt: string | null;
+                        tenantId: string | null;
+                        url: string;
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    adminWebhooksRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
-    AuditController_list: {
+    adminWebhooksUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string | null;
+                    enabled?: boolean;
+                    eventTypes?: ("*" | "tenant.created" | "tenant.activated" | "tenant.suspended" | "tenant.reactivated" | "tenant.deleted" | "tenant.moved" | "user.signed_up" | "user.confirmed" | "user.invited" | "user.signed_in" | "user.sign_in_failed" | "user.signed_out" | "user.disabled" | "user.enabled" | "user.deleted" | "user.role_changed" | "user.mfa_enrolled" | "user.mfa_reset" | "user.password_reset" | "identity_provider.added" | "identity_provider.removed" | "domain.verified" | "webhook_endpoint.disabled")[];
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string | null;
+                        disabledReason: string | null;
+                        enabled: boolean;
+                        eventTypes: string[];
+                        failingSince: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        previousSecretExpiresAt: string | null;
+                        tenantId: string | null;
+                        url: string;
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    adminWebhooksDeliveries: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            attemptLog: {
+                                /** Format: date-time */
+                                attemptedAt: string;
+                                durationMs: number;
+                                error: string | null;
+                                statusCode: number | null;
+                            }[];
+                            attempts: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            eventId: string;
+                            eventType: string;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            lastError: string | null;
+                            lastStatus: number | null;
+                            nextAttemptAt: string | null;
+                            replayOf: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    adminWebhooksReplay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants), `webhook_delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    adminWebhooksRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 86400 */
+                    overlapSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string | null;
+                        disabledReason: string | null;
+                        enabled: boolean;
+                        eventTypes: string[];
+                        failingSince: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        previousSecretExpiresAt: string | null;
+                        secret: string;
+                        tenantId: string | null;
+                        url: string;
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
         parameters: {
             query?: {
                 action?: string;
@@ -3165,58 +6690,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            action: string;
-                            actorId: string | null;
-                            /** @enum {string} */
-                            actorType: "operator" | "user" | "system";
-                            clientIp: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            details: {
-                                [key: string]: unknown;
-                            };
-                            id: string;
-                            /** @enum {string} */
-                            outcome: "success" | "failure" | "denied";
-                            requestId: string | null;
-                            target: string | null;
-                            tenantId: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
-            /** @description problem+json `validation_failed` (also for a cursor that is not from a previous page) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuditController_export: {
+    exportAuditEvents: {
         parameters: {
             query?: {
                 action?: string;
@@ -3238,32 +6761,52 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
             };
-            /** @description problem+json `validation_failed` (also for a cursor that is not from a previous page) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_challenge: {
+    answerChallenge: {
         parameters: {
             query?: never;
             header?: {
@@ -3289,47 +6832,49 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "signed_in";
-                        tokens: {
-                            accessToken: string;
-                            expiresIn: number;
-                            idToken: string;
-                            refreshToken?: string;
-                            /** @constant */
-                            tokenType: "Bearer";
-                        };
-                    } | {
-                        /** @enum {string} */
-                        challenge: "NEW_PASSWORD_REQUIRED" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP";
-                        /** @description MFA_SETUP only: the TOTP secret for an authenticator app (and its otpauth:// URI for a QR code). */
-                        mfaSetup?: {
-                            otpauthUri: string;
-                            secretCode: string;
-                        };
-                        /** @description Opaque, single-use, expires in 5 minutes: send it back with the answer. */
-                        session: string;
-                        /** @constant */
-                        status: "challenge";
-                    };
+                    "application/json": components["schemas"]["SignInResult"];
                 };
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_confirmForgotPassword: {
+    confirmForgotPassword: {
         parameters: {
             query?: never;
             header?: {
@@ -3357,16 +6902,40 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_confirmSignUp: {
+    confirmSignUp: {
         parameters: {
             query?: never;
             header?: {
@@ -3393,16 +6962,40 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_forgotPassword: {
+    forgotPassword: {
         parameters: {
             query?: never;
             header?: {
@@ -3422,28 +7015,49 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        next: string;
-                        /** @constant */
-                        status: "accepted";
-                    };
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_refresh: {
+    refreshTokens: {
         parameters: {
             query?: never;
             header?: {
@@ -3463,31 +7077,49 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        accessToken: string;
-                        expiresIn: number;
-                        idToken: string;
-                        refreshToken?: string;
-                        /** @constant */
-                        tokenType: "Bearer";
-                    };
+                    "application/json": components["schemas"]["TokenSet"];
                 };
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_resendCode: {
+    resendConfirmationCode: {
         parameters: {
             query?: never;
             header?: {
@@ -3507,28 +7139,49 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        next: string;
-                        /** @constant */
-                        status: "accepted";
-                    };
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_signIn: {
+    signIn: {
         parameters: {
             query?: never;
             header?: {
@@ -3549,47 +7202,49 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        status: "signed_in";
-                        tokens: {
-                            accessToken: string;
-                            expiresIn: number;
-                            idToken: string;
-                            refreshToken?: string;
-                            /** @constant */
-                            tokenType: "Bearer";
-                        };
-                    } | {
-                        /** @enum {string} */
-                        challenge: "NEW_PASSWORD_REQUIRED" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP";
-                        /** @description MFA_SETUP only: the TOTP secret for an authenticator app (and its otpauth:// URI for a QR code). */
-                        mfaSetup?: {
-                            otpauthUri: string;
-                            secretCode: string;
-                        };
-                        /** @description Opaque, single-use, expires in 5 minutes: send it back with the answer. */
-                        session: string;
-                        /** @constant */
-                        status: "challenge";
-                    };
+                    "application/json": components["schemas"]["SignInResult"];
                 };
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_signOut: {
+    signOut: {
         parameters: {
             query?: never;
             header?: {
@@ -3615,16 +7270,40 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    AuthController_signUp: {
+    signUp: {
         parameters: {
             query?: never;
             header?: {
@@ -3645,28 +7324,49 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        next: string;
-                        /** @constant */
-                        status: "accepted";
-                    };
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
-            429: {
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `too_many_requests`: a per-address, per-tenant or per-(tenant, e-mail) rate limit; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `identity_provider_unavailable` (Cognito), `database_unavailable`, `email_quota_exhausted`: retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    SignUpSettingsController_listDomains: {
+    listEmailDomains: {
         parameters: {
             query?: never;
             header?: never;
@@ -3675,54 +7375,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        domain: string;
-                        lastCheck: {
-                            /** Format: date-time */
-                            at: string;
-                            error: string | null;
-                        } | null;
-                        /** @enum {string} */
-                        status: "pending" | "verified";
-                        txtRecord: {
-                            name: string;
-                            /** @constant */
-                            type: "TXT";
-                            value: string;
-                        };
-                        verifiedAt: string | null;
-                    }[];
+                    "application/json": components["schemas"]["EmailDomainList"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    SignUpSettingsController_verifyDomain: {
+    verifyEmailDomain: {
         parameters: {
             query?: never;
             header?: never;
@@ -3733,68 +7435,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        domain: string;
-                        lastCheck: {
-                            /** Format: date-time */
-                            at: string;
-                            error: string | null;
-                        } | null;
-                        /** @enum {string} */
-                        status: "pending" | "verified";
-                        txtRecord: {
-                            name: string;
-                            /** @constant */
-                            type: "TXT";
-                            value: string;
-                        };
-                        verifiedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["EmailDomain"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `email_domain_not_found` (also for other tenants’ domains) */
+            /** @description `email_domain_not_found` (also for other tenants’ domains) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `tenant_email_domain_taken` (another tenant verified it) */
+            /** @description `tenant_email_domain_taken` (another tenant verified it) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    HooksController_list: {
+    listHooks: {
         parameters: {
             query?: never;
             header?: never;
@@ -3803,55 +7511,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** Format: date-time */
-                            createdAt: string;
-                            enabled: boolean;
-                            /** @enum {string} */
-                            failureMode: "open" | "closed";
-                            /** Format: uuid */
-                            id: string;
-                            /** @enum {string} */
-                            kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
-                            tenantId: string | null;
-                            timeoutMs: number;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            url: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["HookList"];
                 };
             };
-            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    HooksController_put: {
+    putHook: {
         parameters: {
             query?: never;
             header?: never;
@@ -3874,85 +7583,74 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replaced (the secret is unchanged) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        enabled: boolean;
-                        /** @enum {string} */
-                        failureMode: "open" | "closed";
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
-                        tenantId: string | null;
-                        timeoutMs: number;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["Hook"];
                 };
             };
+            /** @description Created, with its signing secret (shown only now) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        enabled: boolean;
-                        /** @enum {string} */
-                        failureMode: "open" | "closed";
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
-                        /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
-                        secret: string;
-                        tenantId: string | null;
-                        timeoutMs: number;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["HookWithSecret"];
                 };
             };
-            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `hook_conflict` */
+            /** @description `hook_conflict` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    HooksController_remove: {
+    deleteHook: {
         parameters: {
             query?: never;
             header?: never;
@@ -3963,43 +7661,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `hook_not_found` */
+            /** @description `hook_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    HooksController_rotate: {
+    rotateHookSecret: {
         parameters: {
             query?: never;
             header?: never;
@@ -4010,62 +7728,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        enabled: boolean;
-                        /** @enum {string} */
-                        failureMode: "open" | "closed";
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        kind: "pre_sign_up" | "post_confirmation" | "pre_authentication" | "token_enrichment";
-                        /** @description Standard Webhooks signing secret (whsec_...): store it now, it is never shown again */
-                        secret: string;
-                        tenantId: string | null;
-                        timeoutMs: number;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["HookWithSecret"];
                 };
             };
-            /** @description problem+json `validation_failed` (also for a URL that breaks the outbound rules) */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `hook_not_found` */
+            /** @description `hook_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    MeController_get: {
+    getMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -4074,31 +7795,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    MeController_startTotp: {
+    startTotpSetup: {
         parameters: {
             query?: never;
             header?: never;
@@ -4107,31 +7853,60 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TotpSetup"];
                 };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /**
+             * @description `mfa_off_for_tenant`: the tenant’s MFA policy is `off`
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    MeController_disableTotp: {
+    disableTotp: {
         parameters: {
             query?: never;
             header?: never;
@@ -4140,29 +7915,63 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description TOTP MFA is off. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `mfa_required_by_tenant`: the tenant’s MFA policy is `required` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    MeController_verifyTotp: {
+    verifyTotp: {
         parameters: {
             query?: never;
             header?: never;
@@ -4177,29 +7986,54 @@ export interface operations {
             };
         };
         responses: {
+            /** @description TOTP MFA is on: the next sign-ins ask for a code. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    MeController_changePassword: {
+    changePassword: {
         parameters: {
             query?: never;
             header?: never;
@@ -4221,23 +8055,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_list: {
+    listProjects: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -4249,52 +8107,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** Format: date-time */
-                            createdAt: string;
-                            description: string | null;
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** Format: uuid */
-                            ownerId: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ProjectPage"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_create: {
+    createProject: {
         parameters: {
             query?: never;
             header?: never;
@@ -4310,56 +8172,65 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        description: string | null;
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** Format: uuid */
-                        ownerId: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `project_name_taken` */
+            /** @description `project_name_taken` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_get: {
+    getProject: {
         parameters: {
             query?: never;
             header?: never;
@@ -4370,56 +8241,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        description: string | null;
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** Format: uuid */
-                        ownerId: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `project_not_found` (also for other tenants’ ids) */
+            /** @description `project_not_found` (also for other tenants’ ids) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_remove: {
+    deleteProject: {
         parameters: {
             query?: never;
             header?: never;
@@ -4436,37 +8316,56 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `project_not_found` */
+            /** @description `project_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_update: {
+    updateProject: {
         parameters: {
             query?: never;
             header?: never;
@@ -4484,56 +8383,65 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        description: string | null;
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        /** Format: uuid */
-                        ownerId: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `project_not_found` */
+            /** @description `project_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_listTasks: {
+    listTasks: {
         parameters: {
             query?: never;
             header?: never;
@@ -4544,51 +8452,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        done: boolean;
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        ownerId: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        title: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    }[];
+                    "application/json": components["schemas"]["TaskList"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_createTask: {
+    createTask: {
         parameters: {
             query?: never;
             header?: never;
@@ -4605,51 +8518,56 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        done: boolean;
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        ownerId: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        title: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_removeTask: {
+    deleteTask: {
         parameters: {
             query?: never;
             header?: never;
@@ -4667,30 +8585,47 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    ProjectsController_updateTask: {
+    updateTask: {
         parameters: {
             query?: never;
             header?: never;
@@ -4709,51 +8644,56 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        done: boolean;
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        ownerId: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        title: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Task"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    SignUpSettingsController_get: {
+    getSignUpSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -4762,63 +8702,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        emailDomains: {
-                            domain: string;
-                            lastCheck: {
-                                /** Format: date-time */
-                                at: string;
-                                error: string | null;
-                            } | null;
-                            /** @enum {string} */
-                            status: "pending" | "verified";
-                            txtRecord: {
-                                name: string;
-                                /** @constant */
-                                type: "TXT";
-                                value: string;
-                            };
-                            verifiedAt: string | null;
-                        }[];
-                        /**
-                         * @description The role self-sign-ups get.
-                         * @enum {string}
-                         */
-                        signUpDefaultRole: "member" | "viewer";
-                        /** @enum {string} */
-                        signUpPolicy: "closed" | "domains" | "open";
-                    };
+                    "application/json": components["schemas"]["SignUpSettings"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    SignUpSettingsController_change: {
+    changeSignUpPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -4842,67 +8775,60 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        emailDomains: {
-                            domain: string;
-                            lastCheck: {
-                                /** Format: date-time */
-                                at: string;
-                                error: string | null;
-                            } | null;
-                            /** @enum {string} */
-                            status: "pending" | "verified";
-                            txtRecord: {
-                                name: string;
-                                /** @constant */
-                                type: "TXT";
-                                value: string;
-                            };
-                            verifiedAt: string | null;
-                        }[];
-                        /**
-                         * @description The role self-sign-ups get.
-                         * @enum {string}
-                         */
-                        signUpDefaultRole: "member" | "viewer";
-                        /** @enum {string} */
-                        signUpPolicy: "closed" | "domains" | "open";
-                    };
+                    "application/json": components["schemas"]["SignUpSettings"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
             /**
-             * @description problem+json `sign_up_policy_operator_only`, `insufficient_role`
+             * @description `sign_up_policy_operator_only`, `insufficient_role`
              *
-             *     problem+json: wrong tenant, role, or a suspended tenant / disabled user
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
              */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    TenantLookupController_lookup: {
+    lookupTenant: {
         parameters: {
             query?: {
                 email?: string;
@@ -4915,31 +8841,47 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TenantLookup"];
                 };
             };
-            /** @description problem+json `tenant_not_found` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `tenant_not_found`: no active tenant for what was asked (one answer for every miss) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
+            /** @description `too_many_requests` with Retry-After: a per-address, per-tenant or per-(tenant, e-mail) rate limit */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    UsersController_list: {
+    listUsers: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -4954,56 +8896,56 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            /** Format: date-time */
-                            createdAt: string;
-                            email: string;
-                            emailVerified: boolean;
-                            /** Format: uuid */
-                            id: string;
-                            /** @enum {string} */
-                            role: "admin" | "member" | "viewer";
-                            /** @enum {string} */
-                            source: "cognito" | "external";
-                            /** @enum {string} */
-                            status: "pending" | "active" | "disabled";
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    UsersController_invite: {
+    inviteUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5023,60 +8965,65 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        email: string;
-                        emailVerified: boolean;
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        role: "admin" | "member" | "viewer";
-                        /** @enum {string} */
-                        source: "cognito" | "external";
-                        /** @enum {string} */
-                        status: "pending" | "active" | "disabled";
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `user_exists` */
+            /** @description `user_exists` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    UsersController_get: {
+    getUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5087,60 +9034,65 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        email: string;
-                        emailVerified: boolean;
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        role: "admin" | "member" | "viewer";
-                        /** @enum {string} */
-                        source: "cognito" | "external";
-                        /** @enum {string} */
-                        status: "pending" | "active" | "disabled";
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `user_not_found` (also for other tenants’ users) */
+            /** @description `user_not_found` (also for other tenants’ users) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    UsersController_remove: {
+    deleteUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -5157,44 +9109,65 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json `validation_failed` */
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `user_not_found` (also for other tenants’ users) */
+            /** @description `user_not_found` (also for other tenants’ users) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once) */
+            /** @description `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    UsersController_changeRole: {
+    changeUserRole: {
         parameters: {
             query?: never;
             header?: never;
@@ -5212,7 +9185,392 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `user_not_found` (also for other tenants’ users) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    disableUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `user_not_found` (also for other tenants’ users) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    enableUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `user_not_found` (also for other tenants’ users) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    resetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `user_not_found` (also for other tenants’ users) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once); `mfa_managed_by_identity_provider` for users of the tenant's own IdP */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    tenantWebhooksList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: date-time */
+                            createdAt: string;
+                            description: string | null;
+                            disabledReason: string | null;
+                            enabled: boolean;
+                            eventTypes: string[];
+                            failingSince: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            previousSecretExpiresAt: string | null;
+                            tenantId: string | null;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    tenantWebhooksCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    eventTypes: ("*" | "tenant.created" | "tenant.activated" | "tenant.suspended" | "tenant.reactivated" | "tenant.deleted" | "tenant.moved" | "user.signed_up" | "user.confirmed" | "user.invited" | "user.signed_in" | "user.sign_in_failed" | "user.signed_out" | "user.disabled" | "user.enabled" | "user.deleted" | "user.role_changed" | "user.mfa_enrolled" | "user.mfa_reset" | "user.password_reset" | "identity_provider.added" | "identity_provider.removed" | "domain.verified" | "webhook_endpoint.disabled")[];
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5220,64 +9578,70 @@ export interface operations {
                     "application/json": {
                         /** Format: date-time */
                         createdAt: string;
-                        email: string;
-                        emailVerified: boolean;
+                        description: string | null;
+                        disabledReason: string | null;
+                        enabled: boolean;
+                        eventTypes: string[];
+                        failingSince: string | null;
                         /** Format: uuid */
                         id: string;
-                        /** @enum {string} */
-                        role: "admin" | "member" | "viewer";
-                        /** @enum {string} */
-                        source: "cognito" | "external";
-                        /** @enum {string} */
-                        status: "pending" | "active" | "disabled";
-                        /** Format: date-time */
-                        updatedAt: string;
+                        previousSecretExpiresAt: string | null;
+                        secret: string;
+                        tenantId: string | null;
+                        url: string;
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `user_not_found` (also for other tenants’ users) */
-            404: {
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description problem+json `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
-                content?: never;
             };
         };
     };
-    UsersController_disable: {
+    tenantWebhooksGet: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                userId: string;
+                webhookId: string;
             };
             cookie?: never;
         };
@@ -5291,64 +9655,247 @@ export interface operations {
                     "application/json": {
                         /** Format: date-time */
                         createdAt: string;
-                        email: string;
-                        emailVerified: boolean;
+                        description: string | null;
+                        disabledReason: string | null;
+                        enabled: boolean;
+                        eventTypes: string[];
+                        failingSince: string | null;
                         /** Format: uuid */
                         id: string;
-                        /** @enum {string} */
-                        role: "admin" | "member" | "viewer";
-                        /** @enum {string} */
-                        source: "cognito" | "external";
-                        /** @enum {string} */
-                        status: "pending" | "active" | "disabled";
-                        /** Format: date-time */
-                        updatedAt: string;
+                        previousSecretExpiresAt: string | null;
+                        tenantId: string | null;
+                        url: string;
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `user_not_found` (also for other tenants’ users) */
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once) */
-            409: {
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    tenantWebhooksRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
-    UsersController_enable: {
+    tenantWebhooksUpdate: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                userId: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string | null;
+                    enabled?: boolean;
+                    eventTypes?: ("*" | "tenant.created" | "tenant.activated" | "tenant.suspended" | "tenant.reactivated" | "tenant.deleted" | "tenant.moved" | "user.signed_up" | "user.confirmed" | "user.invited" | "user.signed_in" | "user.sign_in_failed" | "user.signed_out" | "user.disabled" | "user.enabled" | "user.deleted" | "user.role_changed" | "user.mfa_enrolled" | "user.mfa_reset" | "user.password_reset" | "identity_provider.added" | "identity_provider.removed" | "domain.verified" | "webhook_endpoint.disabled")[];
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string | null;
+                        disabledReason: string | null;
+                        enabled: boolean;
+                        eventTypes: string[];
+                        failingSince: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        previousSecretExpiresAt: string | null;
+                        tenantId: string | null;
+                        url: string;
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    tenantWebhooksDeliveries: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                status?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                webhookId: string;
             };
             cookie?: never;
         };
@@ -5360,65 +9907,182 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** Format: date-time */
-                        createdAt: string;
-                        email: string;
-                        emailVerified: boolean;
-                        /** Format: uuid */
-                        id: string;
-                        /** @enum {string} */
-                        role: "admin" | "member" | "viewer";
-                        /** @enum {string} */
-                        source: "cognito" | "external";
-                        /** @enum {string} */
-                        status: "pending" | "active" | "disabled";
-                        /** Format: date-time */
-                        updatedAt: string;
+                        items: {
+                            attemptLog: {
+                                /** Format: date-time */
+                                attemptedAt: string;
+                                durationMs: number;
+                                error: string | null;
+                                statusCode: number | null;
+                            }[];
+                            attempts: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            eventId: string;
+                            eventType: string;
+                            finishedAt: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            lastError: string | null;
+                            lastStatus: number | null;
+                            nextAttemptAt: string | null;
+                            replayOf: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                        }[];
+                        nextCursor: string | null;
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `user_not_found` (also for other tenants’ users) */
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
-    UsersController_resetMfa: {
+    tenantWebhooksReplay: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                userId: string;
+                deliveryId: string;
+                webhookId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            200: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                    };
+                };
+            };
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants), `webhook_delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    tenantWebhooksRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 86400 */
+                    overlapSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5426,55 +10090,70 @@ export interface operations {
                     "application/json": {
                         /** Format: date-time */
                         createdAt: string;
-                        email: string;
-                        emailVerified: boolean;
+                        description: string | null;
+                        disabledReason: string | null;
+                        enabled: boolean;
+                        eventTypes: string[];
+                        failingSince: string | null;
                         /** Format: uuid */
                         id: string;
-                        /** @enum {string} */
-                        role: "admin" | "member" | "viewer";
-                        /** @enum {string} */
-                        source: "cognito" | "external";
-                        /** @enum {string} */
-                        status: "pending" | "active" | "disabled";
-                        /** Format: date-time */
-                        updatedAt: string;
+                        previousSecretExpiresAt: string | null;
+                        secret: string;
+                        tenantId: string | null;
+                        url: string;
                     };
                 };
             };
-            /** @description problem+json `validation_failed` */
+            /**
+             * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
+             *     problem+json `validation_failed`
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: missing, malformed, expired or untrusted token */
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json: wrong tenant, role, or a suspended tenant / disabled user */
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `user_not_found` (also for other tenants’ users) */
+            /** @description problem+json `webhook_not_found` (also for endpoints of other tenants) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
-            /** @description problem+json `cannot_change_own_account`, or `last_admin` when the change would leave the tenant without an active admin (also when two admins act on each other at once); `mfa_managed_by_identity_provider` for users of the tenant's own IdP */
-            409: {
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
             };
         };
     };
