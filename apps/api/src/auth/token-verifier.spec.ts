@@ -261,8 +261,11 @@ describe('AccessGuard with a cached token: tenant, user and roles are still reso
     const w = world();
     let user: DirectoryUser | undefined = model === 'pool' ? alice : bob;
     const issuer = model === 'pool' ? w.poolIssuer : w.bridgeIssuer;
+    const lookup = (from: string, subject: string) => (from === issuer && subject === 'sub-alice' ? user : undefined);
+    // Both of the directory's answers: from its cache (the guard stays synchronous) and from Postgres.
     const users = {
-      findByIssuerSubject: async (from: string, subject: string) => (from === issuer && subject === 'sub-alice' ? user : undefined),
+      cachedByIssuerSubject: lookup,
+      findByIssuerSubject: async (from: string, subject: string) => lookup(from, subject),
       provisionJustInTime: async () => {
         throw new Error('no just-in-time users in this spec');
       },

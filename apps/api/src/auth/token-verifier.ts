@@ -28,9 +28,12 @@
  * **Verified-token cache.** A client sends the same token with every request
  * until it expires, and the signature check is most of the cost of a
  * verification. So the claims of a token that passed every check above are
- * kept in a bounded LRU keyed by the whole token string (an exact match: a
- * token that differs in any byte is verified from scratch). An entry is used
- * only while ALL of these still hold, and is dropped otherwise:
+ * kept in a bounded LRU, and used only for the very same token string (an
+ * exact match: a token that differs in any byte is verified from scratch).
+ * The map is keyed by the last characters of the signature and each entry
+ * holds its whole token, compared in full on every hit: hashing a 1-2 KB
+ * token string as a map key cost more than all the claim checks together.
+ * An entry is used only while ALL of these still hold, and is dropped otherwise:
  *
  * - the token has not reached its `exp` (no clock-skew allowance on a cached
  *   entry: once `exp` is reached, the token is verified from scratch again);
@@ -88,7 +91,19 @@ export function tokenVerifierOptions(config: AppConfig): TokenVerifierOptions {
   return { clockSkewSeconds: config.env.TOKEN_CLOCK_SKEW_SECONDS };
 }
 
+/**
+ * How much of a token's end (its signature) keys the verified-token cache: 32
+ * base64url characters, 192 bits of a signature. Only verified tokens are stored,
+ * and a hit also needs the whole token to be equal, so a forged token that shares
+ * a real one's signature is not a hit (it is verified, and fails).
+ */
+const CACHE_KEY_LENGTH = 32;
+
+const cacheKeyOf = (token: string) => token.slice(-CACHE_KEY_LENGTH);
+
 interface CachedToken {
+  /** The whole token: the cache key is only its tail. */
+  readonly token: string;
   readonly claims: Claims;
   /** The registry entry the token was verified against (identity, not equality). */
   readonly issuer: TrustedIssuer;
@@ -116,13 +131,32 @@ function decodeJsonObject(segment: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * Decoded JOSE headers by their base64url text. An issuer signs every token with
+ * one of a few keys, so the same few headers (`{"kid":…,"alg":"RS256"}`) come
+ * again and again; decoding is a pure function of the text, so the decoded
+ * (frozen) object is reused. Bounded: emptied when full, so odd headers an
+ * attacker sends cannot grow it.
+ */
+const MAX_MEMO_HEADERS = 256;
+const decodedHeaders = new Map<string, Record<string, unknown>>();
+
+function decodeHeader(segment: string): Record<string, unknown> {
+  const known = decodedHeaders.get(segment);
+  if (known) return known;
+  const header = Object.freeze(decodeJsonObject(segment));
+  if (decodedHeaders.size >= MAX_MEMO_HEADERS) decodedHeaders.clear();
+  decodedHeaders.set(segment, header);
+  return header;
+}
+
 function parseToken(token: string): ParsedToken {
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
     throw invalid('The token is not a well-formed JWT.');
   }
-  return { header: decodeJsonObject(token.slice(0, first)), payload: decodeJsonObject(token.slice(first + 1, second)), signedLength: second };
+  return { header: decodeHeader(token.slice(0, first)), payload: decodeJsonObject(token.slice(first + 1, second)), signedLength: second };
 }
 
 /** A NumericDate claim: absent, or a finite number of seconds in a range real tokens use. */
@@ -138,7 +172,7 @@ function dateClaim(payload: Record<string, unknown>, name: string, latest: numbe
 export class TokenVerifier {
   private readonly now: () => number;
   private readonly maxCachedTokens: number;
-  /** token → verified claims; Map order is LRU order (oldest first). */
+  /** {@link cacheKeyOf}(token) → the verified token and its claims; Map order is LRU order (oldest first). */
   private readonly cache = new Map<string, CachedToken>();
 
   constructor(
@@ -157,11 +191,22 @@ export class TokenVerifier {
 
   /** The token's verified claims, or an UnauthenticatedError (typed `code`) saying why not. */
   async verify(token: string): Promise<Claims> {
-    const cached = this.cache.get(token);
-    if (cached) {
-      this.cache.delete(token);
+    return await this.check(token);
+  }
+
+  /**
+   * {@link verify} without a promise where none is needed: the claims at once when
+   * the token is cached or its key is (every request but a key's first), a promise
+   * only when the key must be fetched. Throws the UnauthenticatedError synchronously.
+   * The guard calls this: it runs on every request, and each promise costs there.
+   */
+  check(token: string): Claims | Promise<Claims> {
+    const key = cacheKeyOf(token);
+    const cached = this.cache.get(key);
+    if (cached !== undefined && cached.token === token) {
+      this.cache.delete(key);
       if (this.stillValid(cached)) {
-        this.cache.set(token, cached); // most recently used
+        this.cache.set(key, cached); // most recently used
         return cached.claims;
       }
     }
@@ -177,11 +222,15 @@ export class TokenVerifier {
     if (!issuer) throw new UnauthenticatedError('untrusted_issuer', 'The token was not issued by a trusted issuer.');
     if (!issuer.algorithms.includes(alg)) throw invalid(`The ${alg} algorithm is not accepted from this issuer.`);
     // A cached key costs no promise; only a key we do not hold yet goes to the (rate-limited) JWKS fetch.
-    const versioned: VersionedKey =
-      this.keys.cachedKey(issuer.issuer, issuer.jwksUri, kid) ?? (await this.keys.getVersionedKey(issuer.issuer, issuer.jwksUri, kid));
+    const versioned = this.keys.cachedKey(issuer.issuer, issuer.jwksUri, kid);
+    if (versioned) return this.checkSigned(token, parsed, alg, issuer, versioned);
+    return this.keys.getVersionedKey(issuer.issuer, issuer.jwksUri, kid).then((fetched) => this.checkSigned(token, parsed, alg, issuer, fetched));
+  }
+
+  private checkSigned(token: string, parsed: ParsedToken, alg: string, issuer: TrustedIssuer, versioned: VersionedKey): Claims {
     if (!verifies(token, parsed.signedLength, alg, versioned.key)) throw invalid();
     const claims = this.checkTimes(parsed.payload);
-    this.remember(token, { claims, issuer, keyGeneration: versioned.generation, expiresAtMs: (claims['exp'] as number) * 1000 });
+    this.remember({ token, claims, issuer, keyGeneration: versioned.generation, expiresAtMs: (claims['exp'] as number) * 1000 });
     return claims;
   }
 
@@ -206,15 +255,25 @@ export class TokenVerifier {
     );
   }
 
-  private remember(token: string, entry: CachedToken): void {
+  private remember(entry: CachedToken): void {
     if (this.maxCachedTokens <= 0 || !(this.now() < entry.expiresAtMs)) return;
     // The registry may have changed while the key was being fetched: cache only what is still current.
     if (this.issuers.registry.issuer(entry.issuer.issuer) !== entry.issuer) return;
-    this.cache.set(token, entry);
-    while (this.cache.size > this.maxCachedTokens) {
-      const oldest = this.cache.keys().next();
-      if (oldest.done) break;
-      this.cache.delete(oldest.value);
+    this.cache.set(cacheKeyOf(entry.token), entry);
+    if (this.cache.size > this.maxCachedTokens) this.evictOldest();
+  }
+
+  /**
+   * Drops the least recently used sixteenth in one pass. One at a time would cost
+   * far more: a Map keeps deleted slots until it rehashes, so every `keys().next()`
+   * walks past all the entries deleted before it — profiled at a tenth of a
+   * first-seen verification once the cache was full.
+   */
+  private evictOldest(): void {
+    let excess = this.cache.size - this.maxCachedTokens + Math.floor(this.maxCachedTokens / 16);
+    for (const key of this.cache.keys()) {
+      if (excess-- <= 0) break;
+      this.cache.delete(key);
     }
   }
 }

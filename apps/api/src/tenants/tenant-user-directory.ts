@@ -55,13 +55,9 @@ export class TenantUserDirectory implements OnModuleInit {
   }
 
   async findByIssuerSubject(issuer: string, subject: string): Promise<DirectoryUser | undefined> {
+    const cached = this.cachedByIssuerSubject(issuer, subject);
+    if (cached) return cached;
     const key = `${issuer}\n${subject}`;
-    const cached = this.cache.get(key);
-    if (cached) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
     const row = await this.privileged.client.user.findUnique({
       where: { issuer_sub: { issuer, sub: subject } },
       select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true },
@@ -69,6 +65,17 @@ export class TenantUserDirectory implements OnModuleInit {
     if (!row) return undefined; // never cache absence: a user created a moment later must work at once
     this.remember(key, row);
     return row;
+  }
+
+  /** The user if the cache holds it (no database, no promise: the guard's every-request path), else undefined. */
+  cachedByIssuerSubject(issuer: string, subject: string): DirectoryUser | undefined {
+    const key = `${issuer}\n${subject}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+    }
+    return cached;
   }
 
   /**
