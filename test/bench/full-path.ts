@@ -6,7 +6,8 @@
  * background load falls on both alike; the ratios are what counts.
  *
  * - read: `GET /v1/projects?limit=20` with a real emulator access token of
- *   each isolation model (pool, bridge, silo) in turn;
+ *   each isolation model (pool, bridge, silo) in turn, and mixed: every
+ *   connection cycles through the three models' tokens request by request;
  * - write: `POST /v1/projects` (a unique name per request), the models' tokens
  *   taking turns round by round;
  * - at two scales: the 3 bench tenants alone, then with 10,000 tenants in the
@@ -44,6 +45,8 @@ export interface LoadFigures {
 export interface TargetFigures {
   readonly mode: ServerMode;
   readonly read: LoadFigures & { readonly models: Record<Model, LoadFigures> };
+  /** Pool, bridge and silo tokens interleaved on every connection. */
+  readonly mixedRead: LoadFigures;
   readonly write: LoadFigures;
 }
 
@@ -54,7 +57,10 @@ export interface PhaseResults {
   readonly ratios: {
     readonly readRps: number;
     readonly readP99: number;
+    readonly mixedReadRps: number;
+    readonly mixedReadP99: number;
     readonly writeRps: number;
+    readonly writeP99: number;
     readonly perModelReadRps: Record<Model, number>;
   };
   /** Committed (or rolled back) Postgres transactions per API request, over a fixed number of requests. */
@@ -119,9 +125,18 @@ export function startServer(spec: ServerSpec): Promise<RunningServer> {
   });
 }
 
-type Load = { kind: 'read' } | { kind: 'write' };
+type Load = { kind: 'read' } | { kind: 'write' } | { kind: 'mixed-read'; readonly tokens: readonly string[] };
 
 function load(baseUrl: string, token: string, what: Load, options: { duration?: number; amount?: number }): Promise<autocannon.Result> {
+  if (what.kind === 'mixed-read') {
+    // autocannon sends a connection's requests in this order, round and round: each request another model's token.
+    return autocannon({
+      url: `${baseUrl}${READ_PATH}`,
+      connections: CONNECTIONS,
+      ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? ROUND_SECONDS }),
+      requests: what.tokens.map((mixed) => ({ method: 'GET', path: READ_PATH, headers: { authorization: `Bearer ${mixed}` } })),
+    });
+  }
   return autocannon({
     url: `${baseUrl}${what.kind === 'read' ? READ_PATH : WRITE_PATH}`,
     connections: CONNECTIONS,
@@ -190,7 +205,12 @@ function figures(results: autocannon.Result[], label: string): LoadFigures {
   return { rps: round(median(rps)), p50Ms: middle.latency.p50, p99Ms: middle.latency.p99, roundsRps: rps.map((value) => round(value)) };
 }
 
-function summarise(mode: ServerMode, reads: Record<Model, autocannon.Result[]>, writes: autocannon.Result[]): TargetFigures {
+function summarise(
+  mode: ServerMode,
+  reads: Record<Model, autocannon.Result[]>,
+  mixedReads: autocannon.Result[],
+  writes: autocannon.Result[],
+): TargetFigures {
   const models = Object.fromEntries(MODELS.map((model) => [model, figures(reads[model], `${mode}/read/${model}`)])) as Record<Model, LoadFigures>;
   return {
     mode,
@@ -201,6 +221,7 @@ function summarise(mode: ServerMode, reads: Record<Model, autocannon.Result[]>, 
       p99Ms: median(MODELS.map((model) => models[model].p99Ms)),
       roundsRps: MODELS.flatMap((model) => models[model].roundsRps),
     },
+    mixedRead: figures(mixedReads, `${mode}/mixed-read`),
     write: figures(writes, `${mode}/write`),
   };
 }
@@ -235,16 +256,19 @@ async function runPhase(world: BenchWorld, log: (line: string) => void, probeTra
       Record<Model, autocannon.Result[]>
     >;
     const writes = Object.fromEntries(MODES.map((mode) => [mode, [] as autocannon.Result[]])) as Record<ServerMode, autocannon.Result[]>;
+    const mixedReads = Object.fromEntries(MODES.map((mode) => [mode, [] as autocannon.Result[]])) as Record<ServerMode, autocannon.Result[]>;
+    const mixed: Load = { kind: 'mixed-read', tokens: MODELS.map((model) => world.tenants[model].accessToken) };
     for (let index = 0; index < ROUNDS; index += 1) {
       // Rotate the order of targets each round so none is always first after a pause.
       const order = MODES.map((_, offset) => MODES[(index + offset) % MODES.length]!);
       for (const model of MODELS) {
         for (const mode of order) reads[mode][model].push(await load(servers[mode].baseUrl, world.tenants[model].accessToken, { kind: 'read' }, {}));
       }
+      for (const mode of order) mixedReads[mode].push(await load(servers[mode].baseUrl, '', mixed, {}));
       const writer = world.tenants[MODELS[index % MODELS.length]!].accessToken;
       for (const mode of order) writes[mode].push(await load(servers[mode].baseUrl, writer, { kind: 'write' }, {}));
     }
-    const targets = Object.fromEntries(MODES.map((mode) => [mode, summarise(mode, reads[mode], writes[mode])])) as Record<ServerMode, TargetFigures>;
+    const targets = Object.fromEntries(MODES.map((mode) => [mode, summarise(mode, reads[mode], mixedReads[mode], writes[mode])])) as Record<ServerMode, TargetFigures>;
     const apiTransactionsPerRequest = probeTransactions
       ? {
           read: await transactionsPerRequest(world, servers.api.baseUrl, world.tenants.pool.accessToken, { kind: 'read' }),
@@ -259,7 +283,10 @@ async function runPhase(world: BenchWorld, log: (line: string) => void, probeTra
       ratios: {
         readRps: round(api.read.rps / baseline.read.rps, 2),
         readP99: round(api.read.p99Ms / Math.max(baseline.read.p99Ms, 1), 2),
+        mixedReadRps: round(api.mixedRead.rps / baseline.mixedRead.rps, 2),
+        mixedReadP99: round(api.mixedRead.p99Ms / Math.max(baseline.mixedRead.p99Ms, 1), 2),
         writeRps: round(api.write.rps / baseline.write.rps, 2),
+        writeP99: round(api.write.p99Ms / Math.max(baseline.write.p99Ms, 1), 2),
         perModelReadRps: Object.fromEntries(MODELS.map((model) => [model, round(api.read.models[model].rps / baseline.read.models[model].rps, 2)])) as Record<
           Model,
           number
@@ -269,6 +296,7 @@ async function runPhase(world: BenchWorld, log: (line: string) => void, probeTra
     };
     log(
       `full path @ ${phase.tenants} tenants, ${phase.projectRows} projects: read API ${api.read.rps} req/s (p99 ${api.read.p99Ms} ms) vs baseline ${baseline.read.rps} (p99 ${baseline.read.p99Ms} ms) ×${phase.ratios.readRps}; ` +
+        `mixed read API ${api.mixedRead.rps} vs baseline ${baseline.mixedRead.rps} ×${phase.ratios.mixedReadRps}; ` +
         `write API ${api.write.rps} vs baseline ${baseline.write.rps} ×${phase.ratios.writeRps}` +
         (apiTransactionsPerRequest ? `; transactions/request read ${apiTransactionsPerRequest.read}, write ${apiTransactionsPerRequest.write}` : ''),
     );

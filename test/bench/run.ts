@@ -4,12 +4,13 @@
  * emulator), writing bench/results/latest.json and latest.md.
  *
  *   1. token verification per core: the API's guard vs raw node:crypto
- *   2. the same with 1k and 10k tenants in the registry; registry memory; reloadAll() from Postgres
- *   3. the full request path with autocannon, read and write, API vs a minimal no-RLS baseline, at 3 and 10,000 tenants
+ *   2. the same with 10k tenants in the registry; registry memory; reloadAll() from Postgres
+ *   3. the full request path with autocannon, read (per model and mixed) and write, API vs a minimal no-RLS baseline, at 3 and 10,000 tenants
  *   4. provisioning (only when the build contains the provisioning service)
  *   5. soak: 60 s at 70 % of the measured maximum, mixed tokens and writes (only when named: --only=soak)
  *
  * Options: --only=verification,full-path,provisioning,soak (default: all but soak).
+ * BENCH_PROFILE_DIR=<dir> writes V8 CPU profiles: the guard on first-seen tokens, and each full-path target.
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -29,14 +30,22 @@ function log(line: string): void {
   process.stdout.write(`[bench] ${line}\n`);
 }
 
+/** The 1-minute load average when each section started and ended: the figures were taken on a shared machine. */
+const sectionLoad: Record<string, { start: number; end: number }> = {};
+const loadNow = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+
 async function section<T>(name: string, enabled: boolean, run: () => Promise<T>): Promise<T | { error: string }> {
   if (!enabled) return { error: 'skipped (--only)' };
   const started = Date.now();
+  const load = { start: loadNow(), end: Number.NaN };
+  sectionLoad[name] = load;
   try {
     const result = await run();
-    log(`${name}: done in ${Math.round((Date.now() - started) / 1000)} s`);
+    load.end = loadNow();
+    log(`${name}: done in ${Math.round((Date.now() - started) / 1000)} s (load average ${load.start} → ${load.end})`);
     return result;
   } catch (error) {
+    load.end = loadNow();
     log(`${name}: FAILED: ${(error as Error).stack ?? String(error)}`);
     process.exitCode = 1;
     return { error: (error as Error).message };
@@ -60,7 +69,8 @@ async function main(): Promise<void> {
     const results: BenchResults = {
       machine,
       durationSeconds: Math.round((Date.now() - started) / 1000),
-      loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+      loadAverageAtEnd: loadNow(),
+      sectionLoadAverages: sectionLoad,
       verification,
       fullPath,
       provisioning,
