@@ -125,7 +125,7 @@ export function renderMarkdown(results: BenchResults): string {
       lines.push(`| ${model} (${figures.tier}) | ${figures.tenants} | ${int(figures.medianMs)} | ${figures.eachMs.map(int).join(', ')} |`);
     }
     const c = provisioning.concurrent;
-    lines.push('', `${c.tenants} tenants at once (${c.tiers}): all active after ${int(c.wallMs)} ms → ${c.tenantsPerSecond} tenants/s; per tenant median ${int(c.medianMs)} ms, p99 ${int(c.p99Ms)} ms; ${c.failed} failed.`);
+    lines.push('', `${c.tenants} tenants at once (${c.tiers}): all done (active, failed or timed out) after ${int(c.wallMs)} ms → ${c.tenantsPerSecond} tenants/s; per tenant median ${int(c.medianMs)} ms, p99 ${int(c.p99Ms)} ms; ${c.failed} failed (${c.failedStatus} ended \`failed\`, ${c.timedOut} not active after ${int(c.timeoutMs / 1000)} s); ${c.retried503} answers were 503 (database saturated), retried after Retry-After.`);
   }
   lines.push('');
   return lines.join('\n');
