@@ -97,7 +97,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (fullPath) {
     lines.push('', '## 3. Full request path', '');
     lines.push(
-      `\`GET ${fullPath.readPath}\` with real emulator access tokens of each model (and mixed: each connection cycling through the three) and \`POST ${fullPath.writePath}\` (a new project per request, the models taking turns), autocannon ${fullPath.connections} connections on 127.0.0.1, median of ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds; API and baseline each in its own process, rounds interleaved. Baseline: Fastify + node:crypto + pg as a superuser, by tenant, no RLS.`,
+      `\`GET ${fullPath.readPath}\` with real emulator access tokens of each model (and mixed: each connection cycling through the three) and \`POST ${fullPath.writePath}\` (a new project per request, the models taking turns), autocannon ${fullPath.connections} connections on 127.0.0.1, median of ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds; API and baseline each in its own process${fullPath.interleaved ? ', on the 3-tenant database and on its 10,000-tenant clone at the same time (four processes), every round visiting all four' : ''}, rounds interleaved. Baseline: Fastify + node:crypto + pg as a superuser, by tenant, no RLS.`,
       '',
     );
     lines.push('| tenants / projects | target | GET req/s | p50 ms | p99 ms | pool | bridge | silo | mixed req/s | mixed p99 ms | POST req/s | POST p99 ms |');
