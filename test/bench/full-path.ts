@@ -31,7 +31,7 @@ const CONNECTIONS = 10;
 const WARMUP_SECONDS = 3;
 const ROUND_SECONDS = 3;
 const ROUNDS = 3;
-const TX_PROBE_REQUESTS = 2_000;
+const TX_PROBE_REQUESTS = 1_000;
 /** A backend reports its counters to pg_stat_database when idle, at the latest ~10 s later. */
 const STATS_SETTLE_MS = 11_000;
 const SCALE_TENANTS = 10_000;
