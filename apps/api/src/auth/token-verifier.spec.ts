@@ -157,6 +157,17 @@ describe('TokenVerifier: the verified-token cache', () => {
     expect(Object.isFrozen(again)).toBe(true);
   });
 
+  it('admits every token on its second use, whatever its signature hashes to', async () => {
+    const w = world();
+    // 24 tokens: their doorkeeper marks cover both halves of the 32-bit range (a signed/unsigned mix-up admitted none of one half).
+    const tokens = Array.from({ length: 24 }, (_, index) => sign(w.claims(w.siloIssuer, { jti: `twice-${index}` }), k1));
+    for (const token of tokens) await w.admit(token);
+    expect(w.verifier.cachedTokens).toBe(24);
+    w.getKey.mockClear();
+    for (const token of tokens) await w.verifier.verify(token);
+    expect(w.getKey).not.toHaveBeenCalled();
+  });
+
   it('does not cache tokens used once: a flood of fresh tokens leaves the cache empty', async () => {
     const w = world();
     for (let index = 0; index < 20; index += 1) await w.verifier.verify(sign(w.claims(w.siloIssuer, { jti: `once-${index}` }), k1));

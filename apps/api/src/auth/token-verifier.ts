@@ -116,7 +116,8 @@ function sightingMark(token: string): number {
   for (let index = Math.max(0, token.length - CACHE_KEY_LENGTH); index < token.length; index += 1) {
     hash = Math.imul(hash ^ token.charCodeAt(index), 0x01000193);
   }
-  return (hash >>> 0) | 1;
+  // `| 1` yields a signed int32; `>>> 0` after it keeps the mark unsigned, as the Uint32Array stores it.
+  return (hash | 1) >>> 0;
 }
 
 interface CachedToken {
