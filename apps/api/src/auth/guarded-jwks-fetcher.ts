@@ -8,9 +8,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { isIP } from 'node:net';
-import { type OutboundPolicy, OutboundUrlRefused, type ResolveHost, checkUrlShape, resolveHost, resolvePublicAddresses } from './outbound-url.js';
+import { type OutboundPolicy, OutboundUrlRefused, type ResolveHost, checkUrlShape, pinnedLookup, resolveHost, resolvePublicAddresses } from './outbound-url.js';
 
 export interface GuardedFetcherOptions extends OutboundPolicy {
   readonly timeoutMs: number;
@@ -23,15 +21,6 @@ export interface GuardedFetcherOptions extends OutboundPolicy {
 export type JwksFetcher = (uri: string) => Promise<{ keys: unknown }>;
 
 const DEFAULT_MAX_BYTES = 256 * 1024;
-
-/** A `lookup` that answers with the one address we checked, whatever form Node asks for. */
-function pinnedLookup(address: string): LookupFunction {
-  const family = isIP(address);
-  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options?.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  }) as unknown as LookupFunction;
-}
 
 export function createGuardedJwksFetcher(options: GuardedFetcherOptions): JwksFetcher {
   const fetchJson = createGuardedJsonFetcher(options, 'JWKS');

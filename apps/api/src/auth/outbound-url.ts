@@ -11,7 +11,7 @@
  * URLs carrying credentials are refused in every mode.
  */
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 
 export type ResolveHost = (hostname: string) => Promise<readonly string[]>;
 
@@ -196,4 +196,18 @@ export function withoutCredentials(raw: string): string {
   } catch {
     return '(not a URL)';
   }
+}
+
+/**
+ * A `lookup` that answers with the one address we checked, whatever form Node asks
+ * for: the connection goes where the check said, so a DNS answer that changes between
+ * the check and the connect (rebinding) cannot redirect it. Every outbound caller
+ * (JWKS and discovery, webhooks, hooks) connects through it.
+ */
+export function pinnedLookup(address: string): LookupFunction {
+  const family = isIP(address);
+  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options?.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  }) as unknown as LookupFunction;
 }

@@ -9,8 +9,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { type LookupFunction, isIP } from 'node:net';
-import { type OutboundPolicy, OutboundUrlRefused, type ResolveHost, checkUrlShape, resolveHost, resolvePublicAddresses } from '../auth/outbound-url.js';
+import { type OutboundPolicy, OutboundUrlRefused, type ResolveHost, checkUrlShape, pinnedLookup, resolveHost, resolvePublicAddresses } from '../auth/outbound-url.js';
 
 export type SendOutcome = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly status: number | null; readonly error: string };
 
@@ -20,14 +19,6 @@ export interface SenderOptions extends OutboundPolicy {
 }
 
 const MAX_ANSWER_BYTES = 64 * 1024;
-
-function pinnedLookup(address: string): LookupFunction {
-  const family = isIP(address);
-  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options?.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  }) as unknown as LookupFunction;
-}
 
 export class WebhookSender {
   constructor(private readonly options: SenderOptions) {}

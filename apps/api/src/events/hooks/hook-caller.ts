@@ -10,8 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import { type OutboundPolicy, OutboundUrlRefused, type ResolveHost, checkUrlShape, resolveHost, resolvePublicAddresses } from '../../auth/outbound-url.js';
+import { type OutboundPolicy, OutboundUrlRefused, type ResolveHost, checkUrlShape, pinnedLookup, resolveHost, resolvePublicAddresses } from '../../auth/outbound-url.js';
 import { signMessage } from '../standard-webhooks.js';
 import { HOOK_MAX_RESPONSE_BYTES } from './hook-contract.js';
 
@@ -30,15 +29,6 @@ export interface HookCallTarget {
 export interface HookCallerOptions extends OutboundPolicy {
   /** Injected by tests (DNS rebinding); defaults to the system resolver. */
   readonly resolve?: ResolveHost;
-}
-
-/** A `lookup` that answers with the one address we checked, whatever form Node asks for. */
-function pinnedLookup(address: string): LookupFunction {
-  const family = isIP(address);
-  return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-    if (options?.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  }) as unknown as LookupFunction;
 }
 
 export class HookCaller {

@@ -26,6 +26,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { PeriodicSweep } from '../periodic-sweep.js';
 import {
   type AppClientRole,
   type PoolClientBlueprints,
@@ -114,8 +115,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
   private readonly runs = new Map<string, Promise<void>>();
   /** This replica's identity in leases. */
   private readonly owner = randomUUID();
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+  private readonly sweeper = new PeriodicSweep('abandoned provisioning', () => this.resumeAbandoned(), this.logger);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -141,26 +141,12 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
    * by the survivors within a lease plus a sweep interval, without any restart.
    */
   onApplicationBootstrap(): void {
-    this.sweep();
-    this.sweepTimer = setInterval(() => this.sweep(), this.config.env.PROVISIONING_SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
+    this.sweeper.start(this.config.env.PROVISIONING_SWEEP_INTERVAL_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    await this.sweeping;
+    await this.sweeper.stop();
     await Promise.allSettled([...this.runs.values()]);
-  }
-
-  /** One sweep at a time; a failing sweep (database down) is logged and the next one tries again. */
-  private sweep(): void {
-    if (this.sweeping) return;
-    this.sweeping = this.resumeAbandoned()
-      .catch((error: unknown) => this.logger.warn(`sweep for abandoned provisioning failed: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        this.sweeping = undefined;
-      });
   }
 
   private async resumeAbandoned(): Promise<void> {

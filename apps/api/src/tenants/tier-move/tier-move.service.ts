@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicSweep } from '../periodic-sweep.js';
 import {
   TENANT_ROLES,
   type TierConfig,
@@ -115,8 +116,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
   private readonly cognitoCalls = new Semaphore(COGNITO_CONCURRENCY);
   private readonly runs = new Map<string, Promise<void>>();
   private readonly owner = randomUUID();
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+  private readonly sweeper = new PeriodicSweep('tier moves', () => this.resumeAbandoned(), this.logger);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -129,25 +129,12 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.sweep();
-    this.sweepTimer = setInterval(() => this.sweep(), this.config.env.PROVISIONING_SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
+    this.sweeper.start(this.config.env.PROVISIONING_SWEEP_INTERVAL_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    await this.sweeping;
+    await this.sweeper.stop();
     await Promise.allSettled([...this.runs.values()]);
-  }
-
-  private sweep(): void {
-    if (this.sweeping) return;
-    this.sweeping = this.resumeAbandoned()
-      .catch((error: unknown) => this.logger.warn(`sweep for tier moves failed: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        this.sweeping = undefined;
-      });
   }
 
   private async resumeAbandoned(): Promise<void> {
