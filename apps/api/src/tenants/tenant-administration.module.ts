@@ -17,6 +17,8 @@ import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { SignUpSettingsController } from './sign-up-settings.controller.js';
 import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { TenantsController } from './tenants.controller.js';
+import { FederatedProvidersController } from './federation/federated-providers.controller.js';
+import { FederatedProvidersService } from './federation/federated-providers.service.js';
 import { TenantsService } from './tenants.service.js';
 
 /**
@@ -34,7 +36,7 @@ import { TenantsService } from './tenants.service.js';
  */
 @Module({
   imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
-  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController, HooksController, AdminHooksController],
+  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController, HooksController, AdminHooksController, FederatedProvidersController],
   providers: [
     TenantsService,
     ProvisioningService,
@@ -46,6 +48,7 @@ import { TenantsService } from './tenants.service.js';
     CognitoCapacityPublisher,
     AuditRetention,
     HookAdministration,
+    FederatedProvidersService,
   ],
   exports: [TenantsService, ProvisioningService],
 })
