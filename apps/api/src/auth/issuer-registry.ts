@@ -62,6 +62,15 @@ export interface TenantSnapshot {
     readonly claimMapping: ClaimMapping;
     readonly enabled: boolean;
   }[];
+  /** Identity providers federated through Cognito (bridge, silo): lookup's `cognito-hosted` entries. Absent: none. */
+  readonly federatedProviders?: readonly {
+    readonly name: string;
+    readonly displayName: string;
+    /** Role of the users it creates (never admin). */
+    readonly defaultRole: 'member' | 'viewer';
+    readonly callbackUrls: readonly string[];
+    readonly hostedUiDomain: string;
+  }[];
 }
 
 /** Signature algorithms Cognito uses; nothing else is accepted from a Cognito issuer. */

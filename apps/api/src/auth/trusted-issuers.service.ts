@@ -60,7 +60,13 @@ export function sharedPoolSources(config: AppConfig): SharedPoolSource[] {
   });
 }
 
-const TENANT_INCLUDE = { hosts: true, emailDomains: true, appClients: true, identityProviders: true } as const;
+const TENANT_INCLUDE = {
+  hosts: true,
+  emailDomains: true,
+  appClients: true,
+  identityProviders: true,
+  federatedProviders: { orderBy: { createdAt: 'asc' } },
+} as const;
 
 @Injectable()
 export class TrustedIssuersService implements OnModuleInit, OnModuleDestroy {
@@ -184,6 +190,7 @@ type TenantRow = NonNullable<Awaited<ReturnType<PrismaService['client']['tenant'
   emailDomains: { domain: string; status: 'pending' | 'verified' }[];
   appClients: { clientId: string; issuer: string; userPoolId: string; role: string }[];
   identityProviders: { issuer: string; audience: string; jwksUri: string; claimMapping: unknown; enabled: boolean }[];
+  federatedProviders?: { name: string; displayName: string; defaultRole: string; callbackUrls: string[]; hostedUiDomain: string }[];
 };
 
 export function toSnapshot(row: TenantRow): TenantSnapshot {
@@ -217,6 +224,13 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
       jwksUri: provider.jwksUri,
       claimMapping: (provider.claimMapping ?? {}) as ClaimMapping,
       enabled: provider.enabled,
+    })),
+    federatedProviders: (row.federatedProviders ?? []).map((provider) => ({
+      name: provider.name,
+      displayName: provider.displayName,
+      defaultRole: provider.defaultRole === 'viewer' ? ('viewer' as const) : ('member' as const),
+      callbackUrls: provider.callbackUrls,
+      hostedUiDomain: provider.hostedUiDomain,
     })),
   };
 }
