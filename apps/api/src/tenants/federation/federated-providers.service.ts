@@ -32,6 +32,8 @@ import type { AddFederatedProvider, FederatedProviderList, FederatedProviderView
 
 export const federatedProviderNotFound = () => new NotFoundError('federated provider', 'federated_provider_not_found');
 const nameTaken = (name: string) => new ConflictError('federated_provider_name_taken', `The tenant already has a provider named ${name}.`);
+const poolNameTaken = () =>
+  new ConflictError('federated_provider_name_taken', 'The tenant’s user pool already has an identity provider of this name (another tenant of the tier may use it).');
 /** The identity provider (the local emulator) cannot federate: a clean 409, never a 5xx. */
 const federationUnsupported = () =>
   new ConflictError('federation_not_supported_by_identity_provider', 'This deployment’s identity provider (the Cognito emulator) cannot federate sign-in.');
@@ -81,6 +83,11 @@ export class FederatedProvidersService {
       view = await this.privileged.client.$transaction(async (tx) => {
         const tenant = await this.lockTenant(tx, tenantId);
         if (tenant.federatedProviders.some((existing) => existing.name === name)) throw nameTaken(name);
+        // Bridge tenants of a tier share one pool, where a provider name (and so each social type) exists once.
+        if (tenant.isolationModel === 'bridge') {
+          const inPool = await tx.tenantFederatedProvider.count({ where: { name, tenant: { tier: tenant.tier, isolationModel: 'bridge' } } });
+          if (inPool > 0) throw nameTaken(name);
+        }
         const target = this.target(tenant);
         const hostedUiDomain = await this.cognito(() =>
           this.identity.ensureHostedUiDomain(target.pool, hostedUiDomainPrefix(this.config.env.GATEHOUSE_DEPLOYMENT, tenant.slug)),
@@ -198,6 +205,8 @@ export class FederatedProvidersService {
       return await call();
     } catch (error) {
       if (error instanceof IdentityError && error.code === 'not_supported_by_identity_provider') throw federationUnsupported();
+      // Left unmapped by the shared Cognito mapping: a provider of that name already exists in the pool.
+      if ((error as { name?: string })?.name === 'DuplicateProviderException') throw poolNameTaken();
       throw error;
     }
   }
