@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'dist/**', '.gatehouse/**', 'apps/api/src/generated/**', 'infra/loader/**', 'coverage/**', 'bench/results/**'],
+    ignores: ['node_modules/**', 'dist/**', '.gatehouse/**', 'apps/api/src/generated/**', 'libs/client/src/generated/**', 'infra/loader/**', 'coverage/**', 'bench/results/**'],
   },
   ...tseslint.configs.recommended,
   {

@@ -12,7 +12,10 @@ import { defineConfig } from 'vitest/config';
  * SWC compiles the TypeScript because NestJS needs decorator metadata, which
  * esbuild (Vitest's default) does not emit.
  */
-const alias = { '@gatehouse/tiers': fileURLToPath(new URL('./libs/tiers/src/index.ts', import.meta.url)) };
+const alias = {
+  '@gatehouse/tiers': fileURLToPath(new URL('./libs/tiers/src/index.ts', import.meta.url)),
+  '@gatehouse/client': fileURLToPath(new URL('./libs/client/src/index.ts', import.meta.url)),
+};
 // Same transform as the build (.swcrc): legacy decorators with metadata.
 const plugins = [
   swc.vite({

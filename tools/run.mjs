@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The project's task runner behind `npm start`, `npm test`, `npm run lint`,
-// `npm run build` and `npm run bench`. Plain Node so it runs before anything
+// `npm run build`, `npm run bench` and `node tools/run.mjs generate-client`. Plain Node so it runs before anything
 // is compiled. Each task first generates the Prisma client and compiles the
 // TypeScript with SWC (about a second), so a fresh clone needs nothing else.
 import { spawn } from 'node:child_process';
@@ -59,6 +59,8 @@ const tasks = {
   async lint() {
     await generatePrismaClient();
     await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+    // The example SPA type-checks against the DOM, which the server code must not see.
+    await run(bin('tsc'), ['-p', 'examples/spa/tsconfig.json', '--noEmit']);
     await run(bin('eslint'), ['--max-warnings=0', '.']);
   },
   // Prints an access token for the running `npm start` stack; reuses its build (rebuilding would
@@ -67,6 +69,11 @@ const tasks = {
     const cli = join(root, 'dist', 'tools', 'local-stack', 'token-cli.js');
     if (!existsSync(cli)) await build();
     await run(process.execPath, [cli, ...process.argv.slice(3)]);
+  },
+  // Regenerates @gatehouse/client's types from the API's OpenAPI document (libs/client/src/generated).
+  async 'generate-client'() {
+    await build();
+    await run(process.execPath, [join(root, 'dist', 'tools', 'client', 'generate-client.js')]);
   },
   async bench() {
     await build();

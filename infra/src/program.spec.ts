@@ -55,7 +55,7 @@ describe('Gatehouse program (prod stack)', () => {
     expect(endpoint).toMatch(/\.rds\.amazonaws\.com$/);
   });
 
-  it('wires every shared pool and the API (for silo pools) to the same two Cognito trigger functions', async () => {
+  it('wires every shared pool and the API (for silo pools) to the same Cognito trigger functions', async () => {
     const functions = recorder.ofType('aws:lambda/function:Function');
     const arnOf = (name: string) => {
       const fn = functions.find((candidate) => candidate.inputs['name'] === name);
@@ -64,11 +64,17 @@ describe('Gatehouse program (prod stack)', () => {
     };
     const preSignUp = arnOf(`${settings.deployment}-pre-sign-up`);
     const preTokenGeneration = arnOf(`${settings.deployment}-pre-token-generation`);
+    const postEvents = arnOf(`${settings.deployment}-post-events`);
     for (const pool of recorder.ofType('aws:cognito/userPool:UserPool')) {
-      expect(pool.inputs['lambdaConfig']).toEqual({ preSignUp, preTokenGenerationConfig: { lambdaArn: preTokenGeneration, lambdaVersion: 'V2_0' } });
+      expect(pool.inputs['lambdaConfig']).toEqual({
+        preSignUp,
+        preTokenGenerationConfig: { lambdaArn: preTokenGeneration, lambdaVersion: 'V2_0' },
+        postConfirmation: postEvents,
+        postAuthentication: postEvents,
+      });
     }
     const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
-    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration });
+    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents });
   });
 
   it('deploys the trigger functions in every other silo region too, and hands the API each region’s (row 7)', () => {
@@ -246,8 +252,10 @@ describe('Gatehouse program (prod stack)', () => {
 
   it('lets only the secrets reader of the API namespace read the database secrets and the challenge handle key (row 9)', () => {
     const policy = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'api-secrets-policy')['policy'] as string);
-    // Master, the three roles, and the one handle key (k1): named secrets, no wildcard.
-    expect(policy.Statement[0].Resource).toHaveLength(5);
+    // Master, the three roles, the one handle key (k1) and the Cognito events secret: named secrets, no wildcard.
+    expect(policy.Statement[0].Resource).toHaveLength(6);
+    const eventsSecret = recorder.one('aws:secretsmanager/secret:Secret', 'cognito-events-secret');
+    expect(policy.Statement[0].Resource).toContainEqual(expect.stringMatching(new RegExp(`/${eventsSecret.id}$`)));
     const handleKey = recorder.one('aws:secretsmanager/secret:Secret', 'challenge-handle-keys-k1');
     const secretsKey = recorder.one('aws:kms/key:Key', 'keys-secrets-manager');
     expect(handleKey.inputs).toMatchObject({

@@ -10,6 +10,7 @@ import { OPERATORS_POOL_KEY } from '@gatehouse/tiers';
 import { ApiServiceRole } from './components/api-service-role.js';
 import { ApiWorkload } from './components/api-workload.js';
 import { Cluster } from './components/cluster.js';
+import { CognitoEventsTrigger } from './components/cognito-events-trigger.js';
 import { CognitoTriggers } from './components/cognito-triggers.js';
 import { Database } from './components/database.js';
 import { Edge } from './components/edge.js';
@@ -132,10 +133,22 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         tags,
       })
     : undefined;
+  const keys = new Keys('keys', { deployment: settings.deployment, isProduction: settings.environment.isProduction, tags });
   const triggers = new CognitoTriggers('cognito-triggers', {
     deployment: settings.deployment,
     region: args.region,
     accountId: args.accountId,
+    logRetentionDays: settings.environment.logRetentionDays,
+    tags,
+  });
+  // Post confirmation + post authentication: sign-ins at Cognito directly reach Gatehouse's events.
+  const cognitoEvents = new CognitoEventsTrigger('cognito-events', {
+    deployment: settings.deployment,
+    region: args.region,
+    accountId: args.accountId,
+    apiHost: settings.apiHost,
+    kmsKeyArn: keys.arns['secrets-manager'],
+    deletionProtection: settings.environment.deletionProtection,
     logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
@@ -151,15 +164,28 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       );
       return [region, regional] as const;
     });
+  // The API wires the same functions to the silo pools it creates. The post-events function
+  // exists in the stack's region only: silo pools elsewhere report no direct sign-ins (README).
   const triggersByRegionJson = pulumi
-    .all([[args.region, triggers] as const, ...siloRegionTriggers].map(([region, component]) => pulumi.all([region, component.preSignUpArn, component.preTokenGenerationArn])))
-    .apply((entries) => JSON.stringify(Object.fromEntries(entries.map(([region, preSignUp, preTokenGeneration]) => [region, { preSignUp, preTokenGeneration }]))));
+    .all([
+      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn]),
+      ...siloRegionTriggers.map(([region, component]) =>
+        pulumi.all([region, component.preSignUpArn, component.preTokenGenerationArn, pulumi.output<string | undefined>(undefined)]),
+      ),
+    ])
+    .apply((entries) =>
+      JSON.stringify(
+        Object.fromEntries(
+          entries.map(([region, preSignUp, preTokenGeneration, postEvents]: readonly [string, string, string, string | undefined]) => [region, { preSignUp, preTokenGeneration, ...(postEvents ? { postEvents } : {}) }]),
+        ),
+      ),
+    );
 
   const pools = new TierUserPools(
     'pools',
     {
       tiers: settings.tiers,
-      triggers: { preSignUp: triggers.preSignUpArn, preTokenGeneration: triggers.preTokenGenerationArn },
+      triggers: { preSignUp: triggers.preSignUpArn, preTokenGeneration: triggers.preTokenGenerationArn, postEvents: cognitoEvents.functionArn },
       deployment: settings.deployment,
       region: args.region,
       domainPrefix: settings.cognitoDomainPrefix,
@@ -170,7 +196,6 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     ses ? { dependsOn: [ses] } : {},
   );
 
-  const keys = new Keys('keys', { deployment: settings.deployment, isProduction: settings.environment.isProduction, tags });
 
   const network = new Network('network', {
     cidrBlock: settings.vpcCidr,
@@ -255,7 +280,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     oidcIssuer: cluster.oidcIssuer,
     namespace: API_NAMESPACE,
     region: args.region,
-    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns)]),
+    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns), cognitoEvents.secretArn]),
     kmsKeyArn: keys.arns['secrets-manager'],
     tags,
   });
@@ -326,6 +351,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         version: settings.database.credentialsVersion,
       },
       challengeHandleKeys: { keyIds: handleKeys.keyIds, secretArns: handleKeys.secretArns },
+      cognitoEventsSecretArn: cognitoEvents.secretArn,
       databaseCidrs: network.databaseSubnetCidrs,
       replicas: { min: settings.api.minReplicas, max: settings.api.maxReplicas },
       resources: {

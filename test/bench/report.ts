@@ -13,6 +13,8 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   readonly durationSeconds: number;
   readonly loadAverageAtEnd: number;
+  /** 1-minute load average at the start and end of each section that ran. */
+  readonly sectionLoadAverages?: Record<string, { readonly start: number; readonly end: number }>;
   readonly verification: VerificationResults | { readonly error: string };
   readonly fullPath: FullPathResults | { readonly error: string };
   readonly provisioning: ProvisioningResults | { readonly error: string };
@@ -32,6 +34,14 @@ export function renderMarkdown(results: BenchResults): string {
     `${machine.date} · ${machine.cpuModel} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node} · ${machine.os} · run took ${results.durationSeconds} s · 1-min load average ${machine.loadAverageAtStart} at start, ${results.loadAverageAtEnd} at end`,
     '',
     'Absolute figures depend on the machine; only ratios measured in the same run compare.',
+    ...(results.sectionLoadAverages
+      ? [
+          '',
+          `1-minute load average per section (2 cores): ${Object.entries(results.sectionLoadAverages)
+            .map(([name, load]) => `${name} ${load.start} → ${load.end}`)
+            .join('; ')}.`,
+        ]
+      : []),
     '',
     '## Ratios',
     '',
@@ -52,7 +62,10 @@ export function renderMarkdown(results: BenchResults): string {
       const at = `${int(phase.tenants)} tenants, ${int(phase.projectRows)} projects`;
       lines.push(`| full path GET req/s: API / baseline (${at}) | ${phase.ratios.readRps} | ≥ 0.75 |`);
       lines.push(`| full path GET p99: API / baseline (${at}) | ${phase.ratios.readP99} | ≤ 2 |`);
+      lines.push(`| full path GET, mixed pool/bridge/silo tokens, req/s: API / baseline (${at}) | ${phase.ratios.mixedReadRps} | ≥ 0.75 |`);
+      lines.push(`| full path GET, mixed tokens, p99: API / baseline (${at}) | ${phase.ratios.mixedReadP99} | ≤ 2 |`);
       lines.push(`| write path POST req/s: API / baseline (${at}) | ${phase.ratios.writeRps} | ≥ 0.6 |`);
+      lines.push(`| write path POST p99: API / baseline (${at}) | ${phase.ratios.writeP99} | — |`);
     }
     lines.push(`| full path at ${int(fullPath.phases.at(-1)!.tenants)} / ${int(fullPath.phases[0]!.tenants)} tenants (each vs baseline) | ${fullPath.flatness} | 0.9 – 1.1 |`);
     const probe = fullPath.phases[0]!.apiTransactionsPerRequest;
@@ -90,16 +103,16 @@ export function renderMarkdown(results: BenchResults): string {
   if (fullPath) {
     lines.push('', '## 3. Full request path', '');
     lines.push(
-      `\`GET ${fullPath.readPath}\` with real emulator access tokens of each model and \`POST ${fullPath.writePath}\` (a new project per request, the models taking turns), autocannon ${fullPath.connections} connections on 127.0.0.1, median of ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds; API and baseline each in its own process, rounds interleaved. Baseline: Fastify + node:crypto + pg as a superuser, by tenant, no RLS.`,
+      `\`GET ${fullPath.readPath}\` with real emulator access tokens of each model (and mixed: each connection cycling through the three) and \`POST ${fullPath.writePath}\` (a new project per request, the models taking turns), autocannon ${fullPath.connections} connections on 127.0.0.1, median of ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds; API and baseline each in its own process${fullPath.interleaved ? ', on the 3-tenant database and on its 10,000-tenant clone at the same time (four processes), every round visiting all four' : ''}, rounds interleaved. Baseline: Fastify + node:crypto + pg as a superuser, by tenant, no RLS.`,
       '',
     );
-    lines.push('| tenants / projects | target | GET req/s | p50 ms | p99 ms | pool | bridge | silo | POST req/s | POST p99 ms |');
-    lines.push('|---|---|---|---|---|---|---|---|---|---|');
+    lines.push('| tenants / projects | target | GET req/s | p50 ms | p99 ms | pool | bridge | silo | mixed req/s | mixed p99 ms | POST req/s | POST p99 ms |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const phase of fullPath.phases) {
       for (const mode of ['api', 'baseline'] as const) {
         const target = phase.targets[mode];
         lines.push(
-          `| ${int(phase.tenants)} / ${int(phase.projectRows)} | ${mode === 'api' ? 'API' : 'baseline'} | ${int(target.read.rps)} | ${target.read.p50Ms} | ${target.read.p99Ms} | ${MODELS.map((model) => int(target.read.models[model].rps)).join(' | ')} | ${int(target.write.rps)} | ${target.write.p99Ms} |`,
+          `| ${int(phase.tenants)} / ${int(phase.projectRows)} | ${mode === 'api' ? 'API' : 'baseline'} | ${int(target.read.rps)} | ${target.read.p50Ms} | ${target.read.p99Ms} | ${MODELS.map((model) => int(target.read.models[model].rps)).join(' | ')} | ${int(target.mixedRead.rps)} | ${target.mixedRead.p99Ms} | ${int(target.write.rps)} | ${target.write.p99Ms} |`,
         );
       }
     }
@@ -118,7 +131,7 @@ export function renderMarkdown(results: BenchResults): string {
       lines.push(`| ${model} (${figures.tier}) | ${figures.tenants} | ${int(figures.medianMs)} | ${figures.eachMs.map(int).join(', ')} |`);
     }
     const c = provisioning.concurrent;
-    lines.push('', `${c.tenants} tenants at once (${c.tiers}): all active after ${int(c.wallMs)} ms → ${c.tenantsPerSecond} tenants/s; per tenant median ${int(c.medianMs)} ms, p99 ${int(c.p99Ms)} ms; ${c.failed} failed.`);
+    lines.push('', `${c.tenants} tenants at once (${c.tiers}): all done (active, failed or timed out) after ${int(c.wallMs)} ms → ${c.tenantsPerSecond} tenants/s; per tenant median ${int(c.medianMs)} ms, p99 ${int(c.p99Ms)} ms; ${c.failed} failed (${c.failedStatus} ended \`failed\`, ${c.timedOut} not active after ${int(c.timeoutMs / 1000)} s); ${c.retried503} answers were 503 (database saturated), retried after Retry-After.`);
   }
   lines.push(...renderHookBench(results.hooks));
   lines.push('');

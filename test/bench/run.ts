@@ -4,13 +4,15 @@
  * emulator), writing bench/results/latest.json and latest.md.
  *
  *   1. token verification per core: the API's guard vs raw node:crypto
- *   2. the same with 1k and 10k tenants in the registry; registry memory; reloadAll() from Postgres
- *   3. the full request path with autocannon, read and write, API vs a minimal no-RLS baseline, at 3 and 10,000 tenants
+ *   2. the same with 10k tenants in the registry; registry memory; reloadAll() from Postgres
+ *   3. the full request path with autocannon, read (per model and mixed) and write, API vs a minimal no-RLS baseline, at 3 and 10,000 tenants
  *   4. provisioning (only when the build contains the provisioning service)
  *   5. soak: 60 s at 70 % of the measured maximum, mixed tokens and writes (only when named: --only=soak)
  *   6. synchronous hooks: sign-in with and without a pre-authentication hook (added ms, ratio)
+ *   7. tier move: 1,000 users pool → silo, to cut-over (only when named: --only=tier-move; bench/results/tier-move.md)
  *
- * Options: --only=verification,full-path,provisioning,soak,hooks (default: all but soak).
+ * Options: --only=verification,full-path,provisioning,soak,hooks,tier-move (default: all but soak and tier-move).
+ * BENCH_PROFILE_DIR=<dir> writes V8 CPU profiles: the guard on first-seen tokens, and each full-path target.
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import { machineInfo } from './machine.js';
 import { runProvisioningBench } from './provisioning.js';
 import { type BenchResults, renderMarkdown, writeResults } from './report.js';
 import { renderSoak, runSoakBench } from './soak.js';
+import { runTierMoveBench, writeTierMoveResults } from './tier-move.js';
 import { runVerificationBench } from './verification.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,14 +34,22 @@ function log(line: string): void {
   process.stdout.write(`[bench] ${line}\n`);
 }
 
+/** The 1-minute load average when each section started and ended: the figures were taken on a shared machine. */
+const sectionLoad: Record<string, { start: number; end: number }> = {};
+const loadNow = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+
 async function section<T>(name: string, enabled: boolean, run: () => Promise<T>): Promise<T | { error: string }> {
   if (!enabled) return { error: 'skipped (--only)' };
   const started = Date.now();
+  const load = { start: loadNow(), end: Number.NaN };
+  sectionLoad[name] = load;
   try {
     const result = await run();
-    log(`${name}: done in ${Math.round((Date.now() - started) / 1000)} s`);
+    load.end = loadNow();
+    log(`${name}: done in ${Math.round((Date.now() - started) / 1000)} s (load average ${load.start} → ${load.end})`);
     return result;
   } catch (error) {
+    load.end = loadNow();
     log(`${name}: FAILED: ${(error as Error).stack ?? String(error)}`);
     process.exitCode = 1;
     return { error: (error as Error).message };
@@ -49,6 +60,7 @@ async function main(): Promise<void> {
   const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
   const wants = (name: string) => !only || only.includes(name);
   const soakWanted = only?.includes('soak') ?? false;
+  const tierMoveWanted = only?.includes('tier-move') ?? false;
   const started = Date.now();
   const machine = machineInfo();
   log(`${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
@@ -60,10 +72,17 @@ async function main(): Promise<void> {
     const provisioning = await section('provisioning', wants('provisioning'), () => runProvisioningBench(world, log));
     const soak = soakWanted ? await section('soak', true, () => runSoakBench(world, log)) : undefined;
     const hooks = wants('hooks') ? await section('hooks', true, () => runHookBench(world, log)) : undefined;
+    if (tierMoveWanted) {
+      const tierMove = await section('tier move', true, () => runTierMoveBench(world, log));
+      log(`wrote ${await writeTierMoveResults(RESULTS_DIR, tierMove)}`);
+      // Asked for alone: the other sections did not run, so latest.json/latest.md keep their figures.
+      if (only?.length === 1) return;
+    }
     const results: BenchResults = {
       machine,
       durationSeconds: Math.round((Date.now() - started) / 1000),
-      loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+      loadAverageAtEnd: loadNow(),
+      sectionLoadAverages: sectionLoad,
       verification,
       fullPath,
       provisioning,

@@ -90,6 +90,24 @@ describe.each(['poolA', 'bridgeC', 'siloE'] as const)('the full journey in %s', 
 
     expect((await post('/v1/auth/sign-out', { tenant: tenant.slug, refreshToken: tokens.refreshToken })).status).toBe(204);
     expectProblem(await post('/v1/auth/refresh', { tenant: tenant.slug, refreshToken: tokens.refreshToken }), 401, 'invalid_refresh_token');
+
+    // Each step left its lifecycle event in the outbox (issue 15), in order, with its audit entry.
+    const events = await world.privileged.eventOutbox.findMany({ where: { tenantId: tenant.id, data: { path: ['userId'], equals: pending.id } }, orderBy: { id: 'asc' } });
+    expect(events.map((event) => [event.type, event.data])).toEqual([
+      ['user.signed_up', { tenantId: tenant.id, userId: pending.id, email, role: 'member' }],
+      ['user.sign_in_failed', { tenantId: tenant.id, userId: pending.id, reason: 'user_not_confirmed' }],
+      ['user.confirmed', { tenantId: tenant.id, userId: pending.id, via: 'api' }],
+      ['user.signed_in', { tenantId: tenant.id, userId: pending.id, via: 'api' }],
+      ['user.signed_out', { tenantId: tenant.id, userId: pending.id }],
+    ]);
+    const audit = await world.privileged.auditEvent.findMany({ where: { tenantId: tenant.id, target: `user:${pending.id}` }, orderBy: { id: 'asc' } });
+    expect(audit.map((entry) => [entry.action, entry.outcome])).toEqual([
+      ['user.signed_up', 'success'],
+      ['user.sign_in_failed', 'failure'],
+      ['user.confirmed', 'success'],
+      ['user.signed_in', 'success'],
+      ['user.signed_out', 'success'],
+    ]);
   });
 
   it('forgot password → confirm with the e-mailed code → the new password works, the old one does not', async () => {
@@ -104,6 +122,11 @@ describe.each(['poolA', 'bridgeC', 'siloE'] as const)('the full journey in %s', 
     expect((await post('/v1/auth/confirm-forgot-password', { tenant: tenant.slug, email, code, newPassword })).status).toBe(204);
     await signIn(tenant, email, newPassword);
     expectProblem(await post('/v1/auth/sign-in', { tenant: tenant.slug, email, password: PASSWORD }), 401, 'invalid_credentials');
+
+    const { id } = await mirrorOf(tenant, email);
+    const events = await world.privileged.eventOutbox.findMany({ where: { tenantId: tenant.id, data: { path: ['userId'], equals: id } }, orderBy: { id: 'asc' } });
+    expect(events.map((event) => event.type).slice(-3)).toEqual(['user.password_reset', 'user.signed_in', 'user.sign_in_failed']);
+    expect(events.at(-1)!.data).toMatchObject({ reason: 'invalid_credentials' });
   });
 });
 

@@ -38,9 +38,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** @param configOverrides extra API settings (e.g. shorter leases for a suite). */
+export async function startHarness(configOverrides: Record<string, string> = {}): Promise<Harness> {
   const stack = stackInfo();
-  const api = await startApi(testConfig());
+  const api = await startApi(testConfig(configOverrides));
   const privileged = privilegedClient();
   const cognito = createEmulatorClient(stack.cognitoEndpoint, stack.region);
   const operatorsPool = stack.sharedPools['operators']!;

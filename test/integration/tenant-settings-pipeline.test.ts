@@ -1,7 +1,9 @@
 /**
  * The tenant settings travel with each statement (TenantContextPool) and never
  * outlive it: not on a reused connection, not under concurrency, not after an
- * error in the middle of a pipeline, and never without a verified context.
+ * error in the middle of a pipeline, and never without a verified context —
+ * for reads, Prisma's writes and the tagged INSERT … RETURNING of the project
+ * create path alike.
  * Real Postgres as the application role, no mocks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +11,8 @@ import { MissingTenantContextError } from '../../apps/api/src/common/domain-erro
 import type { PrismaClient } from '../../apps/api/src/database/prisma-client.js';
 import type { PrismaService } from '../../apps/api/src/database/prisma.service.js';
 import { type TenantDb, sql } from '../../apps/api/src/database/tenant-db.js';
+import { ProjectsService } from '../../apps/api/src/projects/projects.service.js';
+import { requestContext } from '../../apps/api/src/tenancy/request-context.js';
 import { privilegedClient, tenantDb } from '../support/database.js';
 import { type TenantFixture, type UserFixture, createTenantRow, createUserRow, uniqueSuffix } from '../support/factories.js';
 
@@ -229,4 +233,83 @@ describe('single-statement writes under load', () => {
       expect(created).toHaveLength(30);
     });
   }, 20_000);
+});
+
+describe('tagged writes: the project create path (INSERT … RETURNING with the settings in the same round trip)', () => {
+  const createAs = (db: TenantDb, who: UserFixture, input: { name: string; description?: string }) =>
+    requestContext.run({ requestId: `spec-${uniqueSuffix()}`, auth: who.auth }, () => new ProjectsService(db).create(input));
+
+  it('writes into the caller’s tenant as the caller, and leaves nothing on the connection', async () => {
+    await withDb(1, async (db, prisma) => {
+      const name = `tagged-${uniqueSuffix()}`;
+      const created = await createAs(db, adminA, { name, description: 'd' });
+      expect(created).toMatchObject({ name, description: 'd', ownerId: adminA.id });
+      expect(created.createdAt).toBeInstanceOf(Date);
+      const stored = await privileged.project.findFirstOrThrow({ where: { id: created.id } });
+      expect(stored.tenantId).toBe(tenantA.id);
+      expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
+    });
+  });
+
+  it('WITH CHECK still decides: a viewer is refused (403), and so is a row claimed for another tenant', async () => {
+    await withDb(1, async (db, prisma) => {
+      const name = `refused-${uniqueSuffix()}`;
+      await expect(createAs(db, viewerB, { name })).rejects.toMatchObject({ status: 403, code: 'forbidden_by_policy' });
+      // The same statement with another tenant's id in the row: the policy, not the service, refuses it.
+      await expect(
+        db.queryAs(adminB.auth, sql`INSERT INTO projects (tenant_id, owner_id, name) VALUES (${tenantA.id}::uuid, ${adminA.id}::uuid, ${name}) RETURNING id`),
+      ).rejects.toThrow(/row-level security/);
+      expect(await privileged.project.count({ where: { name } })).toBe(0);
+      // The failed statements ran after their settings: nothing of either is left behind.
+      expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
+      const [next] = await db.queryAs<Session>(adminA.auth, SESSION);
+      expect(next).toMatchObject({ tenant: tenantA.id, user: adminA.id, role: 'admin' });
+    });
+  });
+
+  it('a duplicate name is 409 and the connection is clean for the next request', async () => {
+    await withDb(1, async (db, prisma) => {
+      const name = `dup-${uniqueSuffix()}`;
+      await createAs(db, adminA, { name });
+      await expect(createAs(db, adminA, { name })).rejects.toMatchObject({ status: 409 });
+      expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
+    });
+  });
+
+  it('concurrent creates of two tenants on a 2-connection pool each land in their own tenant', async () => {
+    await withDb(2, async (db, prisma) => {
+      const writers = [adminA, adminB];
+      const created = await Promise.all(
+        Array.from({ length: 40 }, (_, index) => {
+          const who = writers[index % writers.length]!;
+          return createAs(db, who, { name: `mixed-${uniqueSuffix()}` }).then((row) => ({ who, row }));
+        }),
+      );
+      const stored = await privileged.project.findMany({ where: { id: { in: created.map(({ row }) => row.id) } }, select: { id: true, tenantId: true } });
+      const tenantOf = new Map(stored.map((row) => [row.id, row.tenantId]));
+      for (const { who, row } of created) expect(tenantOf.get(row.id)).toBe(who.auth.tenantId);
+      expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
+    });
+  }, 20_000);
+
+  it('inside a run, the insert joins the transaction and rolls back with it', async () => {
+    await withDb(1, async (db) => {
+      const name = `joined-${uniqueSuffix()}`;
+      await expect(
+        requestContext.run({ requestId: 'spec-joined', auth: adminA.auth }, () =>
+          db.run(async (tx) => {
+            await new ProjectsService(db).create({ name });
+            await tx.$queryRawUnsafe('SELECT 1 / 0');
+          }),
+        ),
+      ).rejects.toThrow();
+      expect(await privileged.project.count({ where: { name } })).toBe(0);
+    });
+  });
+
+  it('without a context the service refuses before any statement', async () => {
+    await withDb(1, async (db) => {
+      await expect(new ProjectsService(db).create({ name: `none-${uniqueSuffix()}` })).rejects.toBeInstanceOf(MissingTenantContextError);
+    });
+  });
 });

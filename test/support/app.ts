@@ -23,6 +23,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
       RATE_LIMIT_NAMESPACE: `test-${randomUUID()}`,
       // A loaded test machine can take longer than production's 250 ms; the outage tests set their own.
       RATE_LIMIT_STORE_TIMEOUT_MS: '5000',
+      // Suites that test webhook delivery start their own worker (test/e2e/webhooks.test.ts); the others send nothing.
+      WEBHOOK_DELIVERY_ENABLED: 'false',
       ...overrides,
     }),
   );
@@ -65,7 +67,8 @@ export interface ApiProcess {
 export function spawnApi(env: Record<string, string>, script = API_MAIN, args: readonly string[] = []): ApiProcess {
   if (!existsSync(script)) throw new Error(`${script} is missing: run the suite with npm test, which builds dist/ first`);
   const child = spawn(process.execPath, [script, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    // No webhook worker unless asked for (as in testConfig): a replica of another suite must not deliver this suite's webhooks.
+    env: { PATH: process.env['PATH'] ?? '', WEBHOOK_DELIVERY_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -45,6 +45,12 @@ export interface StartOidcProviderOptions {
   readonly accounts: Readonly<Record<string, OidcAccount>>;
   /** ID token lifetime in seconds (default 600). */
   readonly idTokenTtlSeconds?: number;
+  /**
+   * Issue JWT access tokens for this audience (a resource indicator, RFC 8707), carrying the
+   * account's `email` and `groups` — what an API-facing IdP (Okta, Auth0, Entra) does. Without
+   * it, access tokens are opaque.
+   */
+  readonly accessTokenAudience?: string;
 }
 
 export interface IdTokenRequest {
@@ -93,6 +99,7 @@ interface InteractionDetails {
 }
 interface GrantInstance {
   addOIDCScope(scope: string): void;
+  addResourceScope(resource: string, scope: string): void;
   save(): Promise<string>;
 }
 interface GrantConstructor {
@@ -125,6 +132,7 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const ttl = options.idTokenTtlSeconds ?? 600;
+  const audience = options.accessTokenAudience;
 
   const configuration = {
     clients: options.clients.map((client) => ({
@@ -157,7 +165,33 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
     conformIdTokenClaims: false,
     responseTypes: ['code'],
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false } },
+    // Browsers may call the token endpoint from a public client's own redirect origins (oidc-provider's default, stated).
+    clientBasedCORS: (_ctx: unknown, origin: string, client: { clientAuthMethod: string; redirectUris: string[] }) =>
+      client.clientAuthMethod === 'none' && client.redirectUris.some((uri) => new URL(uri).origin === origin),
+    features: {
+      devInteractions: { enabled: false },
+      ...(audience
+        ? {
+            resourceIndicators: {
+              enabled: true,
+              defaultResource: () => audience,
+              useGrantedResource: () => true,
+              getResourceServerInfo: () => ({
+                scope: DEFAULT_SCOPE,
+                audience,
+                accessTokenFormat: 'jwt',
+                accessTokenTTL: ttl,
+                jwt: { sign: { alg: 'RS256' } },
+              }),
+            },
+          }
+        : {}),
+    },
+    // The account's e-mail and groups in JWT access tokens, for APIs that take them as bearer tokens.
+    async extraTokenClaims(_ctx: unknown, token: { kind: string; accountId?: string }) {
+      const account = token.kind === 'AccessToken' && token.accountId ? accounts.get(token.accountId) : undefined;
+      return account ? { email: account.email, email_verified: account.email_verified ?? true, groups: [...(account.groups ?? [])] } : undefined;
+    },
     interactions: { url: (_ctx: unknown, interactionRecord: { uid: string }) => `/interaction/${interactionRecord.uid}` },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     ttl: {
@@ -182,7 +216,7 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
       handle(req, res);
       return;
     }
-    interaction(created, accounts, req, res).catch((error: unknown) => {
+    interaction(created, accounts, audience, req, res).catch((error: unknown) => {
       errors.push(`interaction: ${String(error)}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(error));
     });
@@ -274,15 +308,38 @@ function instanceAdapter() {
   };
 }
 
-/** The login + consent page: the account is the `login_hint`; every requested scope is granted. */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The login + consent page: the account is the `login_hint`, or what a browser typed into the
+ * login form served when there is none; every requested scope is granted.
+ */
 async function interaction(
   provider: ProviderInstance,
   accounts: ReadonlyMap<string, OidcAccount>,
+  audience: string | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const details = await provider.interactionDetails(req, res);
-  const accountId = details.params['login_hint'];
+  // A browser without a login hint gets the provider's login page, and posts the account back to it.
+  const submitted = req.method === 'POST' ? new URLSearchParams(await readBody(req)).get('login') ?? undefined : undefined;
+  const accountId = details.params['login_hint'] ?? submitted;
+  if (accountId === undefined) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+      `<!doctype html><title>Sign in at the identity provider</title><h1>Identity provider</h1>` +
+        `<form method="post" action="/interaction/${details.uid}"><label>Account <input name="login" autofocus></label>` +
+        `<button type="submit">Sign in</button></form>`,
+    );
+    return;
+  }
   const clientId = details.params['client_id'];
   if (!accountId || !accounts.has(accountId) || !clientId) {
     await provider.interactionFinished(
@@ -295,6 +352,7 @@ async function interaction(
   }
   const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId, clientId });
   grant.addOIDCScope(details.params['scope'] ?? 'openid');
+  if (audience) grant.addResourceScope(audience, details.params['scope'] ?? 'openid');
   const grantId = await grant.save();
   await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
 }

@@ -33,7 +33,7 @@ import { type TestKey, generateRsaKey, signJwt } from './jwt.js';
 import { type TestOidcProvider, startOidcProvider } from './oidc-provider.js';
 
 export const PUBLIC_BASE_DOMAIN = 'app.test';
-const PASSWORD = 'Correct-Horse-42-battery';
+export const PASSWORD = 'Correct-Horse-42-battery';
 
 export type TenantKey = 'poolA' | 'poolB' | 'bridgeC' | 'bridgeD' | 'siloE' | 'oidcF' | 'fixtureG';
 export type CognitoTenantKey = 'poolA' | 'poolB' | 'bridgeC' | 'bridgeD' | 'siloE';

@@ -6,6 +6,8 @@
  * - The Cognito emulator, data under `.gatehouse/cognito`, with the tier pools
  *   and the operators' pool from `config/tiers.json`.
  * - Roles, database and migrations; then the API as a child process.
+ * - The example SPA (examples/spa), built with Vite and served on its own
+ *   origin (`SPA_PORT`, default 5173), which the API's CORS settings allow.
  *
  * Ports already in use (another checkout's stack, say) are refused before
  * anything starts. SIGINT, SIGTERM and SIGHUP stop the API gracefully first,
@@ -16,6 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_COGNITO_EMULATOR_PORT } from './cognito.js';
+import { type ServedSpa, buildExampleSpa, serveExampleSpa } from './example-spa.js';
 import { isPortOpen } from './ports.js';
 import { DEFAULT_EMBEDDED_POSTGRES_PORT } from './postgres.js';
 import { describeSeed, seedDemo } from './seed.js';
@@ -27,6 +30,7 @@ const dataDir = process.env['GATEHOUSE_DATA_DIR'] ?? join(repositoryRoot, '.gate
 const apiMain = join(repositoryRoot, 'dist', 'apps', 'api', 'src', 'main.js');
 /** Signals that stop the stack; SIGHUP too, so closing the terminal never leaves it running. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const DEFAULT_SPA_PORT = 5173;
 
 function log(line: string): void {
   process.stdout.write(`[gatehouse] ${line}\n`);
@@ -54,14 +58,16 @@ async function main(): Promise<void> {
   const port = process.env['PORT'] ?? '3000';
   const cognitoPort = Number(process.env['COGNITO_PORT'] ?? DEFAULT_COGNITO_EMULATOR_PORT);
   const postgresPort = process.env['EMBEDDED_POSTGRES_PORT'] ? Number(process.env['EMBEDDED_POSTGRES_PORT']) : DEFAULT_EMBEDDED_POSTGRES_PORT;
+  const spaPort = Number(process.env['SPA_PORT'] ?? DEFAULT_SPA_PORT);
   await refuseTakenPorts([
     { name: 'API', port: Number(port), variable: 'PORT' },
+    { name: 'example SPA', port: spaPort, variable: 'SPA_PORT' },
     { name: 'Cognito emulator', port: cognitoPort, variable: 'COGNITO_PORT' },
     ...(process.env['DATABASE_URL'] ? [] : [{ name: 'embedded Postgres', port: postgresPort, variable: 'EMBEDDED_POSTGRES_PORT' }]),
   ]);
 
   // Signals are handled from the first moment: a stop during start-up waits for the stack to be up, then stops it.
-  const running: { api?: ChildProcess; stack?: Promise<LocalStack> } = {};
+  const running: { api?: ChildProcess; stack?: Promise<LocalStack>; spa?: ServedSpa } = {};
   let stopping = false;
   const stop = async (exitCode: number) => {
     if (stopping) return;
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => current.once('exit', resolve));
     }
     if (current) log('API stopped');
+    await running.spa?.close();
     await (await running.stack?.catch(() => undefined))?.stop();
     log('stopped');
     process.exit(exitCode);
@@ -94,8 +101,20 @@ async function main(): Promise<void> {
   // A signal during start-up: stop() is waiting for the stack and stops it.
   if (stopping) return;
 
+  const base = `http://127.0.0.1:${port}`;
+  // The SPA's server binds first, so its origin (SPA_PORT=0 picks a free port) is known to the API's CORS settings.
+  const spaDir = join(dataDir, 'spa');
+  running.spa = await serveExampleSpa({ distDir: spaDir, apiBaseUrl: base, port: spaPort });
+  const spaOrigins = [running.spa.origin, running.spa.origin.replace('127.0.0.1', 'localhost')];
   const api = spawn(process.execPath, ['--enable-source-maps', apiMain], {
-    env: { ...process.env, ...apiEnvironment(stack.info, { PORT: port, HOST: process.env['HOST'] ?? '127.0.0.1' }) },
+    env: {
+      ...process.env,
+      ...apiEnvironment(stack.info, {
+        PORT: port,
+        HOST: process.env['HOST'] ?? '127.0.0.1',
+        CORS_ALLOWED_ORIGINS: [...spaOrigins, ...(process.env['CORS_ALLOWED_ORIGINS'] ?? '').split(',')].filter(Boolean).join(','),
+      }),
+    },
     stdio: 'inherit',
   });
   running.api = api;
@@ -106,7 +125,6 @@ async function main(): Promise<void> {
     }
   });
 
-  const base = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 200; attempt += 1) {
     if (stopping) return;
     if (await fetch(`${base}/health/ready`).then((response) => response.ok, () => false)) break;
@@ -120,6 +138,12 @@ async function main(): Promise<void> {
   } catch (error) {
     seeded = `  Demo seed failed (the API still runs): ${error instanceof Error ? error.message : String(error)}\n`;
   }
+  let spaLine = `  Example SPA    ${running.spa.origin}`;
+  try {
+    await buildExampleSpa(spaDir);
+  } catch (error) {
+    spaLine = `  Example SPA    build failed (the API still runs): ${error instanceof Error ? error.message : String(error)}`;
+  }
   const pools = Object.entries(stack.info.sharedPools)
     .map(([key, pool]) => `    ${key.padEnd(10)} ${pool.userPoolId}${pool.clientId ? `  client ${pool.clientId}` : ''}`)
     .join('\n');
@@ -128,6 +152,7 @@ Gatehouse is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s
   API            ${base}
   OpenAPI UI     ${base}/docs
   OpenAPI JSON   ${base}/openapi.json
+${spaLine}
   Readiness      ${base}/health/ready
   Cognito (emulator, local mode only) ${stack.info.cognitoEndpoint}
   Confirmation and reset codes appear in ${stack.info.cognitoLogFile}

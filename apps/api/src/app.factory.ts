@@ -12,6 +12,7 @@ import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogContro
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { TrustedIssuersService } from './auth/trusted-issuers.service.js';
+import { CorsOriginPolicy, registerCors } from './common/cors.js';
 import { PinoNestLogger, createLogger } from './common/logger.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { UnsupportedMediaTypeError } from './common/domain-error.js';
@@ -113,6 +114,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     (request as unknown as ContextCarrier).gatehouseContext = store;
     requestContext.run(store, done);
   });
+  // Preflights are answered before anything else reads the request (they carry no body and no token).
+  const issuers = app.get(TrustedIssuersService);
+  registerCors(
+    fastify,
+    new CorsOriginPolicy({
+      configured: config.env.CORS_ALLOWED_ORIGINS,
+      registry: () => issuers.registry,
+      publicBaseDomain: config.env.PUBLIC_BASE_DOMAIN,
+    }),
+  );
   // Every body this API accepts is JSON. Fastify would also parse text/plain (and Nest
   // form bodies) into values that only fail later as a confusing validation error.
   fastify.addHook('onRequest', async (request) => {

@@ -3,6 +3,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/config.schema.js';
+import { WebhooksModule } from './events/webhooks.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule, AuthModule, HealthModule, IdentityModule, ProjectsModule, TenantAdministrationModule, AuditModule, UsersModule],
+      imports: [ConfigModule.forRoot(config), ObservabilityModule, AuthModule, HealthModule, IdentityModule, ProjectsModule, TenantAdministrationModule, AuditModule, UsersModule, WebhooksModule],
     };
   }
 }

@@ -36,6 +36,7 @@ const baseArgs = {
   databaseCredentials,
   // Mid-rotation: k2 seals, k1 still opens.
   challengeHandleKeys: { keyIds: ['k2', 'k1'], secretArns: { k2: secretArn('handle-k2'), k1: secretArn('handle-k1') } },
+  cognitoEventsSecretArn: secretArn('cognito-events'),
   databaseCidrs: ['10.20.10.0/24', '10.20.11.0/24'],
   replicas: { min: 2, max: 6 },
   resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
@@ -174,8 +175,17 @@ describe('ApiWorkload', () => {
     expect(api?.['spec']['target']['name']).toBe(mod.API_DB_SECRET_NAME);
     expect(Object.keys(api?.['spec']['target']['template']['data']).sort()).toEqual([...API_SECRET_KEYS].sort());
     expect(api?.['spec']['data'].map((entry: { remoteRef: { key: string } }) => entry.remoteRef.key).sort()).toEqual(
-      [secretArn('app'), secretArn('privileged'), secretArn('handle-k1'), secretArn('handle-k2')].sort(),
+      [secretArn('app'), secretArn('privileged'), secretArn('handle-k1'), secretArn('handle-k2'), secretArn('cognito-events')].sort(),
     );
+  });
+
+  it('builds COGNITO_EVENTS_SECRET into the API Secret only, from the events secret in Secrets Manager', () => {
+    const api = externalSecret('api-db');
+    expect(api?.['spec']['target']['template']['data']['COGNITO_EVENTS_SECRET']).toBe('{{ .cognito_events_secret }}');
+    expect(api?.['spec']['data']).toEqual(
+      expect.arrayContaining([{ secretKey: 'cognito_events_secret', remoteRef: { key: secretArn('cognito-events'), property: 'secret' } }]),
+    );
+    expect(JSON.stringify(externalSecret('api-migrate-db'))).not.toContain('cognito-events');
   });
 
   it('builds CHALLENGE_HANDLE_KEYS into the API Secret only, newest key first, from Secrets Manager', () => {

@@ -59,6 +59,8 @@ export interface ApiWorkloadArgs {
   readonly databaseCredentials: DatabaseCredentialsArgs;
   /** The Secrets Manager secrets of `CHALLENGE_HANDLE_KEYS` (API Secret only). */
   readonly challengeHandleKeys: ChallengeHandleKeysRef;
+  /** The Secrets Manager secret of `COGNITO_EVENTS_SECRET` (`{"secret"}`, CognitoEventsTrigger; API Secret only). */
+  readonly cognitoEventsSecretArn: pulumi.Input<string>;
   /** Where Postgres lives (the database subnets); egress on 5432 is allowed there only. */
   readonly databaseCidrs: readonly string[];
   readonly replicas: ApiReplicaArgs;
@@ -94,6 +96,8 @@ export interface DatabaseCredentialsArgs {
 export const API_DB_SECRET_NAME = 'gatehouse-api-db';
 export const MIGRATE_DB_SECRET_NAME = 'gatehouse-migrate-db';
 export const SECRET_STORE_NAME = 'aws-secrets-manager';
+/** The ESO field the events secret is copied to. */
+export const COGNITO_EVENTS_SECRET_FIELD = 'cognito_events_secret';
 
 /**
  * ESO templates for each Secret's keys, from the remote keys `<role>_password`,
@@ -109,7 +113,11 @@ export function databaseSecretTemplates(
   const url = (kind: DatabaseRoleKind) => postgresUrlTemplate(DATABASE_ROLES[kind], `${kind}_password`, host, port, databaseName);
   const runtimeUrls = { DATABASE_URL: url('app'), DATABASE_PRIVILEGED_URL: url('privileged') };
   return {
-    api: { ...runtimeUrls, CHALLENGE_HANDLE_KEYS: challengeHandleKeysTemplate(challengeHandleKeyIds) },
+    api: {
+      ...runtimeUrls,
+      CHALLENGE_HANDLE_KEYS: challengeHandleKeysTemplate(challengeHandleKeyIds),
+      COGNITO_EVENTS_SECRET: `{{ .${COGNITO_EVENTS_SECRET_FIELD} }}`,
+    },
     migrate: {
       ...runtimeUrls,
       DATABASE_MIGRATION_URL: url('owner'),
@@ -278,7 +286,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
       { metadata: { namespace: ns, labels: API_LABELS }, data: { ...args.config } },
       parent,
     );
-    const secrets = this.databaseSecrets(name, ns, args.databaseCredentials, args.challengeHandleKeys);
+    const secrets = this.databaseSecrets(name, ns, args.databaseCredentials, args.challengeHandleKeys, args.cognitoEventsSecretArn);
     const networkPolicies = this.networkPolicies(name, ns, args);
 
     // Named after the image tag: a new tag is a new Job, which Pulumi waits to
@@ -506,6 +514,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
     ns: pulumi.Output<string>,
     credentials: DatabaseCredentialsArgs,
     handleKeys: ChallengeHandleKeysRef,
+    cognitoEventsSecretArn: pulumi.Input<string>,
   ): k8s.apiextensions.CustomResource[] {
     const parent = { parent: this };
     const reader = new k8s.core.v1.ServiceAccount(
@@ -588,6 +597,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
         remote('app_password', roles.app),
         remote('privileged_password', roles.privileged),
         ...handleKeyRefs,
+        remote(COGNITO_EVENTS_SECRET_FIELD, cognitoEventsSecretArn, 'secret'),
       ]),
       externalSecret(`${name}-migrate-db`, MIGRATE_DB_SECRET_NAME, MIGRATE_LABELS, templates.migrate, [
         remote('app_password', roles.app),

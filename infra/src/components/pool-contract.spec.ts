@@ -53,6 +53,7 @@ const DEPLOYMENT = 'gatehouse-contract';
 const triggers: CognitoTriggerArns = {
   preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-pre-sign-up',
   preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-pre-token-generation',
+  postEvents: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-post-events',
 };
 const hostedUi = { callbackUrls: ['https://app.example.com/callback'], logoutUrls: ['https://app.example.com/'] };
 /** Pulumi's shared pools always have deletion protection; so does the blueprint compared here. */
@@ -150,6 +151,8 @@ describe('pool contract: Pulumi and the SDK mapping create the same pools and cl
       'softwareTokenMfaConfiguration.enabled',
       'lambdaConfig.preSignUp',
       'lambdaConfig.preTokenGenerationConfig.lambdaVersion',
+      'lambdaConfig.postConfirmation',
+      'lambdaConfig.postAuthentication',
       'userPoolAddOns.advancedSecurityMode',
     ]) {
       expect(Object.keys(pulumi)).toContain(field);

@@ -7,6 +7,7 @@ type Module = typeof import('./tier-user-pools.js');
 
 const PRE_SIGN_UP_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-pre-sign-up';
 const PRE_TOKEN_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-pre-token-generation';
+const POST_EVENTS_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-post-events';
 
 const tiers = parseTierConfiguration({
   tiers: [
@@ -32,7 +33,7 @@ describe('TierUserPools', () => {
       region: MOCK_REGION,
       domainPrefix: 'gatehouse-test',
       hostedUi: { callbackUrls: ['https://app.example.com/callback'], logoutUrls: [] },
-      triggers: { preSignUp: PRE_SIGN_UP_ARN, preTokenGeneration: PRE_TOKEN_ARN },
+      triggers: { preSignUp: PRE_SIGN_UP_ARN, preTokenGeneration: PRE_TOKEN_ARN, postEvents: POST_EVENTS_ARN },
     });
     await valueOf(sut.sharedPoolsJson);
     await recorder.settled();
@@ -108,6 +109,9 @@ describe('TierUserPools', () => {
       expect(pool.inputs['lambdaConfig']).toEqual({
         preSignUp: PRE_SIGN_UP_ARN,
         preTokenGenerationConfig: { lambdaArn: PRE_TOKEN_ARN, lambdaVersion: 'V2_0' },
+        // Sign-ins and confirmations at Cognito reach Gatehouse's events (README "Events and hooks").
+        postConfirmation: POST_EVENTS_ARN,
+        postAuthentication: POST_EVENTS_ARN,
       });
     }
   });

@@ -29,6 +29,8 @@ export interface HostedUiArgs {
 export interface TriggerArnsInput {
   readonly preSignUp: pulumi.Input<string>;
   readonly preTokenGeneration: pulumi.Input<string>;
+  /** Post confirmation + post authentication (CognitoEventsTrigger): sign-ins at Cognito reach Gatehouse's events. */
+  readonly postEvents?: pulumi.Input<string>;
 }
 
 export interface TierUserPoolsArgs {
@@ -84,6 +86,7 @@ export function lambdaConfigArgs(triggers: TriggerArnsInput): aws.types.input.co
   return {
     preSignUp: triggers.preSignUp,
     preTokenGenerationConfig: { lambdaArn: triggers.preTokenGeneration, lambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION },
+    ...(triggers.postEvents ? { postConfirmation: triggers.postEvents, postAuthentication: triggers.postEvents } : {}),
   };
 }
 

@@ -119,6 +119,8 @@ function computedState(type: string, name: string, id: string, inputs: Record<st
       return { arn: `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:${name}`, url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT_ID}/${name}`, name };
     case 'kubernetes:helm.sh/v3:Release':
       return { name: inputs['name'] ?? name, status: { status: 'deployed' } };
+    case 'random:index/randomBytes:RandomBytes':
+      return { base64: Buffer.alloc(Number(inputs['length'] ?? 32), 7).toString('base64') };
     case 'random:index/randomPassword:RandomPassword':
       return { result: `mock-password-${name}` };
     case 'eks:index:Cluster':

@@ -351,6 +351,12 @@ export function bridgeClientBlueprints(tierPool: UserPoolBlueprint, tenantSlug: 
 export interface CognitoTriggerArns {
   readonly preSignUp: string;
   readonly preTokenGeneration: string;
+  /**
+   * The post-confirmation and post-authentication trigger (one function,
+   * infra/lambdas/post-events.ts) reporting sign-ins at Cognito to Gatehouse's
+   * events; absent in deployments without it.
+   */
+  readonly postEvents?: string;
 }
 
 /** Cognito's event version for the pre-token-generation trigger that can customise access tokens. */

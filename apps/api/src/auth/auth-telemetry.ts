@@ -26,17 +26,35 @@ const KNOWN_CODES = new Set([
 
 export function countVerifications(verifier: TokenVerifier, metrics: Metrics): TokenVerifier {
   const valid = metrics.tokenVerifications.labels('valid');
-  const verify = verifier.verify.bind(verifier);
-  verifier.verify = async (token) => {
+  const refused = (error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    metrics.tokenVerifications.inc({ outcome: typeof code === 'string' && KNOWN_CODES.has(code) ? code : 'error' });
+  };
+  // `check` is the one verification path (`verify` awaits it), so each verification is counted once.
+  // It answers synchronously when it can; the count must not add a promise where there was none.
+  const check = verifier.check.bind(verifier);
+  verifier.check = (token) => {
+    let outcome: ReturnType<TokenVerifier['check']>;
     try {
-      const claims = await verify(token);
-      valid.inc();
-      return claims;
+      outcome = check(token);
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      metrics.tokenVerifications.inc({ outcome: typeof code === 'string' && KNOWN_CODES.has(code) ? code : 'error' });
+      refused(error);
       throw error;
     }
+    if (!(outcome instanceof Promise)) {
+      valid.inc();
+      return outcome;
+    }
+    return outcome.then(
+      (claims) => {
+        valid.inc();
+        return claims;
+      },
+      (error: unknown) => {
+        refused(error);
+        throw error;
+      },
+    );
   };
   return verifier;
 }

@@ -34,13 +34,9 @@ function pinnedLookup(address: string): LookupFunction {
 }
 
 export function createGuardedJwksFetcher(options: GuardedFetcherOptions): JwksFetcher {
-  const resolve = options.resolve ?? resolveHost;
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const fetchJson = createGuardedJsonFetcher(options, 'JWKS');
   return async (uri) => {
-    const url = checkUrlShape(uri, options);
-    const [address] = await resolvePublicAddresses(url, options, resolve);
-    const body = await getOnce(url, address!, options.timeoutMs, maxBytes);
-    const parsed: unknown = JSON.parse(body);
+    const parsed = await fetchJson(uri);
     if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys)) {
       throw new Error('the JWKS document has no keys array');
     }
@@ -48,7 +44,21 @@ export function createGuardedJwksFetcher(options: GuardedFetcherOptions): JwksFe
   };
 }
 
-function getOnce(url: URL, address: string, timeoutMs: number, maxBytes: number): Promise<string> {
+/**
+ * A GET of a JSON document under the same rules (an IdP's discovery document, say).
+ * `label` names the document in errors.
+ */
+export function createGuardedJsonFetcher(options: GuardedFetcherOptions, label: string): (uri: string) => Promise<unknown> {
+  const resolve = options.resolve ?? resolveHost;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  return async (uri) => {
+    const url = checkUrlShape(uri, options);
+    const [address] = await resolvePublicAddresses(url, options, resolve);
+    return JSON.parse(await getOnce(url, address!, options.timeoutMs, maxBytes, label)) as unknown;
+  };
+}
+
+function getOnce(url: URL, address: string, timeoutMs: number, maxBytes: number, label: string): Promise<string> {
   return new Promise((resolvePromise, rejectPromise) => {
     let settled = false;
     const finish = (error: Error | undefined, body?: string) => {
@@ -67,21 +77,21 @@ function getOnce(url: URL, address: string, timeoutMs: number, maxBytes: number)
       const status = response.statusCode ?? 0;
       if (status < 200 || status >= 300) {
         // 3xx included: following a redirect would let the IdP send us anywhere.
-        finish(new OutboundUrlRefused(`the JWKS endpoint answered ${status}; redirects are not followed`));
+        finish(new OutboundUrlRefused(`the ${label} endpoint answered ${status}; redirects are not followed`));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) finish(new Error('the JWKS document is too large'));
+        if (size > maxBytes) finish(new Error(`the ${label} document is too large`));
         else chunks.push(chunk);
       });
       response.on('end', () => finish(undefined, Buffer.concat(chunks).toString('utf8')));
       response.on('error', (error) => finish(error));
     });
-    const deadline = setTimeout(() => finish(new Error('the JWKS fetch timed out')), timeoutMs);
-    request.on('timeout', () => finish(new Error('the JWKS fetch timed out')));
+    const deadline = setTimeout(() => finish(new Error(`the ${label} fetch timed out`)), timeoutMs);
+    request.on('timeout', () => finish(new Error(`the ${label} fetch timed out`)));
     request.on('error', (error) => finish(error));
     request.end();
   });

@@ -61,6 +61,8 @@ export interface TenantSnapshot {
     readonly jwksUri: string;
     readonly claimMapping: ClaimMapping;
     readonly enabled: boolean;
+    /** Front-channel sign-in (code + PKCE from the browser), when an operator set it up. */
+    readonly browserSignIn?: BrowserSignInSettings;
   }[];
   /** Identity providers federated through Cognito (bridge, silo): lookup's `cognito-hosted` entries. Absent: none. */
   readonly federatedProviders?: readonly {
@@ -71,6 +73,31 @@ export interface TenantSnapshot {
     readonly callbackUrls: readonly string[];
     readonly hostedUiDomain: string;
   }[];
+  /**
+   * While the tenant moves between tiers: the other side's model, tier and pool
+   * (the target before cut-over, the source after it). Its tokens are trusted
+   * for this tenant too; absent otherwise.
+   */
+  readonly movingWith?: MovingWith | null;
+}
+
+export interface MovingWith {
+  readonly tier: string;
+  readonly model: IsolationModel;
+  readonly region: string;
+  readonly userPoolId: string | null;
+  readonly issuer: string | null;
+  readonly clientId: string | null;
+  readonly gatehouseClientId: string | null;
+  /** `target`: where the tenant is going (before cut-over); `source`: where it came from (after cut-over); `abandoned`: a cancelled move's target. */
+  readonly direction: 'target' | 'source' | 'abandoned';
+}
+
+export interface BrowserSignInSettings {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
 }
 
 /** Signature algorithms Cognito uses; nothing else is accepted from a Cognito issuer. */
@@ -200,35 +227,9 @@ export class IssuerRegistry {
     for (const host of snapshot.hosts) this.tenantIdsByHost.set(host, snapshot.id);
     for (const domain of snapshot.emailDomains) this.tenantIdsByEmailDomain.set(domain, snapshot.id);
 
-    const existingSilo = snapshot.issuer ? this.issuers.get(snapshot.issuer) : undefined;
-    // A silo pool takes its issuer back from an external provider, but never replaces a configured shared pool or another silo's pool.
-    const siloIssuerFree = existingSilo === undefined || existingSilo.kind === 'external';
-    if (snapshot.model === 'silo' && snapshot.issuer && siloIssuerFree && this.acceptIssuer(snapshot.issuer, 'cognito')) {
-      const clients = new Map<string, string | null>();
-      for (const client of snapshot.appClients) {
-        if (client.issuer === snapshot.issuer) clients.set(client.clientId, snapshot.id);
-      }
-      this.issuers.set(snapshot.issuer, {
-        kind: 'cognito',
-        issuer: snapshot.issuer,
-        jwksUri: cognitoJwksUri(snapshot.issuer),
-        algorithms: COGNITO_ALGORITHMS,
-        pool: { kind: 'silo', tenantId: snapshot.id },
-        clients,
-      });
-      added.issuers.push(snapshot.issuer);
-    }
-
-    if (snapshot.model === 'bridge') {
-      for (const client of snapshot.appClients) {
-        const shared = this.issuers.get(client.issuer);
-        // A bridge client is trusted only inside a shared bridge-tier pool from the configuration.
-        if (shared?.kind === 'cognito' && shared.pool.kind === 'tier' && shared.pool.model === 'bridge') {
-          shared.clients.set(client.clientId, snapshot.id);
-          added.clients.push([client.issuer, client.clientId]);
-        }
-      }
-    }
+    this.trustSide(snapshot, snapshot.model, snapshot.issuer, added, false);
+    // A tenant moving between tiers is trusted on both sides until the move lets go of one (tenants/tier-move).
+    if (snapshot.movingWith) this.trustSide(snapshot, snapshot.movingWith.model, snapshot.movingWith.issuer, added, true);
 
     for (const provider of snapshot.identityProviders) {
       if (!provider.enabled || !this.acceptIssuer(provider.issuer, 'external')) continue;
@@ -246,6 +247,46 @@ export class IssuerRegistry {
       added.issuers.push(provider.issuer);
     }
     this.contributions.set(snapshot.id, added);
+  }
+
+  /** Trusts the tenant's tokens from one side: its silo pool, or its own clients in a bridge tier's pool (pool tiers need nothing). */
+  private trustSide(
+    snapshot: TenantSnapshot,
+    model: IsolationModel,
+    issuer: string | null,
+    added: { issuers: string[]; clients: [string, string][] },
+    onlyThisIssuer: boolean,
+  ): void {
+    const existingSilo = issuer ? this.issuers.get(issuer) : undefined;
+    // A silo pool takes its issuer back from an external provider, but never replaces a configured shared pool or another silo's pool.
+    const siloIssuerFree = existingSilo === undefined || existingSilo.kind === 'external';
+    if (model === 'silo' && issuer && siloIssuerFree && this.acceptIssuer(issuer, 'cognito')) {
+      const clients = new Map<string, string | null>();
+      for (const client of snapshot.appClients) {
+        if (client.issuer === issuer) clients.set(client.clientId, snapshot.id);
+      }
+      this.issuers.set(issuer, {
+        kind: 'cognito',
+        issuer,
+        jwksUri: cognitoJwksUri(issuer),
+        algorithms: COGNITO_ALGORITHMS,
+        pool: { kind: 'silo', tenantId: snapshot.id },
+        clients,
+      });
+      added.issuers.push(issuer);
+    }
+
+    if (model === 'bridge') {
+      for (const client of snapshot.appClients) {
+        if (onlyThisIssuer && client.issuer !== issuer) continue;
+        const shared = this.issuers.get(client.issuer);
+        // A bridge client is trusted only inside a shared bridge-tier pool from the configuration.
+        if (shared?.kind === 'cognito' && shared.pool.kind === 'tier' && shared.pool.model === 'bridge') {
+          shared.clients.set(client.clientId, snapshot.id);
+          added.clients.push([client.issuer, client.clientId]);
+        }
+      }
+    }
   }
 
   private removeTenant(tenantId: string): void {

@@ -36,6 +36,7 @@ function resolverFor(policy: MfaPolicy, mfaEnrolled: boolean): PrincipalResolver
     }),
   );
   const users = {
+    cachedByIssuerSubject: () => undefined, // never cached: the resolver asks Postgres
     findByIssuerSubject: async (issuer: string): Promise<DirectoryUser> => ({
       id: 'user-1',
       tenantId: issuer === SILO ? SILO_TENANT : POOL_TENANT,

@@ -45,6 +45,7 @@ function resolver(): PrincipalResolver {
   );
   registry.upsertTenant(TENANT_ID, tenant);
   const users = {
+    cachedByIssuerSubject: () => undefined, // never cached: the resolver asks Postgres
     findByIssuerSubject: async (issuer: string, subject: string) => (issuer === ISSUER && subject === SUB ? alice : undefined),
     provisionJustInTime: async () => {
       throw new Error('no just-in-time users in this spec');

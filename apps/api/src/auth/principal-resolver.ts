@@ -41,6 +41,9 @@ export type Principal =
     }
   | { readonly kind: 'operator'; readonly context: OperatorContext };
 
+/** A Cognito issuer whose users belong to tenants (a tier pool or a silo pool; not the operators' pool). */
+type TenantCognitoIssuer = CognitoIssuer & { readonly pool: Exclude<CognitoIssuer['pool'], { kind: 'operators' }> };
+
 const ROLE_RANK: Readonly<Record<TenantRole, number>> = { admin: 3, member: 2, viewer: 1 };
 
 /** Tenant roles in the token, highest first, none above the role Gatehouse holds for the user. */
@@ -70,6 +73,16 @@ export class PrincipalResolver {
   ) {}
 
   async resolve(claims: Claims, tokenUse: TokenUse, route: RouteHintInput): Promise<Principal> {
+    return await this.resolveNow(claims, tokenUse, route);
+  }
+
+  /**
+   * {@link resolve} without a promise where none is needed: the principal at once
+   * when the user is in the directory's cache (every request but a user's first on
+   * this replica), a promise only when Postgres must be asked. Throws synchronously.
+   * The guard calls this: it runs on every request.
+   */
+  resolveNow(claims: Claims, tokenUse: TokenUse, route: RouteHintInput): Principal | Promise<Principal> {
     // A signed token may still carry text Postgres cannot store (NUL) or UTF-8 cannot encode: refuse it, don't look it up.
     if (findUnsafeText(claims) !== undefined) {
       throw new UnauthenticatedError('invalid_token', 'The token carries characters Gatehouse does not accept.');
@@ -84,13 +97,13 @@ export class PrincipalResolver {
       : this.resolveExternal(issuer, claims, sub, route);
   }
 
-  private async resolveCognito(
+  private resolveCognito(
     issuer: CognitoIssuer,
     claims: Claims,
     sub: string,
     tokenUse: TokenUse,
     route: RouteHintInput,
-  ): Promise<Principal> {
+  ): Principal | Promise<Principal> {
     const actualUse = stringClaim(claims, 'token_use');
     if (actualUse !== tokenUse) {
       throw new UnauthenticatedError('wrong_token_use', `This route needs an ${tokenUse} token.`);
@@ -101,9 +114,9 @@ export class PrincipalResolver {
       throw new UnauthenticatedError('unknown_client', 'The token was issued to an app client Gatehouse does not accept.');
     }
     const groups = stringListClaim(claims, 'cognito:groups');
-    const username = stringClaim(claims, tokenUse === 'access' ? 'username' : 'cognito:username') ?? sub;
 
     if (issuer.pool.kind === 'operators') {
+      const username = stringClaim(claims, tokenUse === 'access' ? 'username' : 'cognito:username') ?? sub;
       // platform-admin comes only from the operators' pool, and only from its group.
       return {
         kind: 'operator',
@@ -119,7 +132,24 @@ export class PrincipalResolver {
     // Every Cognito user is created by Gatehouse (sign-up, invitation, provisioning), so one it does not
     // know is refused — in shared pools because they serve many tenants, and in silo pools because a
     // user an admin removed must not come back from a token issued before the removal.
-    const user = await this.users.findByIssuerSubject(issuer.issuer, sub);
+    const tenantIssuer = issuer as TenantCognitoIssuer;
+    const cached = this.users.cachedByIssuerSubject(issuer.issuer, sub);
+    if (cached) return this.cognitoUserPrincipal(tenantIssuer, claims, clientId, groups, sub, route, cached);
+    return this.users
+      .findByIssuerSubject(issuer.issuer, sub)
+      .then((user) => this.cognitoUserPrincipal(tenantIssuer, claims, clientId, groups, sub, route, user));
+  }
+
+  /** The rest of {@link resolveCognito}, once the user row is known (or known to be absent). */
+  private cognitoUserPrincipal(
+    issuer: TenantCognitoIssuer,
+    claims: Claims,
+    clientId: string,
+    groups: readonly string[],
+    sub: string,
+    route: RouteHintInput,
+    user: DirectoryUser | undefined,
+  ): Principal | Promise<Principal> {
     if (!user) throw new UnauthenticatedError('unknown_user', 'The token names a user Gatehouse does not know.');
     let tenantId: string;
     if (issuer.pool.kind === 'silo') {
@@ -139,12 +169,13 @@ export class PrincipalResolver {
     if (user.tenantId !== tenant.id) {
       throw new ForbiddenError('tenant_mismatch', 'The user does not belong to the tenant of this token.');
     }
-    const principal = this.tenantPrincipal(tenant, user, groups, issuer.issuer, sub, route);
-    // A first sign-in made directly at Cognito: the mirror catches up on the first accepted request, once.
-    if (user.status === 'pending') await this.users.confirmPendingOnFirstRequest(issuer.issuer, sub, user);
     // Silo pools carry the policy in Cognito itself (MFA ON); tenants' own IdPs answer for their own MFA.
     const enforcedByGatehouse = issuer.pool.kind === 'tier';
-    return { ...principal, mfaEnrollmentPending: enforcedByGatehouse && tenant.mfaPolicy === 'required' && !user.mfaEnrolled };
+    const mfaEnrollmentPending = enforcedByGatehouse && tenant.mfaPolicy === 'required' && !user.mfaEnrolled;
+    const principal = this.tenantPrincipal(tenant, user, groups, issuer.issuer, sub, route, mfaEnrollmentPending);
+    // A first sign-in made directly at Cognito: the mirror catches up on the first accepted request, once.
+    if (user.status === 'pending') return this.users.confirmPendingOnFirstRequest(issuer.issuer, sub, user).then(() => principal);
+    return principal;
   }
 
   private async resolveExternal(issuer: ExternalIssuer, claims: Claims, sub: string, route: RouteHintInput): Promise<Principal> {
@@ -213,6 +244,7 @@ export class PrincipalResolver {
     issuer: string,
     subject: string,
     route: RouteHintInput,
+    mfaEnrollmentPending = false,
   ): Principal & { kind: 'tenant' } {
     const hint = resolveRouteHint(route, this.issuers.registry, this.config.env.PUBLIC_BASE_DOMAIN);
     if (hint.kind === 'unmatched' || (hint.kind === 'tenant' && hint.tenant.id !== tenant.id)) {
@@ -221,7 +253,7 @@ export class PrincipalResolver {
     if (user.status === 'disabled') throw new ForbiddenError('user_disabled', 'This user is disabled.');
     return {
       kind: 'tenant',
-      mfaEnrollmentPending: false,
+      mfaEnrollmentPending,
       context: {
         tenantId: tenant.id,
         tenantSlug: tenant.slug,

@@ -110,11 +110,17 @@ function world() {
     exp: Math.floor(clock / 1000) + 600,
     ...extra,
   });
+  /** A token verified twice: cached from then on (the first verification only marks it). */
+  const admit = async (token: string) => {
+    await verifier.verify(token);
+    return verifier.verify(token);
+  };
   return {
     registry,
     keys,
     getKey,
     verifier,
+    admit,
     silo,
     pool,
     bridge,
@@ -137,22 +143,43 @@ beforeEach(() => {
 });
 
 describe('TokenVerifier: the verified-token cache', () => {
-  it('verifies a token once, then answers the same token from the cache', async () => {
+  it('verifies a token in full on its first two uses, then answers the same token from the cache', async () => {
     const w = world();
     const token = sign(w.claims(w.siloIssuer), k1);
-    const first = await w.verifier.verify(token);
+    await w.verifier.verify(token);
+    expect(w.verifier.cachedTokens).toBe(0); // a first sighting is only marked
+    const second = await w.verifier.verify(token);
     const again = await w.verifier.verify(token);
-    expect(again).toBe(first);
+    expect(again).toBe(second);
     expect(again['sub']).toBe('sub-alice');
-    expect(w.getKey).toHaveBeenCalledTimes(1);
+    expect(w.getKey).toHaveBeenCalledTimes(2);
     expect(w.verifier.cachedTokens).toBe(1);
     expect(Object.isFrozen(again)).toBe(true);
+  });
+
+  it('admits every token on its second use, whatever its signature hashes to', async () => {
+    const w = world();
+    // 24 tokens: their doorkeeper marks cover both halves of the 32-bit range (a signed/unsigned mix-up admitted none of one half).
+    const tokens = Array.from({ length: 24 }, (_, index) => sign(w.claims(w.siloIssuer, { jti: `twice-${index}` }), k1));
+    for (const token of tokens) await w.admit(token);
+    expect(w.verifier.cachedTokens).toBe(24);
+    w.getKey.mockClear();
+    for (const token of tokens) await w.verifier.verify(token);
+    expect(w.getKey).not.toHaveBeenCalled();
+  });
+
+  it('does not cache tokens used once: a flood of fresh tokens leaves the cache empty', async () => {
+    const w = world();
+    for (let index = 0; index < 20; index += 1) await w.verifier.verify(sign(w.claims(w.siloIssuer, { jti: `once-${index}` }), k1));
+    expect(w.verifier.cachedTokens).toBe(0);
+    expect(w.getKey).toHaveBeenCalledTimes(20);
   });
 
   it('matches whole tokens only: another payload under a cached signature is refused', async () => {
     const w = world();
     const token = sign(w.claims(w.siloIssuer), k1);
-    await w.verifier.verify(token);
+    await w.admit(token);
+    expect(w.verifier.cachedTokens).toBe(1);
     const [header, , signature] = token.split('.');
     const forged = `${header}.${Buffer.from(JSON.stringify(w.claims(w.siloIssuer, { sub: 'sub-mallory' }))).toString('base64url')}.${signature}`;
     await expect(w.verifier.verify(forged)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
@@ -170,13 +197,13 @@ describe('TokenVerifier: the verified-token cache', () => {
   it('never outlives the token’s exp: from exp on, the token is verified again (with the clock skew) and then refused', async () => {
     const w = world();
     const token = sign(w.claims(w.siloIssuer, { exp: Math.floor(START / 1000) + 60 }), k1);
-    await w.verifier.verify(token);
+    await w.admit(token);
     w.advance(59_000);
     await w.verifier.verify(token);
-    expect(w.getKey).toHaveBeenCalledTimes(1);
+    expect(w.getKey).toHaveBeenCalledTimes(2);
     w.advance(1_000); // exactly exp: the cache no longer answers, full verification does (30 s skew)
     await w.verifier.verify(token);
-    expect(w.getKey).toHaveBeenCalledTimes(2);
+    expect(w.getKey).toHaveBeenCalledTimes(3);
     w.advance(30_000);
     await expect(w.verifier.verify(token)).rejects.toMatchObject({ status: 401, code: 'token_expired' });
   });
@@ -184,7 +211,7 @@ describe('TokenVerifier: the verified-token cache', () => {
   it('drops entries when the tenant’s issuer leaves the registry (tenant deleted)', async () => {
     const w = world();
     const token = sign(w.claims(w.siloIssuer), k1);
-    await w.verifier.verify(token);
+    await w.admit(token);
     w.registry.upsertTenant(SILO_ID, null);
     await expect(w.verifier.verify(token)).rejects.toMatchObject({ status: 401, code: 'untrusted_issuer' });
     expect(w.verifier.cachedTokens).toBe(0);
@@ -193,16 +220,16 @@ describe('TokenVerifier: the verified-token cache', () => {
   it('drops entries when the issuer is re-registered (new registry entry): the token is verified again', async () => {
     const w = world();
     const token = sign(w.claims(w.siloIssuer), k1);
-    await w.verifier.verify(token);
+    await w.admit(token);
     w.registry.upsertTenant(SILO_ID, { ...w.silo });
     await w.verifier.verify(token);
-    expect(w.getKey).toHaveBeenCalledTimes(2);
+    expect(w.getKey).toHaveBeenCalledTimes(3);
   });
 
   it('drops entries when a JWKS refetch removes the signing key', async () => {
     const w = world();
     const token = sign(w.claims(w.siloIssuer), k1);
-    await w.verifier.verify(token);
+    await w.admit(token);
     served = [k2, rsaKey('k3')];
     w.advance(31_000); // past the refetch cool-down
     // A token with a kid the store has not seen makes it refetch the issuer's JWKS.
@@ -213,7 +240,7 @@ describe('TokenVerifier: the verified-token cache', () => {
   it('drops entries when a refetch changes the key behind the same kid', async () => {
     const w = world();
     const token = sign(w.claims(w.siloIssuer), k1);
-    await w.verifier.verify(token);
+    await w.admit(token);
     const replaced = rsaKey('k1');
     served = [replaced, rsaKey('k4')];
     w.advance(31_000);
@@ -226,10 +253,9 @@ describe('TokenVerifier: the verified-token cache', () => {
     const w = world();
     const verifier = new TokenVerifier({ registry: w.registry }, w.keys, { clockSkewSeconds: 30, maxCachedTokens: 2, now: () => START });
     const [a, b, c] = ['a', 'b', 'c'].map((jti) => sign(w.claims(w.siloIssuer, { jti }), k1)) as [string, string, string];
-    await verifier.verify(a);
-    await verifier.verify(b);
-    await verifier.verify(a); // a is now the most recent
-    await verifier.verify(c); // b goes
+    for (const token of [a, a, b, b]) await verifier.verify(token); // both admitted
+    await verifier.verify(a); // a is now the most recently used
+    for (const token of [c, c]) await verifier.verify(token); // c admitted: b goes
     expect(verifier.cachedTokens).toBe(2);
     w.getKey.mockClear();
     await verifier.verify(a);
@@ -257,12 +283,15 @@ class ThingsController {
 }
 
 describe('AccessGuard with a cached token: tenant, user and roles are still resolved on every request', () => {
-  function guarded(model: 'pool' | 'bridge' = 'pool') {
+  async function guarded(model: 'pool' | 'bridge' = 'pool') {
     const w = world();
     let user: DirectoryUser | undefined = model === 'pool' ? alice : bob;
     const issuer = model === 'pool' ? w.poolIssuer : w.bridgeIssuer;
+    const lookup = (from: string, subject: string) => (from === issuer && subject === 'sub-alice' ? user : undefined);
+    // Both of the directory's answers: from its cache (the guard stays synchronous) and from Postgres.
     const users = {
-      findByIssuerSubject: async (from: string, subject: string) => (from === issuer && subject === 'sub-alice' ? user : undefined),
+      cachedByIssuerSubject: lookup,
+      findByIssuerSubject: async (from: string, subject: string) => lookup(from, subject),
       provisionJustInTime: async () => {
         throw new Error('no just-in-time users in this spec');
       },
@@ -271,6 +300,7 @@ describe('AccessGuard with a cached token: tenant, user and roles are still reso
     const resolver = new PrincipalResolver(config, { registry: w.registry } as unknown as TrustedIssuersService, users);
     const guard = new AccessGuard(new Reflector(), w.verifier, resolver);
     const token = sign(w.claims(issuer), k1);
+    await w.verifier.verify(token); // its first sighting: the guard's first call admits it to the cache
     const call = () => {
       const store: { requestId: string; auth?: AuthContext } = { requestId: 'spec' };
       const request = { headers: { authorization: `Bearer ${token}` }, hostname: 'api.test' };
@@ -283,28 +313,29 @@ describe('AccessGuard with a cached token: tenant, user and roles are still reso
   }
 
   it('admits the cached token while everything holds', async () => {
-    const g = guarded();
+    const g = await guarded();
     expect((await g.call())?.tenantId).toBe(POOL_ID);
     expect((await g.call())?.roles).toEqual(['admin']);
-    expect(g.getKey).toHaveBeenCalledTimes(1);
+    expect((await g.call())?.roles).toEqual(['admin']);
+    expect(g.getKey).toHaveBeenCalledTimes(2); // the first sighting and the admitting call; then the cache
   });
 
   it('refuses it once the tenant is suspended (403 tenant_suspended)', async () => {
-    const g = guarded();
+    const g = await guarded();
     await g.call();
     g.registry.upsertTenant(POOL_ID, { ...g.pool, status: 'suspended' });
     await expect(g.call()).rejects.toMatchObject({ status: 403, code: 'tenant_suspended' });
   });
 
   it('refuses it once the tenant is deleted (401)', async () => {
-    const g = guarded();
+    const g = await guarded();
     await g.call();
     g.registry.upsertTenant(POOL_ID, null);
     await expect(g.call()).rejects.toMatchObject({ status: 401, code: 'untrusted_issuer' });
   });
 
   it('refuses it once the user is disabled (403 user_disabled), and once the user is gone (401)', async () => {
-    const g = guarded();
+    const g = await guarded();
     await g.call();
     g.setUser({ ...alice, status: 'disabled' });
     await expect(g.call()).rejects.toMatchObject({ status: 403, code: 'user_disabled' });
@@ -313,17 +344,17 @@ describe('AccessGuard with a cached token: tenant, user and roles are still reso
   });
 
   it('applies a demotion at once: the token’s admin group is capped by the stored role', async () => {
-    const g = guarded();
+    const g = await guarded();
     expect((await g.call())?.roles).toEqual(['admin']);
     g.setUser({ ...alice, role: 'viewer' });
     expect((await g.call())?.roles).toEqual(['viewer']);
   });
 
   it('refuses it once a bridge tenant’s app client is removed (401 unknown_client), though the shared pool entry is unchanged', async () => {
-    const g = guarded('bridge');
+    const g = await guarded('bridge');
     expect((await g.call())?.tenantId).toBe(BRIDGE_ID);
     g.registry.upsertTenant(BRIDGE_ID, { ...g.bridge, appClients: [] });
     await expect(g.call()).rejects.toMatchObject({ status: 401, code: 'unknown_client' });
-    expect(g.getKey).toHaveBeenCalledTimes(1); // the token itself still came from the cache
+    expect(g.getKey).toHaveBeenCalledTimes(2); // the token itself still came from the cache
   });
 });

@@ -10,6 +10,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { DatabaseChangeListener } from '../database/database-change-listener.js';
 import { PrismaService } from '../database/prisma.service.js';
+import { otherSide, parseMoveState } from '../tenants/tier-move/tier-move-state.js';
 import {
   type ClaimMapping,
   IssuerRegistry,
@@ -189,7 +190,17 @@ type TenantRow = NonNullable<Awaited<ReturnType<PrismaService['client']['tenant'
   hosts: { host: string }[];
   emailDomains: { domain: string; status: 'pending' | 'verified' }[];
   appClients: { clientId: string; issuer: string; userPoolId: string; role: string }[];
-  identityProviders: { issuer: string; audience: string; jwksUri: string; claimMapping: unknown; enabled: boolean }[];
+  identityProviders: {
+    issuer: string;
+    audience: string;
+    jwksUri: string;
+    claimMapping: unknown;
+    enabled: boolean;
+    browserClientId?: string | null;
+    browserScopes?: string[];
+    authorizationEndpoint?: string | null;
+    tokenEndpoint?: string | null;
+  }[];
   federatedProviders?: { name: string; displayName: string; defaultRole: string; callbackUrls: string[]; hostedUiDomain: string }[];
 };
 
@@ -224,6 +235,16 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
       jwksUri: provider.jwksUri,
       claimMapping: (provider.claimMapping ?? {}) as ClaimMapping,
       enabled: provider.enabled,
+      ...(provider.browserClientId && provider.authorizationEndpoint && provider.tokenEndpoint
+        ? {
+            browserSignIn: {
+              clientId: provider.browserClientId,
+              scopes: provider.browserScopes ?? ['openid'],
+              authorizationEndpoint: provider.authorizationEndpoint,
+              tokenEndpoint: provider.tokenEndpoint,
+            },
+          }
+        : {}),
     })),
     federatedProviders: (row.federatedProviders ?? []).map((provider) => ({
       name: provider.name,
@@ -232,5 +253,6 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
       callbackUrls: provider.callbackUrls,
       hostedUiDomain: provider.hostedUiDomain,
     })),
+    movingWith: otherSide(parseMoveState(row.tierMove)),
   };
 }

@@ -59,11 +59,16 @@ describe('database outages', () => {
   });
   const startingUp = Object.assign(new Error('the database system is starting up'), { cause: { code: '57P03' } });
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { cause: { kind: 'DatabaseNotReachable' } });
+  // Every pool connection busy for longer than the transaction's maxWait (50 tenants created at once in the bench).
+  const noTransactionInTime = Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), {
+    code: 'P2028',
+  });
 
   it.each([
     ['57P01 admin shutdown', adminShutdown],
     ['57P03 starting up', startingUp],
     ['connection refused', refused],
+    ['no transaction within maxWait', noTransactionInTime],
   ])('maps %s to 503 database_unavailable with Retry-After and a one-line notice', (_name, error) => {
     const sut = mapError(error, '/v1/projects', 'req-1');
     expect(sut.problem).toMatchObject({ status: 503, code: 'database_unavailable' });

@@ -54,12 +54,12 @@ const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `is not a ${service} ARN`);
 
 const cognitoTriggerArnsSchema = z
-  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda') })
+  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda'), postEvents: arn('lambda').optional() })
   .strict();
 
 /**
  * Cognito invokes triggers in the pool's own region, so silo pools in several regions need
- * functions in each: `{"<region>": {preSignUp, preTokenGeneration}, ...}` (what Pulumi writes).
+ * functions in each: `{"<region>": {preSignUp, preTokenGeneration, postEvents?}, ...}` (what Pulumi writes).
  * The single-region form `{preSignUp, preTokenGeneration}` is still read (the ARNs' region).
  */
 const cognitoTriggersSchema = z.union([cognitoTriggerArnsSchema, z.record(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region'), cognitoTriggerArnsSchema)]);
@@ -75,7 +75,8 @@ function triggersByRegion(value: z.infer<typeof cognitoTriggersSchema> | undefin
       ? [[arnRegion(value.preSignUp as string), value as CognitoTriggerArns]]
       : Object.entries(value as Record<string, CognitoTriggerArns>);
   for (const [region, arns] of entries) {
-    if (arnRegion(arns.preSignUp) !== region || arnRegion(arns.preTokenGeneration) !== region) {
+    const functionArns = [arns.preSignUp, arns.preTokenGeneration, ...(arns.postEvents ? [arns.postEvents] : [])];
+    if (functionArns.some((functionArn) => arnRegion(functionArn) !== region)) {
       problems.push(`GATEHOUSE_COGNITO_TRIGGERS: the functions for ${region} must be in ${region} (Cognito calls triggers in the pool's region)`);
     }
     byRegion.set(region, arns);
@@ -115,6 +116,30 @@ const resolverList = z
   .string()
   .transform((text) => text.split(',').map((entry) => entry.trim()).filter(Boolean))
   .refine((list) => list.length > 0 && list.every(isResolverAddress), 'must be a comma-separated list of ip[:port] (IPv6 as [addr]:port)');
+
+/**
+ * `https://app.example.com,http://localhost:5173`: browser origins (scheme, host, optional port; no
+ * path, no wildcard) whose pages may call the API. Normalised to lower case, no duplicates.
+ */
+const originList = z.string().transform((text, ctx): string[] => {
+  const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const origins = new Set<string>();
+  for (const entry of entries) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    const normalised = entry.toLowerCase().replace(/\/+$/, '');
+    if (!url || entry.includes('*') || !/^https?:$/.test(url.protocol) || url.origin !== normalised || url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin (scheme://host[:port], no path; "*" is never allowed)` });
+      continue;
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
+});
 
 const AWS_REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
@@ -164,6 +189,11 @@ export const envSchema = z.object({
   TOKEN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   JWKS_REFETCH_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
+  /**
+   * Browser origins allowed to call the API (CORS), comma-separated; active tenants' registered hosts
+   * (`https://<host>`) are allowed on top of these. Plain http is refused when NODE_ENV=production.
+   */
+  CORS_ALLOWED_ORIGINS: originList.default([]),
   /** `acme.<PUBLIC_BASE_DOMAIN>` is a route hint for tenant `acme`. */
   PUBLIC_BASE_DOMAIN: z.string().optional(),
   /**
@@ -259,10 +289,41 @@ export const envSchema = z.object({
   /** Rows removed per purge statement; each batch is its own short transaction. */
   AUDIT_PURGE_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
   /**
+   * Tier moves: how long after cut-over the source stays trusted and in place, so its tokens keep working
+   * until they expire. Default one hour (Cognito's default access-token lifetime); raise it when tenants' clients issue longer ones.
+   */
+  TIER_MOVE_SOURCE_GRACE_MS: z.coerce.number().int().min(0).max(7 * 86_400_000).default(3_600_000),
+  /**
    * Keys sealing sign-in challenge handles: `<id>:<base64 of 32 bytes>`, comma-separated; the first seals,
    * all open (rotation). Required in AWS mode; generated per process in local mode when unset.
    */
   CHALLENGE_HANDLE_KEYS: z.string().optional(),
+  /**
+   * Webhook retries: the wait before each retry, in ms, comma-separated; a delivery that fails them all is `failed`.
+   * The default waits 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: retries span about 27.6 h.
+   */
+  WEBHOOK_RETRY_SCHEDULE_MS: z
+    .string()
+    .regex(/^\d{1,10}(,\d{1,10}){0,19}$/, 'must be up to 20 comma-separated millisecond delays')
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+    .transform((text) => text.split(',').map(Number)),
+  /** An endpoint whose attempts have all failed for this long is disabled (with an event and an audit entry). */
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(1000).max(30 * 86_400_000).default(5 * 86_400_000),
+  /** Per-attempt deadline of a webhook request (connect, send, answer). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Whether this replica runs the webhook worker (relay + delivery). Every replica may; test APIs opt in. */
+  WEBHOOK_DELIVERY_ENABLED: booleanFromString.default(true),
+  /** Endpoints one replica delivers to at the same time. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** How often each replica relays the outbox and looks for due deliveries. */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** How long a replica holds an endpoint (its queue) without renewing; a crashed replica's endpoints are free again after it. */
+  WEBHOOK_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * The Standard Webhooks secret (`whsec_...`) the Cognito trigger Lambda signs its reports with
+   * (POST /internal/cognito-events). Unset: that route refuses everything.
+   */
+  COGNITO_EVENTS_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be a whsec_ secret').optional(),
 });
 
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
@@ -367,6 +428,11 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   if (env.TRUST_PROXY) {
     problems.push('TRUST_PROXY=true trusts every peer\'s X-Forwarded-For; list the proxies in TRUSTED_PROXY_CIDRS instead');
+  }
+  if (env.NODE_ENV === 'production') {
+    for (const origin of env.CORS_ALLOWED_ORIGINS) {
+      if (origin.startsWith('http:')) problems.push(`CORS_ALLOWED_ORIGINS: "${origin}" is plain http; refused when NODE_ENV=production`);
+    }
   }
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problems.push('METRICS_PORT must differ from PORT: metrics are never served on the public listener');

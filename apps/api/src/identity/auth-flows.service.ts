@@ -16,6 +16,7 @@ import { PrincipalResolver } from '../auth/principal-resolver.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
 import { DomainError } from '../common/domain-error.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
+import { MoveIdentities } from '../tenants/tier-move/move-identities.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { RateLimits } from '../rate-limits/rate-limits.service.js';
 import { SynchronousHooks } from '../events/hooks/synchronous-hooks.service.js';
@@ -47,6 +48,20 @@ export interface PublicRequest {
 
 export type { SignInResult };
 
+/** The two sides of a tier move, for a user already copied to the target. */
+interface MoveSides {
+  readonly target: TenantIdentity;
+  readonly source: TenantIdentity;
+  readonly passwordMigrated: boolean;
+}
+
+/** Where a sign-in completes (a tier move may move it to the target), and whether the user must enrol TOTP again there. */
+interface MoveSignIn {
+  readonly serving: TenantIdentity;
+  readonly hadTotp: boolean;
+  readonly outcome?: AuthOutcome;
+}
+
 /** How long a sign-up claim may stay unfinished before another sign-up of the address may clean it up (well above Cognito's retries and timeouts). */
 const ABANDONED_CLAIM_MS = 120_000;
 
@@ -77,6 +92,7 @@ export class AuthFlowsService {
     private readonly limits: RateLimits,
     private readonly steps: SignInSteps,
     private readonly hooks: SynchronousHooks,
+    private readonly moveIdentities: MoveIdentities,
   ) {}
 
   /**
@@ -166,22 +182,82 @@ export class AuthFlowsService {
 
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     let outcome: AuthOutcome;
+    let served: MoveSignIn = { serving: target, hadTotp: false };
     try {
-      outcome = await this.identity.signInWithPassword(via(target, request), user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
+      const move = user ? await this.moveSides(target, user) : undefined;
+      if (move && user) {
+        served = await this.signInDuringMove(move, user, request, input.password);
+        outcome = served.outcome!;
+      } else {
+        outcome = await this.identity.signInWithPassword(via(target, request), user?.username ?? `${DECOY_USERNAME_PREFIX}${randomUUID()}`, input.password);
+      }
       if (!user) throw invalidCredentials();
     } catch (error) {
-      const failure = user && (error as { code?: string }).code === 'user_not_confirmed' ? this.unconfirmed(target, user) : error;
-      if ((failure as { code?: string }).code === 'invalid_credentials') await this.limits.recordSignInFailure(target.tenant.id, input.email);
+      const unconfirmed = user !== null && (error as { code?: string }).code === 'user_not_confirmed';
+      const failure = unconfirmed ? this.unconfirmed(target, user) : error;
+      if ((failure as { code?: string }).code === 'invalid_credentials') {
+        await this.limits.recordSignInFailure(target.tenant.id, input.email);
+        // Only a known user has someone to tell; an unknown address is not an account's event.
+        if (user) await this.signInFailed(target, user, unconfirmed ? 'user_not_confirmed' : 'invalid_credentials');
+      }
       throw failure;
     }
     await this.limits.resetSignInFailures(target.tenant.id, input.email);
+    const serving = served.serving;
     // After the password is proven, so the hook is no oracle for which addresses exist or which passwords are right.
-    const admitted = await this.hooks.preAuthentication(hookTenant(target), { id: user.id, email: user.email, role: user.role }, request.clientAddress);
+    const admitted = await this.hooks.preAuthentication(hookTenant(serving), { id: user.id, email: user.email, role: user.role }, request.clientAddress);
     if (!admitted.allowed) {
-      if (outcome.kind === 'tokens' && outcome.tokens.refreshToken) await this.revokeQuietly(target, outcome.tokens.refreshToken);
+      if (outcome.kind === 'tokens' && outcome.tokens.refreshToken) await this.revokeQuietly(serving, outcome.tokens.refreshToken);
       throw signInDenied(admitted.message);
     }
-    return this.steps.settle(this.party(target, user, request), outcome, false, this.releaseHook(target, user, request));
+    const party = this.party(serving, user, request);
+    // A TOTP user whose password just moved enrols again before any tokens leave (TOTP secrets cannot be exported).
+    return this.steps.settle(served.hadTotp ? { ...party, mfaRequired: true } : party, outcome, false, this.releaseHook(serving, user, request));
+  }
+
+  /** Where a user of a tenant moving between tiers signs in: the target and the source, once the user was copied. */
+  private async moveSides(current: TenantIdentity, user: MirroredUser): Promise<MoveSides | undefined> {
+    if (!current.tenant.movingWith) return undefined;
+    const other = this.tenants.forMovingSide(current.tenant);
+    if (!other || other.direction === 'abandoned') return undefined;
+    const identity = await this.moveIdentities.find(current.tenant.id, user.id);
+    // Not copied yet (or nothing to copy): the user signs in where the tenant is served, as always.
+    if (!identity || identity.sub.startsWith('none:')) return undefined;
+    return other.direction === 'target'
+      ? { target: other, source: current, passwordMigrated: identity.passwordMigrated }
+      : { target: current, source: other, passwordMigrated: identity.passwordMigrated };
+  }
+
+  /**
+   * Lazy password migration (Cognito cannot export password hashes): a user
+   * whose password reached the target signs in there. Otherwise the source
+   * checks the password; once it has accepted it (tokens, or a TOTP challenge,
+   * which proves the password too), the same password is set on the target
+   * (permanent) and the sign-in completes there — one round for the user. A
+   * source answer that does not prove the password (a new password required)
+   * is finished at the source; the password moves at the next sign-in.
+   */
+  private async signInDuringMove(move: MoveSides, user: MirroredUser, request: PublicRequest, password: string): Promise<MoveSignIn> {
+    if (move.passwordMigrated) {
+      return { serving: move.target, hadTotp: false, outcome: await this.identity.signInWithPassword(via(move.target, request), user.username, password) };
+    }
+    const atSource = await this.identity.signInWithPassword(via(move.source, request), user.username, password);
+    const proven = atSource.kind === 'tokens' || atSource.challenge === 'SOFTWARE_TOKEN_MFA' || atSource.challenge === 'SELECT_MFA_TYPE';
+    if (!proven) return { serving: move.source, hadTotp: false, outcome: atSource };
+    try {
+      await this.identity.setPassword(move.target.pool, user.username, password, true);
+    } catch (error) {
+      // The target refuses the password (a stricter policy): the user goes on at the source; the move's reset path covers them.
+      this.logger.warn(`tier move: the target refused a migrated password (${(error as { code?: string }).code ?? String(error)}); the user stays on the source`);
+      return { serving: move.source, hadTotp: false, outcome: atSource };
+    }
+    const hadTotp = atSource.kind === 'challenge' || user.mfaEnrolled;
+    await this.moveIdentities.markPasswordMigrated(move.target.tenant.id, user.id, hadTotp);
+    if (atSource.kind === 'tokens' && atSource.tokens.refreshToken) {
+      // Only the target's tokens leave: the source's session ends here.
+      await this.revokeQuietly(move.source, atSource.tokens.refreshToken);
+    }
+    return { serving: move.target, hadTotp, outcome: await this.identity.signInWithPassword(via(move.target, request), user.username, password) };
   }
 
   /**
@@ -197,7 +273,7 @@ export class AuthFlowsService {
     const claims = this.steps.open(input.session, 'tenant', input.challenge);
     const named = this.tenants.namedByPublicRequest(request.route, input.tenant);
     if (!claims.tenantId || !claims.userId || (named && named.id !== claims.tenantId)) throw invalidChallenge();
-    const target = this.tenants.forTenantId(claims.tenantId);
+    const target = this.challengeSide(this.tenants.forTenantId(claims.tenantId), claims.clientId);
     if (target.tenant.status === 'suspended') throw new ForbiddenError('tenant_suspended', 'This tenant is suspended.');
     const user = await this.mirror.findById(claims.tenantId, claims.userId);
     if (!user || user.username !== claims.username || (input.email !== undefined && input.email.toLowerCase() !== user.email)) {
@@ -224,7 +300,12 @@ export class AuthFlowsService {
    */
   async refresh(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<TokenSet> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
-    const tokens = await this.identity.refresh(via(target, request), input.refreshToken);
+    const tokens = await this.identity.refresh(via(target, request), input.refreshToken).catch((error: unknown) => {
+      // During a tier move a refresh token may be the other side's (issued before cut-over): it refreshes there until the source goes.
+      const other = (error as { code?: string }).code === 'invalid_refresh_token' ? this.tenants.forMovingSide(target.tenant) : undefined;
+      if (!other) throw error;
+      return this.identity.refresh(via(other, request), input.refreshToken);
+    });
     const ownership = await this.refreshTokenOwnership(target, tokens.accessToken);
     if (ownership === 'disabled_user_of_named_tenant') {
       // Cognito knows nothing of Gatehouse's disabled users: end the session they still hold.
@@ -246,6 +327,9 @@ export class AuthFlowsService {
     const tokens = await this.identity.refresh(via(target, request), input.refreshToken);
     if ((await this.refreshTokenOwnership(target, tokens.accessToken)) === 'someone_else') throw invalidRefreshToken();
     await this.identity.revokeRefreshToken(via(target, request), input.refreshToken);
+    const sub = decodeSubject(tokens.accessToken);
+    const user = sub ? await this.mirror.findBySubject(target.issuer, sub) : null;
+    if (user) await this.mirror.recordAuthEvent({ type: 'user.signed_out', data: { tenantId: target.tenant.id, userId: user.id } });
   }
 
   private async refreshTokenOwnership(target: TenantIdentity, accessToken: string): Promise<RefreshTokenOwnership> {
@@ -286,6 +370,21 @@ export class AuthFlowsService {
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidCode();
     await this.identity.confirmForgotPassword(via(target, request), user.username, input.code, input.newPassword);
+    await this.mirror.recordAuthEvent({ type: 'user.password_reset', data: { tenantId: target.tenant.id, userId: user.id } });
+    const move = await this.moveSides(target, user);
+    if (move) {
+      // Before cut-over the new password is the source's: it moves again at the next sign-in. After it, it is the target's.
+      if (move.source === target) await this.moveIdentities.forgetMigratedPassword(target.tenant.id, user.id);
+      else await this.moveIdentities.markPasswordMigrated(target.tenant.id, user.id, false);
+    }
+  }
+
+  /** The side a challenge handle belongs to: the tenant's current one, or during a tier move the other side named by the handle's client. */
+  private challengeSide(current: TenantIdentity, clientId: string | undefined): TenantIdentity {
+    if (clientId === undefined || clientId === current.client.clientId) return current;
+    const other = this.tenants.forMovingSide(current.tenant);
+    if (!other || other.client.clientId !== clientId) throw invalidChallenge();
+    return other;
   }
 
   /**
@@ -300,6 +399,13 @@ export class AuthFlowsService {
       this.logger.warn(`could not resend the confirmation code of an unconfirmed user at sign-in: ${String(error)}`);
     });
     return invalidCredentials();
+  }
+
+  private async signInFailed(target: TenantIdentity, user: MirroredUser, reason: 'invalid_credentials' | 'user_not_confirmed' | 'user_disabled'): Promise<void> {
+    await this.mirror.recordAuthEvent(
+      { type: 'user.sign_in_failed', data: { tenantId: target.tenant.id, userId: user.id, reason } },
+      { outcome: 'failure', details: { reason } },
+    );
   }
 
   private party(target: TenantIdentity, user: MirroredUser, request: PublicRequest): SignInParty {
@@ -326,6 +432,7 @@ export class AuthFlowsService {
       }
       // A passed TOTP check proves an enrolled authenticator, wherever it was enrolled.
       if (mfaPassed && !user.mfaEnrolled) await this.mirror.setMfaEnrolled(target.tenant.id, user.id, true);
+      await this.mirror.recordAuthEvent({ type: 'user.signed_in', data: { tenantId: target.tenant.id, userId: user.id, via: 'api' } });
     };
   }
 
@@ -348,6 +455,7 @@ export class AuthFlowsService {
       user = sub ? ((await this.mirror.findBySubject(target.issuer, sub)) ?? undefined) : undefined;
     }
     if (user?.status !== 'disabled') return;
+    if (known) await this.signInFailed(target, user, 'user_disabled');
     if (refreshToken) {
       await this.identity.revokeRefreshToken(target.client, refreshToken).catch((error: unknown) => {
         this.logger.warn(`could not revoke a disabled user's refresh token: ${String(error)}`);

@@ -41,6 +41,11 @@ class FakeMirror {
     const row = await this.findByEmail(tenantId, email);
     return row && row.sub === null && row.status === 'pending' && row.createdAt < olderThan ? row : null;
   }
+  readonly events: { type: string; data: Record<string, unknown> }[] = [];
+  async recordAuthEvent(event: { type: string; data: Record<string, unknown> }) {
+    this.events.push(event);
+    return true;
+  }
   async releaseClaim(_tenantId: string, userId: string) {
     if (this.failRelease) throw new Error('database down');
     const index = this.rows.findIndex((row) => row.id === userId && row.sub === null);
@@ -108,6 +113,7 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
     limits,
     {} as never,
     hooks as unknown as SynchronousHooks,
+    {} as never,
   );
   const request = { route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' };
   return { sut, identity, mirror, request, hooks };
@@ -205,11 +211,15 @@ describe(`${AuthFlowsService.name} sign-up`, () => {
 
 describe(`${AuthFlowsService.name} sign-in of an unconfirmed user`, () => {
   it('answers exactly like a wrong password and sends a new confirmation code in the background', async () => {
-    const { sut, identity, request } = setup();
+    const { sut, identity, mirror, request } = setup();
     await sut.signUp(request, { email: 'bob@acme.test', password: PASSWORD });
     const failure = await sut.signIn(request, { email: 'bob@acme.test', password: PASSWORD }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ status: 401, code: 'invalid_credentials', detail: invalidCredentials().detail });
     await new Promise((resolve) => setImmediate(resolve));
     expect(identity.calls.at(-1)).toMatch(/^resendConfirmationCode /);
+    // The tenant's receivers learn why (the caller does not).
+    expect(mirror.events).toEqual([
+      { type: 'user.sign_in_failed', data: { tenantId: 'tenant-1', userId: mirror.rows[0]!.id, reason: 'user_not_confirmed' } },
+    ]);
   });
 });

@@ -119,6 +119,11 @@ export abstract class IdentityProvider {
   abstract getUser(pool: PoolRef, username: string): Promise<IdentityUser | undefined>;
   abstract createUser(pool: PoolRef, input: CreateUserInput): Promise<IdentityUser>;
   abstract setPassword(pool: PoolRef, username: string, password: string, permanent: boolean): Promise<void>;
+  /**
+   * Sends the user a new invitation with a new temporary password (AdminCreateUser with MessageAction RESEND):
+   * the reset path of a tier move for users whose password never reached the target. A user not there is a no-op.
+   */
+  abstract resendInvitation(pool: PoolRef, username: string): Promise<void>;
   abstract deleteUser(pool: PoolRef, username: string): Promise<void>;
   abstract setUserEnabled(pool: PoolRef, username: string, enabled: boolean): Promise<void>;
   abstract addUserToGroup(pool: PoolRef, username: string, group: string): Promise<void>;

@@ -6,6 +6,7 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthFlowsService } from './auth-flows.service.js';
+import { CognitoEventsController } from './cognito-events.js';
 import { IdentityProviderModule } from './identity-provider.module.js';
 import { MeController } from './me.controller.js';
 import { MeService } from './me.service.js';
@@ -19,7 +20,7 @@ import { TenantLookupController } from './tenant-lookup.controller.js';
 /** The public sign-up / sign-in API, the signed-in user's own endpoints, and public tenant routing. */
 @Module({
   imports: [AuthModule, DatabaseModule, TenantsModule, IdentityProviderModule, RateLimitsModule, HooksModule],
-  controllers: [AuthController, MeController, TenantLookupController, OperatorAuthController],
+  controllers: [AuthController, MeController, TenantLookupController, OperatorAuthController, CognitoEventsController],
   providers: [AuthFlowsService, MeService, TenantIdentityResolver, SignInSteps, ChallengeHandleLedger, OperatorAuthService],
   exports: [TenantIdentityResolver],
 })

@@ -89,6 +89,25 @@ export class TenantIdentityResolver {
     return this.withClients({ tenant, pool, issuer: shared.issuer, passwordPolicy, selfSignUp: tier.selfSignUp }, gatehouse, publicClient);
   }
 
+  /**
+   * The other side of a tier move (the target before cut-over, the source
+   * after it), as a TenantIdentity of its own; undefined when the tenant is not moving.
+   */
+  forMovingSide(tenant: TenantSnapshot): (TenantIdentity & { direction: 'target' | 'source' | 'abandoned' }) | undefined {
+    const side = tenant.movingWith;
+    if (!side || !side.userPoolId || !side.issuer) return undefined;
+    const tier = findTier(this.config.tiers, side.tier);
+    if (!tier) return undefined;
+    const passwordPolicy: PasswordPolicy = { ...tier.passwordPolicy, ...(side.model === 'silo' ? (tenant.passwordPolicy ?? {}) : {}) };
+    const pool = { userPoolId: side.userPoolId, region: side.region };
+    const shared = side.model === 'pool' ? this.config.sharedPools.get(side.tier) : undefined;
+    const gatehouse = side.model === 'pool' ? shared?.gatehouseClientId : (side.gatehouseClientId ?? undefined);
+    const publicClient = side.model === 'pool' ? shared?.clientId : (side.clientId ?? undefined);
+    if (!gatehouse || !publicClient) return undefined;
+    const identity = this.withClients({ tenant, pool, issuer: side.issuer, passwordPolicy, selfSignUp: tier.selfSignUp }, gatehouse, publicClient);
+    return { ...identity, direction: side.direction };
+  }
+
   private withClients(
     facts: Omit<TenantIdentity, 'client' | 'publicClient'>,
     gatehouseClientId: string | undefined,

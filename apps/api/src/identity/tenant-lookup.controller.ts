@@ -12,6 +12,7 @@ import type { AppConfig } from '../config/config.schema.js';
 import { resolveRouteHint } from '../tenancy/route-hint.js';
 import { type TenantLookupQuery, tenantLookupQuerySchema } from './dto/auth.dto.js';
 import { type TenantLookup, tenantLookupSchema } from './dto/tenant-lookup.dto.js';
+import { oidcSsoOptions } from './sso-options.js';
 import { TenantIdentityResolver, tenantNotFound } from './tenant-identity.js';
 import { type SsoOption, lookupCognito, lookupCognitoHostedSso } from './tenant-lookup.view.js';
 
@@ -53,7 +54,7 @@ export class TenantLookupController {
       tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, model: tenant.model },
       cognito: lookupCognito(target, { mode: this.config.env.GATEHOUSE_MODE, cognitoEndpoint: this.config.env.COGNITO_ENDPOINT }),
       identityProviders: tenant.identityProviders.filter((provider) => provider.enabled).map((provider) => ({ issuer: provider.issuer })),
-      sso: lookupCognitoHostedSso(target) satisfies SsoOption[],
+      sso: [...oidcSsoOptions(tenant), ...lookupCognitoHostedSso(target)] satisfies SsoOption[],
     };
   }
 }

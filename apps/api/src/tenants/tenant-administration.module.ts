@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { AuditRetention } from './audit-retention.js';
@@ -12,6 +13,8 @@ import { CognitoCapacityController, CognitoCapacityService } from './cognito-cap
 import { CognitoCapacityPublisher } from './cognito-capacity-metrics.js';
 import { DnsTxtLookup } from './domains/dns-txt-lookup.js';
 import { EmailDomainsService } from './domains/email-domains.service.js';
+import { IdentityProviderSignInController } from './identity-provider-sign-in.controller.js';
+import { IdentityProviderSignInService } from './identity-provider-sign-in.service.js';
 import { ProvisioningFaults } from './provisioning/provisioning-faults.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { SignUpSettingsController } from './sign-up-settings.controller.js';
@@ -20,6 +23,9 @@ import { TenantsController } from './tenants.controller.js';
 import { FederatedProvidersController } from './federation/federated-providers.controller.js';
 import { FederatedProvidersService } from './federation/federated-providers.service.js';
 import { TenantsService } from './tenants.service.js';
+import { TierMoveController } from './tier-move/tier-move.controller.js';
+import { TierMoveFaults } from './tier-move/tier-move-faults.js';
+import { TierMoveService } from './tier-move/tier-move.service.js';
 
 /**
  * Operators' side of the tenants context: the admin API, the provisioning
@@ -35,8 +41,18 @@ import { TenantsService } from './tenants.service.js';
  * nothing outside apps/api/src/tenants does.
  */
 @Module({
-  imports: [AuthModule, AuditModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
-  controllers: [TenantsController, AdminAuditController, SignUpSettingsController, CognitoCapacityController, HooksController, AdminHooksController, FederatedProvidersController],
+  imports: [AuthModule, AuditModule, EventsModule, IdentityProviderModule, PrivilegedDatabaseModule, TenantsModule],
+  controllers: [
+    TenantsController,
+    TierMoveController,
+    AdminAuditController,
+    SignUpSettingsController,
+    CognitoCapacityController,
+    HooksController,
+    AdminHooksController,
+    IdentityProviderSignInController,
+    FederatedProvidersController,
+  ],
   providers: [
     TenantsService,
     ProvisioningService,
@@ -45,11 +61,14 @@ import { TenantsService } from './tenants.service.js';
     EmailDomainsService,
     SignUpSettingsService,
     CognitoCapacityService,
+    TierMoveService,
+    TierMoveFaults,
     CognitoCapacityPublisher,
     AuditRetention,
     HookAdministration,
     FederatedProvidersService,
+    IdentityProviderSignInService,
   ],
-  exports: [TenantsService, ProvisioningService],
+  exports: [TenantsService, ProvisioningService, TierMoveService],
 })
 export class TenantAdministrationModule {}

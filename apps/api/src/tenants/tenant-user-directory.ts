@@ -38,8 +38,8 @@ const MAX_CACHED_USERS = 100_000;
 
 @Injectable()
 export class TenantUserDirectory implements OnModuleInit {
-  /** `${issuer}\n${subject}` → user. Map order doubles as LRU order. */
-  private readonly cache = new Map<string, DirectoryUser>();
+  /** `${issuer}\n${subject}` → user, and whether it was read since stored (for eviction). Map order is insertion order. */
+  private readonly cache = new Map<string, { readonly user: DirectoryUser; used: boolean }>();
   private readonly keysByUserId = new Map<string, string>();
 
   constructor(
@@ -55,20 +55,38 @@ export class TenantUserDirectory implements OnModuleInit {
   }
 
   async findByIssuerSubject(issuer: string, subject: string): Promise<DirectoryUser | undefined> {
+    const cached = this.cachedByIssuerSubject(issuer, subject);
+    if (cached) return cached;
     const key = `${issuer}\n${subject}`;
-    const cached = this.cache.get(key);
-    if (cached) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
     const row = await this.privileged.client.user.findUnique({
       where: { issuer_sub: { issuer, sub: subject } },
       select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true },
     });
-    if (!row) return undefined; // never cache absence: a user created a moment later must work at once
+    if (!row) return this.findBySecondIdentity(issuer, subject); // never cache absence: a user created a moment later must work at once
     this.remember(key, row);
     return row;
+  }
+
+  /** The user if the cache holds it (no database, no promise: the guard's every-request path), else undefined. */
+  cachedByIssuerSubject(issuer: string, subject: string): DirectoryUser | undefined {
+    const key = `${issuer}\n${subject}`;
+    const cached = this.cache.get(key);
+    if (!cached) return undefined;
+    cached.used = true; // recency for eviction, without moving the entry in the Map on every request
+    return cached.user;
+  }
+
+  /**
+   * A tenant moving between tiers: its users also have an identity on the
+   * other side of the move (tenants/tier-move). Not cached: these lookups last
+   * only as long as the move, and cut-over swaps the two identities.
+   */
+  private async findBySecondIdentity(issuer: string, subject: string): Promise<DirectoryUser | undefined> {
+    const identity = await this.privileged.client.tierMoveIdentity.findUnique({
+      where: { issuer_sub: { issuer, sub: subject } },
+      select: { user: { select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true } } },
+    });
+    return identity?.user;
   }
 
   /**
@@ -143,13 +161,29 @@ export class TenantUserDirectory implements OnModuleInit {
   }
 
   private remember(key: string, user: DirectoryUser): void {
-    this.cache.set(key, user);
+    const previous = this.cache.get(key);
+    if (previous && previous.user.id !== user.id) this.keysByUserId.delete(previous.user.id);
+    this.cache.set(key, { user, used: false });
     this.keysByUserId.set(user.id, key);
-    if (this.cache.size > MAX_CACHED_USERS) {
-      const oldest = this.cache.entries().next().value;
-      if (oldest) {
-        this.cache.delete(oldest[0]);
-        this.keysByUserId.delete(oldest[1].id);
+    if (this.cache.size > MAX_CACHED_USERS) this.evictOldest();
+  }
+
+  /**
+   * Drops a sixteenth of the users, oldest first, giving one read since it was stored a
+   * second chance (moved to the newest end): least-recently-used in effect, in one pass
+   * (deleting one entry per insert makes each `keys().next()` walk every deleted slot).
+   */
+  private evictOldest(): void {
+    let excess = this.cache.size - MAX_CACHED_USERS + Math.floor(MAX_CACHED_USERS / 16);
+    for (const [key, entry] of this.cache) {
+      if (excess <= 0) break;
+      this.cache.delete(key);
+      if (entry.used) {
+        entry.used = false;
+        this.cache.set(key, entry);
+      } else {
+        this.keysByUserId.delete(entry.user.id);
+        excess -= 1;
       }
     }
   }

@@ -13,6 +13,17 @@ export const invalidTenantState = (status: string, action: string) =>
 export const provisioningInProgress = () =>
   new ConflictError('provisioning_in_progress', 'The tenant is being provisioned or deleted right now; try again shortly.');
 
+export const tierMoveInProgress = () =>
+  new ConflictError('tier_move_in_progress', 'The tenant is moving between tiers; wait for the move to end, or cancel it before cut-over.');
+export const noTierMove = () => new ConflictError('no_tier_move', 'The tenant has no tier move that can be retried or cancelled now.');
+export const tierMoveCutOver = () =>
+  new ConflictError('tier_move_cut_over', 'The move has cut over: the tenant is served by its new tier and can no longer be rolled back.');
+export const mfaReenrolmentNotAccepted = () =>
+  new ConflictError(
+    'mfa_reenrolment_not_accepted',
+    'Users of this tenant use TOTP, whose secrets Cognito cannot export: they will enrol again at their first sign-in on the new tier. Send acceptMfaReenrolment: true to accept it.',
+  );
+
 /** A 400 naming one field, for rules zod cannot see (tier-dependent options). */
 export const invalidField = (path: string, message: string) => new ValidationFailedError([{ path, message }]);
 

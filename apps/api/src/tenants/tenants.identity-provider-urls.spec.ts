@@ -20,7 +20,7 @@ function service(mode: 'aws' | 'local', resolved: readonly string[] = ['93.184.2
       },
     },
   };
-  const sut = new TenantsService(config, privileged as never, {} as never, { refreshTenant: async () => undefined } as never, {} as never, {} as never, {} as never, {} as never);
+  const sut = new TenantsService(config, privileged as never, {} as never, { refreshTenant: async () => undefined } as never, {} as never, {} as never, {} as never, {} as never, {} as never);
   sut.resolveHost = async () => resolved;
   return { sut, stored };
 }

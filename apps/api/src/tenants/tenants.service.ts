@@ -8,6 +8,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { allowedMfaPolicies, defaultMfaPolicy, findTier, mfaSettingForPolicy, parseMfaPolicy, type MfaPolicy, type TierConfig } from '@gatehouse/tiers';
 import { AuditService } from '../audit/audit.service.js';
+import { EventsService } from '../events/events.service.js';
 import { OutboundUrlRefused, checkUrlShape, resolveHost, resolvePublicAddresses, withoutCredentials } from '../auth/outbound-url.js';
 import { TrustedIssuersService, isCognitoIssuerUrl, issuerAcceptor } from '../auth/trusted-issuers.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
@@ -26,6 +27,7 @@ import { EMAIL_DOMAIN_FIELDS, EmailDomainsService, toEmailDomainView } from './d
 import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { initialState, leaseIsLive, parseState, progress } from './provisioning/provisioning-state.js';
 import { ProvisioningService } from './provisioning/provisioning.service.js';
+import { hasEnded, moveProgress, parseMoveState } from './tier-move/tier-move-state.js';
 import { IdentityProvider } from '../identity/identity-provider.js';
 import {
   emailDomainTaken,
@@ -37,6 +39,7 @@ import {
   provisioningInProgress,
   slugTaken,
   tenantNotFound,
+  tierMoveInProgress,
 } from './tenants.errors.js';
 
 const TENANT_INCLUDE = {
@@ -75,11 +78,17 @@ export function toTenantView(row: TenantRow): TenantView {
       claimMapping: (provider.claimMapping ?? {}) as TenantView['identityProviders'][number]['claimMapping'],
     })),
     provisioning: progress(row.isolationModel, parseState(row.provisioning)),
+    tierMove: tierMoveView(row.tierMove),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     suspendedAt: row.suspendedAt?.toISOString() ?? null,
     deletedAt: row.deletedAt?.toISOString() ?? null,
   };
+}
+
+function tierMoveView(raw: unknown): TenantView['tierMove'] {
+  const state = parseMoveState(raw);
+  return state ? moveProgress(state) : null;
 }
 
 @Injectable()
@@ -93,6 +102,7 @@ export class TenantsService {
     private readonly domains: EmailDomainsService,
     private readonly signUp: SignUpSettingsService,
     private readonly identity: IdentityProvider,
+    private readonly events: EventsService,
   ) {}
 
   findRow(id: string) {
@@ -204,6 +214,7 @@ export class TenantsService {
             mfaPolicy,
           },
         });
+        await this.events.emit(tx, { type: 'tenant.created', data: { tenantId: created.id, slug: input.slug, tier: tier.name, model: tier.model } });
         return created.id;
       });
     } catch (error) {
@@ -277,8 +288,8 @@ export class TenantsService {
 
   /** Locks the tenant row for the transaction, so status changes serialise. */
   private async lockRow(tx: TransactionClient, id: string) {
-    const rows = await tx.$queryRaw<{ status: string; provisioning: unknown }[]>`
-      SELECT status::text AS status, provisioning FROM tenants WHERE id = ${id}::uuid FOR UPDATE`;
+    const rows = await tx.$queryRaw<{ status: string; provisioning: unknown; tier_move: unknown }[]>`
+      SELECT status::text AS status, provisioning, tier_move FROM tenants WHERE id = ${id}::uuid FOR UPDATE`;
     const row = rows[0];
     if (!row) throw tenantNotFound();
     return row;
@@ -300,6 +311,7 @@ export class TenantsService {
       if (current.status !== from) throw invalidTenantState(current.status, to === 'suspended' ? 'suspended' : 'reactivated');
       await tx.tenant.update({ where: { id }, data: { status: to, suspendedAt: to === 'suspended' ? new Date() : null } });
       await this.audit.record(tx, { action, tenantId: id, target: `tenant:${id}` });
+      await this.events.emit(tx, { type: to === 'suspended' ? 'tenant.suspended' : 'tenant.reactivated', data: { tenantId: id } });
     });
     // Takes effect on this replica's next request; the NOTIFY carries it to the others.
     await this.issuers.refreshTenant(id);
@@ -316,6 +328,11 @@ export class TenantsService {
       const current = await this.lockRow(tx, id);
       const state = parseState(current.provisioning);
       if (current.status === 'deleted' || current.status === 'deleting') return;
+      // A tenant moving between tiers has resources on two sides: cancel (or finish) the move first.
+      if (current.tier_move !== null && current.tier_move !== undefined) {
+        const move = parseMoveState(current.tier_move);
+        if (move && !hasEnded(move)) throw tierMoveInProgress();
+      }
       if (current.status === 'provisioning' && (leaseIsLive(state, new Date()) || this.provisioning.isRunning(id))) {
         throw provisioningInProgress();
       }
@@ -374,6 +391,10 @@ export class TenantsService {
           // Refused above when they carry credentials; stripped here as well, since audit events live forever.
           details: { issuer: withoutCredentials(issuer), audience: input.audience, jwksUri: withoutCredentials(input.jwksUri) },
         });
+        await this.events.emit(tx, {
+          type: 'identity_provider.added',
+          data: { tenantId: id, identityProviderId: created.id, issuer: withoutCredentials(issuer) },
+        });
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw issuerTaken();
@@ -409,6 +430,7 @@ export class TenantsService {
       const { count } = await tx.tenantIdentityProvider.deleteMany({ where: { id: providerId, tenantId: id } });
       if (count === 0) throw identityProviderNotFound();
       await this.audit.record(tx, { action: 'tenant.identity_provider.remove', tenantId: id, target: `identity-provider:${providerId}` });
+      await this.events.emit(tx, { type: 'identity_provider.removed', data: { tenantId: id, identityProviderId: providerId } });
     });
     await this.issuers.refreshTenant(id);
   }

@@ -7,8 +7,12 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { TenantRole } from '@gatehouse/tiers';
+import { AuditService } from '../audit/audit.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
 import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
+import type { TransactionClient } from '../database/prisma-client.js';
+import type { LifecycleEvent } from '../events/event-catalog.js';
+import { EventsService } from '../events/events.service.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
 
 export interface MirroredUser {
@@ -26,6 +30,17 @@ export interface MirroredUser {
   readonly hookClaims: unknown;
 }
 
+/** A user's lifecycle event (every one names its tenant and user). */
+type UserEvent = Extract<LifecycleEvent, { data: { tenantId: string; userId: string } }>;
+
+export interface AuthEventOptions {
+  readonly outcome?: 'success' | 'failure';
+  /** Small, non-secret facts for the audit entry. */
+  readonly details?: Record<string, unknown>;
+  /** A producer's idempotency key (a retried Cognito trigger reports one sign-in twice). */
+  readonly dedupeKey?: string;
+}
+
 const FIELDS = { id: true, tenantId: true, email: true, username: true, issuer: true, sub: true, status: true, role: true, emailVerified: true, mfaEnrolled: true, hookClaims: true } as const;
 
 @Injectable()
@@ -33,7 +48,34 @@ export class UserMirror {
   constructor(
     private readonly privileged: PrivilegedPrismaService,
     private readonly directory: TenantUserDirectory,
+    private readonly events: EventsService,
+    private readonly audit: AuditService,
   ) {}
+
+  /** The event and its audit entry, in the transaction of the change they describe; false if the dedupe key was seen. */
+  private async record(tx: TransactionClient, event: UserEvent, options: AuthEventOptions = {}): Promise<boolean> {
+    const fresh = await this.events.emit(tx, event, options.dedupeKey ? { dedupeKey: options.dedupeKey } : {});
+    if (fresh) {
+      await this.audit.record(tx, {
+        action: event.type,
+        tenantId: event.data.tenantId,
+        target: `user:${event.data.userId}`,
+        outcome: options.outcome ?? 'success',
+        details: options.details ?? {},
+      });
+    }
+    return fresh;
+  }
+
+  /**
+   * An authentication event with no change of its own (signed in, sign-in
+   * failed, signed out, password reset): the event and its audit entry in a
+   * small transaction. `dedupeKey` makes a repeated report (a retried Cognito
+   * trigger) a no-op; returns whether the event was new.
+   */
+  recordAuthEvent(event: UserEvent, options: AuthEventOptions = {}): Promise<boolean> {
+    return this.privileged.client.$transaction((tx) => this.record(tx, event, options));
+  }
 
   /** The tenant's user with this e-mail, if any (e-mails are stored lower-case). */
   findByEmail(tenantId: string, email: string): Promise<MirroredUser | null> {
@@ -45,6 +87,11 @@ export class UserMirror {
 
   findBySubject(issuer: string, sub: string): Promise<MirroredUser | null> {
     return this.privileged.client.user.findUnique({ where: { issuer_sub: { issuer, sub } }, select: FIELDS });
+  }
+
+  /** True for a tenant's Gatehouse (confidential) app client: the API's own flows sign in through it. */
+  async isGatehouseAppClient(clientId: string): Promise<boolean> {
+    return (await this.privileged.client.tenantAppClient.count({ where: { clientId, role: 'gatehouse' } })) > 0;
   }
 
   findById(tenantId: string, userId: string): Promise<MirroredUser | null> {
@@ -72,7 +119,12 @@ export class UserMirror {
 
   /** Cognito created the user: record its `sub`, which is what makes the claim an account. */
   async completeSignUp(tenantId: string, userId: string, sub: string): Promise<void> {
-    await this.privileged.client.user.updateMany({ where: { tenantId, id: userId, status: 'pending', sub: null }, data: { sub } });
+    await this.privileged.client.$transaction(async (tx) => {
+      const { count } = await tx.user.updateMany({ where: { tenantId, id: userId, status: 'pending', sub: null }, data: { sub } });
+      if (count === 0) return;
+      const user = await tx.user.findUniqueOrThrow({ where: { tenantId_id: { tenantId, id: userId } }, select: { email: true, role: true } });
+      await this.record(tx, { type: 'user.signed_up', data: { tenantId, userId, email: user.email, role: user.role } });
+    });
   }
 
   /**
@@ -95,20 +147,24 @@ export class UserMirror {
   }
 
   /** After Cognito confirmed the e-mail (sign-up confirmation, or a successful first sign-in). */
-  async markConfirmed(tenantId: string, userId: string, facts: { sub?: string; emailVerified: boolean }): Promise<void> {
-    await this.privileged.client.user.updateMany({
-      where: { tenantId, id: userId, status: 'pending' },
-      data: { status: 'active', emailVerified: facts.emailVerified, ...(facts.sub ? { sub: facts.sub } : {}) },
-    });
-    await this.privileged.client.user.updateMany({
-      where: { tenantId, id: userId, emailVerified: false },
-      data: { emailVerified: facts.emailVerified },
+  async markConfirmed(tenantId: string, userId: string, facts: { sub?: string; emailVerified: boolean; via?: 'api' | 'cognito' }): Promise<void> {
+    await this.privileged.client.$transaction(async (tx) => {
+      const { count } = await tx.user.updateMany({
+        where: { tenantId, id: userId, status: 'pending' },
+        data: { status: 'active', emailVerified: facts.emailVerified, ...(facts.sub ? { sub: facts.sub } : {}) },
+      });
+      await tx.user.updateMany({ where: { tenantId, id: userId, emailVerified: false }, data: { emailVerified: facts.emailVerified } });
+      // Only the transition from pending is the confirmation; a repeated call changes nothing and says nothing.
+      if (count > 0) await this.record(tx, { type: 'user.confirmed', data: { tenantId, userId, via: facts.via ?? 'api' } });
     });
   }
 
   /** Records whether the user has a verified TOTP authenticator (enrolment, a passed TOTP challenge, a reset). */
   async setMfaEnrolled(tenantId: string, userId: string, enrolled: boolean): Promise<void> {
-    await this.privileged.client.user.updateMany({ where: { tenantId, id: userId, mfaEnrolled: !enrolled }, data: { mfaEnrolled: enrolled } });
+    await this.privileged.client.$transaction(async (tx) => {
+      const { count } = await tx.user.updateMany({ where: { tenantId, id: userId, mfaEnrolled: !enrolled }, data: { mfaEnrolled: enrolled } });
+      if (count > 0 && enrolled) await this.record(tx, { type: 'user.mfa_enrolled', data: { tenantId, userId } });
+    });
     // The guard reads this fact: this replica sees it on the next request, the others after the users NOTIFY.
     this.directory.evictUser(userId);
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
@@ -14,7 +15,7 @@ import { UsersService } from './users.service.js';
  * (TenantsModule) evicted after each change.
  */
 @Module({
-  imports: [AuditModule, DatabaseModule, IdentityModule, IdentityProviderModule, TenantsModule],
+  imports: [AuditModule, DatabaseModule, EventsModule, IdentityModule, IdentityProviderModule, TenantsModule],
   controllers: [UsersController],
   providers: [UsersService],
 })

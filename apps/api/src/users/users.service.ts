@@ -16,6 +16,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type TenantRole, deriveSignInUsername } from '@gatehouse/tiers';
 import { AuditService } from '../audit/audit.service.js';
+import { EventsService } from '../events/events.service.js';
 import { isUniqueViolation } from '../common/database-errors.js';
 import { MissingTenantContextError } from '../common/domain-error.js';
 import type { TransactionClient } from '../database/prisma-client.js';
@@ -59,6 +60,7 @@ export class UsersService {
     private readonly audit: AuditService,
     private readonly tenants: TenantIdentityResolver,
     private readonly directory: TenantUserDirectory,
+    private readonly events: EventsService,
   ) {}
 
   /** The Cognito pool the caller's tenant keeps its users in: its own (silo) or its tier's. */
@@ -133,6 +135,7 @@ export class UsersService {
         await this.identity.addUserToGroup(pool, username, input.role);
         const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: row.id } }, data: { sub: user.sub }, select: FIELDS });
         await this.audit.record(tx, { action: 'user.invite', target: `user:${row.id}`, details: { role: input.role } });
+        await this.events.emit(tx, { type: 'user.invited', data: { tenantId: auth.tenantId, userId: row.id, email: input.email, role: input.role } });
         return this.view(updated, pool);
       });
     } catch (error) {
@@ -166,6 +169,7 @@ export class UsersService {
       if (user.role === role) return this.view(user, pool);
       const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { role }, select: FIELDS });
       await this.audit.record(tx, { action: 'user.role.change', target: `user:${userId}`, details: { from: user.role, to: role } });
+      await this.events.emit(tx, { type: 'user.role_changed', data: { tenantId: auth.tenantId, userId, from: user.role, to: role } });
       if (user.issuer === pool.issuer) {
         await this.identity.addUserToGroup(pool, user.username, role);
         await this.identity.removeUserFromGroup(pool, user.username, user.role);
@@ -201,6 +205,7 @@ export class UsersService {
         target: `user:${userId}`,
         details: enabled ? {} : { signedOutEverywhere },
       });
+      await this.events.emit(tx, { type: enabled ? 'user.enabled' : 'user.disabled', data: { tenantId: auth.tenantId, userId } });
       return this.view(updated, pool);
     });
     this.directory.evictUser(userId);
@@ -217,6 +222,7 @@ export class UsersService {
       const { count } = await tx.user.deleteMany({ where: { tenantId: auth.tenantId, id: userId } });
       if (count === 0) throw userNotFound();
       await this.audit.record(tx, { action: 'user.remove', target: `user:${userId}`, details: { role: user.role } });
+      await this.events.emit(tx, { type: 'user.deleted', data: { tenantId: auth.tenantId, userId } });
       if (user.issuer === pool.issuer) await this.identity.deleteUser(pool, user.username);
     });
     this.directory.evictUser(userId);
@@ -236,6 +242,7 @@ export class UsersService {
       if (user.issuer !== pool.issuer) throw mfaManagedElsewhere();
       const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { mfaEnrolled: false }, select: FIELDS });
       await this.audit.record(tx, { action: 'user.mfa.reset', target: `user:${userId}` });
+      await this.events.emit(tx, { type: 'user.mfa_reset', data: { tenantId: auth.tenantId, userId } });
       // Inside the transaction: if Cognito refuses, Gatehouse's record and the audit event roll back with it.
       await this.identity.resetUserMfa(pool, user.username);
       return this.view(updated, pool);

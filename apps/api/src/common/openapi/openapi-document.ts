@@ -6,6 +6,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { withEventWebhooks } from '../../events/openapi-webhooks.js';
 import { PROBLEM_DETAILS_SCHEMA, PROBLEM_DETAILS_SCHEMA_NAME, problemResponseObject } from './problem-responses.js';
 import { namedResponseSchemas } from './response-schemas.js';
 
@@ -122,7 +123,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const schemas: Record<string, unknown> = { ...document.components.schemas, [PROBLEM_DETAILS_SCHEMA_NAME]: PROBLEM_DETAILS_SCHEMA, ...namedResponseSchemas() };
   document.components.schemas = schemas as NonNullable<typeof document.components.schemas>;
   completeOperations(document);
-  return document;
+  return withEventWebhooks(document);
 }
 
 /** Serves Swagger UI at `/docs`, the document at `/openapi.json` and `/openapi.yaml`. */

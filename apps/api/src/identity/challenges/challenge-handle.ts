@@ -43,6 +43,8 @@ const claimsSchema = z.object({
   /** The Cognito username the challenge is answered for. */
   username: z.string().min(1),
   challenge: z.enum(GATEHOUSE_CHALLENGES),
+  /** The app client the challenge belongs to: during a tier move it may be the other side's (see README "Moving a tenant between tiers"). */
+  clientId: z.string().optional(),
   /** Cognito's session, for a challenge Cognito holds. */
   session: z.string().optional(),
   /** Tokens held back until the user enrols TOTP (an MFA set-up Gatehouse holds). */

@@ -160,6 +160,7 @@ export class SignInSteps {
       tenantId: party.tenantId,
       userId: party.userId,
       username: party.username,
+      clientId: party.client.clientId,
       challenge,
       ...(held.session !== undefined ? { session: held.session } : {}),
       ...(held.tokens !== undefined ? { tokens: held.tokens } : {}),

@@ -100,6 +100,7 @@ import {
   toFederatedClientInput,
 } from './federation-requests.js';
 import type { FederatedProviderInput } from '../../tenants/federation/federated-provider.js';
+import { resendInvitationInput } from './tier-move-requests.js';
 
 const KNOWN_CHALLENGES: ReadonlySet<string> = new Set(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP', 'SELECT_MFA_TYPE']);
 
@@ -448,6 +449,15 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
       ),
     );
     return this.toUser(input.username, response.User ?? {});
+  }
+
+  async resendInvitation(pool: PoolRef, username: string): Promise<void> {
+    try {
+      await this.client(pool.region).send(new AdminCreateUserCommand(resendInvitationInput(pool, username)));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'UserNotFoundException') return;
+      throw mapCognitoError(error, 'admin', 'AdminCreateUser');
+    }
   }
 
   async setPassword(pool: PoolRef, username: string, password: string, permanent: boolean): Promise<void> {

@@ -141,6 +141,18 @@ describe('toCreateUserPoolInput', () => {
     });
     expect(toCreateUserPoolInput(silo).LambdaConfig).toBeUndefined();
   });
+
+  it('wires the post-events function as both post confirmation and post authentication when the deployment has it', () => {
+    const triggers = {
+      preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-sign-up',
+      preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-token-generation',
+      postEvents: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-post-events',
+    };
+    expect(toCreateUserPoolInput(silo, triggers).LambdaConfig).toMatchObject({
+      PostConfirmation: triggers.postEvents,
+      PostAuthentication: triggers.postEvents,
+    });
+  });
 });
 
 describe('toSetUserPoolMfaConfigInput', () => {

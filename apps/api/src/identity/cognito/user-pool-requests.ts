@@ -47,6 +47,8 @@ export function toLambdaConfig(triggers: CognitoTriggerArns): NonNullable<Create
   return {
     PreSignUp: triggers.preSignUp,
     PreTokenGenerationConfig: { LambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION, LambdaArn: triggers.preTokenGeneration },
+    // Sign-ins and confirmations at Cognito directly reach Gatehouse's events (README "Events and hooks").
+    ...(triggers.postEvents ? { PostConfirmation: triggers.postEvents, PostAuthentication: triggers.postEvents } : {}),
   };
 }
 

@@ -43,8 +43,18 @@ export const lookupCognitoHostedSsoSchema = z.object({
   url: z.string().describe('The hosted UI authorize URL without `state` / PKCE parameters, which the client adds.'),
 });
 
+/** The tenant's own OpenID Connect provider, signed in at directly from the browser (code + PKCE). */
+export const lookupOidcSsoSchema = z.object({
+  kind: z.literal('oidc'),
+  issuer: z.string(),
+  clientId: z.string().describe('The provider’s public client for browsers (no secret).'),
+  authorizationEndpoint: z.string(),
+  tokenEndpoint: z.string(),
+  scopes: z.array(z.string()),
+});
+
 /** Sign-in options that redirect to an identity provider, one kind per variant. */
-export const lookupSsoOptionSchema = z.discriminatedUnion('kind', [lookupCognitoHostedSsoSchema]);
+export const lookupSsoOptionSchema = z.discriminatedUnion('kind', [lookupOidcSsoSchema, lookupCognitoHostedSsoSchema]);
 
 export const tenantLookupSchema = z.object({
   tenant: lookupTenantSchema,

@@ -11,6 +11,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service.js';
+import { EventsService } from '../../events/events.service.js';
 import { TrustedIssuersService } from '../../auth/trusted-issuers.service.js';
 import { isUniqueViolation } from '../../common/database-errors.js';
 import { NotFoundError } from '../../common/domain-error.js';
@@ -70,6 +71,7 @@ export class EmailDomainsService {
     private readonly audit: AuditService,
     private readonly issuers: TrustedIssuersService,
     private readonly dns: DnsTxtLookup,
+    private readonly events: EventsService,
   ) {}
 
   async list(tenantId: string): Promise<EmailDomainView[]> {
@@ -140,6 +142,7 @@ export class EmailDomainsService {
           outcome: verified ? 'success' : 'failure',
           details: verified ? { domain } : { domain, reason: result.kind === 'absent' ? result.reason : 'value_mismatch' },
         });
+        if (verified) await this.events.emit(tx, { type: 'domain.verified', data: { tenantId, domain } });
       });
     } catch (error) {
       // Another tenant's verification of the same domain committed first.

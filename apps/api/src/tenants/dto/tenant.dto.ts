@@ -4,6 +4,7 @@
  */
 import { MFA_POLICIES, TENANT_ROLES } from '@gatehouse/tiers';
 import { z } from 'zod';
+import { tierMoveSchema } from '../tier-move/tier-move.dto.js';
 
 /** Same rule as the `tenants_slug_format` check constraint. */
 export const slugSchema = z
@@ -197,6 +198,8 @@ export const tenantSchema = z.object({
     lastError: z.object({ step: z.string(), code: z.string(), message: z.string(), at: z.string() }).nullable(),
     durationMs: z.number().nullable(),
   }),
+  /** The latest tier move (running or ended), or null when the tenant never moved. */
+  tierMove: tierMoveSchema.nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   suspendedAt: z.iso.datetime().nullable(),

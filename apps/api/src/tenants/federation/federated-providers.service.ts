@@ -14,6 +14,7 @@
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service.js';
+import { EventsService } from '../../events/events.service.js';
 import { TrustedIssuersService } from '../../auth/trusted-issuers.service.js';
 import { ConflictError, NotFoundError } from '../../common/domain-error.js';
 import { isUniqueViolation } from '../../common/database-errors.js';
@@ -63,6 +64,7 @@ export class FederatedProvidersService {
     private readonly identity: IdentityProvider,
     private readonly provisioning: ProvisioningService,
     private readonly audit: AuditService,
+    private readonly events: EventsService,
     private readonly issuers: TrustedIssuersService,
   ) {}
 
@@ -123,6 +125,10 @@ export class FederatedProvidersService {
           // Never a secret: the public view only.
           details: { type: provider.type, callbackUrls: input.callbackUrls, attributeMapping: provider.attributeMapping, defaultRole: provider.defaultRole },
         });
+        await this.events.emit(tx, {
+          type: 'identity_provider.added',
+          data: { tenantId, identityProviderId: row.id, federated: { name, type: provider.type } },
+        });
         return toView(row);
       }, TRANSACTION);
     } catch (error) {
@@ -136,13 +142,18 @@ export class FederatedProvidersService {
   async remove(tenantId: string, name: string): Promise<void> {
     await this.privileged.client.$transaction(async (tx) => {
       const tenant = await this.lockTenant(tx, tenantId);
-      if (!tenant.federatedProviders.some((existing) => existing.name === name)) throw federatedProviderNotFound();
+      const removed = tenant.federatedProviders.find((existing) => existing.name === name);
+      if (!removed) throw federatedProviderNotFound();
       const target = this.target(tenant);
       // Detach from the client first: from then on nobody can sign in through it, whatever happens next.
       await this.cognito(() => this.configureClient(target, tenant.federatedProviders.filter((existing) => existing.name !== name)));
       await this.cognito(() => this.identity.deleteFederatedProvider(target.pool, name));
       await tx.tenantFederatedProvider.delete({ where: { tenantId_name: { tenantId, name } } });
       await this.audit.record(tx, { action: 'tenant.federated_provider.remove', tenantId, target: `federated-provider:${name}` });
+      await this.events.emit(tx, {
+        type: 'identity_provider.removed',
+        data: { tenantId, identityProviderId: removed.id, federated: { name, type: removed.type } },
+      });
     }, TRANSACTION);
     await this.issuers.refreshTenant(tenantId);
   }

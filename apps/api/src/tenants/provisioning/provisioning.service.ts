@@ -41,6 +41,7 @@ import {
   siloPoolBlueprint,
 } from '@gatehouse/tiers';
 import { AuditService } from '../../audit/audit.service.js';
+import { EventsService } from '../../events/events.service.js';
 import { TrustedIssuersService } from '../../auth/trusted-issuers.service.js';
 import { DomainError } from '../../common/domain-error.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -125,6 +126,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     private readonly issuers: TrustedIssuersService,
     private readonly faults: ProvisioningFaults,
     private readonly metrics: Metrics,
+    private readonly events: EventsService,
   ) {}
 
   /** A run that reached its end (active, deleted) or stopped failed, with its duration from the first step. */
@@ -543,6 +545,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
         target: `tenant:${tenant.id}`,
         details: { model: tenant.model, attempt: state.attempt, durationMs },
       });
+      await this.events.emit(tx, { type: 'tenant.activated', data: { tenantId: tenant.id, model: tenant.model } });
     });
     // Trusted from this moment on this replica; other replicas follow the NOTIFY.
     await this.issuers.refreshTenant(tenant.id);
@@ -610,6 +613,7 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
       // The row stays as a tombstone: its slug is never given to another tenant (see README "Operating tenants").
       await tx.tenant.update({ where: { id: tenant.id }, data: { status: 'deleted', deletedAt: new Date() } });
       await this.audit.record(tx, { action: 'tenant.deleted', tenantId: tenant.id, target: `tenant:${tenant.id}`, details: { model: tenant.model } });
+      await this.events.emit(tx, { type: 'tenant.deleted', data: { tenantId: tenant.id } });
     });
     await this.issuers.refreshTenant(tenant.id);
     this.countRun('deleted', state);
