@@ -10,6 +10,12 @@
  * exercise what reads them (README "SSO through Cognito": what ran and what not).
  */
 import { randomUUID } from 'node:crypto';
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  type CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorClient } from '../../tools/local-stack/cognito.js';
 import { createLocalOperator, signInLocalOperator } from '../../tools/local-stack/seed.js';
@@ -18,6 +24,7 @@ import { type CallOptions, type HttpResponse, type World, type WorldTenant, buil
 
 let world: World;
 let operatorToken: string;
+let cognito: CognitoIdentityProviderClient;
 
 function expectProblem(response: HttpResponse, status: number, code: string): void {
   expect(response.status, response.text).toBe(status);
@@ -35,18 +42,15 @@ const googleBody = () => ({
 
 beforeAll(async () => {
   world = await buildWorld();
-  const cognito = createEmulatorClient(world.stack.cognitoEndpoint, world.stack.region);
-  try {
-    const operators = world.stack.sharedPools['operators']!;
-    const pool = { userPoolId: operators.userPoolId, clientId: operators.clientId! };
-    const operator = await createLocalOperator(cognito, pool, { email: uniqueEmail('ops.test'), password: `Operator-${randomUUID()}` });
-    operatorToken = (await signInLocalOperator(cognito, pool, operator)).accessToken;
-  } finally {
-    cognito.destroy();
-  }
+  cognito = createEmulatorClient(world.stack.cognitoEndpoint, world.stack.region);
+  const operators = world.stack.sharedPools['operators']!;
+  const pool = { userPoolId: operators.userPoolId, clientId: operators.clientId! };
+  const operator = await createLocalOperator(cognito, pool, { email: uniqueEmail('ops.test'), password: `Operator-${randomUUID()}` });
+  operatorToken = (await signInLocalOperator(cognito, pool, operator)).accessToken;
 }, 120_000);
 
 afterAll(async () => {
+  cognito?.destroy();
   await world?.close();
 });
 
@@ -159,6 +163,44 @@ describe('stored providers', () => {
       identity_provider: 'acme-ad',
       scope: 'openid email profile',
     });
+
+    // A user as Cognito federation creates it (`<provider>_<subject>`, the `identities` attribute), made here with
+    // AdminCreateUser since the emulator cannot federate: its first token mirrors it into THIS tenant as a viewer.
+    const poolId = bridge.issuer.split('/').at(-1)!;
+    const federatedUser = async (username: string, attributes: Record<string, string>) => {
+      await cognito.send(
+        new AdminCreateUserCommand({
+          UserPoolId: poolId,
+          Username: username,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+        }),
+      );
+      const password = `Federated-${randomUUID()}`;
+      await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: username, Password: password, Permanent: true }));
+      const auth = await cognito.send(
+        new InitiateAuthCommand({ ClientId: bridge.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password } }),
+      );
+      return auth.AuthenticationResult!.AccessToken!;
+    };
+    const email = uniqueEmail('acme.example');
+    const subject = randomUUID();
+    const token = await federatedUser(`acme-ad_${subject}`, {
+      email,
+      email_verified: 'true',
+      identities: JSON.stringify([{ userId: subject, providerName: 'acme-ad', providerType: 'SAML', primary: true }]),
+    });
+    const me = await world.call('/v1/me', { token });
+    expect(me.status, me.text).toBe(200);
+    expect(await world.privileged.user.findFirstOrThrow({ where: { email } })).toMatchObject({ tenantId: bridge.id, role: 'viewer' });
+    // Without Cognito's record naming the provider, or for a provider the tenant lacks: refused as before.
+    const noIdentities = await federatedUser(`acme-ad_${randomUUID()}`, { email: uniqueEmail('acme.example') });
+    expectProblem(await world.call('/v1/me', { token: noIdentities }), 401, 'unknown_user');
+    const otherProvider = await federatedUser(`other-idp_${randomUUID()}`, {
+      email: uniqueEmail('acme.example'),
+      identities: JSON.stringify([{ userId: '1', providerName: 'other-idp' }]),
+    });
+    expectProblem(await world.call('/v1/me', { token: otherProvider }), 401, 'unknown_user');
 
     expectProblem(await asOperator(`${routeOf(bridge)}/nope`, { method: 'DELETE' }), 404, 'federated_provider_not_found');
     expectProblem(await asOperator(`${routeOf(bridge)}/bad_name`, { method: 'DELETE' }), 400, 'validation_failed');
