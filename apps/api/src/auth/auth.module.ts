@@ -6,6 +6,7 @@ import { DatabaseModule } from '../database/database.module.js';
 import { Metrics } from '../observability/metrics.js';
 import { Tracing } from '../observability/tracing.js';
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { IdentityProviderModule } from '../identity/identity-provider.module.js';
 import { AccessGuard } from './access.guard.js';
 import { createGuardedJwksFetcher } from './guarded-jwks-fetcher.js';
 import { JwksKeyStore } from './jwks-key-store.js';
@@ -19,7 +20,7 @@ import { TrustedIssuersService } from './trusted-issuers.service.js';
  * resolution and the global guard. Every route of the API passes through AccessGuard.
  */
 @Module({
-  imports: [DatabaseModule, TenantsModule],
+  imports: [DatabaseModule, TenantsModule, IdentityProviderModule],
   providers: [
     TrustedIssuersService,
     {

@@ -64,6 +64,15 @@ export interface TenantSnapshot {
     /** Front-channel sign-in (code + PKCE from the browser), when an operator set it up. */
     readonly browserSignIn?: BrowserSignInSettings;
   }[];
+  /** Identity providers federated through Cognito (bridge, silo): lookup's `cognito-hosted` entries. Absent: none. */
+  readonly federatedProviders?: readonly {
+    readonly name: string;
+    readonly displayName: string;
+    /** Role of the users it creates (never admin). */
+    readonly defaultRole: 'member' | 'viewer';
+    readonly callbackUrls: readonly string[];
+    readonly hostedUiDomain: string;
+  }[];
   /**
    * While the tenant moves between tiers: the other side's model, tier and pool
    * (the target before cut-over, the source after it). Its tokens are trusted

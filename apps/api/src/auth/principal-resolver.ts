@@ -14,7 +14,7 @@
  * enabled; roles come from the token's groups, capped by the role Gatehouse
  * holds for the user so a demotion takes effect at once.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { PLATFORM_ADMIN_ROLE, TENANT_ROLES, type TenantRole } from '@gatehouse/tiers';
 import { findUnsafeText } from '../common/unsafe-text.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -26,6 +26,8 @@ import type { TokenUse } from './access.decorators.js';
 import { ForbiddenError, UnauthenticatedError } from './auth.errors.js';
 import type { CognitoIssuer, ExternalIssuer, TenantSnapshot } from './issuer-registry.js';
 import { TrustedIssuersService } from './trusted-issuers.service.js';
+import { IdentityProvider } from '../identity/identity-provider.js';
+import { federatedProviderOfUsername, identitiesListProvider } from './federated-user.js';
 
 export type Claims = Readonly<Record<string, unknown>>;
 
@@ -70,6 +72,8 @@ export class PrincipalResolver {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly issuers: TrustedIssuersService,
     private readonly users: TenantUserDirectory,
+    /** Absent (some unit specs): federated users are refused, which fails closed. */
+    @Optional() private readonly identity?: IdentityProvider,
   ) {}
 
   async resolve(claims: Claims, tokenUse: TokenUse, route: RouteHintInput): Promise<Principal> {
@@ -137,7 +141,12 @@ export class PrincipalResolver {
     if (cached) return this.cognitoUserPrincipal(tenantIssuer, claims, clientId, groups, sub, route, cached);
     return this.users
       .findByIssuerSubject(issuer.issuer, sub)
-      .then((user) => this.cognitoUserPrincipal(tenantIssuer, claims, clientId, groups, sub, route, user));
+      .then(async (user) => {
+        // Only users Cognito created through federation (SAML, OIDC, social) are mirrored on a miss; see below.
+        const username = stringClaim(claims, tokenUse === 'access' ? 'username' : 'cognito:username');
+        const known = user ?? (username ? await this.mirrorFederatedUser(tenantIssuer, clientId, username, sub) : undefined);
+        return this.cognitoUserPrincipal(tenantIssuer, claims, clientId, groups, sub, route, known);
+      });
   }
 
   /** The rest of {@link resolveCognito}, once the user row is known (or known to be absent). */
@@ -195,6 +204,54 @@ export class PrincipalResolver {
       throw new ForbiddenError('tenant_mismatch', 'The user does not belong to the tenant of this token.');
     }
     return this.tenantPrincipal(tenant, user, groups, issuer.issuer, sub, route);
+  }
+
+  /**
+   * A user Cognito created through federation (SAML, OIDC, social), on its first token: mirrored into the
+   * tenant of the VERIFIED client (bridge) or pool (silo) with its provider's default role. Never in the pool
+   * model, never for a provider the tenant does not have, never without Cognito's own record of the user
+   * (AdminGetUser, not the token) naming that provider; otherwise undefined, which stays 401 `unknown_user`.
+   * A user removed or disabled in Cognito by Gatehouse is not found there, so it does not come back.
+   */
+  private async mirrorFederatedUser(issuer: TenantCognitoIssuer, clientId: string, username: string, sub: string): Promise<DirectoryUser | undefined> {
+    if (!this.identity) return undefined;
+    let tenantId: string | null | undefined;
+    let pool: { userPoolId: string; region: string } | undefined;
+    if (issuer.pool.kind === 'silo') {
+      tenantId = issuer.pool.tenantId;
+      const silo = this.issuers.registry.tenant(tenantId);
+      pool = silo?.userPoolId ? { userPoolId: silo.userPoolId, region: silo.region } : undefined;
+    } else if (issuer.pool.kind === 'tier' && issuer.pool.model === 'bridge') {
+      tenantId = issuer.clients.get(clientId);
+      pool = this.config.sharedPools.get(issuer.pool.tier);
+    } else {
+      return undefined;
+    }
+    const tenant = tenantId ? this.issuers.registry.tenant(tenantId) : undefined;
+    if (!tenant || !pool || tenant.model === 'pool') return undefined;
+    const provider = federatedProviderOfUsername(tenant, username);
+    if (!provider) return undefined;
+    const record = await this.identity.getUser({ userPoolId: pool.userPoolId, region: pool.region }, username);
+    if (!record || record.sub !== sub || !record.enabled || !identitiesListProvider(record.attributes['identities'], provider.name)) return undefined;
+    if (!record.email || !/^[^@\s]+@[^@\s]+$/.test(record.email)) {
+      throw new UnauthenticatedError('unknown_user', 'The identity provider gave no e-mail address to create the user from.');
+    }
+    try {
+      return await this.users.provisionJustInTime({
+        tenantId: tenant.id,
+        issuer: issuer.issuer,
+        subject: sub,
+        username,
+        email: record.email,
+        emailVerified: record.emailVerified,
+        role: provider.defaultRole,
+      });
+    } catch (error) {
+      if (error instanceof IdentityConflictError) {
+        throw new ForbiddenError('tenant_mismatch', 'This e-mail already belongs to another identity in the tenant.');
+      }
+      throw error;
+    }
   }
 
   private activeTenant(tenantId: string): TenantSnapshot {

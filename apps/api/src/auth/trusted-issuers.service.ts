@@ -61,7 +61,13 @@ export function sharedPoolSources(config: AppConfig): SharedPoolSource[] {
   });
 }
 
-const TENANT_INCLUDE = { hosts: true, emailDomains: true, appClients: true, identityProviders: true } as const;
+const TENANT_INCLUDE = {
+  hosts: true,
+  emailDomains: true,
+  appClients: true,
+  identityProviders: true,
+  federatedProviders: { orderBy: { createdAt: 'asc' } },
+} as const;
 
 @Injectable()
 export class TrustedIssuersService implements OnModuleInit, OnModuleDestroy {
@@ -195,6 +201,7 @@ type TenantRow = NonNullable<Awaited<ReturnType<PrismaService['client']['tenant'
     authorizationEndpoint?: string | null;
     tokenEndpoint?: string | null;
   }[];
+  federatedProviders?: { name: string; displayName: string; defaultRole: string; callbackUrls: string[]; hostedUiDomain: string }[];
 };
 
 export function toSnapshot(row: TenantRow): TenantSnapshot {
@@ -238,6 +245,13 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
             },
           }
         : {}),
+    })),
+    federatedProviders: (row.federatedProviders ?? []).map((provider) => ({
+      name: provider.name,
+      displayName: provider.displayName,
+      defaultRole: provider.defaultRole === 'viewer' ? ('viewer' as const) : ('member' as const),
+      callbackUrls: provider.callbackUrls,
+      hostedUiDomain: provider.hostedUiDomain,
     })),
     movingWith: otherSide(parseMoveState(row.tierMove)),
   };

@@ -71,13 +71,19 @@ export const EVENT_CATALOG = {
   'user.password_reset': { version: 1, description: 'The user set a new password with a reset code.', data: z.object(userFacts) },
   'identity_provider.added': {
     version: 1,
-    description: "An operator registered the tenant's own OpenID Connect provider.",
-    data: z.object({ ...tenantFacts, identityProviderId: z.uuid(), issuer: z.string() }),
+    description:
+      "An operator registered the tenant's own OpenID Connect provider (`issuer`), or attached a provider federated through Cognito (`federated`: SAML, OIDC or social; no `issuer`).",
+    data: z.object({
+      ...tenantFacts,
+      identityProviderId: z.uuid(),
+      issuer: z.string().optional(),
+      federated: z.object({ name: z.string(), type: z.string() }).optional(),
+    }),
   },
   'identity_provider.removed': {
     version: 1,
-    description: "An operator removed the tenant's OpenID Connect provider.",
-    data: z.object({ ...tenantFacts, identityProviderId: z.uuid() }),
+    description: "An operator removed the tenant's OpenID Connect provider, or a provider federated through Cognito (`federated`).",
+    data: z.object({ ...tenantFacts, identityProviderId: z.uuid(), federated: z.object({ name: z.string(), type: z.string() }).optional() }),
   },
   'domain.verified': {
     version: 1,

@@ -9,6 +9,8 @@
  */
 import type { AppClientBlueprint, MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
 import type { UserPoolClientOverrides } from './cognito/user-pool-requests.js';
+import type { HostedSignInSettings } from './cognito/federation-requests.js';
+import type { FederatedProviderInput } from '../tenants/federation/federated-provider.js';
 
 export interface PoolRef {
   readonly userPoolId: string;
@@ -155,4 +157,23 @@ export abstract class IdentityProvider {
   abstract ensureGroup(pool: PoolRef, group: string): Promise<void>;
   abstract listUsernames(pool: PoolRef): Promise<string[]>;
   abstract listUserPoolClientIds(pool: PoolRef): Promise<string[]>;
+
+  // Federation through Cognito (SAML, OIDC, social providers). The emulator has none of these operations.
+  /** CreateIdentityProvider in the pool. */
+  abstract createFederatedProvider(pool: PoolRef, provider: FederatedProviderInput): Promise<void>;
+  /** DeleteIdentityProvider; a provider already gone counts as deleted. */
+  abstract deleteFederatedProvider(pool: PoolRef, name: string): Promise<void>;
+  /** UpdateUserPoolClient: the public client's whole contract plus the hosted UI for `settings.providers`. */
+  abstract configureHostedSignIn(
+    pool: PoolRef,
+    blueprint: UserPoolBlueprint,
+    client: AppClientBlueprint,
+    clientId: string,
+    settings: HostedSignInSettings,
+  ): Promise<void>;
+  /**
+   * The pool's hosted UI domain prefix: the one it already has (a pool has at most one), else `domainPrefix`,
+   * created now (CreateUserPoolDomain).
+   */
+  abstract ensureHostedUiDomain(pool: PoolRef, domainPrefix: string): Promise<string>;
 }

@@ -14,7 +14,7 @@ import { type TenantLookupQuery, tenantLookupQuerySchema } from './dto/auth.dto.
 import { type TenantLookup, tenantLookupSchema } from './dto/tenant-lookup.dto.js';
 import { oidcSsoOptions } from './sso-options.js';
 import { TenantIdentityResolver, tenantNotFound } from './tenant-identity.js';
-import { type SsoOption, lookupCognito } from './tenant-lookup.view.js';
+import { type SsoOption, lookupCognito, lookupCognitoHostedSso } from './tenant-lookup.view.js';
 
 /**
  * Public tenant routing: which tenant a host, an e-mail domain or a slug
@@ -54,7 +54,7 @@ export class TenantLookupController {
       tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier, model: tenant.model },
       cognito: lookupCognito(target, { mode: this.config.env.GATEHOUSE_MODE, cognitoEndpoint: this.config.env.COGNITO_ENDPOINT }),
       identityProviders: tenant.identityProviders.filter((provider) => provider.enabled).map((provider) => ({ issuer: provider.issuer })),
-      sso: oidcSsoOptions(tenant) satisfies SsoOption[],
+      sso: [...oidcSsoOptions(tenant), ...lookupCognitoHostedSso(target)] satisfies SsoOption[],
     };
   }
 }

@@ -2,7 +2,7 @@ import { SIGN_IN_USERNAME_FORMAT } from '@gatehouse/tiers';
 import { describe, expect, it } from 'vitest';
 import { tenantSnapshot } from '../auth/testing/tenant-snapshot.fixture.js';
 import type { TenantIdentity } from './tenant-identity.js';
-import { lookupCognito } from './tenant-lookup.view.js';
+import { lookupCognito, lookupCognitoHostedSso } from './tenant-lookup.view.js';
 
 const TENANT_ID = '0b7c9a4e-0000-4000-8000-000000000001';
 
@@ -50,5 +50,30 @@ describe(lookupCognito.name, () => {
 
   it('does not promise the alias for a silo pool created before aliases existed', () => {
     expect(sut(target({ id: TENANT_ID, slug: 'acme', model: 'silo' }), { mode: 'aws' }).signIn.usernameKind).toBe('tenant-email');
+  });
+});
+
+describe(lookupCognitoHostedSso.name, () => {
+  const sut = lookupCognitoHostedSso;
+  const provider = { name: 'acme-ad', displayName: 'Acme AD', defaultRole: 'member' as const, callbackUrls: ['https://acme.example/cb', 'https://other.example/cb'], hostedUiDomain: 'gh-acme' };
+
+  it.each(['bridge', 'silo'] as const)('gives a %s tenant the hosted authorize URL of its public client, straight to the provider', (model) => {
+    const [entry, ...rest] = sut(target({ id: TENANT_ID, slug: 'acme', model, federatedProviders: [provider] }));
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({ kind: 'cognito-hosted', provider: 'acme-ad', name: 'Acme AD' });
+    const url = new URL(entry!.url);
+    expect(url.origin + url.pathname).toBe('https://gh-acme.auth.eu-west-1.amazoncognito.com/oauth2/authorize');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      response_type: 'code',
+      client_id: 'public',
+      redirect_uri: 'https://acme.example/cb',
+      identity_provider: 'acme-ad',
+      scope: 'openid email profile',
+    });
+  });
+
+  it('never offers one for the pool model, and none when there is no provider', () => {
+    expect(sut(target({ id: TENANT_ID, slug: 'acme', model: 'pool', federatedProviders: [provider] }))).toEqual([]);
+    expect(sut(target({ id: TENANT_ID, slug: 'acme', model: 'bridge' }))).toEqual([]);
   });
 });

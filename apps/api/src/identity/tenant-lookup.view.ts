@@ -19,6 +19,8 @@
  *   discriminated union on `kind`.
  */
 import { SIGN_IN_USERNAME_FORMAT } from '@gatehouse/tiers';
+import { hostedSignInUrl, hostedUiBaseUrl } from './cognito/federation-requests.js';
+import { DEFAULT_OAUTH_SCOPES } from './cognito/user-pool-requests.js';
 import type { TenantSnapshot } from '../auth/issuer-registry.js';
 import type { z } from 'zod';
 import type { lookupCognitoHostedSsoSchema, lookupCognitoSchema, lookupSsoOptionSchema } from './dto/tenant-lookup.dto.js';
@@ -61,4 +63,25 @@ export function lookupCognito(target: TenantIdentity, mode: LookupMode): LookupC
     ...(endpoint ? { endpoint } : {}),
     signIn: lookupSignIn(target.tenant, mode.mode),
   };
+}
+
+/**
+ * One `cognito-hosted` entry per provider federated through Cognito: the hosted UI's authorize URL for the
+ * tenant's public client, straight to that provider, back to the provider's first callback URL. Never for the
+ * pool model (a shared client cannot isolate one tenant's providers; the API refuses to add any).
+ */
+export function lookupCognitoHostedSso(target: TenantIdentity): CognitoHostedSsoOption[] {
+  if (target.tenant.model === 'pool') return [];
+  return (target.tenant.federatedProviders ?? []).flatMap((provider) => {
+    const redirectUri = provider.callbackUrls[0];
+    if (!redirectUri) return [];
+    const url = hostedSignInUrl({
+      baseUrl: hostedUiBaseUrl(provider.hostedUiDomain, target.pool.region),
+      clientId: target.publicClient.clientId,
+      provider: provider.name,
+      redirectUri,
+      scopes: DEFAULT_OAUTH_SCOPES,
+    });
+    return [{ kind: 'cognito-hosted' as const, provider: provider.name, name: provider.displayName, url }];
+  });
 }

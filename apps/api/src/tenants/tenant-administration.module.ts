@@ -20,6 +20,8 @@ import { ProvisioningService } from './provisioning/provisioning.service.js';
 import { SignUpSettingsController } from './sign-up-settings.controller.js';
 import { SignUpSettingsService } from './sign-up-settings.service.js';
 import { TenantsController } from './tenants.controller.js';
+import { FederatedProvidersController } from './federation/federated-providers.controller.js';
+import { FederatedProvidersService } from './federation/federated-providers.service.js';
 import { TenantsService } from './tenants.service.js';
 import { TierMoveController } from './tier-move/tier-move.controller.js';
 import { TierMoveFaults } from './tier-move/tier-move-faults.js';
@@ -49,6 +51,7 @@ import { TierMoveService } from './tier-move/tier-move.service.js';
     HooksController,
     AdminHooksController,
     IdentityProviderSignInController,
+    FederatedProvidersController,
   ],
   providers: [
     TenantsService,
@@ -63,6 +66,7 @@ import { TierMoveService } from './tier-move/tier-move.service.js';
     CognitoCapacityPublisher,
     AuditRetention,
     HookAdministration,
+    FederatedProvidersService,
     IdentityProviderSignInService,
   ],
   exports: [TenantsService, ProvisioningService, TierMoveService],

@@ -33,6 +33,10 @@ import {
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
   CreateGroupCommand,
+  CreateIdentityProviderCommand,
+  CreateUserPoolDomainCommand,
+  DeleteIdentityProviderCommand,
+  UpdateUserPoolClientCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   DescribeUserPoolCommand,
@@ -88,6 +92,14 @@ import {
   toSetUserPoolMfaConfigInput,
 } from './user-pool-requests.js';
 import { emailFilter, poolMfaConfigInput, resetUserMfaInput } from './mfa-requests.js';
+import {
+  type HostedSignInSettings,
+  toCreateIdentityProviderInput,
+  toCreateUserPoolDomainInput,
+  toDeleteIdentityProviderInput,
+  toFederatedClientInput,
+} from './federation-requests.js';
+import type { FederatedProviderInput } from '../../tenants/federation/federated-provider.js';
 import { resendInvitationInput } from './tier-move-requests.js';
 
 const KNOWN_CHALLENGES: ReadonlySet<string> = new Set(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP', 'SELECT_MFA_TYPE']);
@@ -649,5 +661,44 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
       if (!token) break;
     }
     return items;
+  }
+
+  async createFederatedProvider(pool: PoolRef, provider: FederatedProviderInput): Promise<void> {
+    await this.call(pool.region, 'admin', 'CreateIdentityProvider', (sdk) =>
+      sdk.send(new CreateIdentityProviderCommand(toCreateIdentityProviderInput(pool.userPoolId, provider))),
+    );
+  }
+
+  async deleteFederatedProvider(pool: PoolRef, name: string): Promise<void> {
+    try {
+      await this.client(pool.region).send(new DeleteIdentityProviderCommand(toDeleteIdentityProviderInput(pool.userPoolId, name)));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') return;
+      throw mapCognitoError(error, 'admin', 'DeleteIdentityProvider');
+    }
+  }
+
+  async configureHostedSignIn(
+    pool: PoolRef,
+    blueprint: UserPoolBlueprint,
+    client: AppClientBlueprint,
+    clientId: string,
+    settings: HostedSignInSettings,
+  ): Promise<void> {
+    await this.call(pool.region, 'admin', 'UpdateUserPoolClient', (sdk) =>
+      sdk.send(new UpdateUserPoolClientCommand(toFederatedClientInput(blueprint, client, pool.userPoolId, clientId, settings))),
+    );
+  }
+
+  async ensureHostedUiDomain(pool: PoolRef, domainPrefix: string): Promise<string> {
+    const described = await this.call(pool.region, 'admin', 'DescribeUserPool', (sdk) =>
+      sdk.send(new DescribeUserPoolCommand({ UserPoolId: pool.userPoolId })),
+    );
+    const existing = described.UserPool?.Domain;
+    if (existing) return existing;
+    await this.call(pool.region, 'admin', 'CreateUserPoolDomain', (sdk) =>
+      sdk.send(new CreateUserPoolDomainCommand(toCreateUserPoolDomainInput(pool.userPoolId, domainPrefix))),
+    );
+    return domainPrefix;
   }
 }

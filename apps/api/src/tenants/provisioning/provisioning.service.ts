@@ -31,6 +31,7 @@ import {
   type AppClientRole,
   type PoolClientBlueprints,
   TENANT_ROLES,
+  type AppClientBlueprint,
   type UserPoolBlueprint,
   bridgeClientBlueprints,
   deriveSignInUsername,
@@ -67,7 +68,7 @@ import { Semaphore } from './semaphore.js';
 const MAX_STEP_TRIES = 3;
 const COGNITO_CONCURRENCY = 4;
 
-interface TenantFacts {
+export interface TenantFacts {
   readonly id: string;
   readonly slug: string;
   /** Display name: a silo pool's e-mails are sent in the tenant's name. */
@@ -318,6 +319,15 @@ export class ProvisioningService implements OnApplicationBootstrap, OnApplicatio
     }).find((candidate) => candidate.key === tier);
     if (!blueprint) throw new Error(`tier "${tier}" has no shared pool blueprint`);
     return blueprint;
+  }
+
+  /**
+   * The contract of the tenant's public client and of the pool it lives in: federation re-sends it whole
+   * with the hosted UI switched on (Cognito resets whatever an UpdateUserPoolClient omits).
+   */
+  publicClientContract(tenant: TenantFacts): { blueprint: UserPoolBlueprint; client: AppClientBlueprint } {
+    const blueprint = tenant.model === 'silo' ? this.siloBlueprint(tenant) : this.sharedBlueprint(tenant.tier);
+    return { blueprint, client: this.tenantClients(tenant).public };
   }
 
   /** The tenant's two clients (public, Gatehouse): in its silo pool, or its own in the bridge tier's pool. */
