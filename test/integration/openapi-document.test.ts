@@ -153,7 +153,7 @@ describe('OpenAPI document contents', () => {
     expect(me.required).toEqual(expect.arrayContaining(['user', 'tenant', 'roles']));
     expect(me.properties.user.properties.email).toEqual({ type: 'string' });
     const lookup = body('lookupTenant', '200');
-    expect(lookup.required).toEqual(['tenant', 'cognito', 'identityProviders']);
+    expect(lookup.required).toEqual(['tenant', 'cognito', 'identityProviders', 'sso']);
     expect(lookup.properties.cognito.required).toEqual(expect.arrayContaining(['region', 'userPoolId', 'clientId', 'issuer']));
     expect(body('startTotpSetup', '201').required).toEqual(['secretCode', 'otpauthUri']);
     expect(byId('verifyTotp').responses['204']).toBeDefined();

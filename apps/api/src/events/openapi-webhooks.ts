@@ -20,6 +20,11 @@ const SIGNATURE_HEADERS = [
   },
 ] as const;
 
+/** `tenant.created` → `onTenantCreated`: readable and unique, as generators want. */
+function eventOperationId(type: string): string {
+  return 'on' + type.split(/[._]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+}
+
 export function eventWebhooks(): Record<string, unknown> {
   return Object.fromEntries(
     EVENT_TYPES.map((type) => {
@@ -31,7 +36,10 @@ export function eventWebhooks(): Record<string, unknown> {
           post: {
             summary: `${type} (v${entry.version})`,
             description: entry.description,
+            operationId: eventOperationId(type),
             tags: ['events'],
+            // Gatehouse is the caller here: receivers check the Standard Webhooks signature, not a token.
+            security: [],
             parameters: SIGNATURE_HEADERS.map((header) => ({ in: 'header', required: true, schema: { type: 'string' }, ...header })),
             requestBody: { required: true, content: { 'application/json': { schema: openApiSchema(body) } } },
             responses: {

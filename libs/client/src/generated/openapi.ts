@@ -316,6 +316,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/tenants/{tenantId}/federated-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant’s identity providers federated through Cognito (secrets are never shown)
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        get: operations["listFederatedProviders"];
+        put?: never;
+        /**
+         * Attach a SAML, OIDC, Google, Facebook, Apple or Amazon identity provider to a bridge or silo tenant, through Cognito’s hosted UI
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        post: operations["addFederatedProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenantId}/federated-providers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Detach a federated provider from the tenant’s client and delete it from the pool
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
+         */
+        delete: operations["removeFederatedProvider"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/tenants/{tenantId}/identity-providers": {
         parameters: {
             query?: never;
@@ -517,7 +561,7 @@ export interface paths {
         };
         /**
          * List the endpoints
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
         get: operations["adminWebhooksList"];
         put?: never;
@@ -525,7 +569,7 @@ export interface paths {
          * Subscribe an endpoint to event types
          * @description Deliveries are POSTed as JSON, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the `secret` returned here — shown only now and at rotation. The URL must be https without credentials; in AWS mode it must not reach loopback, private, link-local or metadata addresses.
          *
-         *     **Access:** refused: this route declares no access.
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
         post: operations["adminWebhooksCreate"];
         delete?: never;
@@ -543,21 +587,21 @@ export interface paths {
         };
         /**
          * Get one endpoint
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
         get: operations["adminWebhooksGet"];
         put?: never;
         post?: never;
         /**
          * Remove an endpoint (its pending deliveries are dropped)
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
         delete: operations["adminWebhooksRemove"];
         options?: never;
         head?: never;
         /**
          * Change the URL, event types or description; pause (`enabled: false`) or re-enable an endpoint
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
         patch: operations["adminWebhooksUpdate"];
         trace?: never;
@@ -571,7 +615,7 @@ export interface paths {
         };
         /**
          * The delivery log, newest first: status, attempts (HTTP status or error, duration) and the next retry
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
         get: operations["adminWebhooksDeliveries"];
         put?: never;
@@ -593,7 +637,7 @@ export interface paths {
         put?: never;
         /**
          * Send a delivery’s event again (same `webhook-id`), at the end of the endpoint’s queue
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
         post: operations["adminWebhooksReplay"];
         delete?: never;
@@ -615,7 +659,7 @@ export interface paths {
          * Rotate the signing secret
          * @description The new secret signs from now on; the previous one also signs (a second signature) until `overlapSeconds` (default 24 h) have passed.
          *
-         *     **Access:** refused: this route declares no access.
+         *     **Access:** an operator’s access token (`platform-admin`, operators’ pool).
          */
         post: operations["adminWebhooksRotate"];
         delete?: never;
@@ -1315,7 +1359,7 @@ export interface paths {
         };
         /**
          * List the endpoints
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an access token of a tenant user with role `admin`.
          */
         get: operations["tenantWebhooksList"];
         put?: never;
@@ -1323,7 +1367,7 @@ export interface paths {
          * Subscribe an endpoint to event types
          * @description Deliveries are POSTed as JSON, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the `secret` returned here — shown only now and at rotation. The URL must be https without credentials; in AWS mode it must not reach loopback, private, link-local or metadata addresses.
          *
-         *     **Access:** refused: this route declares no access.
+         *     **Access:** an access token of a tenant user with role `admin`.
          */
         post: operations["tenantWebhooksCreate"];
         delete?: never;
@@ -1341,21 +1385,21 @@ export interface paths {
         };
         /**
          * Get one endpoint
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an access token of a tenant user with role `admin`.
          */
         get: operations["tenantWebhooksGet"];
         put?: never;
         post?: never;
         /**
          * Remove an endpoint (its pending deliveries are dropped)
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an access token of a tenant user with role `admin`.
          */
         delete: operations["tenantWebhooksRemove"];
         options?: never;
         head?: never;
         /**
          * Change the URL, event types or description; pause (`enabled: false`) or re-enable an endpoint
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an access token of a tenant user with role `admin`.
          */
         patch: operations["tenantWebhooksUpdate"];
         trace?: never;
@@ -1369,7 +1413,7 @@ export interface paths {
         };
         /**
          * The delivery log, newest first: status, attempts (HTTP status or error, duration) and the next retry
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an access token of a tenant user with role `admin`.
          */
         get: operations["tenantWebhooksDeliveries"];
         put?: never;
@@ -1391,7 +1435,7 @@ export interface paths {
         put?: never;
         /**
          * Send a delivery’s event again (same `webhook-id`), at the end of the endpoint’s queue
-         * @description **Access:** refused: this route declares no access.
+         * @description **Access:** an access token of a tenant user with role `admin`.
          */
         post: operations["tenantWebhooksReplay"];
         delete?: never;
@@ -1413,7 +1457,7 @@ export interface paths {
          * Rotate the signing secret
          * @description The new secret signs from now on; the previous one also signs (a second signature) until `overlapSeconds` (default 24 h) have passed.
          *
-         *     **Access:** refused: this route declares no access.
+         *     **Access:** an access token of a tenant user with role `admin`.
          */
         post: operations["tenantWebhooksRotate"];
         delete?: never;
@@ -1437,50 +1481,7 @@ export interface webhooks {
          * domain.verified (v1)
          * @description A DNS TXT record proved the tenant's claim on an e-mail domain.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            domain: string;
-                            /** Format: uuid */
-                            tenantId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "domain.verified";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onDomainVerified"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1498,54 +1499,9 @@ export interface webhooks {
         put?: never;
         /**
          * identity_provider.added (v1)
-         * @description An operator registered the tenant's own OpenID Connect provider.
+         * @description An operator registered the tenant's own OpenID Connect provider (`issuer`), or attached a provider federated through Cognito (`federated`: SAML, OIDC or social; no `issuer`).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            identityProviderId: string;
-                            issuer: string;
-                            /** Format: uuid */
-                            tenantId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "identity_provider.added";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onIdentityProviderAdded"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1563,53 +1519,9 @@ export interface webhooks {
         put?: never;
         /**
          * identity_provider.removed (v1)
-         * @description An operator removed the tenant's OpenID Connect provider.
+         * @description An operator removed the tenant's OpenID Connect provider, or a provider federated through Cognito (`federated`).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            identityProviderId: string;
-                            /** Format: uuid */
-                            tenantId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "identity_provider.removed";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onIdentityProviderRemoved"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1629,51 +1541,7 @@ export interface webhooks {
          * tenant.activated (v1)
          * @description Provisioning finished: the tenant can sign users in.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** @enum {string} */
-                            model: "pool" | "bridge" | "silo";
-                            /** Format: uuid */
-                            tenantId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "tenant.activated";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onTenantActivated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1693,53 +1561,7 @@ export interface webhooks {
          * tenant.created (v1)
          * @description An operator created a tenant; provisioning has started.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** @enum {string} */
-                            model: "pool" | "bridge" | "silo";
-                            slug: string;
-                            /** Format: uuid */
-                            tenantId: string;
-                            tier: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "tenant.created";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onTenantCreated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1759,49 +1581,7 @@ export interface webhooks {
          * tenant.deleted (v1)
          * @description The tenant and its users are gone (the teardown finished).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "tenant.deleted";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onTenantDeleted"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1821,51 +1601,7 @@ export interface webhooks {
          * tenant.moved (v1)
          * @description The tenant finished moving to another tier (after cut-over and removal of the source).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            fromTier: string;
-                            /** Format: uuid */
-                            tenantId: string;
-                            toTier: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "tenant.moved";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onTenantMoved"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1885,49 +1621,7 @@ export interface webhooks {
          * tenant.reactivated (v1)
          * @description An operator reactivated a suspended tenant.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "tenant.reactivated";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onTenantReactivated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1947,49 +1641,7 @@ export interface webhooks {
          * tenant.suspended (v1)
          * @description An operator suspended the tenant: its tokens are refused.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "tenant.suspended";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onTenantSuspended"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2009,53 +1661,7 @@ export interface webhooks {
          * user.confirmed (v1)
          * @description The user confirmed their e-mail address (sign-up code, or first sign-in of an invited user).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                            /** @enum {string} */
-                            via: "api" | "cognito";
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.confirmed";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserConfirmed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2075,51 +1681,7 @@ export interface webhooks {
          * user.deleted (v1)
          * @description A tenant admin removed the user.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.deleted";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserDeleted"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2139,51 +1701,7 @@ export interface webhooks {
          * user.disabled (v1)
          * @description A tenant admin disabled the user.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.disabled";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserDisabled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2203,51 +1721,7 @@ export interface webhooks {
          * user.enabled (v1)
          * @description A tenant admin enabled the user again.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.enabled";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserEnabled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2267,55 +1741,7 @@ export interface webhooks {
          * user.invited (v1)
          * @description A tenant admin invited a user (Cognito e-mails a temporary password).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: email */
-                            email: string;
-                            /** @enum {string} */
-                            role: "admin" | "member" | "viewer";
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.invited";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserInvited"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2335,51 +1761,7 @@ export interface webhooks {
          * user.mfa_enrolled (v1)
          * @description The user has a verified TOTP authenticator.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.mfa_enrolled";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserMfaEnrolled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2399,51 +1781,7 @@ export interface webhooks {
          * user.mfa_reset (v1)
          * @description A tenant admin reset the user's MFA (they enrol again).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.mfa_reset";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserMfaReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2463,51 +1801,7 @@ export interface webhooks {
          * user.password_reset (v1)
          * @description The user set a new password with a reset code.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.password_reset";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2527,55 +1821,7 @@ export interface webhooks {
          * user.role_changed (v1)
          * @description A tenant admin changed the user's role.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** @enum {string} */
-                            from: "admin" | "member" | "viewer";
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** @enum {string} */
-                            to: "admin" | "member" | "viewer";
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.role_changed";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserRoleChanged"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2595,53 +1841,7 @@ export interface webhooks {
          * user.sign_in_failed (v1)
          * @description A sign-in of a known user failed. `reason`: invalid_credentials (wrong password), user_not_confirmed (right password, e-mail never confirmed), user_disabled. Unknown addresses emit nothing.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** @enum {string} */
-                            reason: "invalid_credentials" | "user_not_confirmed" | "user_disabled";
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.sign_in_failed";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserSignInFailed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2661,53 +1861,7 @@ export interface webhooks {
          * user.signed_in (v1)
          * @description The user signed in and received tokens.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                            /** @enum {string} */
-                            via: "api" | "cognito";
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.signed_in";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserSignedIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2727,51 +1881,7 @@ export interface webhooks {
          * user.signed_out (v1)
          * @description The user signed out (their refresh token was revoked).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.signed_out";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserSignedOut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2791,55 +1901,7 @@ export interface webhooks {
          * user.signed_up (v1)
          * @description A user created an account through the public sign-up (pending until confirmed).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: email */
-                            email: string;
-                            /** @enum {string} */
-                            role: "admin" | "member" | "viewer";
-                            /** Format: uuid */
-                            tenantId: string;
-                            /** Format: uuid */
-                            userId: string;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "user.signed_up";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onUserSignedUp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2859,52 +1921,7 @@ export interface webhooks {
          * webhook_endpoint.disabled (v1)
          * @description Gatehouse disabled a webhook endpoint that kept failing (tenantId null for a platform endpoint).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description The event id (same on retries and replays: deduplicate on it). */
-                    "webhook-id": string;
-                    /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
-                    "webhook-signature": string;
-                    /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
-                    "webhook-timestamp": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            endpointId: string;
-                            /** Format: date-time */
-                            failingSince: string;
-                            tenantId: string | null;
-                        };
-                        /** Format: uuid */
-                        id: string;
-                        tenantId: string | null;
-                        /** Format: date-time */
-                        timestamp: string;
-                        /** @constant */
-                        type: "webhook_endpoint.disabled";
-                        /** @constant */
-                        version: 1;
-                    };
-                };
-            };
-            responses: {
-                /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
-                "2XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["onWebhookEndpointDisabled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2993,6 +2010,50 @@ export interface components {
             };
             verifiedAt: string | null;
         }[];
+        FederatedProvider: {
+            callbackUrls: string[];
+            createdAt: string;
+            /**
+             * @description Role of users this provider creates (never admin).
+             * @enum {string}
+             */
+            defaultRole: "member" | "viewer";
+            displayName: string;
+            /** @description The hosted UI domain prefix: `https://<prefix>.auth.<region>.amazoncognito.com`. */
+            hostedUiDomain: string;
+            logoutUrls: string[];
+            /** @description Cognito’s provider name (`identity_provider`); social providers are named after their type. */
+            name: string;
+            /** @description What was submitted, without secrets (client secret, private key, metadata document). */
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            type: "SAML" | "OIDC" | "Google" | "Facebook" | "SignInWithApple" | "LoginWithAmazon";
+        };
+        FederatedProviderList: {
+            items: {
+                callbackUrls: string[];
+                createdAt: string;
+                /**
+                 * @description Role of users this provider creates (never admin).
+                 * @enum {string}
+                 */
+                defaultRole: "member" | "viewer";
+                displayName: string;
+                /** @description The hosted UI domain prefix: `https://<prefix>.auth.<region>.amazoncognito.com`. */
+                hostedUiDomain: string;
+                logoutUrls: string[];
+                /** @description Cognito’s provider name (`identity_provider`); social providers are named after their type. */
+                name: string;
+                /** @description What was submitted, without secrets (client secret, private key, metadata document). */
+                settings: {
+                    [key: string]: unknown;
+                };
+                /** @enum {string} */
+                type: "SAML" | "OIDC" | "Google" | "Facebook" | "SignInWithApple" | "LoginWithAmazon";
+            }[];
+        };
         Hook: {
             /** Format: date-time */
             createdAt: string;
@@ -4783,6 +3844,378 @@ export interface operations {
             };
         };
     };
+    listFederatedProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederatedProviderList"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    addFederatedProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    callbackUrls: string[];
+                    /** @default [] */
+                    logoutUrls?: string[];
+                    provider: {
+                        attributeMapping: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @default member
+                         * @enum {string}
+                         */
+                        defaultRole?: "member" | "viewer";
+                        displayName: string;
+                        /** @default false */
+                        idpSignOut?: boolean;
+                        metadataDocument?: string;
+                        metadataUrl?: string;
+                        name: string;
+                        /** @constant */
+                        type: "SAML";
+                    } | {
+                        attributeMapping: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @default GET
+                         * @enum {string}
+                         */
+                        attributesRequestMethod?: "GET" | "POST";
+                        clientId: string;
+                        clientSecret: string;
+                        /**
+                         * @default member
+                         * @enum {string}
+                         */
+                        defaultRole?: "member" | "viewer";
+                        displayName: string;
+                        issuer: string;
+                        name: string;
+                        /**
+                         * @default [
+                         *       "openid",
+                         *       "email",
+                         *       "profile"
+                         *     ]
+                         */
+                        scopes?: string[];
+                        /** @constant */
+                        type: "OIDC";
+                    } | {
+                        attributeMapping: {
+                            [key: string]: string;
+                        };
+                        clientId: string;
+                        clientSecret: string;
+                        /**
+                         * @default member
+                         * @enum {string}
+                         */
+                        defaultRole?: "member" | "viewer";
+                        displayName: string;
+                        /**
+                         * @default [
+                         *       "openid",
+                         *       "email",
+                         *       "profile"
+                         *     ]
+                         */
+                        scopes?: string[];
+                        /** @constant */
+                        type: "Google";
+                    } | {
+                        attributeMapping: {
+                            [key: string]: string;
+                        };
+                        clientId: string;
+                        clientSecret: string;
+                        /**
+                         * @default member
+                         * @enum {string}
+                         */
+                        defaultRole?: "member" | "viewer";
+                        displayName: string;
+                        /**
+                         * @default [
+                         *       "public_profile",
+                         *       "email"
+                         *     ]
+                         */
+                        scopes?: string[];
+                        /** @constant */
+                        type: "Facebook";
+                    } | {
+                        attributeMapping: {
+                            [key: string]: string;
+                        };
+                        clientId: string;
+                        clientSecret: string;
+                        /**
+                         * @default member
+                         * @enum {string}
+                         */
+                        defaultRole?: "member" | "viewer";
+                        displayName: string;
+                        /**
+                         * @default [
+                         *       "profile"
+                         *     ]
+                         */
+                        scopes?: string[];
+                        /** @constant */
+                        type: "LoginWithAmazon";
+                    } | {
+                        attributeMapping: {
+                            [key: string]: string;
+                        };
+                        clientId: string;
+                        /**
+                         * @default member
+                         * @enum {string}
+                         */
+                        defaultRole?: "member" | "viewer";
+                        displayName: string;
+                        keyId: string;
+                        privateKey: string;
+                        /**
+                         * @default [
+                         *       "email",
+                         *       "name"
+                         *     ]
+                         */
+                        scopes?: string[];
+                        teamId: string;
+                        /** @constant */
+                        type: "SignInWithApple";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederatedProvider"];
+                };
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `tenant_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `federation_not_available_in_pool_model`, `federated_provider_name_taken`, `invalid_tenant_state`, `federation_not_supported_by_identity_provider` (the local emulator) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description `identity_provider_unavailable` with Retry-After
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    removeFederatedProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `tenant_not_found`, `federated_provider_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `federation_not_available_in_pool_model`, `invalid_tenant_state`, `federation_not_supported_by_identity_provider` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /**
+             * @description `identity_provider_unavailable` with Retry-After
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     registerIdentityProvider: {
         parameters: {
             query?: never;
@@ -6027,6 +5460,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -6037,7 +5472,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6046,7 +5485,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6055,7 +5498,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6110,6 +5557,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -6120,7 +5569,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6129,7 +5582,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6138,7 +5595,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6186,6 +5647,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -6196,7 +5659,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6205,7 +5672,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6223,7 +5694,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6257,6 +5732,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -6267,7 +5744,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6276,7 +5757,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6294,7 +5779,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6351,6 +5840,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -6361,7 +5852,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6370,7 +5865,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6388,7 +5887,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6453,6 +5956,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -6463,7 +5968,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6472,7 +5981,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6490,7 +6003,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6529,6 +6046,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -6539,7 +6058,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6548,7 +6071,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6566,7 +6093,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -6622,6 +6153,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -6632,7 +6165,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6641,7 +6178,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6659,7 +6200,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -9512,6 +9057,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -9522,7 +9069,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9531,7 +9082,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9540,7 +9095,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -9595,6 +9154,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -9605,7 +9166,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9614,7 +9179,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9623,7 +9192,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -9671,6 +9244,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -9681,7 +9256,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9690,7 +9269,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9708,7 +9291,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -9742,6 +9329,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -9752,7 +9341,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9761,7 +9354,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9779,7 +9376,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -9836,6 +9437,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -9846,7 +9449,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9855,7 +9462,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9873,7 +9484,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -9938,6 +9553,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -9948,7 +9565,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9957,7 +9578,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9975,7 +9600,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -10014,6 +9643,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -10024,7 +9655,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10033,7 +9668,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10051,7 +9690,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -10107,6 +9750,8 @@ export interface operations {
             /**
              * @description `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
              *
+             *     `validation_failed` (with `errors`), `malformed_json`, `malformed_url` or `bad_request`: the input does not match this operation (NUL characters and broken encodings included).
+             *
              *     problem+json `validation_failed`
              */
             400: {
@@ -10117,7 +9762,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), … */
+            /**
+             * @description No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             *
+             *     No usable token: `token_missing`, `invalid_token`, `token_expired`, `untrusted_issuer`, `wrong_token_use` (an ID token: send the access token), …
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10126,7 +9775,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, … */
+            /**
+             * @description Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             *
+             *     Known caller, refused: `tenant_mismatch`, `insufficient_role`, `tenant_suspended`, `user_disabled`, `mfa_enrollment_required`, …
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10144,7 +9797,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds. */
+            /**
+             * @description `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             *
+             *     `database_unavailable`, `identity_provider_unavailable`, `signing_key_unavailable`, …: a dependency is not answering; retry after `Retry-After` seconds.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -10154,6 +9811,1064 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
+            };
+        };
+    };
+    onDomainVerified: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        domain: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "domain.verified";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onIdentityProviderAdded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        federated?: {
+                            name: string;
+                            type: string;
+                        };
+                        /** Format: uuid */
+                        identityProviderId: string;
+                        issuer?: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "identity_provider.added";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onIdentityProviderRemoved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        federated?: {
+                            name: string;
+                            type: string;
+                        };
+                        /** Format: uuid */
+                        identityProviderId: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "identity_provider.removed";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTenantActivated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** @enum {string} */
+                        model: "pool" | "bridge" | "silo";
+                        /** Format: uuid */
+                        tenantId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "tenant.activated";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTenantCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** @enum {string} */
+                        model: "pool" | "bridge" | "silo";
+                        slug: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                        tier: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "tenant.created";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTenantDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "tenant.deleted";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTenantMoved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        fromTier: string;
+                        /** Format: uuid */
+                        tenantId: string;
+                        toTier: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "tenant.moved";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTenantReactivated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "tenant.reactivated";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTenantSuspended: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "tenant.suspended";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserConfirmed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                        /** @enum {string} */
+                        via: "api" | "cognito";
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.confirmed";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.deleted";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.disabled";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserEnabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.enabled";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserInvited: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: email */
+                        email: string;
+                        /** @enum {string} */
+                        role: "admin" | "member" | "viewer";
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.invited";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserMfaEnrolled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.mfa_enrolled";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserMfaReset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.mfa_reset";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserPasswordReset: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.password_reset";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserRoleChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** @enum {string} */
+                        from: "admin" | "member" | "viewer";
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** @enum {string} */
+                        to: "admin" | "member" | "viewer";
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.role_changed";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserSignInFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** @enum {string} */
+                        reason: "invalid_credentials" | "user_not_confirmed" | "user_disabled";
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.sign_in_failed";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserSignedIn: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                        /** @enum {string} */
+                        via: "api" | "cognito";
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.signed_in";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserSignedOut: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.signed_out";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onUserSignedUp: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: email */
+                        email: string;
+                        /** @enum {string} */
+                        role: "admin" | "member" | "viewer";
+                        /** Format: uuid */
+                        tenantId: string;
+                        /** Format: uuid */
+                        userId: string;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "user.signed_up";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWebhookEndpointDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id (same on retries and replays: deduplicate on it). */
+                "webhook-id": string;
+                /** @description Space-separated `v1,<base64 HMAC-SHA256>` of `${webhook-id}.${webhook-timestamp}.${body}` with each live secret (two during a rotation). */
+                "webhook-signature": string;
+                /** @description Seconds since the epoch when this attempt was signed; reject stale ones (5 min). */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: {
+                        /** Format: uuid */
+                        endpointId: string;
+                        /** Format: date-time */
+                        failingSince: string;
+                        tenantId: string | null;
+                    };
+                    /** Format: uuid */
+                    id: string;
+                    tenantId: string | null;
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @constant */
+                    type: "webhook_endpoint.disabled";
+                    /** @constant */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Anything else (or no answer within the timeout) is retried with backoff for more than 24 h. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

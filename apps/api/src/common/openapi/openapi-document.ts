@@ -28,9 +28,13 @@ export const OPENAPI_TAGS: readonly { readonly name: string; readonly descriptio
   { name: 'tenant settings', description: 'A tenant admin’s settings: who may sign up, and the tenant’s e-mail domains with their DNS verification.' },
   { name: 'hooks', description: 'A tenant admin’s synchronous hooks (pre sign-up, post confirmation, pre authentication, token enrichment), signed with Standard Webhooks.' },
   { name: 'audit', description: 'A tenant admin’s view of their tenant’s audit log, and its NDJSON/CSV export.' },
+  { name: 'webhooks', description: 'A tenant admin’s webhook endpoints: subscriptions to their tenant’s lifecycle events, the delivery log, replay and secret rotation.' },
+  { name: 'events', description: 'The lifecycle events Gatehouse POSTs to subscribed webhook endpoints (the document’s `webhooks` section), signed per Standard Webhooks.' },
   { name: 'admin: sign-in', description: 'Platform operators’ sign-in (operators’ pool, TOTP always required).' },
   { name: 'admin: tenants', description: 'Operators’ tenant management: provisioning, lifecycle, host names, e-mail domains, identity providers, Cognito capacity.' },
   { name: 'admin: hooks', description: 'Operators’ platform-default synchronous hooks, for tenants without their own.' },
+  { name: 'admin: webhooks', description: 'Operators’ platform-wide webhook endpoints: every tenant’s events and platform events.' },
+  { name: 'internal', description: 'Routes for Gatehouse’s own components (the Cognito trigger Lambda), authenticated by a signed request, not a token.' },
   { name: 'admin: audit', description: 'Operators’ view of the platform audit log, every tenant’s and platform-wide events, and its export.' },
   { name: 'health', description: 'Liveness and readiness probes for the orchestrator.' },
 ];
