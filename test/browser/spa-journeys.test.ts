@@ -16,7 +16,7 @@ import { latestCode } from '../support/emulator-codes.js';
 import { uniqueEmail, uniqueSlug } from '../support/factories.js';
 import { type TestOidcProvider, startOidcProvider } from '../support/oidc-provider.js';
 import { createOpenPoolTenant } from '../support/open-pool-tenant.js';
-import { type CognitoTenantKey, PASSWORD, type World, buildWorld } from '../support/world.js';
+import { type CognitoTenantKey, PASSWORD, type World, buildWorld, forgetStaleIssuer } from '../support/world.js';
 
 /** Generous: two cores shared by many suites, and Cognito's emulator behind every sign-in. */
 const STEP_TIMEOUT_MS = 30_000;
@@ -180,6 +180,7 @@ describe('the example SPA in Chromium', () => {
       const tenant = await world.privileged.tenant.create({
         data: { slug, name: `SSO ${slug}`, tier: 'basic', isolationModel: 'pool', status: 'active', region: 'us-east-1' },
       });
+      await forgetStaleIssuer(world.privileged, idp.issuer);
       await world.privileged.tenantIdentityProvider.create({
         data: {
           tenantId: tenant.id,

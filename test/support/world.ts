@@ -247,6 +247,7 @@ export async function buildWorld(configOverrides: Record<string, string> = {}): 
     },
   });
   const oidcRow = await insertTenant(privileged, { tier: 'basic', model: 'pool' });
+  await forgetStaleIssuer(privileged, oidc.issuer);
   await privileged.tenantIdentityProvider.create({
     data: {
       tenantId: oidcRow.id,
@@ -260,7 +261,7 @@ export async function buildWorld(configOverrides: Record<string, string> = {}): 
 
   // A tenant trusting an IdP whose keys and JWKS endpoint the tests control.
   const fixtureKey = generateRsaKey();
-  const fixtureIdp = await startJwksServer({ path: '/idp-g', keys: [fixtureKey] });
+  const fixtureIdp = await startJwksServer({ path: `/idp-g-${uniqueSlug('g')}`, keys: [fixtureKey] });
   const fixtureAudience = `gatehouse-${uniqueSlug('g')}`;
   const fixtureRow = await insertTenant(privileged, { tier: 'basic', model: 'pool' });
   await privileged.tenantIdentityProvider.create({
@@ -320,4 +321,14 @@ export async function buildWorld(configOverrides: Record<string, string> = {}): 
       await privileged.$disconnect();
     },
   };
+}
+
+/**
+ * A test OIDC provider's issuer is `http://127.0.0.1:<port>`, and the OS hands a port
+ * back out once a finished suite closed its provider: that suite's row (issuers are
+ * unique) is dead by then — nothing listens on the port but the new provider — so the
+ * new suite takes the issuer over instead of failing on the unique key.
+ */
+export async function forgetStaleIssuer(privileged: Pick<PrismaClient, 'tenantIdentityProvider'>, issuer: string): Promise<void> {
+  await privileged.tenantIdentityProvider.deleteMany({ where: { issuer } });
 }

@@ -96,7 +96,8 @@ function setup(options: { direction: 'target' | 'source'; migrated: boolean; mfa
     },
   };
   const resolver = { forPublicRequest: () => current, forMovingSide: () => other } as unknown as TenantIdentityResolver;
-  const mirror = { findByEmail: async () => user } as unknown as UserMirror;
+  // Events and audit entries are the mirror's business, not what these specs prove.
+  const mirror = { findByEmail: async () => user, recordAuthEvent: async () => true } as unknown as UserMirror;
   const limits = { assertSignInAllowed: async () => undefined, recordSignInFailure: async () => undefined, resetSignInFailures: async () => undefined } as unknown as RateLimits;
   const settled: { clientId: string; mfaRequired: boolean; outcome: AuthOutcome }[] = [];
   const steps = {
