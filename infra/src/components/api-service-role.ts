@@ -25,7 +25,12 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminSetUserPassword',
   'cognito-idp:AdminUserGlobalSignOut',
   'cognito-idp:CreateGroup',
+  // SSO through Cognito (issue 13): a bridge or silo tenant's SAML / OIDC / social providers.
+  'cognito-idp:CreateIdentityProvider',
   'cognito-idp:CreateUserPoolClient',
+  // The hosted UI's domain, created once per pool when its first tenant federates.
+  'cognito-idp:CreateUserPoolDomain',
+  'cognito-idp:DeleteIdentityProvider',
   'cognito-idp:DeleteUserPool',
   'cognito-idp:DeleteUserPoolClient',
   // Recovery only: the tags of a same-named pool left by an interrupted provisioning (row 7).
@@ -36,6 +41,8 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:ListUsers',
   'cognito-idp:SetUserPoolMfaConfig',
   'cognito-idp:UpdateUserPool',
+  // A tenant's own public client: its providers, callback URLs and the code flow (issue 13).
+  'cognito-idp:UpdateUserPoolClient',
 ] as const;
 
 /** Actions with no resource to scope to (service authorization reference): CreateUserPool, ListUserPools. */
@@ -77,8 +84,10 @@ export const SHARED_POOL_DENIED_ACTIONS = [
   'cognito-idp:UpdateUserPool',
   'cognito-idp:SetUserPoolMfaConfig',
   'cognito-idp:DeleteGroup',
-  'cognito-idp:CreateUserPoolDomain',
+  // Creating a bridge tier pool's hosted-UI domain is allowed (its first federating tenant needs
+  // one, and it is shared by that pool's tenants); removing or changing it is Pulumi's.
   'cognito-idp:DeleteUserPoolDomain',
+  'cognito-idp:UpdateUserPoolDomain',
 ] as const;
 
 /**
@@ -100,6 +109,8 @@ export const OPERATORS_POOL_DENIED_ACTIONS = [
   'cognito-idp:DeleteUserPoolClient',
   'cognito-idp:CreateIdentityProvider',
   'cognito-idp:UpdateIdentityProvider',
+  'cognito-idp:DeleteIdentityProvider',
+  'cognito-idp:CreateUserPoolDomain',
   'cognito-idp:CreateUserImportJob',
   'cognito-idp:StartUserImportJob',
   'cognito-idp:TagResource',
