@@ -158,7 +158,9 @@ describe.each(['poolB', 'bridgeD'] as const)('a %s tenant that requires MFA (fin
     const tenant = world.tenants[key];
     const user = await freshUser(tenant);
     const started = await signInChallenge(tenant, user.email, PASSWORD, 'MFA_SETUP');
-    expect(JSON.stringify(started)).not.toMatch(/accessToken|refreshToken|eyJ/);
+    // No token field and nothing JWT-shaped (`{"…` header and payload, base64url, dot-separated). A bare
+    // `eyJ` is not enough: the sealed challenge handle is random base64url and contains it by chance.
+    expect(JSON.stringify(started)).not.toMatch(/accessToken|refreshToken|eyJ[\w-]+\.eyJ[\w-]+\./);
     const secret = started.mfaSetup!.secretCode;
     expect(started.mfaSetup!.otpauthUri).toContain(`secret=${secret}`);
 
