@@ -32,6 +32,9 @@ export const API_CONFIGMAP_KEYS = [
   'COGNITO_CAPACITY_METRICS_NAMESPACE',
   'TLS_CERT_FILE',
   'TLS_KEY_FILE',
+  'CORS_ALLOWED_ORIGINS',
+  'TIER_MOVE_SOURCE_GRACE_MS',
+  'AUDIT_RETENTION_DAYS',
 ] as const;
 export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
 

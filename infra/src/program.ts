@@ -109,6 +109,10 @@ export function apiConfigMapData(
     // The ALB → pod hop is TLS as well (row 2): the pod serves the cert-manager certificate mounted here.
     TLS_CERT_FILE: API_TLS_CERT_FILE,
     TLS_KEY_FILE: API_TLS_KEY_FILE,
+    // Browser front ends on other origins (tenants' own hosts are allowed by the API on top).
+    CORS_ALLOWED_ORIGINS: settings.api.corsAllowedOrigins.join(','),
+    TIER_MOVE_SOURCE_GRACE_MS: String(settings.api.tierMoveSourceGraceMs),
+    AUDIT_RETENTION_DAYS: String(settings.api.auditRetentionDays),
   };
 }
 
