@@ -17,6 +17,7 @@ import { TokenVerifier } from '../auth/token-verifier.js';
 import { DomainError } from '../common/domain-error.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
 import { MoveIdentities } from '../tenants/tier-move/move-identities.js';
+import type { SignInFailureReason } from '../events/event-catalog.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { RateLimits } from '../rate-limits/rate-limits.service.js';
 import { SynchronousHooks } from '../events/hooks/synchronous-hooks.service.js';
@@ -279,16 +280,25 @@ export class AuthFlowsService {
     if (!user || user.username !== claims.username || (input.email !== undefined && input.email.toLowerCase() !== user.email)) {
       throw invalidChallenge();
     }
-    if (user.status === 'disabled') throw new ForbiddenError('user_disabled', 'This user is disabled.');
+    if (user.status === 'disabled') {
+      await this.signInFailed(target, user, 'user_disabled');
+      throw new ForbiddenError('user_disabled', 'This user is disabled.');
+    }
     // Checked before the handle is spent, so a rejected password can be corrected with the same handle.
     if (input.newPassword !== undefined) assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
     await this.steps.consume(claims);
-    return this.steps.answer(
-      this.party(target, user, request),
-      claims,
-      { ...(input.code !== undefined ? { code: input.code } : {}), ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}) },
-      this.releaseHook(target, user, request),
-    );
+    try {
+      return await this.steps.answer(
+        this.party(target, user, request),
+        claims,
+        { ...(input.code !== undefined ? { code: input.code } : {}), ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}) },
+        this.releaseHook(target, user, request),
+      );
+    } catch (error) {
+      // A wrong authenticator code is a failed sign-in of a known user, like a wrong password.
+      if (input.challenge === 'SOFTWARE_TOKEN_MFA' && (error as { code?: string }).code === 'invalid_code') await this.signInFailed(target, user, 'invalid_mfa_code');
+      throw error;
+    }
   }
 
   /**
@@ -401,7 +411,7 @@ export class AuthFlowsService {
     return invalidCredentials();
   }
 
-  private async signInFailed(target: TenantIdentity, user: MirroredUser, reason: 'invalid_credentials' | 'user_not_confirmed' | 'user_disabled'): Promise<void> {
+  private async signInFailed(target: TenantIdentity, user: MirroredUser, reason: SignInFailureReason): Promise<void> {
     await this.mirror.recordAuthEvent(
       { type: 'user.sign_in_failed', data: { tenantId: target.tenant.id, userId: user.id, reason } },
       { outcome: 'failure', details: { reason } },
