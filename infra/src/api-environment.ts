@@ -42,7 +42,13 @@ export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
  * The API's Secret: its database credentials and the keys sealing sign-in
  * challenge handles (challenge-handle-keys.ts), which the migration job never gets.
  */
-export const API_SECRET_KEYS = ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL', 'CHALLENGE_HANDLE_KEYS', 'COGNITO_EVENTS_SECRET'] as const;
+export const API_SECRET_KEYS = [
+  'DATABASE_URL',
+  'DATABASE_PRIVILEGED_URL',
+  'CHALLENGE_HANDLE_KEYS',
+  'COGNITO_EVENTS_SECRET',
+  'COGNITO_TOKEN_EXCHANGE_KEY',
+] as const;
 export type ApiSecretKey = (typeof API_SECRET_KEYS)[number];
 
 /**

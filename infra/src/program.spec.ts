@@ -66,16 +66,22 @@ describe('Gatehouse program (prod stack)', () => {
     const preSignUp = arnOf(`${settings.deployment}-pre-sign-up`);
     const preTokenGeneration = arnOf(`${settings.deployment}-pre-token-generation`);
     const postEvents = arnOf(`${settings.deployment}-post-events`);
+    const exchange = {
+      defineAuthChallenge: arnOf(`${settings.deployment}-define-auth-challenge`),
+      createAuthChallenge: arnOf(`${settings.deployment}-create-auth-challenge`),
+      verifyAuthChallengeResponse: arnOf(`${settings.deployment}-verify-auth-challenge-response`),
+    };
     for (const pool of recorder.ofType('aws:cognito/userPool:UserPool')) {
       expect(pool.inputs['lambdaConfig']).toEqual({
         preSignUp,
         preTokenGenerationConfig: { lambdaArn: preTokenGeneration, lambdaVersion: 'V2_0' },
         postConfirmation: postEvents,
         postAuthentication: postEvents,
+        ...exchange,
       });
     }
     const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
-    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents });
+    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents, ...exchange });
   });
 
   it('deploys the trigger functions in every other silo region too, and hands the API each region’s (row 7)', () => {
@@ -276,10 +282,12 @@ describe('Gatehouse program (prod stack)', () => {
 
   it('lets only the secrets reader of the API namespace read the database secrets and the challenge handle key (row 9)', () => {
     const policy = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'api-secrets-policy')['policy'] as string);
-    // Master, the three roles, the one handle key (k1) and the Cognito events secret: named secrets, no wildcard.
-    expect(policy.Statement[0].Resource).toHaveLength(6);
+    // Master, the three roles, the one handle key (k1), the Cognito events secret and the token exchange key: named secrets, no wildcard.
+    expect(policy.Statement[0].Resource).toHaveLength(7);
     const eventsSecret = recorder.one('aws:secretsmanager/secret:Secret', 'cognito-events-secret');
     expect(policy.Statement[0].Resource).toContainEqual(expect.stringMatching(new RegExp(`/${eventsSecret.id}$`)));
+    const exchangeKey = recorder.one('aws:secretsmanager/secret:Secret', 'cognito-token-exchange-secret');
+    expect(policy.Statement[0].Resource).toContainEqual(expect.stringMatching(new RegExp(`/${exchangeKey.id}$`)));
     const handleKey = recorder.one('aws:secretsmanager/secret:Secret', 'challenge-handle-keys-k1');
     const secretsKey = recorder.one('aws:kms/key:Key', 'keys-secrets-manager');
     expect(handleKey.inputs).toMatchObject({

@@ -12,6 +12,7 @@ import { ApiWorkload } from './components/api-workload.js';
 import { Cluster } from './components/cluster.js';
 import { CognitoEventsTrigger } from './components/cognito-events-trigger.js';
 import { CognitoTriggers } from './components/cognito-triggers.js';
+import { CognitoTokenExchangeTriggers } from './components/cognito-token-exchange-triggers.js';
 import { Database } from './components/database.js';
 import { Edge } from './components/edge.js';
 import { ChallengeHandleKeys } from './components/challenge-handle-keys.js';
@@ -156,6 +157,21 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
+  // The tier-move token exchange (custom auth at refresh after cut-over); stack region only, like post-events.
+  const tokenExchange = new CognitoTokenExchangeTriggers('cognito-token-exchange', {
+    deployment: settings.deployment,
+    region: args.region,
+    accountId: args.accountId,
+    kmsKeyArn: keys.arns['secrets-manager'],
+    deletionProtection: settings.environment.deletionProtection,
+    logRetentionDays: settings.environment.logRetentionDays,
+    tags,
+  });
+  const tokenExchangeArns = {
+    defineAuthChallenge: tokenExchange.defineAuthChallengeArn,
+    createAuthChallenge: tokenExchange.createAuthChallengeArn,
+    verifyAuthChallengeResponse: tokenExchange.verifyAuthChallengeResponseArn,
+  };
   // Silo pools in the other allowed regions need the same functions in their region (row 7).
   const siloRegionTriggers = [...new Set(settings.siloRegions)]
     .filter((region) => region !== args.region)
@@ -168,19 +184,31 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       );
       return [region, regional] as const;
     });
-  // The API wires the same functions to the silo pools it creates. The post-events function
-  // exists in the stack's region only: silo pools elsewhere report no direct sign-ins (README).
+  // The API wires the same functions to the silo pools it creates. The post-events and token-exchange
+  // functions exist in the stack's region only: silo pools elsewhere report no direct sign-ins and
+  // keep a moved tenant's refresh at the source (README).
   const triggersByRegionJson = pulumi
     .all([
-      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn]),
+      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn, pulumi.all(tokenExchangeArns)]),
       ...siloRegionTriggers.map(([region, component]) =>
-        pulumi.all([region, component.preSignUpArn, component.preTokenGenerationArn, pulumi.output<string | undefined>(undefined)]),
+        pulumi.all([
+          region,
+          component.preSignUpArn,
+          component.preTokenGenerationArn,
+          pulumi.output<string | undefined>(undefined),
+          pulumi.output<Record<string, string> | undefined>(undefined),
+        ]),
       ),
     ])
     .apply((entries) =>
       JSON.stringify(
         Object.fromEntries(
-          entries.map(([region, preSignUp, preTokenGeneration, postEvents]: readonly [string, string, string, string | undefined]) => [region, { preSignUp, preTokenGeneration, ...(postEvents ? { postEvents } : {}) }]),
+          entries.map(
+            ([region, preSignUp, preTokenGeneration, postEvents, exchange]: readonly [string, string, string, string | undefined, Record<string, string> | undefined]) => [
+              region,
+              { preSignUp, preTokenGeneration, ...(postEvents ? { postEvents } : {}), ...(exchange ?? {}) },
+            ],
+          ),
         ),
       ),
     );
@@ -189,7 +217,12 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     'pools',
     {
       tiers: settings.tiers,
-      triggers: { preSignUp: triggers.preSignUpArn, preTokenGeneration: triggers.preTokenGenerationArn, postEvents: cognitoEvents.functionArn },
+      triggers: {
+        preSignUp: triggers.preSignUpArn,
+        preTokenGeneration: triggers.preTokenGenerationArn,
+        postEvents: cognitoEvents.functionArn,
+        ...tokenExchangeArns,
+      },
       deployment: settings.deployment,
       region: args.region,
       domainPrefix: settings.cognitoDomainPrefix,
@@ -284,7 +317,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     oidcIssuer: cluster.oidcIssuer,
     namespace: API_NAMESPACE,
     region: args.region,
-    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns), cognitoEvents.secretArn]),
+    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns), cognitoEvents.secretArn, tokenExchange.secretArn]),
     kmsKeyArn: keys.arns['secrets-manager'],
     tags,
   });
@@ -356,6 +389,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       },
       challengeHandleKeys: { keyIds: handleKeys.keyIds, secretArns: handleKeys.secretArns },
       cognitoEventsSecretArn: cognitoEvents.secretArn,
+      tokenExchangeKeySecretArn: tokenExchange.secretArn,
       databaseCidrs: network.databaseSubnetCidrs,
       replicas: { min: settings.api.minReplicas, max: settings.api.maxReplicas },
       resources: {

@@ -25,6 +25,7 @@ import {
   type AppClientBlueprint,
   type CognitoTriggerArns,
   PRE_TOKEN_GENERATION_LAMBDA_VERSION,
+  hasTokenExchangeTriggers,
   type TokenValidity,
   type UserPoolBlueprint,
 } from '@gatehouse/tiers';
@@ -49,6 +50,14 @@ export function toLambdaConfig(triggers: CognitoTriggerArns): NonNullable<Create
     PreTokenGenerationConfig: { LambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION, LambdaArn: triggers.preTokenGeneration },
     // Sign-ins and confirmations at Cognito directly reach Gatehouse's events (README "Events and hooks").
     ...(triggers.postEvents ? { PostConfirmation: triggers.postEvents, PostAuthentication: triggers.postEvents } : {}),
+    // The tier-move token exchange (custom auth; README "Trust during a move"): only ever as a complete set.
+    ...(hasTokenExchangeTriggers(triggers)
+      ? {
+          DefineAuthChallenge: triggers.defineAuthChallenge,
+          CreateAuthChallenge: triggers.createAuthChallenge,
+          VerifyAuthChallengeResponse: triggers.verifyAuthChallengeResponse,
+        }
+      : {}),
   };
 }
 
