@@ -178,6 +178,7 @@ describe('Gatehouse program (prod stack)', () => {
       DATABASE_URL: 'postgres://gatehouse_app:s3cret-app@db.internal:5432/gatehouse',
       DATABASE_PRIVILEGED_URL: 'postgres://gatehouse_privileged:s3cret-priv@db.internal:5432/gatehouse',
       CHALLENGE_HANDLE_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      COGNITO_TOKEN_EXCHANGE_KEY: Buffer.alloc(32, 9).toString('base64'),
     };
     const config = loadConfig({ ...data, ...secret });
     expect(config.env.CORS_ALLOWED_ORIGINS).toEqual(['https://app.example.com', 'https://admin.example.com:8443']);
