@@ -30,6 +30,12 @@ export const tierMoveSchema = z.object({
   cancelled: z.boolean(),
   unmigratedUsers: z.enum(UNMIGRATED_USER_POLICIES),
   copiedUsers: z.number(),
+  /**
+   * The target pool's hosted UI domain prefix once the tenant's SAML / OIDC / social providers are re-created there
+   * (null: none). The identity providers must accept the target's redirect (`https://<prefix>.auth.<region>.amazoncognito.com/oauth2/idpresponse`)
+   * and, for SAML, its service provider (`urn:amazon:cognito:sp:<target pool id>`, ACS `…/saml2/idpresponse`) before cut-over.
+   */
+  targetHostedUiDomain: z.string().nullable(),
   resumes: z.number(),
   lastResumedAt: z.string().nullable(),
   leaseUntil: z.string().nullable(),

@@ -32,6 +32,7 @@ import {
 import { EventsService } from '../../events/events.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { TrustedIssuersService } from '../../auth/trusted-issuers.service.js';
+import { providerNameOfUsername } from '../../auth/federated-user.js';
 import { DomainError } from '../../common/domain-error.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { type AppConfig, cognitoIssuer } from '../../config/config.schema.js';
@@ -52,6 +53,7 @@ import {
   tierMoveInProgress,
 } from '../tenants.errors.js';
 import { TierMoveFaults } from './tier-move-faults.js';
+import { TierMoveFederation, federatedPlaceholderSub, isFederatedPlaceholder } from './federation-move.js';
 import {
   type MoveSide,
   type MoveStep,
@@ -126,6 +128,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     private readonly events: EventsService,
     private readonly issuers: TrustedIssuersService,
     private readonly faults: TierMoveFaults,
+    private readonly federation: TierMoveFederation,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -162,6 +165,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       if (current && !hasEnded(current)) throw tierMoveInProgress();
 
       const target = this.targetTier(tenant.tier, tenant.isolationModel, input.tier, parseMfaPolicy(tenant.mfaPolicy));
+      await this.federation.assertCanMove(tx, tenantId, target);
       if (!input.acceptMfaReenrolment) {
         // TOTP secrets cannot leave Cognito: users who have one enrol again on the target. The operator must say so.
         const totpUsers = await tx.user.count({ where: { tenantId, mfaEnrolled: true } });
@@ -409,6 +413,8 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
         return this.createTargetClients(tenant, state);
       case 'create_target_groups':
         return this.createTargetGroups(tenant, state);
+      case 'create_target_providers':
+        return this.createTargetProviders(tenant, state);
       case 'copy_users':
         return this.copyUsersStep(tenant, state);
       case 'cut_over':
@@ -423,6 +429,8 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
         return this.rollbackUsers(tenant, state);
       case 'rollback_clients':
         return this.rollbackClients(tenant, state);
+      case 'rollback_providers':
+        return this.rollbackProviders(tenant, state);
       case 'rollback_pool':
         return this.rollbackPool(tenant, state);
       case 'rollback_finish':
@@ -485,6 +493,27 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     return next;
   }
 
+  /** The tenant's providers federated through Cognito, its hosted UI domain and public client's code flow, on the target (federation-move.ts). */
+  private async createTargetProviders(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
+    const silo = state.target.model === 'silo';
+    const blueprint = silo ? this.siloBlueprint(tenant, state.target) : this.sharedBlueprint(state.target.tier);
+    const client = silo ? blueprint.clients.public : bridgeClientBlueprints(blueprint, tenant.slug, { deployment: this.config.env.GATEHOUSE_DEPLOYMENT }).public;
+    let current = state;
+    const federation = await this.federation.recreateOnTarget(
+      tenant,
+      state,
+      { pool: this.pool(state.target), clientId: state.target.clientId!, blueprint, client },
+      {
+        cognito: (call) => this.cognito(call),
+        record: async (pending) => {
+          current = await this.persist(tenant.id, current, { federation: pending });
+        },
+      },
+    );
+    await this.fault(tenant, current, 'create_target_providers', 'after-effect');
+    return this.persist(tenant.id, current, { ...this.done(current, 'create_target_providers'), federation });
+  }
+
   private async copyUsersStep(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
     const copied = await this.copyUsers(tenant, state);
     await this.fault(tenant, copied, 'copy_users', 'after-effect');
@@ -502,6 +531,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     const source = this.pool(state.source);
     const target = this.pool(state.target);
     const targetIssuer = state.target.issuer!;
+    const federatedProviders = await this.federation.providerNames(tenant.id);
     let current = state;
     for (;;) {
       const batch = await this.privileged.client.user.findMany({
@@ -514,6 +544,11 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       let copiedNow = 0;
       await Promise.all(
         batch.map(async (user) => {
+          if (providerNameOfUsername(user.username, federatedProviders)) {
+            // Federated users have no password to copy: Cognito creates them again at their first federated sign-in on the target.
+            await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, federatedPlaceholderSub(user.id));
+            return;
+          }
           const original = await this.cognito(() => this.identity.getUser(source, user.username));
           if (!original) {
             // A sign-up claim whose Cognito user was never made: nothing to copy. Recorded so the batch moves on.
@@ -590,6 +625,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
           )
           UPDATE tier_move_identities i SET issuer = old.issuer, sub = COALESCE(old.sub, 'none:' || old.id::text)
           FROM old WHERE i.tenant_id = old.tenant_id AND i.user_id = old.id`;
+        await this.federation.cutOver(tx, tenant.id, caughtUp);
         const row = await tx.tenant.findUniqueOrThrow({ where: { id: tenant.id }, select: { provisioning: true } });
         const provisioning = (row.provisioning ?? {}) as { version?: number; created?: Record<string, unknown> };
         await tx.tenant.update({
@@ -661,10 +697,10 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     const target = this.pool(state.target);
     const identities = await this.privileged.client.tierMoveIdentity.findMany({
       where: { tenantId: tenant.id },
-      select: { username: true, issuer: true, passwordMigratedAt: true, user: { select: { status: true } } },
+      select: { username: true, issuer: true, sub: true, passwordMigratedAt: true, user: { select: { status: true } } },
     });
     for (const identity of identities) {
-      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled') continue;
+      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled' || isFederatedPlaceholder(identity.sub)) continue;
       // `reset_password`: everyone whose password did not move. Either way: invited users who never chose a password (theirs was the source's).
       const reset = state.request.unmigratedUsers === 'reset_password' || identity.user.status === 'pending';
       if (reset) await this.cognito(() => this.identity.resendInvitation(target, identity.username));
@@ -680,6 +716,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
         for (const clientId of [source.clientId, source.gatehouseClientId]) {
           if (clientId) await this.cognito(() => this.identity.deleteUserPoolClient({ ...pool, clientId }));
         }
+        await this.federation.removeFromSource(tenant.id, state, (call) => this.cognito(call));
       }
     }
     await this.fault(tenant, state, 'remove_source', 'after-effect');
@@ -756,6 +793,12 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     });
     await this.issuers.refreshTenant(tenant.id);
     return next;
+  }
+
+  private async rollbackProviders(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
+    await this.federation.rollbackOnTarget(tenant.id, state, (call) => this.cognito(call));
+    await this.fault(tenant, state, 'rollback_providers', 'after-effect');
+    return this.persist(tenant.id, state, this.done(state, 'rollback_providers'));
   }
 
   private async rollbackPool(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
