@@ -10,7 +10,7 @@
  * client / pool), and Cognito's own record of the user (AdminGetUser, not the
  * token) must list that provider in its `identities` attribute.
  */
-import type { TenantSnapshot } from './issuer-registry.js';
+import type { CognitoPoolRole, TenantSnapshot } from './issuer-registry.js';
 
 export type FederatedProviderSnapshot = NonNullable<TenantSnapshot['federatedProviders']>[number];
 
@@ -33,11 +33,14 @@ export function federatedProviderOfUsername(tenant: TenantSnapshot, username: st
 /**
  * A federated user whose tenant moved between tiers signs in on the target as a new Cognito user (same
  * `<provider>_<subject>` username, new `sub`): its existing user row may be re-bound to the new identity, but
- * only when the token comes from the tenant's CURRENT pool (after cut-over) — never from the other side of a
- * move under way, whose cancel would leave the row pointing at a pool that is gone.
+ * only when the token comes from the tenant's CURRENT pool (after cut-over: its tier's shared pool for a bridge
+ * tenant, its own for a silo tenant) — never from the other side of a move under way, whose cancel would leave
+ * the row pointing at a pool that is gone.
  */
-export function mayRebindFederatedUser(tenant: TenantSnapshot, tokenIssuer: string): boolean {
-  return tenant.model !== 'pool' && tenant.issuer === tokenIssuer;
+export function mayRebindFederatedUser(tenant: TenantSnapshot, token: { readonly issuer: string; readonly pool: CognitoPoolRole }): boolean {
+  if (token.pool.kind === 'tier') return tenant.model === 'bridge' && token.pool.model === 'bridge' && token.pool.tier === tenant.tier;
+  if (token.pool.kind === 'silo') return tenant.model === 'silo' && tenant.issuer === token.issuer;
+  return false;
 }
 
 /** Cognito's `identities` attribute (a JSON array of `{ providerName, userId, … }`) lists the provider. */

@@ -235,7 +235,7 @@ export class PrincipalResolver {
     const record = await this.identity.getUser({ userPoolId: pool.userPoolId, region: pool.region }, username);
     if (!record || record.sub !== sub || !record.enabled || !identitiesListProvider(record.attributes['identities'], provider.name)) return undefined;
     // The tenant moved between tiers since this user's last sign-in: the same federated user, re-created by Cognito in the new pool.
-    if (mayRebindFederatedUser(tenant, issuer.issuer)) {
+    if (mayRebindFederatedUser(tenant, issuer)) {
       const rebound = await this.users.rebindFederatedUser({ tenantId: tenant.id, username, issuer: issuer.issuer, subject: sub });
       if (rebound) return rebound;
     }

@@ -26,7 +26,7 @@ import type { AppConfig } from '../../config/config.schema.js';
 import { PrivilegedPrismaService } from '../../database/privileged-database.module.js';
 import type { TransactionClient } from '../../database/prisma-client.js';
 import { type FederatedProviderCopy, ProviderNotCopyable, hostedUiDomainPrefix } from '../../identity/cognito/federation-requests.js';
-import type { IdentityProvider, PoolRef } from '../../identity/identity-provider.js';
+import { IdentityProvider, type PoolRef } from '../../identity/identity-provider.js';
 import { parseState } from '../provisioning/provisioning-state.js';
 import { type ClientFederatedProvider, type FederatedClientTarget, configureFederatedClient } from '../federation/federated-client.js';
 import { attributeMappingProblems } from '../federation/federated-provider.js';
