@@ -2399,6 +2399,7 @@ export interface components {
                     doneAt: string | null;
                     name: string;
                 }[];
+                targetHostedUiDomain: string | null;
                 /** @enum {string} */
                 toModel: "silo" | "pool" | "bridge";
                 toTier: string;
@@ -2574,6 +2575,7 @@ export interface components {
                         doneAt: string | null;
                         name: string;
                     }[];
+                    targetHostedUiDomain: string | null;
                     /** @enum {string} */
                     toModel: "silo" | "pool" | "bridge";
                     toTier: string;
@@ -4751,6 +4753,7 @@ export interface operations {
                                 doneAt: string | null;
                                 name: string;
                             }[];
+                            targetHostedUiDomain: string | null;
                             /** @enum {string} */
                             toModel: "silo" | "pool" | "bridge";
                             toTier: string;
@@ -4949,6 +4952,7 @@ export interface operations {
                                 doneAt: string | null;
                                 name: string;
                             }[];
+                            targetHostedUiDomain: string | null;
                             /** @enum {string} */
                             toModel: "silo" | "pool" | "bridge";
                             toTier: string;
@@ -5147,6 +5151,7 @@ export interface operations {
                                 doneAt: string | null;
                                 name: string;
                             }[];
+                            targetHostedUiDomain: string | null;
                             /** @enum {string} */
                             toModel: "silo" | "pool" | "bridge";
                             toTier: string;
