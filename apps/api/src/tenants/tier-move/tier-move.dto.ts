@@ -32,8 +32,9 @@ export const tierMoveSchema = z.object({
   copiedUsers: z.number(),
   /**
    * The target pool's hosted UI domain prefix once the tenant's SAML / OIDC / social providers are re-created there
-   * (null: none). The identity providers must accept the target's redirect (`https://<prefix>.auth.<region>.amazoncognito.com/oauth2/idpresponse`)
-   * and, for SAML, its service provider (`urn:amazon:cognito:sp:<target pool id>`, ACS `…/saml2/idpresponse`) before cut-over.
+   * (null: none). Those identity providers must accept the target before cut-over: the redirect
+   * `https://<prefix>.auth.<region>.amazoncognito.com/oauth2/idpresponse` (OIDC, social) or the target pool as
+   * SAML service provider (ACS `…/saml2/idpresponse`).
    */
   targetHostedUiDomain: z.string().nullable(),
   resumes: z.number(),

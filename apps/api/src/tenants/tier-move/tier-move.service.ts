@@ -674,6 +674,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     if (now < graceEnds) throw new NotYet({ ...state, waitUntil: new Date(graceEnds).toISOString() });
     if (state.request.unmigratedUsers === 'keep_source') {
       // Users with a password of their own; invited users who never chose one get the invitation again instead (remove_source).
+      // Federated users (`none:federated:…`, copy_users) have no password: Cognito re-creates them at their next federated sign-in.
       const waiting = await this.privileged.client.tierMoveIdentity.count({
         where: { tenantId: tenant.id, passwordMigratedAt: null, NOT: { sub: { startsWith: 'none:' } }, user: { status: 'active' } },
       });
