@@ -16,6 +16,7 @@ import {
   assertProvidersCanMove,
   federatedPlaceholderSub,
   isFederatedPlaceholder,
+  isFederatedUser,
   recreateProviders,
   removeSourceProviders,
   rollbackProviders,
@@ -258,6 +259,17 @@ describe(removeSourceProviders.name, () => {
       claimedElsewhere: async (name) => name === 'Google',
     });
     expect(cognito.calls).toEqual(['delete-user eu-west-1_Source acme-ad_ann', 'delete eu-west-1_Source acme-ad']);
+  });
+});
+
+describe(isFederatedUser.name, () => {
+  it('leaves to Cognito a `<provider>_…` user of the tenant’s providers, or one Cognito says federation created', () => {
+    expect(isFederatedUser('acme-ad_ann', ['acme-ad'])).toBe(true);
+    expect(isFederatedUser('google_1234', ['Google'])).toBe(true);
+    expect(isFederatedUser('old-idp_bob', ['acme-ad'], 'EXTERNAL_PROVIDER')).toBe(true);
+    // Gatehouse's own opaque usernames, with a password of their own: copied.
+    expect(isFederatedUser('gh1-5f0c2a', ['acme-ad'], 'CONFIRMED')).toBe(false);
+    expect(isFederatedUser('acme-adx_bob', ['acme-ad'], 'FORCE_CHANGE_PASSWORD')).toBe(false);
   });
 });
 

@@ -50,6 +50,15 @@ export function isFederatedPlaceholder(sub: string): boolean {
   return sub.startsWith(FEDERATED_PLACEHOLDER);
 }
 
+/**
+ * copy_users leaves this user to Cognito's federation (no password to move, nothing to create): its username is
+ * `<provider>_…` for one of the tenant's providers, or Cognito's record says federation created it
+ * (`EXTERNAL_PROVIDER`, e.g. through a provider the tenant has removed since).
+ */
+export function isFederatedUser(username: string, providerNames: readonly string[], cognitoStatus?: string): boolean {
+  return providerNameOfUsername(username, providerNames) !== undefined || cognitoStatus === 'EXTERNAL_PROVIDER';
+}
+
 export const federatedProviderNotMovable = (detail: string) => new ConflictError('federated_provider_not_movable', detail);
 const nameTakenOnTarget = (name: string) =>
   new ConflictError(

@@ -32,7 +32,6 @@ import {
 import { EventsService } from '../../events/events.service.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { TrustedIssuersService } from '../../auth/trusted-issuers.service.js';
-import { providerNameOfUsername } from '../../auth/federated-user.js';
 import { DomainError } from '../../common/domain-error.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { type AppConfig, cognitoIssuer } from '../../config/config.schema.js';
@@ -53,7 +52,7 @@ import {
   tierMoveInProgress,
 } from '../tenants.errors.js';
 import { TierMoveFaults } from './tier-move-faults.js';
-import { TierMoveFederation, federatedPlaceholderSub, isFederatedPlaceholder } from './federation-move.js';
+import { TierMoveFederation, federatedPlaceholderSub, isFederatedPlaceholder, isFederatedUser } from './federation-move.js';
 import {
   type MoveSide,
   type MoveStep,
@@ -544,7 +543,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       let copiedNow = 0;
       await Promise.all(
         batch.map(async (user) => {
-          if (providerNameOfUsername(user.username, federatedProviders)) {
+          if (isFederatedUser(user.username, federatedProviders)) {
             // Federated users have no password to copy: Cognito creates them again at their first federated sign-in on the target.
             await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, federatedPlaceholderSub(user.id));
             return;
@@ -554,6 +553,11 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
             // A sign-up claim whose Cognito user was never made: nothing to copy. Recorded so the batch moves on.
             this.logger.warn(`tenant ${tenant.slug}: user ${user.id} has no Cognito user in the source; not copied`);
             await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, `none:missing:${user.id}`);
+            return;
+          }
+          if (isFederatedUser(user.username, federatedProviders, original.status)) {
+            // Federated through a provider the tenant no longer lists: no password either, nothing to create.
+            await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, federatedPlaceholderSub(user.id));
             return;
           }
           const attributes: Record<string, string> = { 'custom:tenantId': tenant.id, 'custom:tenantTier': state.target.tier };
