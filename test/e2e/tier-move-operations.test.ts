@@ -212,12 +212,14 @@ describe('tenants with identity providers federated through Cognito', () => {
     expectProblem(toPool, 409, 'federation_not_available_in_pool_model');
     expect(toPool.body.detail).toContain('acme-ad');
     expect(toPool.body.detail).toMatch(/Remove those providers first/);
-    await providerRow(tenant.id, 'Google', 'Google');
+    // A name of its own: other suites add providers to the shared bridge pool at the same time.
+    const shared = `corp-${randomUUID().slice(0, 8)}`;
+    await providerRow(tenant.id, shared, 'OIDC');
     await providerRow(tenant.id, 'SignInWithApple', 'SignInWithApple');
     expectProblem(await h.admin(path, { method: 'POST', body: { tier: 'premium' } }), 409, 'federated_provider_not_movable');
-    // Bridge tenants of a tier share one pool: a silo tenant with Google cannot move in next to this tenant's Google.
+    // Bridge tenants of a tier share one pool: a silo tenant with a provider of that name cannot move in next to it.
     const { tenant: silo } = await createTenant(h, { tier: 'premium' });
-    await providerRow(silo.id, 'Google', 'Google');
+    await providerRow(silo.id, shared, 'OIDC');
     expectProblem(await h.admin(`/v1/admin/tenants/${silo.id}/move`, { method: 'POST', body: { tier: 'standard' } }), 409, 'federated_provider_name_taken');
     expect(await startedMoves(tenant.id)).toBe(0);
     expect(await startedMoves(silo.id)).toBe(0);
