@@ -10,6 +10,7 @@ import { CognitoEventsController } from './cognito-events.js';
 import { IdentityProviderModule } from './identity-provider.module.js';
 import { MeController } from './me.controller.js';
 import { MeService } from './me.service.js';
+import { PasswordMigration } from './password-migration.js';
 import { ChallengeHandleLedger } from './challenges/challenge-handle-ledger.js';
 import { SignInSteps } from './challenges/sign-in-steps.js';
 import { OperatorAuthController } from './operator-auth.controller.js';
@@ -21,7 +22,7 @@ import { TenantLookupController } from './tenant-lookup.controller.js';
 @Module({
   imports: [AuthModule, DatabaseModule, TenantsModule, IdentityProviderModule, RateLimitsModule, HooksModule],
   controllers: [AuthController, MeController, TenantLookupController, OperatorAuthController, CognitoEventsController],
-  providers: [AuthFlowsService, MeService, TenantIdentityResolver, SignInSteps, ChallengeHandleLedger, OperatorAuthService],
+  providers: [AuthFlowsService, PasswordMigration, MeService, TenantIdentityResolver, SignInSteps, ChallengeHandleLedger, OperatorAuthService],
   exports: [TenantIdentityResolver],
 })
 export class IdentityModule {}

@@ -6,6 +6,8 @@ import { EventsModule } from '../events/events.module.js';
 import { HookRegistry } from './hooks/hook-registry.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
 import { UserMirror } from './user-mirror.js';
+import { IdentityProviderModule } from '../identity/identity-provider.module.js';
+import { DeferredUsers } from './tier-move/deferred-users.js';
 import { MoveIdentities } from './tier-move/move-identities.js';
 
 /**
@@ -13,8 +15,8 @@ import { MoveIdentities } from './tier-move/move-identities.js';
  * imports the privileged database client; others use the services it exports.
  */
 @Module({
-  imports: [DatabaseModule, PrivilegedDatabaseModule, AuditModule, EventsModule],
-  providers: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities],
-  exports: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities],
+  imports: [DatabaseModule, PrivilegedDatabaseModule, AuditModule, EventsModule, IdentityProviderModule],
+  providers: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, DeferredUsers],
+  exports: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, DeferredUsers],
 })
 export class TenantsModule {}
