@@ -146,7 +146,7 @@ function setup(options: SetupOptions) {
       createTargetUser(identity as unknown as IdentityProvider, pools, original, { ...facts, invite: false }),
     async bindCreatedByCognito(issuer: string, clientId: string, username: string, sub: string) {
       boundByCognito.push(`${issuer} ${clientId} ${username} ${sub}`);
-      return true;
+      return { tenantId: 'tenant-1', userId: 'user-1' };
     },
   } as unknown as DeferredUsers;
   const resolver = { forPublicRequest: () => current, forMovingSide: () => other } as unknown as TenantIdentityResolver;

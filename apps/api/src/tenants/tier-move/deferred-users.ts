@@ -32,6 +32,11 @@ export interface MovePools {
   readonly target: PoolRef;
 }
 
+export interface BoundUser {
+  readonly tenantId: string;
+  readonly userId: string;
+}
+
 /** The move a deferred account belongs to, checked: live, not cancelled, targeting this issuer. */
 interface LiveMove {
   readonly state: TierMoveState;
@@ -84,26 +89,26 @@ export class DeferredUsers {
   /**
    * A target account Cognito created itself (user-migration trigger), seen for
    * the first time with subject `sub` through `clientId`: adds its role groups
-   * and binds it to its Gatehouse user. False when it is not a deferred user's
-   * account of a live move to this issuer (the caller then treats the token's
-   * user as unknown).
+   * and binds it to its Gatehouse user, whom it returns. Undefined when it is
+   * not a deferred user's account of a live move to this issuer (the caller
+   * then treats the token's user as unknown).
    */
-  async bindCreatedByCognito(targetIssuer: string, clientId: string | null, username: string, sub: string): Promise<boolean> {
+  async bindCreatedByCognito(targetIssuer: string, clientId: string | null, username: string, sub: string): Promise<BoundUser | undefined> {
     const deferred = await this.moves.findDeferred(targetIssuer, username);
-    if (!deferred) return false;
+    if (!deferred) return undefined;
     const move = await this.liveMoveTo(deferred.tenantId, targetIssuer);
-    if (!move || clientId === null || !this.targetClients(move.state).includes(clientId)) return false;
+    if (!move || clientId === null || !this.targetClients(move.state).includes(clientId)) return undefined;
     const user = await this.privileged.client.user.findUnique({
       where: { tenantId_id: { tenantId: deferred.tenantId, id: deferred.userId } },
       select: { status: true, mfaEnrolled: true, username: true },
     });
-    if (!user || user.status === 'disabled' || user.username !== username) return false;
+    if (!user || user.status === 'disabled' || user.username !== username) return undefined;
     // Cognito's record, not the token, says whose account this is.
     const record = await this.identity.getUser(move.pools.target, username);
-    if (!record || record.sub !== sub || !record.enabled || record.attributes['custom:tenantId'] !== deferred.tenantId) return false;
+    if (!record || record.sub !== sub || !record.enabled || record.attributes['custom:tenantId'] !== deferred.tenantId) return undefined;
     await copyRoleGroups(this.identity, move.pools.source, move.pools.target, username);
     const bound = await this.moves.bind(deferred.tenantId, deferred.userId, sub, { passwordMigrated: true, hadTotp: user.mfaEnrolled });
     if (bound) this.logger.log(`tier move: bound the target account Cognito created for user ${deferred.userId} (user-migration trigger)`);
-    return true;
+    return { tenantId: deferred.tenantId, userId: deferred.userId };
   }
 }
