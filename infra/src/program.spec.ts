@@ -65,16 +65,18 @@ describe('Gatehouse program (prod stack)', () => {
     const preSignUp = arnOf(`${settings.deployment}-pre-sign-up`);
     const preTokenGeneration = arnOf(`${settings.deployment}-pre-token-generation`);
     const postEvents = arnOf(`${settings.deployment}-post-events`);
+    const userMigration = arnOf(`${settings.deployment}-user-migration`);
     for (const pool of recorder.ofType('aws:cognito/userPool:UserPool')) {
       expect(pool.inputs['lambdaConfig']).toEqual({
         preSignUp,
         preTokenGenerationConfig: { lambdaArn: preTokenGeneration, lambdaVersion: 'V2_0' },
         postConfirmation: postEvents,
         postAuthentication: postEvents,
+        userMigration,
       });
     }
     const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
-    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents });
+    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents, userMigration });
   });
 
   it('deploys the trigger functions in every other silo region too, and hands the API each region’s (row 7)', () => {

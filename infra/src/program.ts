@@ -11,6 +11,7 @@ import { ApiServiceRole } from './components/api-service-role.js';
 import { ApiWorkload } from './components/api-workload.js';
 import { Cluster } from './components/cluster.js';
 import { CognitoEventsTrigger } from './components/cognito-events-trigger.js';
+import { UserMigrationTrigger } from './components/user-migration-trigger.js';
 import { CognitoTriggers } from './components/cognito-triggers.js';
 import { Database } from './components/database.js';
 import { Edge } from './components/edge.js';
@@ -152,6 +153,16 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
+  // A tier move's deferred users signing in at a target pool directly (README "Moving a tenant between tiers").
+  const userMigration = new UserMigrationTrigger('user-migration', {
+    deployment: settings.deployment,
+    region: args.region,
+    accountId: args.accountId,
+    apiHost: settings.apiHost,
+    eventsSecret: cognitoEvents.secretValue,
+    logRetentionDays: settings.environment.logRetentionDays,
+    tags,
+  });
   // Silo pools in the other allowed regions need the same functions in their region (row 7).
   const siloRegionTriggers = [...new Set(settings.siloRegions)]
     .filter((region) => region !== args.region)
@@ -164,19 +175,23 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       );
       return [region, regional] as const;
     });
-  // The API wires the same functions to the silo pools it creates. The post-events function
-  // exists in the stack's region only: silo pools elsewhere report no direct sign-ins (README).
+  // The API wires the same functions to the silo pools it creates. The post-events and user-migration
+  // functions exist in the stack's region only: silo pools elsewhere report no direct sign-ins and
+  // migrate no users at direct sign-ins (README).
   const triggersByRegionJson = pulumi
     .all([
-      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn]),
+      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn, userMigration.functionArn]),
       ...siloRegionTriggers.map(([region, component]) =>
-        pulumi.all([region, component.preSignUpArn, component.preTokenGenerationArn, pulumi.output<string | undefined>(undefined)]),
+        pulumi.all([region, component.preSignUpArn, component.preTokenGenerationArn, pulumi.output<string | undefined>(undefined), pulumi.output<string | undefined>(undefined)]),
       ),
     ])
     .apply((entries) =>
       JSON.stringify(
         Object.fromEntries(
-          entries.map(([region, preSignUp, preTokenGeneration, postEvents]: readonly [string, string, string, string | undefined]) => [region, { preSignUp, preTokenGeneration, ...(postEvents ? { postEvents } : {}) }]),
+          entries.map(([region, preSignUp, preTokenGeneration, postEvents, userMigrationArn]: readonly [string, string, string, string | undefined, string | undefined]) => [
+            region,
+            { preSignUp, preTokenGeneration, ...(postEvents ? { postEvents } : {}), ...(userMigrationArn ? { userMigration: userMigrationArn } : {}) },
+          ]),
         ),
       ),
     );
@@ -185,7 +200,12 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     'pools',
     {
       tiers: settings.tiers,
-      triggers: { preSignUp: triggers.preSignUpArn, preTokenGeneration: triggers.preTokenGenerationArn, postEvents: cognitoEvents.functionArn },
+      triggers: {
+        preSignUp: triggers.preSignUpArn,
+        preTokenGeneration: triggers.preTokenGenerationArn,
+        postEvents: cognitoEvents.functionArn,
+        userMigration: userMigration.functionArn,
+      },
       deployment: settings.deployment,
       region: args.region,
       domainPrefix: settings.cognitoDomainPrefix,

@@ -54,6 +54,7 @@ const triggers: CognitoTriggerArns = {
   preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-pre-sign-up',
   preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-pre-token-generation',
   postEvents: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-post-events',
+  userMigration: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-user-migration',
 };
 const hostedUi = { callbackUrls: ['https://app.example.com/callback'], logoutUrls: ['https://app.example.com/'] };
 /** Pulumi's shared pools always have deletion protection; so does the blueprint compared here. */
@@ -153,6 +154,7 @@ describe('pool contract: Pulumi and the SDK mapping create the same pools and cl
       'lambdaConfig.preTokenGenerationConfig.lambdaVersion',
       'lambdaConfig.postConfirmation',
       'lambdaConfig.postAuthentication',
+      'lambdaConfig.userMigration',
       'userPoolAddOns.advancedSecurityMode',
     ]) {
       expect(Object.keys(pulumi)).toContain(field);

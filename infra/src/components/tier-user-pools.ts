@@ -31,6 +31,8 @@ export interface TriggerArnsInput {
   readonly preTokenGeneration: pulumi.Input<string>;
   /** Post confirmation + post authentication (CognitoEventsTrigger): sign-ins at Cognito reach Gatehouse's events. */
   readonly postEvents?: pulumi.Input<string>;
+  /** User migration (UserMigrationTrigger): a tier move's deferred users signing in at a target pool directly. */
+  readonly userMigration?: pulumi.Input<string>;
 }
 
 export interface TierUserPoolsArgs {
@@ -87,6 +89,7 @@ export function lambdaConfigArgs(triggers: TriggerArnsInput): aws.types.input.co
     preSignUp: triggers.preSignUp,
     preTokenGenerationConfig: { lambdaArn: triggers.preTokenGeneration, lambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION },
     ...(triggers.postEvents ? { postConfirmation: triggers.postEvents, postAuthentication: triggers.postEvents } : {}),
+    ...(triggers.userMigration ? { userMigration: triggers.userMigration } : {}),
   };
 }
 

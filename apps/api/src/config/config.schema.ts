@@ -54,12 +54,12 @@ const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `is not a ${service} ARN`);
 
 const cognitoTriggerArnsSchema = z
-  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda'), postEvents: arn('lambda').optional() })
+  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda'), postEvents: arn('lambda').optional(), userMigration: arn('lambda').optional() })
   .strict();
 
 /**
  * Cognito invokes triggers in the pool's own region, so silo pools in several regions need
- * functions in each: `{"<region>": {preSignUp, preTokenGeneration, postEvents?}, ...}` (what Pulumi writes).
+ * functions in each: `{"<region>": {preSignUp, preTokenGeneration, postEvents?, userMigration?}, ...}` (what Pulumi writes).
  * The single-region form `{preSignUp, preTokenGeneration}` is still read (the ARNs' region).
  */
 const cognitoTriggersSchema = z.union([cognitoTriggerArnsSchema, z.record(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region'), cognitoTriggerArnsSchema)]);
@@ -75,7 +75,7 @@ function triggersByRegion(value: z.infer<typeof cognitoTriggersSchema> | undefin
       ? [[arnRegion(value.preSignUp as string), value as CognitoTriggerArns]]
       : Object.entries(value as Record<string, CognitoTriggerArns>);
   for (const [region, arns] of entries) {
-    const functionArns = [arns.preSignUp, arns.preTokenGeneration, ...(arns.postEvents ? [arns.postEvents] : [])];
+    const functionArns = [arns.preSignUp, arns.preTokenGeneration, ...[arns.postEvents, arns.userMigration].filter((value): value is string => value !== undefined)];
     if (functionArns.some((functionArn) => arnRegion(functionArn) !== region)) {
       problems.push(`GATEHOUSE_COGNITO_TRIGGERS: the functions for ${region} must be in ${region} (Cognito calls triggers in the pool's region)`);
     }
