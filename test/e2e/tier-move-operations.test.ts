@@ -13,7 +13,7 @@ import { type RunningApi, startApi, testConfig } from '../support/app.js';
 import { createCognitoUser } from '../support/cognito-users.js';
 import { stackInfo } from '../support/database.js';
 import { call } from '../support/world.js';
-import { type Harness, type TenantJson, createTenant, expectProblem, startHarness } from './tenants-harness.js';
+import { type Harness, type TenantJson, createTenant, expectProblem, startHarness, tenantWithPasswordUsers } from './tenants-harness.js';
 
 const PASSWORD = 'Moving-Day-2026!';
 const SETTINGS = {
@@ -35,29 +35,8 @@ afterAll(async () => {
 });
 
 /** A basic-tier tenant with `count` active users (the first an admin) who have passwords. */
-async function poolTenant(count: number, extra: Record<string, unknown> = {}) {
-  const { tenant } = await createTenant(h, { tier: 'basic', ...extra });
-  const basic = stackInfo().sharedPools['basic']!;
-  const users: { email: string; username: string }[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const email = `user-${index}-${randomUUID().slice(0, 8)}@${tenant.slug}.test`;
-    const created = await createCognitoUser(stackInfo(), 'basic', {
-      email,
-      password: PASSWORD,
-      groups: [index === 0 ? 'admin' : 'member'],
-      attributes: { 'custom:tenantId': tenant.id, 'custom:tenantTier': 'basic' },
-    });
-    await h.privileged.user.create({
-      data: { tenantId: tenant.id, email, username: created.username, issuer: basic.issuer, sub: created.sub, status: 'active', role: index === 0 ? 'admin' : 'member', emailVerified: true },
-    });
-    users.push({ email, username: created.username });
-  }
-  // Only users with passwords of their own: the invited first admin would get the target's invitation again at the end
-  // of a move (AdminCreateUser RESEND), which the emulator does not support.
-  const invited = await h.privileged.user.findFirstOrThrow({ where: { tenantId: tenant.id, email: { not: { in: users.map((user) => user.email) } } } });
-  await h.privileged.user.delete({ where: { tenantId_id: { tenantId: tenant.id, id: invited.id } } });
-  await h.cognito.send(new AdminDeleteUserCommand({ UserPoolId: basic.userPoolId, Username: invited.username }));
-  return { tenant: tenant as TenantJson, users };
+function poolTenant(count: number, extra: Record<string, unknown> = {}) {
+  return tenantWithPasswordUsers(h, count, PASSWORD, extra);
 }
 
 async function signIn(baseUrl: string, slug: string, email: string): Promise<string> {
