@@ -32,6 +32,9 @@ export const API_CONFIGMAP_KEYS = [
   'COGNITO_CAPACITY_METRICS_NAMESPACE',
   'TLS_CERT_FILE',
   'TLS_KEY_FILE',
+  'CORS_ALLOWED_ORIGINS',
+  'TIER_MOVE_SOURCE_GRACE_MS',
+  'AUDIT_RETENTION_DAYS',
 ] as const;
 export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
 
@@ -39,7 +42,13 @@ export type ApiConfigMapKey = (typeof API_CONFIGMAP_KEYS)[number];
  * The API's Secret: its database credentials and the keys sealing sign-in
  * challenge handles (challenge-handle-keys.ts), which the migration job never gets.
  */
-export const API_SECRET_KEYS = ['DATABASE_URL', 'DATABASE_PRIVILEGED_URL', 'CHALLENGE_HANDLE_KEYS', 'COGNITO_EVENTS_SECRET'] as const;
+export const API_SECRET_KEYS = [
+  'DATABASE_URL',
+  'DATABASE_PRIVILEGED_URL',
+  'CHALLENGE_HANDLE_KEYS',
+  'COGNITO_EVENTS_SECRET',
+  'COGNITO_TOKEN_EXCHANGE_KEY',
+] as const;
 export type ApiSecretKey = (typeof API_SECRET_KEYS)[number];
 
 /**

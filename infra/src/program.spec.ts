@@ -19,6 +19,7 @@ const settings = resolveStackSettings(
     siloRegions: ['us-east-1'],
     alarms: { email: 'oncall@example.com' },
     email: { domain: 'mail.gatehouse.example.com', useSes: true },
+    api: { corsAllowedOrigins: ['https://app.example.com', 'https://admin.example.com:8443'], tierMoveSourceGraceMs: 7_200_000, auditRetentionDays: 400 },
   },
   () =>
     parseTierConfiguration({
@@ -60,12 +61,17 @@ describe('Gatehouse program (prod stack)', () => {
     const arnOf = (name: string) => {
       const fn = functions.find((candidate) => candidate.inputs['name'] === name);
       if (!fn) throw new Error(`no function ${name}`);
-      return `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function/${fn.id}`;
+      return `arn:aws:lambda:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:function:${fn.id}`;
     };
     const preSignUp = arnOf(`${settings.deployment}-pre-sign-up`);
     const preTokenGeneration = arnOf(`${settings.deployment}-pre-token-generation`);
     const postEvents = arnOf(`${settings.deployment}-post-events`);
     const userMigration = arnOf(`${settings.deployment}-user-migration`);
+    const exchange = {
+      defineAuthChallenge: arnOf(`${settings.deployment}-define-auth-challenge`),
+      createAuthChallenge: arnOf(`${settings.deployment}-create-auth-challenge`),
+      verifyAuthChallengeResponse: arnOf(`${settings.deployment}-verify-auth-challenge-response`),
+    };
     for (const pool of recorder.ofType('aws:cognito/userPool:UserPool')) {
       expect(pool.inputs['lambdaConfig']).toEqual({
         preSignUp,
@@ -73,10 +79,11 @@ describe('Gatehouse program (prod stack)', () => {
         postConfirmation: postEvents,
         postAuthentication: postEvents,
         userMigration,
+        ...exchange,
       });
     }
     const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
-    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents, userMigration });
+    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents, userMigration, ...exchange });
   });
 
   it('deploys the trigger functions in every other silo region too, and hands the API each region’s (row 7)', () => {
@@ -163,6 +170,30 @@ describe('Gatehouse program (prod stack)', () => {
     ]);
     const reads = policy.Statement.find((statement: { Resource: string }) => statement.Resource === '*').Action as string[];
     expect(reads.every((action) => /:(Describe|Get)/.test(action))).toBe(true);
+  });
+
+  it('renders a ConfigMap the API boots with (its own configuration schema), given its Secret', async () => {
+    const { loadConfig } = await import('../../apps/api/src/config/config.schema.js');
+    // The certificate files exist only in the pod (cert-manager); everything else is as rendered.
+    const { TLS_CERT_FILE: _cert, TLS_KEY_FILE: _key, ...data } = configMap();
+    const secret = {
+      DATABASE_URL: 'postgres://gatehouse_app:s3cret-app@db.internal:5432/gatehouse',
+      DATABASE_PRIVILEGED_URL: 'postgres://gatehouse_privileged:s3cret-priv@db.internal:5432/gatehouse',
+      CHALLENGE_HANDLE_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      COGNITO_TOKEN_EXCHANGE_KEY: Buffer.alloc(32, 9).toString('base64'),
+    };
+    const config = loadConfig({ ...data, ...secret });
+    expect(config.env.CORS_ALLOWED_ORIGINS).toEqual(['https://app.example.com', 'https://admin.example.com:8443']);
+    expect(config.env.TIER_MOVE_SOURCE_GRACE_MS).toBe(7_200_000);
+    expect(config.env.AUDIT_RETENTION_DAYS).toBe(400);
+  });
+
+  it('hands the API the stack’s browser origins, tier-move grace and audit retention', () => {
+    expect(configMap()).toMatchObject({
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com:8443',
+      TIER_MOVE_SOURCE_GRACE_MS: '7200000',
+      AUDIT_RETENTION_DAYS: '400',
+    });
   });
 
   it("trusts X-Forwarded-For only from the ALB's subnets, and only there admits traffic to the pods (row 2)", () => {
@@ -254,10 +285,12 @@ describe('Gatehouse program (prod stack)', () => {
 
   it('lets only the secrets reader of the API namespace read the database secrets and the challenge handle key (row 9)', () => {
     const policy = JSON.parse(one('aws:iam/rolePolicy:RolePolicy', 'api-secrets-policy')['policy'] as string);
-    // Master, the three roles, the one handle key (k1) and the Cognito events secret: named secrets, no wildcard.
-    expect(policy.Statement[0].Resource).toHaveLength(6);
+    // Master, the three roles, the one handle key (k1), the Cognito events secret and the token exchange key: named secrets, no wildcard.
+    expect(policy.Statement[0].Resource).toHaveLength(7);
     const eventsSecret = recorder.one('aws:secretsmanager/secret:Secret', 'cognito-events-secret');
     expect(policy.Statement[0].Resource).toContainEqual(expect.stringMatching(new RegExp(`/${eventsSecret.id}$`)));
+    const exchangeKey = recorder.one('aws:secretsmanager/secret:Secret', 'cognito-token-exchange-secret');
+    expect(policy.Statement[0].Resource).toContainEqual(expect.stringMatching(new RegExp(`/${exchangeKey.id}$`)));
     const handleKey = recorder.one('aws:secretsmanager/secret:Secret', 'challenge-handle-keys-k1');
     const secretsKey = recorder.one('aws:kms/key:Key', 'keys-secrets-manager');
     expect(handleKey.inputs).toMatchObject({

@@ -13,6 +13,7 @@ import { Cluster } from './components/cluster.js';
 import { CognitoEventsTrigger } from './components/cognito-events-trigger.js';
 import { UserMigrationTrigger } from './components/user-migration-trigger.js';
 import { CognitoTriggers } from './components/cognito-triggers.js';
+import { CognitoTokenExchangeTriggers } from './components/cognito-token-exchange-triggers.js';
 import { Database } from './components/database.js';
 import { Edge } from './components/edge.js';
 import { ChallengeHandleKeys } from './components/challenge-handle-keys.js';
@@ -110,6 +111,10 @@ export function apiConfigMapData(
     // The ALB → pod hop is TLS as well (row 2): the pod serves the cert-manager certificate mounted here.
     TLS_CERT_FILE: API_TLS_CERT_FILE,
     TLS_KEY_FILE: API_TLS_KEY_FILE,
+    // Browser front ends on other origins (tenants' own hosts are allowed by the API on top).
+    CORS_ALLOWED_ORIGINS: settings.api.corsAllowedOrigins.join(','),
+    TIER_MOVE_SOURCE_GRACE_MS: String(settings.api.tierMoveSourceGraceMs),
+    AUDIT_RETENTION_DAYS: String(settings.api.auditRetentionDays),
   };
 }
 
@@ -163,6 +168,21 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
+  // The tier-move token exchange (custom auth at refresh after cut-over); stack region only, like post-events.
+  const tokenExchange = new CognitoTokenExchangeTriggers('cognito-token-exchange', {
+    deployment: settings.deployment,
+    region: args.region,
+    accountId: args.accountId,
+    kmsKeyArn: keys.arns['secrets-manager'],
+    deletionProtection: settings.environment.deletionProtection,
+    logRetentionDays: settings.environment.logRetentionDays,
+    tags,
+  });
+  const tokenExchangeArns = {
+    defineAuthChallenge: tokenExchange.defineAuthChallengeArn,
+    createAuthChallenge: tokenExchange.createAuthChallengeArn,
+    verifyAuthChallengeResponse: tokenExchange.verifyAuthChallengeResponseArn,
+  };
   // Silo pools in the other allowed regions need the same functions in their region (row 7).
   const siloRegionTriggers = [...new Set(settings.siloRegions)]
     .filter((region) => region !== args.region)
@@ -175,23 +195,45 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       );
       return [region, regional] as const;
     });
-  // The API wires the same functions to the silo pools it creates. The post-events and user-migration
-  // functions exist in the stack's region only: silo pools elsewhere report no direct sign-ins and
-  // migrate no users at direct sign-ins (README).
+  // The API wires the same functions to the silo pools it creates. The post-events, user-migration and
+  // token-exchange functions exist in the stack's region only: silo pools elsewhere report no direct sign-ins,
+  // migrate no users at direct sign-ins and keep a moved tenant's refresh at the source (README).
   const triggersByRegionJson = pulumi
     .all([
-      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn, userMigration.functionArn]),
+      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn, userMigration.functionArn, pulumi.all(tokenExchangeArns)]),
       ...siloRegionTriggers.map(([region, component]) =>
-        pulumi.all([region, component.preSignUpArn, component.preTokenGenerationArn, pulumi.output<string | undefined>(undefined), pulumi.output<string | undefined>(undefined)]),
+        pulumi.all([
+          region,
+          component.preSignUpArn,
+          component.preTokenGenerationArn,
+          pulumi.output<string | undefined>(undefined),
+          pulumi.output<string | undefined>(undefined),
+          pulumi.output<Record<string, string> | undefined>(undefined),
+        ]),
       ),
     ])
     .apply((entries) =>
       JSON.stringify(
         Object.fromEntries(
-          entries.map(([region, preSignUp, preTokenGeneration, postEvents, userMigrationArn]: readonly [string, string, string, string | undefined, string | undefined]) => [
-            region,
-            { preSignUp, preTokenGeneration, ...(postEvents ? { postEvents } : {}), ...(userMigrationArn ? { userMigration: userMigrationArn } : {}) },
-          ]),
+          entries.map(
+            ([region, preSignUp, preTokenGeneration, postEvents, userMigrationArn, exchange]: readonly [
+              string,
+              string,
+              string,
+              string | undefined,
+              string | undefined,
+              Record<string, string> | undefined,
+            ]) => [
+              region,
+              {
+                preSignUp,
+                preTokenGeneration,
+                ...(postEvents ? { postEvents } : {}),
+                ...(userMigrationArn ? { userMigration: userMigrationArn } : {}),
+                ...(exchange ?? {}),
+              },
+            ],
+          ),
         ),
       ),
     );
@@ -205,6 +247,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         preTokenGeneration: triggers.preTokenGenerationArn,
         postEvents: cognitoEvents.functionArn,
         userMigration: userMigration.functionArn,
+        ...tokenExchangeArns,
       },
       deployment: settings.deployment,
       region: args.region,
@@ -300,7 +343,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     oidcIssuer: cluster.oidcIssuer,
     namespace: API_NAMESPACE,
     region: args.region,
-    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns), cognitoEvents.secretArn]),
+    secretArns: pulumi.all([database.masterSecretArn, ...Object.values(database.roleSecretArns), ...Object.values(handleKeys.secretArns), cognitoEvents.secretArn, tokenExchange.secretArn]),
     kmsKeyArn: keys.arns['secrets-manager'],
     tags,
   });
@@ -372,6 +415,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       },
       challengeHandleKeys: { keyIds: handleKeys.keyIds, secretArns: handleKeys.secretArns },
       cognitoEventsSecretArn: cognitoEvents.secretArn,
+      tokenExchangeKeySecretArn: tokenExchange.secretArn,
       databaseCidrs: network.databaseSubnetCidrs,
       replicas: { min: settings.api.minReplicas, max: settings.api.maxReplicas },
       resources: {

@@ -54,6 +54,15 @@ describe(resolveStackSettings.name, () => {
     expect(attempt).toThrow(/colour/);
   });
 
+  it('accepts only https browser origins without a path or wildcard for CORS', () => {
+    expect(resolveStackSettings('dev', minimal, defaultTiers).api.corsAllowedOrigins).toEqual([]);
+    for (const origin of ['*', 'http://app.example.com', 'https://app.example.com/', 'https://*.example.com']) {
+      expect(() => resolveStackSettings('dev', { ...minimal, api: { corsAllowedOrigins: [origin] } }, defaultTiers)).toThrow(
+        /gatehouse:api\.corsAllowedOrigins\.0: must be an https origin/,
+      );
+    }
+  });
+
   it('refuses the "latest" image tag', () => {
     expect(() => resolveStackSettings('dev', { ...minimal, apiImageTag: 'latest' }, defaultTiers)).toThrow(
       /immutable tag, not "latest"/,

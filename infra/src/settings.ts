@@ -107,6 +107,14 @@ const apiSchema = z
     memoryRequest: z.string().default('256Mi'),
     memoryLimit: z.string().default('512Mi'),
     tokenClockSkewSeconds: z.number().int().min(0).max(300).default(30),
+    /** Browser origins (besides tenants' own hosts) whose pages may call the API: `https://host[:port]`, no path, never `*`. */
+    corsAllowedOrigins: z
+      .array(z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/, 'must be an https origin such as https://app.example.com (no path, no wildcard)'))
+      .default([]),
+    /** After a tier move's cut-over, how long the source stays trusted: the longest access-token lifetime your clients use. */
+    tierMoveSourceGraceMs: z.number().int().min(0).max(7 * 86_400_000).default(3_600_000),
+    /** How long audit events are kept before the purge removes them. */
+    auditRetentionDays: z.number().int().min(1).max(36_500).default(365),
     /** Ids of the challenge handle keys, newest first (the first seals, all open); rotation in infra/README.md. */
     challengeHandleKeyIds: z
       .array(z.string().regex(/^[a-z0-9]{1,16}$/, 'must be 1-16 lower-case letters or digits'))

@@ -173,9 +173,14 @@ describe.each(['poolB', 'bridgeD'] as const)('a %s tenant that requires MFA (fin
     expect((await world.privileged.user.findUniqueOrThrow({ where: { tenantId_id: { tenantId: tenant.id, id: user.userId } } })).mfaEnrolled).toBe(true);
 
     const next = await signInChallenge(tenant, user.email, PASSWORD, 'SOFTWARE_TOKEN_MFA');
-    const answered = await post('/v1/auth/challenge', { challenge: 'SOFTWARE_TOKEN_MFA', session: next.session, code: generateSync({ secret }) });
+    const mistyped = await post('/v1/auth/challenge', { challenge: 'SOFTWARE_TOKEN_MFA', session: next.session, code: '000000' });
+    expectProblem(mistyped, 400, 'invalid_code');
+    const answered = await post('/v1/auth/challenge', { challenge: 'SOFTWARE_TOKEN_MFA', session: mistyped.body.session, code: generateSync({ secret }) });
     expect(answered.body.status, answered.text).toBe('signed_in');
     expectProblem(await world.call('/v1/me/mfa/totp', { method: 'DELETE', token: answered.body.tokens.accessToken }), 409, 'mfa_required_by_tenant');
+    // The mistyped code is a failed sign-in of a known user (an event and an audit entry), like a wrong password.
+    const failures = await world.privileged.eventOutbox.findMany({ where: { tenantId: tenant.id, type: 'user.sign_in_failed', data: { path: ['userId'], equals: user.userId } } });
+    expect(failures.map((event) => event.data)).toEqual([{ tenantId: tenant.id, userId: user.userId, reason: 'invalid_mfa_code' }]);
   });
 
   it('refuses an unenrolled user’s tokens from Cognito directly, except on the routes that enrol', async () => {

@@ -18,8 +18,11 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminDisableUser',
   'cognito-idp:AdminEnableUser',
   'cognito-idp:AdminGetUser',
+  // The tier-move token exchange at refresh (custom auth on a target's Gatehouse client; denied on the operators' pool by Admin*).
+  'cognito-idp:AdminInitiateAuth',
   'cognito-idp:AdminListGroupsForUser',
   'cognito-idp:AdminRemoveUserFromGroup',
+  'cognito-idp:AdminRespondToAuthChallenge',
   // A tenant admin's MFA reset of one of their users (denied on the operators' pool by Admin*).
   'cognito-idp:AdminSetUserMFAPreference',
   'cognito-idp:AdminSetUserPassword',

@@ -37,6 +37,7 @@ const baseArgs = {
   // Mid-rotation: k2 seals, k1 still opens.
   challengeHandleKeys: { keyIds: ['k2', 'k1'], secretArns: { k2: secretArn('handle-k2'), k1: secretArn('handle-k1') } },
   cognitoEventsSecretArn: secretArn('cognito-events'),
+  tokenExchangeKeySecretArn: secretArn('token-exchange'),
   databaseCidrs: ['10.20.10.0/24', '10.20.11.0/24'],
   replicas: { min: 2, max: 6 },
   resources: { cpuRequest: '250m', cpuLimit: '1', memoryRequest: '256Mi', memoryLimit: '512Mi' },
@@ -175,7 +176,14 @@ describe('ApiWorkload', () => {
     expect(api?.['spec']['target']['name']).toBe(mod.API_DB_SECRET_NAME);
     expect(Object.keys(api?.['spec']['target']['template']['data']).sort()).toEqual([...API_SECRET_KEYS].sort());
     expect(api?.['spec']['data'].map((entry: { remoteRef: { key: string } }) => entry.remoteRef.key).sort()).toEqual(
-      [secretArn('app'), secretArn('privileged'), secretArn('handle-k1'), secretArn('handle-k2'), secretArn('cognito-events')].sort(),
+      [
+        secretArn('app'),
+        secretArn('privileged'),
+        secretArn('handle-k1'),
+        secretArn('handle-k2'),
+        secretArn('cognito-events'),
+        secretArn('token-exchange'),
+      ].sort(),
     );
   });
 
@@ -186,6 +194,15 @@ describe('ApiWorkload', () => {
       expect.arrayContaining([{ secretKey: 'cognito_events_secret', remoteRef: { key: secretArn('cognito-events'), property: 'secret' } }]),
     );
     expect(JSON.stringify(externalSecret('api-migrate-db'))).not.toContain('cognito-events');
+  });
+
+  it('builds COGNITO_TOKEN_EXCHANGE_KEY into the API Secret only, from the exchange key in Secrets Manager', () => {
+    const api = externalSecret('api-db');
+    expect(api?.['spec']['target']['template']['data']['COGNITO_TOKEN_EXCHANGE_KEY']).toBe('{{ .cognito_token_exchange_key }}');
+    expect(api?.['spec']['data']).toEqual(
+      expect.arrayContaining([{ secretKey: 'cognito_token_exchange_key', remoteRef: { key: secretArn('token-exchange'), property: 'key' } }]),
+    );
+    expect(JSON.stringify(externalSecret('api-migrate-db'))).not.toContain('token-exchange');
   });
 
   it('builds CHALLENGE_HANDLE_KEYS into the API Secret only, newest key first, from Secrets Manager', () => {

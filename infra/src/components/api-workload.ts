@@ -61,6 +61,8 @@ export interface ApiWorkloadArgs {
   readonly challengeHandleKeys: ChallengeHandleKeysRef;
   /** The Secrets Manager secret of `COGNITO_EVENTS_SECRET` (`{"secret"}`, CognitoEventsTrigger; API Secret only). */
   readonly cognitoEventsSecretArn: pulumi.Input<string>;
+  /** The Secrets Manager secret of `COGNITO_TOKEN_EXCHANGE_KEY` (`{"key"}`, CognitoTokenExchangeTriggers; API Secret only). */
+  readonly tokenExchangeKeySecretArn: pulumi.Input<string>;
   /** Where Postgres lives (the database subnets); egress on 5432 is allowed there only. */
   readonly databaseCidrs: readonly string[];
   readonly replicas: ApiReplicaArgs;
@@ -98,6 +100,8 @@ export const MIGRATE_DB_SECRET_NAME = 'gatehouse-migrate-db';
 export const SECRET_STORE_NAME = 'aws-secrets-manager';
 /** The ESO field the events secret is copied to. */
 export const COGNITO_EVENTS_SECRET_FIELD = 'cognito_events_secret';
+/** The ESO field the tier-move token exchange key is copied to. */
+export const TOKEN_EXCHANGE_KEY_FIELD = 'cognito_token_exchange_key';
 
 /**
  * ESO templates for each Secret's keys, from the remote keys `<role>_password`,
@@ -117,6 +121,7 @@ export function databaseSecretTemplates(
       ...runtimeUrls,
       CHALLENGE_HANDLE_KEYS: challengeHandleKeysTemplate(challengeHandleKeyIds),
       COGNITO_EVENTS_SECRET: `{{ .${COGNITO_EVENTS_SECRET_FIELD} }}`,
+      COGNITO_TOKEN_EXCHANGE_KEY: `{{ .${TOKEN_EXCHANGE_KEY_FIELD} }}`,
     },
     migrate: {
       ...runtimeUrls,
@@ -286,7 +291,10 @@ export class ApiWorkload extends pulumi.ComponentResource {
       { metadata: { namespace: ns, labels: API_LABELS }, data: { ...args.config } },
       parent,
     );
-    const secrets = this.databaseSecrets(name, ns, args.databaseCredentials, args.challengeHandleKeys, args.cognitoEventsSecretArn);
+    const secrets = this.databaseSecrets(name, ns, args.databaseCredentials, args.challengeHandleKeys, {
+      cognitoEvents: args.cognitoEventsSecretArn,
+      tokenExchangeKey: args.tokenExchangeKeySecretArn,
+    });
     const networkPolicies = this.networkPolicies(name, ns, args);
 
     // Named after the image tag: a new tag is a new Job, which Pulumi waits to
@@ -514,7 +522,7 @@ export class ApiWorkload extends pulumi.ComponentResource {
     ns: pulumi.Output<string>,
     credentials: DatabaseCredentialsArgs,
     handleKeys: ChallengeHandleKeysRef,
-    cognitoEventsSecretArn: pulumi.Input<string>,
+    cognitoSecretArns: { readonly cognitoEvents: pulumi.Input<string>; readonly tokenExchangeKey: pulumi.Input<string> },
   ): k8s.apiextensions.CustomResource[] {
     const parent = { parent: this };
     const reader = new k8s.core.v1.ServiceAccount(
@@ -597,7 +605,8 @@ export class ApiWorkload extends pulumi.ComponentResource {
         remote('app_password', roles.app),
         remote('privileged_password', roles.privileged),
         ...handleKeyRefs,
-        remote(COGNITO_EVENTS_SECRET_FIELD, cognitoEventsSecretArn, 'secret'),
+        remote(COGNITO_EVENTS_SECRET_FIELD, cognitoSecretArns.cognitoEvents, 'secret'),
+        remote(TOKEN_EXCHANGE_KEY_FIELD, cognitoSecretArns.tokenExchangeKey, 'key'),
       ]),
       externalSecret(`${name}-migrate-db`, MIGRATE_DB_SECRET_NAME, MIGRATE_LABELS, templates.migrate, [
         remote('app_password', roles.app),

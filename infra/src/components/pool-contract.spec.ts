@@ -55,6 +55,9 @@ const triggers: CognitoTriggerArns = {
   preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-pre-token-generation',
   postEvents: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-post-events',
   userMigration: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-user-migration',
+  defineAuthChallenge: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-define-auth-challenge',
+  createAuthChallenge: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-create-auth-challenge',
+  verifyAuthChallengeResponse: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-contract-verify-auth-challenge-response',
 };
 const hostedUi = { callbackUrls: ['https://app.example.com/callback'], logoutUrls: ['https://app.example.com/'] };
 /** Pulumi's shared pools always have deletion protection; so does the blueprint compared here. */
@@ -155,6 +158,9 @@ describe('pool contract: Pulumi and the SDK mapping create the same pools and cl
       'lambdaConfig.postConfirmation',
       'lambdaConfig.postAuthentication',
       'lambdaConfig.userMigration',
+      'lambdaConfig.defineAuthChallenge',
+      'lambdaConfig.createAuthChallenge',
+      'lambdaConfig.verifyAuthChallengeResponse',
       'userPoolAddOns.advancedSecurityMode',
     ]) {
       expect(Object.keys(pulumi)).toContain(field);

@@ -158,7 +158,15 @@ describe('TierUserPools', () => {
   it('keeps the Gatehouse client off the hosted UI and its secret out of plain state', () => {
     const client = recorder.one('aws:cognito/userPoolClient:UserPoolClient', 'pools-basic-gatehouse-client');
     expect(client.inputs['allowedOauthFlows']).toBeUndefined();
-    expect(client.inputs['explicitAuthFlows']).toEqual(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+    expect(client.inputs['explicitAuthFlows']).toEqual([
+      'ALLOW_USER_PASSWORD_AUTH',
+      'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      'ALLOW_CUSTOM_AUTH',
+    ]);
+    // The operators never move between tiers: their Gatehouse client has no custom flow to start.
+    const operators = recorder.one('aws:cognito/userPoolClient:UserPoolClient', 'pools-operators-gatehouse-client');
+    expect(operators.inputs['explicitAuthFlows']).not.toContain('ALLOW_CUSTOM_AUTH');
     expect(sut.pools['basic']?.gatehouseClient).toBeDefined();
   });
 

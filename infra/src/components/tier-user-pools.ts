@@ -33,6 +33,10 @@ export interface TriggerArnsInput {
   readonly postEvents?: pulumi.Input<string>;
   /** User migration (UserMigrationTrigger): a tier move's deferred users signing in at a target pool directly. */
   readonly userMigration?: pulumi.Input<string>;
+  /** Define / create / verify auth challenge (CognitoTokenExchangeTriggers): the tier-move token exchange at refresh; all three or none. */
+  readonly defineAuthChallenge?: pulumi.Input<string>;
+  readonly createAuthChallenge?: pulumi.Input<string>;
+  readonly verifyAuthChallengeResponse?: pulumi.Input<string>;
 }
 
 export interface TierUserPoolsArgs {
@@ -83,13 +87,21 @@ export function hostedUiDomain(prefix: string, key: string): string {
   return `${prefix}-${key}`;
 }
 
-/** The pool's LambdaConfig: the same two triggers on every pool (the API gives silo pools the same ARNs). */
+/** The pool's LambdaConfig: the same triggers on every pool (the API gives silo pools the same ARNs). */
 export function lambdaConfigArgs(triggers: TriggerArnsInput): aws.types.input.cognito.UserPoolLambdaConfig {
   return {
     preSignUp: triggers.preSignUp,
     preTokenGenerationConfig: { lambdaArn: triggers.preTokenGeneration, lambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION },
     ...(triggers.postEvents ? { postConfirmation: triggers.postEvents, postAuthentication: triggers.postEvents } : {}),
     ...(triggers.userMigration ? { userMigration: triggers.userMigration } : {}),
+    // Only as a complete set, like the API's toLambdaConfig: a pool with half the custom flow would fail every exchange.
+    ...(triggers.defineAuthChallenge && triggers.createAuthChallenge && triggers.verifyAuthChallengeResponse
+      ? {
+          defineAuthChallenge: triggers.defineAuthChallenge,
+          createAuthChallenge: triggers.createAuthChallenge,
+          verifyAuthChallengeResponse: triggers.verifyAuthChallengeResponse,
+        }
+      : {}),
   };
 }
 

@@ -90,11 +90,31 @@ export class ResourceRecorder {
 let counter = 0;
 const nextId = (prefix: string): string => `${prefix}-${(counter += 1).toString(16).padStart(8, '0')}`;
 
+/** Explicit AWS providers' regions by provider id (resources in other regions name their provider). */
+const providerRegions = new Map<string, string>();
+
+/** The region a resource is created in: its explicit provider's (a reference is `<urn>::<id>`), else the stack's. */
+function regionOf(provider: string | undefined): string {
+  return (provider ? providerRegions.get(provider.split('::').pop() ?? '') : undefined) ?? MOCK_REGION;
+}
+
+/**
+ * Ids shaped like the provider's where the API validates their shape: user pool ids are
+ * `<region>_<9 alphanumerics>`, a function's id is its name (its ARN ends in it).
+ */
+function mockId(type: string, name: string, region: string, inputs: Record<string, ProviderPayload>): string {
+  if (type === 'aws:cognito/userPool:UserPool') return `${region}_Mock${(counter += 1).toString(16).padStart(5, '0')}`;
+  if (type === 'aws:lambda/function:Function' && typeof inputs['name'] === 'string') return inputs['name'];
+  return nextId(name);
+}
+
 /** Provider-computed state a real `pulumi up` would return, for the outputs our components read. */
-function computedState(type: string, name: string, id: string, inputs: Record<string, ProviderPayload>): Record<string, unknown> {
+function computedState(type: string, name: string, id: string, inputs: Record<string, ProviderPayload>, region: string): Record<string, unknown> {
   switch (type) {
     case 'aws:cognito/userPool:UserPool':
       return { arn: `arn:aws:cognito-idp:${MOCK_REGION}:${MOCK_ACCOUNT_ID}:userpool/${id}`, endpoint: `cognito-idp.${MOCK_REGION}.amazonaws.com/${id}` };
+    case 'aws:lambda/function:Function':
+      return { arn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:${id}` };
     case 'aws:rds/instance:Instance':
       return {
         address: `${name}.abcdefghijkl.${MOCK_REGION}.rds.amazonaws.com`,
@@ -153,10 +173,12 @@ export function installPulumiMocks(options: { stack?: string; config?: Record<st
   void pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-        const id = args.id && args.id !== '' ? args.id : nextId(args.name);
         const inputs = unwrapSecrets(args.inputs) as Record<string, ProviderPayload>;
+        const region = regionOf(args.provider);
+        const id = args.id && args.id !== '' ? args.id : mockId(args.type, args.name, region, inputs);
+        if (args.type === 'pulumi:providers:aws' && typeof inputs['region'] === 'string' && inputs['region'] !== '') providerRegions.set(id, inputs['region']);
         recorder.resources.push({ type: args.type, name: args.name, inputs, rawInputs: args.inputs, id });
-        return { id, state: { ...args.inputs, ...computedState(args.type, args.name, id, inputs) } };
+        return { id, state: { ...args.inputs, ...computedState(args.type, args.name, id, inputs, region) } };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         recorder.invokes.push({ token: args.token, inputs: args.inputs });

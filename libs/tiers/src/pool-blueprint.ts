@@ -64,6 +64,12 @@ export const GATEHOUSE_CLIENT_AUTH_FLOWS = [
   'ALLOW_ADMIN_USER_PASSWORD_AUTH',
   'ALLOW_REFRESH_TOKEN_AUTH',
 ] as const;
+/**
+ * Cognito's custom authentication flow, on a tenant pool's Gatehouse client only: the API's token
+ * exchange that moves a user to the target of a tier move at refresh (an HMAC answer only Gatehouse
+ * can produce, checked by the auth-challenge triggers). Never on a public client, where anyone could start it.
+ */
+export const TOKEN_EXCHANGE_AUTH_FLOW = 'ALLOW_CUSTOM_AUTH';
 /** @deprecated name kept for the lookup API: the flows a front end may use, i.e. the public client's. */
 export const CLIENT_AUTH_FLOWS = PUBLIC_CLIENT_AUTH_FLOWS;
 
@@ -104,7 +110,11 @@ export interface PoolClientBlueprints {
   readonly gatehouse: AppClientBlueprint;
 }
 
-function clientBlueprints(publicName: string, gatehouseName: string): PoolClientBlueprints {
+/**
+ * `tokenExchange`: the Gatehouse client also allows {@link TOKEN_EXCHANGE_AUTH_FLOW} (tenant pools:
+ * tier, silo and bridge clients; never the operators' pool, whose users never move between tiers).
+ */
+function clientBlueprints(publicName: string, gatehouseName: string, options: { tokenExchange: boolean }): PoolClientBlueprints {
   const common = {
     readAttributes: CLIENT_READABLE_ATTRIBUTES,
     preventUserExistenceErrors: true,
@@ -127,7 +137,7 @@ function clientBlueprints(publicName: string, gatehouseName: string): PoolClient
       role: 'gatehouse',
       name: gatehouseName,
       generateSecret: true,
-      authFlows: GATEHOUSE_CLIENT_AUTH_FLOWS,
+      authFlows: options.tokenExchange ? [...GATEHOUSE_CLIENT_AUTH_FLOWS, TOKEN_EXCHANGE_AUTH_FLOW] : GATEHOUSE_CLIENT_AUTH_FLOWS,
       writeAttributes: GATEHOUSE_CLIENT_WRITABLE_ATTRIBUTES,
       propagateUserContext: true,
       oauthCapable: false,
@@ -253,7 +263,9 @@ function tierPoolBlueprint(tier: TierConfig, options: BlueprintOptions): UserPoo
     deletionProtection: options.deletionProtection,
     groups: TENANT_ROLES,
     sharedClients: tier.model === 'pool',
-    clients: clientBlueprints(`${options.deployment}-${tier.name}-shared`, `${options.deployment}-${tier.name}${GATEHOUSE_CLIENT_NAME_SUFFIX}`),
+    clients: clientBlueprints(`${options.deployment}-${tier.name}-shared`, `${options.deployment}-${tier.name}${GATEHOUSE_CLIENT_NAME_SUFFIX}`, {
+      tokenExchange: true,
+    }),
     tags: { 'gatehouse:deployment': options.deployment, 'gatehouse:tier': tier.name, 'gatehouse:model': tier.model },
     email: emailBlueprint(options.email),
   };
@@ -282,6 +294,7 @@ export function sharedPoolBlueprints(config: TierConfiguration, options: Bluepri
     clients: clientBlueprints(
       `${options.deployment}-${OPERATORS_POOL_KEY}-console`,
       `${options.deployment}-${OPERATORS_POOL_KEY}${GATEHOUSE_CLIENT_NAME_SUFFIX}`,
+      { tokenExchange: false },
     ),
     tags: { 'gatehouse:deployment': options.deployment, 'gatehouse:tier': OPERATORS_POOL_KEY },
     email: emailBlueprint(options.email),
@@ -338,7 +351,7 @@ export function tenantClientNamePrefix(deployment: string): string {
 /** The two clients of one tenant: in its silo pool, or in its bridge tier's shared pool. */
 function tenantClientBlueprints(deployment: string, tenantSlug: string): PoolClientBlueprints {
   const publicName = `${tenantClientNamePrefix(deployment)}${tenantSlug}`;
-  return clientBlueprints(publicName, gatehouseClientName(publicName));
+  return clientBlueprints(publicName, gatehouseClientName(publicName), { tokenExchange: true });
 }
 
 /** A bridge tenant's own two clients in its tier's shared pool (same settings as every other client). */
@@ -369,6 +382,20 @@ export interface CognitoTriggerArns {
    * deployments without it.
    */
   readonly userMigration?: string;
+  /**
+   * The custom-auth challenge triggers of the tier-move token exchange (infra/lambdas/*-auth-challenge*.ts):
+   * all three or none. Absent: Gatehouse never starts the custom flow in that region (refresh stays at a move's source).
+   */
+  readonly defineAuthChallenge?: string;
+  readonly createAuthChallenge?: string;
+  readonly verifyAuthChallengeResponse?: string;
+}
+
+/** The three auth-challenge triggers of the tier-move token exchange are all configured (a partial set is never wired). */
+export function hasTokenExchangeTriggers(
+  triggers: CognitoTriggerArns,
+): triggers is CognitoTriggerArns & Required<Pick<CognitoTriggerArns, 'defineAuthChallenge' | 'createAuthChallenge' | 'verifyAuthChallengeResponse'>> {
+  return Boolean(triggers.defineAuthChallenge && triggers.createAuthChallenge && triggers.verifyAuthChallengeResponse);
 }
 
 /** Cognito's event version for the pre-token-generation trigger that can customise access tokens. */

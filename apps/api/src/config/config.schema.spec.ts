@@ -15,6 +15,7 @@ const validAws = {
   AWS_REGION: 'eu-west-1',
   GATEHOUSE_SHARED_POOLS: pools,
   CHALLENGE_HANDLE_KEYS: `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  COGNITO_TOKEN_EXCHANGE_KEY: Buffer.alloc(32, 3).toString('base64'),
   GATEHOUSE_COGNITO_TRIGGERS: JSON.stringify({
     preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-pre-sign-up',
     preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-pre-token-generation',
@@ -164,5 +165,33 @@ describe('CHALLENGE_HANDLE_KEYS', () => {
     const local = loadConfig({ ...withoutKeys, NODE_ENV: 'development', GATEHOUSE_MODE: 'local', COGNITO_ENDPOINT: 'http://127.0.0.1:9229' });
     expect(local.challengeHandleKeys).toHaveLength(1);
     expect(local.challengeHandleKeys[0]!.key).toHaveLength(32);
+  });
+});
+
+describe('COGNITO_TOKEN_EXCHANGE_KEY and the token-exchange triggers', () => {
+  const exchange = {
+    defineAuthChallenge: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-define-auth-challenge',
+    createAuthChallenge: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-create-auth-challenge',
+    verifyAuthChallengeResponse: 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-verify-auth-challenge-response',
+  };
+  const base = JSON.parse(validAws.GATEHOUSE_COGNITO_TRIGGERS) as Record<string, string>;
+
+  it('requires the exchange key in AWS mode, exactly 32 bytes, and generates one per process in local mode', () => {
+    expect(loadConfig(validAws).tokenExchangeKey).toEqual(Buffer.alloc(32, 3));
+    const { COGNITO_TOKEN_EXCHANGE_KEY: _omitted, ...withoutKey } = validAws;
+    expect(() => loadConfig(withoutKey)).toThrow(/COGNITO_TOKEN_EXCHANGE_KEY is required when GATEHOUSE_MODE=aws/);
+    expect(() => loadConfig({ ...validAws, COGNITO_TOKEN_EXCHANGE_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/exactly 32 bytes/);
+    const local = loadConfig({ ...withoutKey, NODE_ENV: 'development', GATEHOUSE_MODE: 'local', COGNITO_ENDPOINT: 'http://127.0.0.1:9229' });
+    expect(local.tokenExchangeKey).toHaveLength(32);
+  });
+
+  it('reads the three auth-challenge triggers, in the region of the pools, and only as a set', () => {
+    const sut = loadConfig({ ...validAws, GATEHOUSE_COGNITO_TRIGGERS: JSON.stringify({ ...base, ...exchange }) });
+    expect(sut.cognitoTriggers).toMatchObject(exchange);
+    expect(() =>
+      loadConfig({ ...validAws, GATEHOUSE_COGNITO_TRIGGERS: JSON.stringify({ ...base, defineAuthChallenge: exchange.defineAuthChallenge }) }),
+    ).toThrow(/all three or none/);
+    const elsewhere = { ...exchange, verifyAuthChallengeResponse: exchange.verifyAuthChallengeResponse.replace('eu-west-1', 'us-east-1') };
+    expect(() => loadConfig({ ...validAws, GATEHOUSE_COGNITO_TRIGGERS: JSON.stringify({ ...base, ...elsewhere }) })).toThrow(/must be in eu-west-1/);
   });
 });

@@ -54,8 +54,21 @@ const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `is not a ${service} ARN`);
 
 const cognitoTriggerArnsSchema = z
-  .object({ preSignUp: arn('lambda'), preTokenGeneration: arn('lambda'), postEvents: arn('lambda').optional(), userMigration: arn('lambda').optional() })
-  .strict();
+  .object({
+    preSignUp: arn('lambda'),
+    preTokenGeneration: arn('lambda'),
+    postEvents: arn('lambda').optional(),
+    userMigration: arn('lambda').optional(),
+    // The tier-move token exchange (custom auth): all three or none.
+    defineAuthChallenge: arn('lambda').optional(),
+    createAuthChallenge: arn('lambda').optional(),
+    verifyAuthChallengeResponse: arn('lambda').optional(),
+  })
+  .strict()
+  .refine(
+    (arns) => [arns.defineAuthChallenge, arns.createAuthChallenge, arns.verifyAuthChallengeResponse].filter(Boolean).length % 3 === 0,
+    'defineAuthChallenge, createAuthChallenge and verifyAuthChallengeResponse go together: all three or none',
+  );
 
 /**
  * Cognito invokes triggers in the pool's own region, so silo pools in several regions need
@@ -75,7 +88,8 @@ function triggersByRegion(value: z.infer<typeof cognitoTriggersSchema> | undefin
       ? [[arnRegion(value.preSignUp as string), value as CognitoTriggerArns]]
       : Object.entries(value as Record<string, CognitoTriggerArns>);
   for (const [region, arns] of entries) {
-    const functionArns = [arns.preSignUp, arns.preTokenGeneration, ...[arns.postEvents, arns.userMigration].filter((value): value is string => value !== undefined)];
+    const optional = [arns.postEvents, arns.userMigration, arns.defineAuthChallenge, arns.createAuthChallenge, arns.verifyAuthChallengeResponse];
+    const functionArns = [arns.preSignUp, arns.preTokenGeneration, ...optional.filter((functionArn): functionArn is string => Boolean(functionArn))];
     if (functionArns.some((functionArn) => arnRegion(functionArn) !== region)) {
       problems.push(`GATEHOUSE_COGNITO_TRIGGERS: the functions for ${region} must be in ${region} (Cognito calls triggers in the pool's region)`);
     }
@@ -324,6 +338,12 @@ export const envSchema = z.object({
    * (POST /internal/cognito-events). Unset: that route refuses everything.
    */
   COGNITO_EVENTS_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be a whsec_ secret').optional(),
+  /**
+   * The tier-move token exchange key (base64 of 32 bytes): the API's answers to the custom auth challenge are
+   * HMACs under it, checked by the verify-auth-challenge-response Lambda (same value as its
+   * `GATEHOUSE_TOKEN_EXCHANGE_KEY`). Required in AWS mode; generated per process in local mode when unset.
+   */
+  COGNITO_TOKEN_EXCHANGE_KEY: z.string().optional(),
 });
 
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
@@ -360,6 +380,8 @@ export interface AppConfig {
   readonly cognitoTriggers: CognitoTriggerArns | undefined;
   /** The trigger functions per region (silo pools get their region's); empty in local mode. */
   readonly cognitoTriggersByRegion: ReadonlyMap<string, CognitoTriggerArns>;
+  /** The tier-move token exchange key (32 bytes; see `COGNITO_TOKEN_EXCHANGE_KEY`). */
+  readonly tokenExchangeKey: Buffer;
   /** The public listener's certificate and key (HTTPS), as read at boot; undefined: plain HTTP. */
   readonly tls: (TlsFiles & TlsMaterial) | undefined;
 }
@@ -446,6 +468,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
 
   const challengeHandleKeys = parseChallengeHandleKeys(env, problems);
+  const tokenExchangeKey = parseTokenExchangeKey(env, problems);
 
   let tiers: TierConfiguration | undefined;
   try {
@@ -498,8 +521,25 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     openApiDocs: env.OPENAPI_DOCS_ENABLED ?? env.NODE_ENV !== 'production',
     cognitoTriggers: cognitoTriggersByRegion.get(env.AWS_REGION),
     cognitoTriggersByRegion,
+    tokenExchangeKey,
     tls,
   };
+}
+
+function parseTokenExchangeKey(env: Env, problems: string[]): Buffer {
+  const text = env.COGNITO_TOKEN_EXCHANGE_KEY?.trim();
+  if (!text) {
+    // AWS: the key must be the Lambda's, or every exchange would fail; refuse to start rather than run half-configured.
+    if (env.GATEHOUSE_MODE === 'aws') problems.push('COGNITO_TOKEN_EXCHANGE_KEY is required when GATEHOUSE_MODE=aws (base64 of 32 random bytes, from pulumi up)');
+    // Local mode: the emulator has no custom auth, so nothing checks the key; one per process.
+    return randomBytes(32);
+  }
+  const key = /^[A-Za-z0-9+/]{43}=$/.test(text) ? Buffer.from(text, 'base64') : undefined;
+  if (!key || key.length !== 32) {
+    problems.push('COGNITO_TOKEN_EXCHANGE_KEY must be the base64 of exactly 32 bytes (openssl rand -base64 32)');
+    return randomBytes(32);
+  }
+  return key;
 }
 
 function parseChallengeHandleKeys(env: Env, problems: string[]): ChallengeHandleKey[] {

@@ -17,6 +17,7 @@ const base = {
     preTokenGeneration: 'arn:aws:lambda:us-east-1:123456789012:function:gatehouse-pre-token-generation',
   }),
   CHALLENGE_HANDLE_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  COGNITO_TOKEN_EXCHANGE_KEY: Buffer.alloc(32, 3).toString('base64'),
 };
 const fixture = (name: string) => join(process.cwd(), 'test', 'support', 'tls', name);
 

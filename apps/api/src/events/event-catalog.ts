@@ -12,6 +12,10 @@ import { z } from 'zod';
 const userRole = z.enum(['admin', 'member', 'viewer']);
 const tenantFacts = { tenantId: z.uuid() };
 const userFacts = { tenantId: z.uuid(), userId: z.uuid() };
+
+/** Why a known user's sign-in failed (`user.sign_in_failed`). */
+export const SIGN_IN_FAILURE_REASONS = ['invalid_credentials', 'user_not_confirmed', 'user_disabled', 'invalid_mfa_code'] as const;
+export type SignInFailureReason = (typeof SIGN_IN_FAILURE_REASONS)[number];
 /** Where an authentication event was observed: Gatehouse's API, or a Cognito trigger (sign-ins directly at Cognito). */
 const via = z.enum(['api', 'cognito']);
 
@@ -54,8 +58,8 @@ export const EVENT_CATALOG = {
   'user.sign_in_failed': {
     version: 1,
     description:
-      'A sign-in of a known user failed. `reason`: invalid_credentials (wrong password), user_not_confirmed (right password, e-mail never confirmed), user_disabled. Unknown addresses emit nothing.',
-    data: z.object({ ...userFacts, reason: z.enum(['invalid_credentials', 'user_not_confirmed', 'user_disabled']) }),
+      'A sign-in of a known user failed. `reason`: invalid_credentials (wrong password), user_not_confirmed (right password, e-mail never confirmed), user_disabled, invalid_mfa_code (wrong authenticator code at the TOTP step). Unknown addresses emit nothing.',
+    data: z.object({ ...userFacts, reason: z.enum(SIGN_IN_FAILURE_REASONS) }),
   },
   'user.signed_out': { version: 1, description: 'The user signed out (their refresh token was revoked).', data: z.object(userFacts) },
   'user.disabled': { version: 1, description: 'A tenant admin disabled the user.', data: z.object(userFacts) },

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { OwnerTransactions } from '../database/owner-transaction.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { EventsModule } from './events.module.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -15,7 +16,7 @@ import { WebhooksService } from './webhooks.service.js';
 @Module({
   imports: [AuditModule, DatabaseModule, PrivilegedDatabaseModule, EventsModule],
   controllers: [TenantWebhooksController, AdminWebhooksController],
-  providers: [WebhooksService, WebhookDispatcher],
+  providers: [WebhooksService, WebhookDispatcher, OwnerTransactions],
   exports: [WebhookDispatcher],
 })
 export class WebhooksModule {}

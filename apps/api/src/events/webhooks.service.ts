@@ -10,9 +10,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { OutboundUrlRefused, withoutCredentials } from '../auth/outbound-url.js';
-import { PrivilegedPrismaService } from '../database/privileged-database.module.js';
+import { OwnerTransactions } from '../database/owner-transaction.js';
 import type { TransactionClient } from '../database/prisma-client.js';
-import { TenantDb } from '../database/tenant-db.js';
 import { currentAuth } from '../tenancy/request-context.js';
 import type { CreateWebhook, DeliveryView, ListDeliveriesQuery, RotateSecret, UpdateWebhook, WebhookView } from './dto/webhook.dto.js';
 import { generateWebhookSecret } from './standard-webhooks.js';
@@ -53,8 +52,7 @@ function toView(row: EndpointRow): WebhookView {
 @Injectable()
 export class WebhooksService {
   constructor(
-    private readonly tenantDb: TenantDb,
-    private readonly privileged: PrivilegedPrismaService,
+    private readonly owners: OwnerTransactions,
     private readonly audit: AuditService,
     private readonly dispatcher: WebhookDispatcher,
   ) {}
@@ -67,11 +65,6 @@ export class WebhooksService {
   }
 
   static readonly platform: WebhookOwner = { tenantId: null };
-
-  /** One transaction as the owner: TenantDb for a tenant (RLS), the privileged client for the platform. */
-  private inTransaction<T>(owner: WebhookOwner, work: (tx: TransactionClient) => Promise<T>): Promise<T> {
-    return owner.tenantId === null ? this.privileged.client.$transaction(work) : this.tenantDb.run(work);
-  }
 
   private async findEndpoint(tx: TransactionClient, owner: WebhookOwner, id: string): Promise<EndpointRow & { secret: string }> {
     const row = await tx.webhookEndpoint.findFirst({ where: { id, tenantId: owner.tenantId } });
@@ -88,18 +81,18 @@ export class WebhooksService {
   }
 
   async list(owner: WebhookOwner): Promise<{ items: WebhookView[] }> {
-    const rows = await this.inTransaction(owner, (tx) => tx.webhookEndpoint.findMany({ where: { tenantId: owner.tenantId }, orderBy: { createdAt: 'asc' } }));
+    const rows = await this.owners.run(owner, (tx) => tx.webhookEndpoint.findMany({ where: { tenantId: owner.tenantId }, orderBy: { createdAt: 'asc' } }));
     return { items: rows.map(toView) };
   }
 
   async get(owner: WebhookOwner, id: string): Promise<WebhookView> {
-    return toView(await this.inTransaction(owner, (tx) => this.findEndpoint(tx, owner, id)));
+    return toView(await this.owners.run(owner, (tx) => this.findEndpoint(tx, owner, id)));
   }
 
   async create(owner: WebhookOwner, input: CreateWebhook): Promise<WebhookView & { secret: string }> {
     await this.assertDestination(input.url);
     const secret = generateWebhookSecret();
-    const row = await this.inTransaction(owner, async (tx) => {
+    const row = await this.owners.run(owner, async (tx) => {
       const created = await tx.webhookEndpoint.create({
         data: { tenantId: owner.tenantId, url: input.url, eventTypes: [...new Set(input.eventTypes)], description: input.description ?? null, secret },
       });
@@ -116,7 +109,7 @@ export class WebhooksService {
 
   async update(owner: WebhookOwner, id: string, input: UpdateWebhook): Promise<WebhookView> {
     if (input.url !== undefined) await this.assertDestination(input.url);
-    const row = await this.inTransaction(owner, async (tx) => {
+    const row = await this.owners.run(owner, async (tx) => {
       const current = await this.findEndpoint(tx, owner, id);
       const reenabled = input.enabled === true && !current.enabled;
       const updated = await tx.webhookEndpoint.update({
@@ -142,7 +135,7 @@ export class WebhooksService {
   }
 
   async remove(owner: WebhookOwner, id: string): Promise<void> {
-    await this.inTransaction(owner, async (tx) => {
+    await this.owners.run(owner, async (tx) => {
       await this.findEndpoint(tx, owner, id);
       await tx.webhookEndpoint.deleteMany({ where: { id, tenantId: owner.tenantId } });
       await this.audit.record(tx, { action: 'webhook.endpoint.delete', tenantId: owner.tenantId, target: `webhook-endpoint:${id}` });
@@ -157,7 +150,7 @@ export class WebhooksService {
    */
   async rotateSecret(owner: WebhookOwner, id: string, input: RotateSecret): Promise<WebhookView & { secret: string }> {
     const secret = generateWebhookSecret();
-    const row = await this.inTransaction(owner, async (tx) => {
+    const row = await this.owners.run(owner, async (tx) => {
       const current = await this.findEndpoint(tx, owner, id);
       const expiresAt = new Date(Date.now() + input.overlapSeconds * 1000);
       const updated = await tx.webhookEndpoint.update({
@@ -177,7 +170,7 @@ export class WebhooksService {
 
   /** The delivery log, newest first, each delivery with its attempts. */
   async deliveries(owner: WebhookOwner, id: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
-    return this.inTransaction(owner, async (tx) => {
+    return this.owners.run(owner, async (tx) => {
       await this.findEndpoint(tx, owner, id);
       const rows = await tx.webhookDelivery.findMany({
         where: { endpointId: id, ...(query.status ? { status: query.status } : {}), ...(query.cursor ? { seq: { lt: BigInt(query.cursor) } } : {}) },
@@ -219,7 +212,7 @@ export class WebhooksService {
    * with its own attempts. The original stays in the log as it was.
    */
   async replay(owner: WebhookOwner, id: string, deliveryId: string): Promise<{ id: string }> {
-    return this.inTransaction(owner, async (tx) => {
+    return this.owners.run(owner, async (tx) => {
       const endpoint = await this.findEndpoint(tx, owner, id);
       const original = await tx.webhookDelivery.findFirst({ where: { id: deliveryId, endpointId: endpoint.id } });
       if (!original) throw deliveryNotFound();

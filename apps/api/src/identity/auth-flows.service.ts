@@ -18,6 +18,7 @@ import { DomainError } from '../common/domain-error.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
 import { DeferredUsers } from '../tenants/tier-move/deferred-users.js';
 import { MoveIdentities } from '../tenants/tier-move/move-identities.js';
+import type { SignInFailureReason } from '../events/event-catalog.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
 import { RateLimits } from '../rate-limits/rate-limits.service.js';
 import { SynchronousHooks } from '../events/hooks/synchronous-hooks.service.js';
@@ -64,7 +65,10 @@ const ABANDONED_CLAIM_MS = 120_000;
 const DECOY_USERNAME_PREFIX = 'gatehouse-no-such-user-';
 
 /** Whose refresh token it is, judged from the access token Cognito issued for it (see `refreshTokenOwnership`). */
-type RefreshTokenOwnership = 'named_tenant' | 'disabled_user_of_named_tenant' | 'someone_else';
+type RefreshTokenOwnership =
+  | { readonly owner: 'named_tenant'; readonly userId: string }
+  | { readonly owner: 'disabled_user_of_named_tenant' }
+  | { readonly owner: 'someone_else' };
 
 /** The subject of an access token Cognito has just issued to Gatehouse. */
 function decodeSubject(accessToken: string): string | undefined {
@@ -287,16 +291,25 @@ export class AuthFlowsService {
     if (!user || user.username !== claims.username || (input.email !== undefined && input.email.toLowerCase() !== user.email)) {
       throw invalidChallenge();
     }
-    if (user.status === 'disabled') throw new ForbiddenError('user_disabled', 'This user is disabled.');
+    if (user.status === 'disabled') {
+      await this.signInFailed(target, user, 'user_disabled');
+      throw new ForbiddenError('user_disabled', 'This user is disabled.');
+    }
     // Checked before the handle is spent, so a rejected password can be corrected with the same handle.
     if (input.newPassword !== undefined) assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
     await this.steps.consume(claims);
-    return this.steps.answer(
-      this.party(target, user, request),
-      claims,
-      { ...(input.code !== undefined ? { code: input.code } : {}), ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}) },
-      this.releaseHook(target, user, request),
-    );
+    try {
+      return await this.steps.answer(
+        this.party(target, user, request),
+        claims,
+        { ...(input.code !== undefined ? { code: input.code } : {}), ...(input.newPassword !== undefined ? { newPassword: input.newPassword } : {}) },
+        this.releaseHook(target, user, request),
+      );
+    } catch (error) {
+      // A wrong authenticator code is a failed sign-in of a known user, like a wrong password.
+      if (input.challenge === 'SOFTWARE_TOKEN_MFA' && (error as { code?: string }).code === 'invalid_code') await this.signInFailed(target, user, 'invalid_mfa_code');
+      throw error;
+    }
   }
 
   /**
@@ -308,21 +321,65 @@ export class AuthFlowsService {
    */
   async refresh(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<TokenSet> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
+    // The side whose token it is: the tenant's current one, or during a tier move the other (tokens issued before cut-over).
+    let side: TenantIdentity & { direction?: 'target' | 'source' | 'abandoned' } = target;
     const tokens = await this.identity.refresh(via(target, request), input.refreshToken).catch((error: unknown) => {
-      // During a tier move a refresh token may be the other side's (issued before cut-over): it refreshes there until the source goes.
       const other = (error as { code?: string }).code === 'invalid_refresh_token' ? this.tenants.forMovingSide(target.tenant) : undefined;
       if (!other) throw error;
+      side = other;
       return this.identity.refresh(via(other, request), input.refreshToken);
     });
     const ownership = await this.refreshTokenOwnership(target, tokens.accessToken);
-    if (ownership === 'disabled_user_of_named_tenant') {
+    if (ownership.owner === 'disabled_user_of_named_tenant') {
       // Cognito knows nothing of Gatehouse's disabled users: end the session they still hold.
-      await this.revokeQuietly(target, input.refreshToken);
+      await this.revokeQuietly(side, input.refreshToken);
       throw new ForbiddenError('user_disabled', 'This user is disabled.');
     }
     // Another tenant's token: refuse without revoking it (it is not this tenant's to end) and drop what Cognito issued.
-    if (ownership === 'someone_else') throw invalidRefreshToken();
+    if (ownership.owner === 'someone_else') throw invalidRefreshToken();
+    // After cut-over a source token has just proven itself (valid, not revoked, this tenant's enabled user): move its holder to the target.
+    if (side.direction === 'source') return (await this.moveToTarget(target, side, ownership.userId, input.refreshToken, request)) ?? tokens;
     return tokens;
+  }
+
+  /**
+   * The tier-move token exchange (README "Trust during a move"): target tokens for
+   * the holder of a proven source refresh token, through Cognito's custom flow on
+   * the target's Gatehouse client. Undefined — the user stays at the source, as
+   * before this existed — when the user has no target user yet (not copied), the
+   * provider cannot exchange (the emulator; a region without the triggers), or
+   * anything in the exchange fails: never an error for the caller, who holds a
+   * perfectly good source session. On success the source refresh token is revoked,
+   * so the client carries on with the target's.
+   */
+  private async moveToTarget(
+    target: TenantIdentity,
+    source: TenantIdentity,
+    userId: string,
+    sourceRefreshToken: string,
+    request: PublicRequest,
+  ): Promise<TokenSet | undefined> {
+    const user = await this.mirror.findById(target.tenant.id, userId);
+    // After cut-over the users row holds the target identity; a user copied after it (or never) still has the source's only.
+    if (!user || user.status === 'disabled' || user.issuer !== target.issuer || !user.sub) return undefined;
+    let moved: TokenSet | undefined;
+    try {
+      moved = await this.identity.exchangeForTokens(via(target, request), user.username);
+    } catch (error) {
+      this.logger.warn(`tier move: the target refused the token exchange (${(error as { code?: string }).code ?? String(error)}); the user refreshes at the source`);
+      return undefined;
+    }
+    if (!moved?.refreshToken) return undefined;
+    // The target's tokens are checked like any others: this tenant's same enabled user, or they are thrown away.
+    const owner = await this.refreshTokenOwnership(target, moved.accessToken).catch(() => ({ owner: 'someone_else' }) as const);
+    if (owner.owner !== 'named_tenant' || owner.userId !== userId) {
+      await this.revokeQuietly(target, moved.refreshToken);
+      return undefined;
+    }
+    // Only the target's session leaves: the source's ends here.
+    await this.revokeQuietly(source, sourceRefreshToken);
+    await this.moveIdentities.recordRefreshMoved(target.tenant.id, userId);
+    return moved;
   }
 
   /**
@@ -333,7 +390,7 @@ export class AuthFlowsService {
   async signOut(request: PublicRequest, input: { tenant?: string; refreshToken: string }): Promise<void> {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const tokens = await this.identity.refresh(via(target, request), input.refreshToken);
-    if ((await this.refreshTokenOwnership(target, tokens.accessToken)) === 'someone_else') throw invalidRefreshToken();
+    if ((await this.refreshTokenOwnership(target, tokens.accessToken)).owner === 'someone_else') throw invalidRefreshToken();
     await this.identity.revokeRefreshToken(via(target, request), input.refreshToken);
     const sub = decodeSubject(tokens.accessToken);
     const user = sub ? await this.mirror.findBySubject(target.issuer, sub) : null;
@@ -345,12 +402,14 @@ export class AuthFlowsService {
       const claims = await this.verifier.verify(accessToken);
       // The named tenant as the route hint: a token of any other tenant (or an operator's) fails to resolve.
       const principal = await this.principals.resolve(claims, 'access', { hostname: undefined, tenantHeader: target.tenant.id });
-      return principal.kind === 'tenant' && principal.context.tenantId === target.tenant.id ? 'named_tenant' : 'someone_else';
+      return principal.kind === 'tenant' && principal.context.tenantId === target.tenant.id
+        ? { owner: 'named_tenant', userId: principal.context.userId }
+        : { owner: 'someone_else' };
     } catch (error) {
-      if (error instanceof ForbiddenError && error.code === 'user_disabled') return 'disabled_user_of_named_tenant';
+      if (error instanceof ForbiddenError && error.code === 'user_disabled') return { owner: 'disabled_user_of_named_tenant' };
       // Keys that cannot be fetched right now say nothing about the owner: let that error speak for itself.
       if (error instanceof DomainError && (error.status === 401 || error.status === 403) && error.code !== 'signing_key_unavailable') {
-        return 'someone_else';
+        return { owner: 'someone_else' };
       }
       throw error;
     }
@@ -420,7 +479,7 @@ export class AuthFlowsService {
     return invalidCredentials();
   }
 
-  private async signInFailed(target: TenantIdentity, user: MirroredUser, reason: 'invalid_credentials' | 'user_not_confirmed' | 'user_disabled'): Promise<void> {
+  private async signInFailed(target: TenantIdentity, user: MirroredUser, reason: SignInFailureReason): Promise<void> {
     await this.mirror.recordAuthEvent(
       { type: 'user.sign_in_failed', data: { tenantId: target.tenant.id, userId: user.id, reason } },
       { outcome: 'failure', details: { reason } },

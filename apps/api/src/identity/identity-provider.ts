@@ -100,6 +100,14 @@ export abstract class IdentityProvider {
   abstract respondToChallenge(client: ClientRef, answer: ChallengeAnswer): Promise<AuthOutcome>;
   abstract refresh(client: ClientRef, refreshToken: string): Promise<TokenSet>;
   abstract revokeRefreshToken(client: ClientRef, refreshToken: string): Promise<void>;
+  /**
+   * Tokens for `username` through `client` without a password: the tier-move token exchange (Cognito's custom
+   * flow, answered with an HMAC only Gatehouse can make; README "Trust during a move"). Undefined when this
+   * provider cannot do it — the emulator, a region without the auth-challenge triggers, a client without the
+   * custom flow — or when Cognito answers with anything but tokens (e.g. an MFA challenge). Cognito's refusals
+   * are thrown, mapped like every other call. Either way the caller keeps the user where they are.
+   */
+  abstract exchangeForTokens(client: ClientRef, username: string): Promise<TokenSet | undefined>;
   abstract forgotPassword(client: ClientRef, username: string): Promise<CodeDeliveryDetails>;
   abstract confirmForgotPassword(client: ClientRef, username: string, code: string, newPassword: string): Promise<void>;
 

@@ -62,6 +62,7 @@ describe('COGNITO_CAPACITY_METRICS_NAMESPACE', () => {
       preTokenGeneration: 'arn:aws:lambda:us-east-1:123456789012:function:gatehouse-pre-token-generation',
     }),
     CHALLENGE_HANDLE_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+    COGNITO_TOKEN_EXCHANGE_KEY: Buffer.alloc(32, 3).toString('base64'),
   };
 
   it('is off by default and publishes every 5 minutes when set', () => {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { OwnerTransactions } from '../database/owner-transaction.js';
 import { PrivilegedDatabaseModule } from '../database/privileged-database.module.js';
 import { EventsModule } from '../events/events.module.js';
 import { HookRegistry } from './hooks/hook-registry.js';
@@ -16,7 +17,7 @@ import { MoveIdentities } from './tier-move/move-identities.js';
  */
 @Module({
   imports: [DatabaseModule, PrivilegedDatabaseModule, AuditModule, EventsModule, IdentityProviderModule],
-  providers: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, DeferredUsers],
-  exports: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, DeferredUsers],
+  providers: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, DeferredUsers, OwnerTransactions],
+  exports: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, DeferredUsers, OwnerTransactions],
 })
 export class TenantsModule {}

@@ -1861,7 +1861,7 @@ export interface webhooks {
         put?: never;
         /**
          * user.sign_in_failed (v1)
-         * @description A sign-in of a known user failed. `reason`: invalid_credentials (wrong password), user_not_confirmed (right password, e-mail never confirmed), user_disabled. Unknown addresses emit nothing.
+         * @description A sign-in of a known user failed. `reason`: invalid_credentials (wrong password), user_not_confirmed (right password, e-mail never confirmed), user_disabled, invalid_mfa_code (wrong authenticator code at the TOTP step). Unknown addresses emit nothing.
          */
         post: operations["onUserSignInFailed"];
         delete?: never;
@@ -10742,7 +10742,7 @@ export interface operations {
                 "application/json": {
                     data: {
                         /** @enum {string} */
-                        reason: "invalid_credentials" | "user_not_confirmed" | "user_disabled";
+                        reason: "invalid_credentials" | "user_not_confirmed" | "user_disabled" | "invalid_mfa_code";
                         /** Format: uuid */
                         tenantId: string;
                         /** Format: uuid */

@@ -5,6 +5,7 @@ import { Metrics } from '../../observability/metrics.js';
 import { Tracing } from '../../observability/tracing.js';
 import { createTargetUser } from '../../tenants/tier-move/target-user.js';
 import type { IdentityUser } from '../identity-provider.js';
+import { isCorrectAnswer } from '../../../../../infra/lambdas/verify-auth-challenge-response.js';
 import { CognitoIdentityProvider, secretHash } from './cognito-identity-provider.js';
 
 /**
@@ -380,6 +381,95 @@ describe(CognitoIdentityProvider.name, () => {
       expect(sent).toEqual([
         { name: 'AdminSetUserPasswordCommand', input: { UserPoolId: 'eu-west-1_target', Username: 'gh1-opaque', Password: 'Moving-Day-2026!', Permanent: true } },
       ]);
+    });
+  });
+
+  // The tier-move token exchange (custom auth): the emulator has none, so these requests follow Cognito's API reference.
+  describe('token exchange', () => {
+    const EXCHANGE_KEY = Buffer.alloc(32, 9);
+    const target = { userPoolId: 'us-east-1_target', region: 'us-east-1', clientId: 'client-1' };
+    const withTriggers = {
+      isLocal: false,
+      tokenExchangeKey: EXCHANGE_KEY,
+      cognitoTriggersByRegion: new Map([
+        [
+          'us-east-1',
+          {
+            preSignUp: 'arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up',
+            preTokenGeneration: 'arn:aws:lambda:us-east-1:123456789012:function:pre-token-generation',
+            defineAuthChallenge: 'arn:aws:lambda:us-east-1:123456789012:function:define',
+            createAuthChallenge: 'arn:aws:lambda:us-east-1:123456789012:function:create',
+            verifyAuthChallengeResponse: 'arn:aws:lambda:us-east-1:123456789012:function:verify',
+          },
+        ],
+      ]),
+    } as Partial<AppConfig>;
+    const tokens = { AuthenticationResult: { AccessToken: 'a.b.c', IdToken: 'i', RefreshToken: 'target-refresh', ExpiresIn: 900 } };
+    const custom = (name: string) => (name === 'AdminInitiateAuthCommand' ? { ChallengeName: 'CUSTOM_CHALLENGE', Session: 'session-1', ChallengeParameters: { nonce: 'nonce-1' } } : tokens);
+
+    it('starts CUSTOM_AUTH and answers with an HMAC the verify trigger accepts for that pool, user and nonce', async () => {
+      const { sut, sent } = adapterWith((command) => custom(command.constructor.name), { secret: 'client-secret', config: withTriggers });
+      await expect(sut.exchangeForTokens(target, 'opaque-ann')).resolves.toEqual({
+        accessToken: 'a.b.c',
+        idToken: 'i',
+        refreshToken: 'target-refresh',
+        expiresIn: 900,
+        tokenType: 'Bearer',
+      });
+      const hash = secretHash('client-secret', 'opaque-ann', 'client-1');
+      expect(sent[0]).toEqual({
+        name: 'AdminInitiateAuthCommand',
+        input: { UserPoolId: 'us-east-1_target', ClientId: 'client-1', AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'opaque-ann', SECRET_HASH: hash } },
+      });
+      expect(sent[1]).toMatchObject({
+        name: 'AdminRespondToAuthChallengeCommand',
+        input: { UserPoolId: 'us-east-1_target', ClientId: 'client-1', ChallengeName: 'CUSTOM_CHALLENGE', Session: 'session-1' },
+      });
+      const responses = (sent[1]!.input as { ChallengeResponses: Record<string, string> }).ChallengeResponses;
+      expect(Object.keys(responses).sort()).toEqual(['ANSWER', 'SECRET_HASH', 'USERNAME']);
+      expect(responses).toMatchObject({ USERNAME: 'opaque-ann', SECRET_HASH: hash });
+      const verify = (userPoolId: string, userName: string, nonce: string) =>
+        isCorrectAnswer({ userPoolId, userName, request: { privateChallengeParameters: { nonce }, challengeAnswer: responses['ANSWER'] }, response: {} }, EXCHANGE_KEY, Date.now());
+      expect(verify('us-east-1_target', 'opaque-ann', 'nonce-1')).toBe(true);
+      expect(verify('us-east-1_other', 'opaque-ann', 'nonce-1')).toBe(false);
+      expect(verify('us-east-1_target', 'opaque-ann', 'nonce-2')).toBe(false);
+    });
+
+    it('calls nothing where the pool’s region has no auth-challenge triggers (local mode, the emulator)', async () => {
+      const { sut, sent, described } = adapterWith((command) => custom(command.constructor.name), { secret: 'client-secret', config: { tokenExchangeKey: EXCHANGE_KEY } });
+      await expect(sut.exchangeForTokens(target, 'opaque-ann')).resolves.toBeUndefined();
+      expect(sent).toEqual([]);
+      expect(described.count).toBe(0);
+    });
+
+    it('reads a provider without the custom flow as "cannot", once, and stops asking', async () => {
+      const { sut, sent } = adapterWith(fail('CognitoLocal#Unsupported', { $metadata: { httpStatusCode: 500 } }), { secret: 'client-secret', config: withTriggers });
+      await expect(sut.exchangeForTokens(target, 'opaque-ann')).resolves.toBeUndefined();
+      await expect(sut.exchangeForTokens(target, 'opaque-bob')).resolves.toBeUndefined();
+      expect(sent.map((entry) => entry.name)).toEqual(['AdminInitiateAuthCommand']);
+    });
+
+    it('gives up on anything but the one custom challenge, and on an answer without tokens (e.g. MFA asked next)', async () => {
+      const other = adapterWith(() => ({ ChallengeName: 'MFA_SETUP', Session: 's' }), { secret: 'client-secret', config: withTriggers });
+      await expect(other.sut.exchangeForTokens(target, 'opaque-ann')).resolves.toBeUndefined();
+      expect(other.sent.map((entry) => entry.name)).toEqual(['AdminInitiateAuthCommand']);
+      vi.restoreAllMocks();
+      const mfaAfter = adapterWith(
+        (command) => (command.constructor.name === 'AdminInitiateAuthCommand' ? custom('AdminInitiateAuthCommand') : { ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: 's2' }),
+        { secret: 'client-secret', config: withTriggers },
+      );
+      await expect(mfaAfter.sut.exchangeForTokens(target, 'opaque-ann')).resolves.toBeUndefined();
+    });
+
+    it('never runs through a client without a secret (a public client cannot run the flow)', async () => {
+      const { sut, sent } = adapterWith((command) => custom(command.constructor.name), { config: withTriggers });
+      await expect(sut.exchangeForTokens(target, 'opaque-ann')).resolves.toBeUndefined();
+      expect(sent).toEqual([]);
+    });
+
+    it('surfaces Cognito’s refusal as a mapped error for the caller to fall back on', async () => {
+      const { sut } = adapterWith(fail('NotAuthorizedException'), { secret: 'client-secret', config: withTriggers });
+      await expect(sut.exchangeForTokens(target, 'opaque-ann')).rejects.toMatchObject({ status: 401 });
     });
   });
 });

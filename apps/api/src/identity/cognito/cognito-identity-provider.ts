@@ -16,6 +16,8 @@
  */
 import {
   AdminAddUserToGroupCommand,
+  AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminDisableUserCommand,
@@ -62,7 +64,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { AppClientBlueprint, MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
+import { type AppClientBlueprint, type MfaSetting, type UserPoolBlueprint, hasTokenExchangeTriggers } from '@gatehouse/tiers';
 import { decodeUnverifiedPayload } from '../../auth/bearer-token.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/config.schema.js';
@@ -101,6 +103,8 @@ import {
 } from './federation-requests.js';
 import type { FederatedProviderInput } from '../../tenants/federation/federated-provider.js';
 import { resendInvitationInput } from './tier-move-requests.js';
+import { answerTokenExchangeInput, startTokenExchangeInput } from './token-exchange-requests.js';
+import { tokenExchangeAnswer } from './token-exchange-answer.js';
 
 const KNOWN_CHALLENGES: ReadonlySet<string> = new Set(['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP', 'SELECT_MFA_TYPE']);
 
@@ -144,6 +148,8 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
   private readonly secrets = new Map<string, Promise<string | null>>();
   /** False once the provider answered that it lacks GetTokensFromRefreshToken (the emulator). */
   private refreshWithSecret = true;
+  /** False once the provider answered that it lacks the custom auth flow (the emulator). */
+  private customAuthSupported = true;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -341,6 +347,43 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
     await this.call(client.region, 'refresh', 'RevokeToken', (sdk) =>
       sdk.send(new RevokeTokenCommand({ ClientId: client.clientId, Token: refreshToken, ...(secret ? { ClientSecret: secret } : {}) })),
     );
+  }
+
+  /**
+   * The tier-move token exchange: AdminInitiateAuth CUSTOM_AUTH, then
+   * AdminRespondToAuthChallenge with the HMAC answer over the challenge's nonce
+   * (token-exchange-requests.ts). Attempted only where the pool's region has the
+   * auth-challenge triggers (never in local mode: the emulator has neither the
+   * flow nor triggers, and says so if asked); any refusal leaves the user where
+   * they are (undefined), logged by the caller.
+   */
+  async exchangeForTokens(client: ClientRef, username: string): Promise<TokenSet | undefined> {
+    const triggers = this.config.cognitoTriggersByRegion.get(client.region);
+    if (!this.customAuthSupported || !triggers || !hasTokenExchangeTriggers(triggers)) return undefined;
+    const secret = await this.clientSecret(client);
+    // Only a confidential Gatehouse client may run the exchange (public clients never allow the flow).
+    if (!secret) return undefined;
+    const hash = secretHash(secret, username, client.clientId);
+    try {
+      const started = await this.call(client.region, 'challenge', 'AdminInitiateAuth', (sdk) =>
+        sdk.send(new AdminInitiateAuthCommand(startTokenExchangeInput(client, username, hash))),
+      );
+      const nonce = started.ChallengeParameters?.['nonce'];
+      if (started.ChallengeName !== 'CUSTOM_CHALLENGE' || !started.Session || !nonce) return undefined;
+      const answer = tokenExchangeAnswer(this.config.tokenExchangeKey, { userPoolId: client.userPoolId, username, nonce });
+      const answered = await this.call(client.region, 'challenge', 'AdminRespondToAuthChallenge', (sdk) =>
+        sdk.send(new AdminRespondToAuthChallengeCommand(answerTokenExchangeInput(client, username, hash, started.Session!, answer))),
+      );
+      const result = answered.AuthenticationResult;
+      if (!result?.AccessToken || !result.IdToken || !result.RefreshToken) return undefined;
+      return { accessToken: result.AccessToken, idToken: result.IdToken, refreshToken: result.RefreshToken, expiresIn: expiresIn(result), tokenType: 'Bearer' };
+    } catch (error) {
+      if ((error as { code?: string }).code === 'not_supported_by_identity_provider') {
+        this.customAuthSupported = false;
+        return undefined;
+      }
+      throw error;
+    }
   }
 
   async forgotPassword(client: ClientRef, username: string): Promise<CodeDeliveryDetails> {

@@ -166,6 +166,26 @@ describe('toCreateUserPoolInput', () => {
       UserMigration: triggers.userMigration,
     });
   });
+
+  it('wires the tier-move token exchange’s three auth-challenge triggers as a set, never a part of it', () => {
+    const base = {
+      preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-sign-up',
+      preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-token-generation',
+    };
+    const exchange = {
+      defineAuthChallenge: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-define-auth-challenge',
+      createAuthChallenge: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-create-auth-challenge',
+      verifyAuthChallengeResponse: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-verify-auth-challenge-response',
+    };
+    expect(toCreateUserPoolInput(silo, { ...base, ...exchange }).LambdaConfig).toMatchObject({
+      DefineAuthChallenge: exchange.defineAuthChallenge,
+      CreateAuthChallenge: exchange.createAuthChallenge,
+      VerifyAuthChallengeResponse: exchange.verifyAuthChallengeResponse,
+    });
+    const partial = toCreateUserPoolInput(silo, { ...base, defineAuthChallenge: exchange.defineAuthChallenge }).LambdaConfig;
+    expect(partial).not.toHaveProperty('DefineAuthChallenge');
+    expect(partial).not.toHaveProperty('CreateAuthChallenge');
+  });
 });
 
 describe('toSetUserPoolMfaConfigInput', () => {
@@ -217,7 +237,8 @@ describe('toCreateUserPoolClientInput', () => {
       ClientName: 'gatehouse-test-basic-gatehouse',
       GenerateSecret: true,
       EnablePropagateAdditionalUserContextData: true,
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      // ALLOW_CUSTOM_AUTH: the tier-move token exchange at refresh (README "Trust during a move").
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_CUSTOM_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
       EnableTokenRevocation: true,
     });

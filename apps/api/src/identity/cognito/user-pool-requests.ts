@@ -25,6 +25,7 @@ import {
   type AppClientBlueprint,
   type CognitoTriggerArns,
   PRE_TOKEN_GENERATION_LAMBDA_VERSION,
+  hasTokenExchangeTriggers,
   type TokenValidity,
   type UserPoolBlueprint,
 } from '@gatehouse/tiers';
@@ -51,6 +52,14 @@ export function toLambdaConfig(triggers: CognitoTriggerArns): NonNullable<Create
     ...(triggers.postEvents ? { PostConfirmation: triggers.postEvents, PostAuthentication: triggers.postEvents } : {}),
     // A tier move's deferred users signing in at the target pool directly (README "Moving a tenant between tiers").
     ...(triggers.userMigration ? { UserMigration: triggers.userMigration } : {}),
+    // The tier-move token exchange (custom auth; README "Trust during a move"): only ever as a complete set.
+    ...(hasTokenExchangeTriggers(triggers)
+      ? {
+          DefineAuthChallenge: triggers.defineAuthChallenge,
+          CreateAuthChallenge: triggers.createAuthChallenge,
+          VerifyAuthChallengeResponse: triggers.verifyAuthChallengeResponse,
+        }
+      : {}),
   };
 }
 

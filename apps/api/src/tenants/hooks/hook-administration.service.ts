@@ -1,6 +1,7 @@
 /**
- * Configuring synchronous hooks: a tenant admin for their own tenant, an
- * operator for the platform defaults (tenantId null). Every change is audited
+ * Configuring synchronous hooks: a tenant admin for their own tenant (under
+ * row-level security, as the application role), an operator for the platform
+ * defaults (tenantId null, privileged). Every change is audited
  * in the transaction that makes it; the audit entry names the kind, URL
  * (without query) and settings, never the secret.
  */
@@ -11,7 +12,7 @@ import { ConflictError, NotFoundError } from '../../common/domain-error.js';
 import { isUniqueViolation } from '../../common/database-errors.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/config.schema.js';
-import { PrivilegedPrismaService } from '../../database/privileged-database.module.js';
+import { OwnerTransactions } from '../../database/owner-transaction.js';
 import type { HookKind } from '../../events/hooks/hook-contract.js';
 import { invalidField } from '../tenants.errors.js';
 import type { PutHook } from './hook.dto.js';
@@ -28,7 +29,7 @@ function auditUrl(raw: string): string {
 @Injectable()
 export class HookAdministration {
   constructor(
-    private readonly privileged: PrivilegedPrismaService,
+    private readonly owners: OwnerTransactions,
     private readonly registry: HookRegistry,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -38,7 +39,7 @@ export class HookAdministration {
   resolveHost = resolveHost;
 
   list(tenantId: string | null): Promise<HookView[]> {
-    return this.registry.list(tenantId);
+    return this.owners.run({ tenantId }, (tx) => this.registry.list(tx, tenantId));
   }
 
   /** Creates (with a secret, shown once: `created` true) or replaces the settings of the hook of this kind. */
@@ -49,7 +50,7 @@ export class HookAdministration {
     await this.assertCallableUrl(input.url);
     const settings = { url: input.url, timeoutMs: input.timeoutMs, failureMode: input.failureMode, enabled: input.enabled };
     try {
-      return await this.privileged.client.$transaction(async (tx) => {
+      return await this.owners.run({ tenantId }, async (tx) => {
         const existing = await this.registry.find(tx, tenantId, kind);
         const hook = existing ? await this.registry.update(tx, existing.id, settings) : await this.registry.create(tx, tenantId, kind, settings);
         await this.audit.record(tx, {
@@ -67,7 +68,7 @@ export class HookAdministration {
   }
 
   async rotateSecret(tenantId: string | null, kind: HookKind): Promise<HookView & { secret: string }> {
-    return this.privileged.client.$transaction(async (tx) => {
+    return this.owners.run({ tenantId }, async (tx) => {
       const existing = await this.registry.find(tx, tenantId, kind);
       if (!existing) throw hookNotFound();
       const hook = await this.registry.rotateSecret(tx, existing.id);
@@ -77,7 +78,7 @@ export class HookAdministration {
   }
 
   async remove(tenantId: string | null, kind: HookKind): Promise<void> {
-    await this.privileged.client.$transaction(async (tx) => {
+    await this.owners.run({ tenantId }, async (tx) => {
       const existing = await this.registry.find(tx, tenantId, kind);
       if (!existing) throw hookNotFound();
       await this.registry.remove(tx, existing.id);

@@ -5,10 +5,14 @@
  * a tenant admin can also switch the platform's hook off for their tenant
  * only by configuring their own and disabling it.
  *
- * Hooks run before any tenant user is signed in (sign-up, sign-in), so they
- * are read through the privileged client, like the user mirror — hence this
- * file lives in the tenants context. The signing secret is returned only by
- * `create` and `rotateSecret` (shown once) and by `effective` (to sign).
+ * Hooks run before any tenant user is signed in (sign-up, sign-in), so
+ * `effective` reads them through the privileged client, like the user mirror —
+ * hence this file lives in the tenants context. Configuring them takes the
+ * transaction of their owner (OwnerTransactions): a tenant admin's under
+ * row-level security as the application role, which cannot even read the
+ * secret column back; an operator's through the privileged client. The
+ * signing secret is returned only by `create` and `rotateSecret` (shown once,
+ * from memory) and by `effective` (to sign).
  */
 import { Injectable } from '@nestjs/common';
 import { PrivilegedPrismaService } from '../../database/privileged-database.module.js';
@@ -73,9 +77,9 @@ export class HookRegistry {
     return chosen?.enabled ? { ...toHookView(chosen), secret: chosen.secret } : null;
   }
 
-  /** A tenant's hooks (tenantId) or the platform defaults (null). */
-  async list(tenantId: string | null): Promise<HookView[]> {
-    const rows = await this.privileged.client.synchronousHook.findMany({ where: { tenantId }, select: VIEW_FIELDS, orderBy: { kind: 'asc' } });
+  /** A tenant's hooks (tenantId) or the platform defaults (null), in the owner's transaction. */
+  async list(tx: TransactionClient, tenantId: string | null): Promise<HookView[]> {
+    const rows = await tx.synchronousHook.findMany({ where: { tenantId }, select: VIEW_FIELDS, orderBy: { kind: 'asc' } });
     return rows.map(toHookView);
   }
 
@@ -102,6 +106,7 @@ export class HookRegistry {
   }
 
   async remove(tx: TransactionClient, id: string): Promise<void> {
-    await tx.synchronousHook.delete({ where: { id } });
+    // deleteMany: a single delete would read the whole row back, secret included, which the application role may not.
+    await tx.synchronousHook.deleteMany({ where: { id } });
   }
 }

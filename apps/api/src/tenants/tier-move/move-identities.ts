@@ -141,6 +141,13 @@ export class MoveIdentities {
     await this.audit.record(tx, { action: 'user.tier_move.password_migrated', tenantId, target: `user:${userId}` });
   }
 
+  /** A source refresh token was exchanged for the target's tokens after cut-over (the source's is revoked). */
+  async recordRefreshMoved(tenantId: string, userId: string): Promise<void> {
+    await this.privileged.client.$transaction(async (tx) => {
+      await this.audit.record(tx, { action: 'user.tier_move.refresh_moved', tenantId, target: `user:${userId}` });
+    });
+  }
+
   /** A new password set at the source (reset) must reach the target again: the next sign-in migrates it. */
   async forgetMigratedPassword(tenantId: string, userId: string): Promise<void> {
     await this.privileged.client.tierMoveIdentity.updateMany({ where: { tenantId, userId }, data: { passwordMigratedAt: null } });
