@@ -35,6 +35,28 @@ function expectProblem(response: HttpResponse, status: number, code: string): vo
 const asOperator = (path: string, options: CallOptions = {}) => world.call(path, { token: operatorToken, ...options });
 const routeOf = (tenant: WorldTenant) => `/v1/admin/tenants/${tenant.id}/federated-providers`;
 
+/**
+ * A user as Cognito federation creates it (`<provider>_<subject>`, the `identities` attribute), made with
+ * AdminCreateUser since the emulator cannot federate, signed in through the tenant's public client: its access token.
+ */
+async function federatedUserToken(tenant: WorldTenant, username: string, attributes: Record<string, string>): Promise<string> {
+  const poolId = tenant.issuer.split('/').at(-1)!;
+  await cognito.send(
+    new AdminCreateUserCommand({
+      UserPoolId: poolId,
+      Username: username,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+    }),
+  );
+  const password = `Federated-${randomUUID()}`;
+  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: username, Password: password, Permanent: true }));
+  const auth = await cognito.send(
+    new InitiateAuthCommand({ ClientId: tenant.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password } }),
+  );
+  return auth.AuthenticationResult!.AccessToken!;
+}
+
 const googleBody = () => ({
   provider: { type: 'Google', clientId: 'google-client', clientSecret: 'google-secret', displayName: 'Google', attributeMapping: { email: 'email' } },
   callbackUrls: ['https://app.example/callback'],
@@ -166,23 +188,7 @@ describe('stored providers', () => {
 
     // A user as Cognito federation creates it (`<provider>_<subject>`, the `identities` attribute), made here with
     // AdminCreateUser since the emulator cannot federate: its first token mirrors it into THIS tenant as a viewer.
-    const poolId = bridge.issuer.split('/').at(-1)!;
-    const federatedUser = async (username: string, attributes: Record<string, string>) => {
-      await cognito.send(
-        new AdminCreateUserCommand({
-          UserPoolId: poolId,
-          Username: username,
-          MessageAction: 'SUPPRESS',
-          UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
-        }),
-      );
-      const password = `Federated-${randomUUID()}`;
-      await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: username, Password: password, Permanent: true }));
-      const auth = await cognito.send(
-        new InitiateAuthCommand({ ClientId: bridge.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password } }),
-      );
-      return auth.AuthenticationResult!.AccessToken!;
-    };
+    const federatedUser = (username: string, attributes: Record<string, string>) => federatedUserToken(bridge, username, attributes);
     const email = uniqueEmail('acme.example');
     const subject = randomUUID();
     const token = await federatedUser(`acme-ad_${subject}`, {
@@ -208,5 +214,47 @@ describe('stored providers', () => {
     expectProblem(await asOperator(`${routeOf(bridge)}/acme-ad`, { method: 'DELETE' }), 409, 'federation_not_supported_by_identity_provider');
     expect(await world.privileged.tenantFederatedProvider.count({ where: { tenantId: bridge.id } })).toBe(1);
     await world.privileged.tenantFederatedProvider.deleteMany({ where: { tenantId: bridge.id } });
+  }, 60_000);
+});
+
+describe('federated users after a tier move', () => {
+  it('their first token from the new pool re-binds their existing row (same id, role and data), never another tenant’s', async () => {
+    const bridge = world.tenants.bridgeD;
+    const other = world.tenants.bridgeC;
+    const identities = (subject: string) => JSON.stringify([{ userId: subject, providerName: 'acme-move', providerType: 'SAML', primary: true }]);
+    for (const tenant of [bridge, other]) {
+      await world.privileged.tenantFederatedProvider.create({
+        data: { tenantId: tenant.id, name: tenant === bridge ? 'acme-move' : 'acme-move-c', type: 'SAML', displayName: 'Acme', defaultRole: 'viewer', settings: {}, callbackUrls: ['https://acme.example/callback'], hostedUiDomain: 'gh-test-acme' },
+      });
+      await world.refresh(tenant.id);
+    }
+    // The tenant's row for this federated user as the SOURCE pool of a finished move left it: another pool's identity, promoted to admin.
+    const subject = randomUUID();
+    const username = `acme-move_${subject}`;
+    const email = uniqueEmail('acme.example');
+    const former = `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Former${randomUUID().slice(0, 8)}`;
+    const row = await world.privileged.user.create({
+      data: { tenantId: bridge.id, email, username, issuer: former, sub: randomUUID(), status: 'active', role: 'admin', emailVerified: true },
+    });
+    // Another tenant's row under the same username and a former pool: never touched.
+    const stranger = await world.privileged.user.create({
+      data: { tenantId: other.id, email: uniqueEmail('other.example'), username, issuer: `${former}x`, sub: randomUUID(), status: 'active', role: 'admin', emailVerified: true },
+    });
+
+    // Cognito re-creates the user at its first federated sign-in in the tenant's (new) pool: same username, new sub.
+    const token = await federatedUserToken(bridge, username, { email, email_verified: 'true', identities: identities(subject) });
+    const me = await world.call('/v1/me', { token });
+    expect(me.status, me.text).toBe(200);
+    const rebound = await world.privileged.user.findUniqueOrThrow({ where: { tenantId_id: { tenantId: bridge.id, id: row.id } } });
+    expect(rebound).toMatchObject({ issuer: bridge.issuer, role: 'admin', email });
+    expect(rebound.sub).not.toBe(row.sub);
+    expect(await world.privileged.user.count({ where: { tenantId: bridge.id, username } })).toBe(1);
+    expect(await world.privileged.user.findUniqueOrThrow({ where: { tenantId_id: { tenantId: other.id, id: stranger.id } } })).toMatchObject({
+      issuer: stranger.issuer,
+      sub: stranger.sub,
+    });
+    // The next request finds the row by its new identity directly.
+    expect((await world.call('/v1/me', { token })).status).toBe(200);
+    await world.privileged.tenantFederatedProvider.deleteMany({ where: { tenantId: { in: [bridge.id, other.id] } } });
   }, 60_000);
 });

@@ -6,13 +6,13 @@
  * another API instance's sweep once its lease expires, without duplicates.
  */
 import { randomUUID } from 'node:crypto';
-import { AdminGetUserCommand, ListUserPoolClientsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminGetUserCommand, DescribeUserPoolCommand, ListUserPoolClientsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TierMoveFaults } from '../../apps/api/src/tenants/tier-move/tier-move-faults.js';
 import { type RunningApi, startApi, testConfig } from '../support/app.js';
 import { stackInfo } from '../support/database.js';
 import { call } from '../support/world.js';
-import { type Harness, type TenantJson, expectProblem, startHarness, tenantWithPasswordUsers } from './tenants-harness.js';
+import { type Harness, type TenantJson, createTenant, expectProblem, startHarness, tenantWithPasswordUsers } from './tenants-harness.js';
 
 const PASSWORD = 'Moving-Day-2026!';
 const SETTINGS = {
@@ -176,3 +176,59 @@ it('a runner that dies mid-move (its step never returns) is taken over by anothe
   const audit = await h.privileged.auditEvent.count({ where: { tenantId: tenant.id, action: 'tenant.moved' } });
   expect(audit).toBe(1);
 }, 300_000);
+
+describe('tenants with identity providers federated through Cognito', () => {
+  /** What a successful add stores (the emulator cannot run one): the row, inserted directly. */
+  const providerRow = (tenantId: string, name: string, type: string) =>
+    h.privileged.tenantFederatedProvider.create({
+      data: { tenantId, name, type, displayName: name, defaultRole: 'member', settings: { type, name }, callbackUrls: ['https://app.example/callback'], hostedUiDomain: 'gh-test-provider' },
+    });
+  const startedMoves = (tenantId: string) => h.privileged.auditEvent.count({ where: { tenantId, action: 'tenant.tier_move.start' } });
+
+  it('refuse a move to the pool model (remove the providers first), with Sign in with Apple, or into a bridge tier whose pool has the name', async () => {
+    h.api.app.get(TierMoveFaults).check = async () => {};
+    const { tenant } = await createTenant(h, { tier: 'standard' });
+    await providerRow(tenant.id, 'acme-ad', 'SAML');
+    const path = `/v1/admin/tenants/${tenant.id}/move`;
+    const toPool = await h.admin(path, { method: 'POST', body: { tier: 'basic' } });
+    expectProblem(toPool, 409, 'federation_not_available_in_pool_model');
+    expect(toPool.body.detail).toContain('acme-ad');
+    expect(toPool.body.detail).toMatch(/Remove those providers first/);
+    await providerRow(tenant.id, 'Google', 'Google');
+    await providerRow(tenant.id, 'SignInWithApple', 'SignInWithApple');
+    expectProblem(await h.admin(path, { method: 'POST', body: { tier: 'premium' } }), 409, 'federated_provider_not_movable');
+    // Bridge tenants of a tier share one pool: a silo tenant with Google cannot move in next to this tenant's Google.
+    const { tenant: silo } = await createTenant(h, { tier: 'premium' });
+    await providerRow(silo.id, 'Google', 'Google');
+    expectProblem(await h.admin(`/v1/admin/tenants/${silo.id}/move`, { method: 'POST', body: { tier: 'standard' } }), 409, 'federated_provider_name_taken');
+    expect(await startedMoves(tenant.id)).toBe(0);
+    expect(await startedMoves(silo.id)).toBe(0);
+    expect((await h.admin(`/v1/admin/tenants/${silo.id}`)).body.tierMove).toBeNull();
+  }, 300_000);
+
+  it('a move stops cleanly at create_target_providers where the emulator cannot federate; providers are frozen meanwhile; a cancel rolls it back', async () => {
+    h.api.app.get(TierMoveFaults).check = async () => {};
+    const { tenant } = await createTenant(h, { tier: 'standard' });
+    await providerRow(tenant.id, 'acme-ad', 'SAML');
+    const started = await h.admin(`/v1/admin/tenants/${tenant.id}/move`, { method: 'POST', body: { tier: 'premium' } });
+    expect(started.status, started.text).toBe(202);
+    const failed = await waitForMove(h.api.baseUrl, tenant.id, (view) => view.tierMove.phase === 'failed');
+    // No CreateUserPoolDomain in the emulator: the step fails before any provider or client change, never a 5xx.
+    expect(failed.tierMove.lastError).toMatchObject({ step: 'create_target_providers', code: 'not_supported_by_identity_provider' });
+    expect(failed.tierMove.steps.map((step: { name: string }) => step.name)).toContain('create_target_providers');
+    expect(failed.tierMove.targetHostedUiDomain).toBeNull();
+    expect(failed.tierMove.copiedUsers).toBe(0);
+    // The move re-creates the providers it found: they cannot change while it runs.
+    expectProblem(await h.admin(`/v1/admin/tenants/${tenant.id}/federated-providers/acme-ad`, { method: 'DELETE' }), 409, 'tier_move_in_progress');
+
+    const targetPool = ((await h.privileged.tenant.findUniqueOrThrow({ where: { id: tenant.id } })).tierMove as { target: { userPoolId: string } }).target.userPoolId;
+    expect((await h.admin(`/v1/admin/tenants/${tenant.id}/move/cancel`, { method: 'POST' })).status).toBe(202);
+    const view = await waitForMove(h.api.baseUrl, tenant.id, (candidate) => candidate.tierMove.phase === 'cancelled');
+    expect(view.tier).toBe('standard');
+    expect(view.tierMove.steps.find((step: { name: string }) => step.name === 'rollback_providers')).toMatchObject({ done: true });
+    await expect(h.cognito.send(new DescribeUserPoolCommand({ UserPoolId: targetPool }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(await h.privileged.tenantFederatedProvider.findMany({ where: { tenantId: tenant.id }, select: { name: true, hostedUiDomain: true } })).toEqual([
+      { name: 'acme-ad', hostedUiDomain: 'gh-test-provider' },
+    ]);
+  }, 300_000);
+});

@@ -36,13 +36,19 @@ export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:DeleteIdentityProvider',
   'cognito-idp:DeleteUserPool',
   'cognito-idp:DeleteUserPoolClient',
-  // Recovery only: the tags of a same-named pool left by an interrupted provisioning (row 7).
+  // A silo pool's hosted-UI domain, which Cognito makes us delete before the pool (denied on the tier pools below).
+  'cognito-idp:DeleteUserPoolDomain',
+  // Tier moves re-create a tenant's providers on the target from the source's (the answer carries their secrets).
+  'cognito-idp:DescribeIdentityProvider',
+  // The tags of a same-named pool left by an interrupted provisioning (row 7); a pool's hosted-UI domain.
   'cognito-idp:DescribeUserPool',
   // The Gatehouse clients' secrets (SECRET_HASH), read once and kept in memory.
   'cognito-idp:DescribeUserPoolClient',
   'cognito-idp:ListUserPoolClients',
   'cognito-idp:ListUsers',
   'cognito-idp:SetUserPoolMfaConfig',
+  // A tier move's resumed copy of a provider it had already created on the target.
+  'cognito-idp:UpdateIdentityProvider',
   'cognito-idp:UpdateUserPool',
   // A tenant's own public client: its providers, callback URLs and the code flow (issue 13).
   'cognito-idp:UpdateUserPoolClient',
@@ -113,7 +119,9 @@ export const OPERATORS_POOL_DENIED_ACTIONS = [
   'cognito-idp:CreateIdentityProvider',
   'cognito-idp:UpdateIdentityProvider',
   'cognito-idp:DeleteIdentityProvider',
+  'cognito-idp:DescribeIdentityProvider',
   'cognito-idp:CreateUserPoolDomain',
+  'cognito-idp:DeleteUserPoolDomain',
   'cognito-idp:CreateUserImportJob',
   'cognito-idp:StartUserImportJob',
   'cognito-idp:TagResource',

@@ -10,17 +10,37 @@
  * client / pool), and Cognito's own record of the user (AdminGetUser, not the
  * token) must list that provider in its `identities` attribute.
  */
-import type { TenantSnapshot } from './issuer-registry.js';
+import type { CognitoPoolRole, TenantSnapshot } from './issuer-registry.js';
 
 export type FederatedProviderSnapshot = NonNullable<TenantSnapshot['federatedProviders']>[number];
 
-/** The tenant's provider this username was created by, if it has that form. */
-export function federatedProviderOfUsername(tenant: TenantSnapshot, username: string): FederatedProviderSnapshot | undefined {
+/** Which of these provider names a username of the form `<provider>_<subject>` was created by, if any. */
+export function providerNameOfUsername(username: string, providerNames: readonly string[]): string | undefined {
   const separator = username.indexOf('_');
   if (separator <= 0 || separator === username.length - 1) return undefined;
-  const name = username.slice(0, separator);
+  const name = username.slice(0, separator).toLowerCase();
   // Cognito compares provider names case-insensitively in usernames (it lower-cases some, e.g. `google_…`).
-  return (tenant.federatedProviders ?? []).find((provider) => provider.name.toLowerCase() === name.toLowerCase());
+  return providerNames.find((candidate) => candidate.toLowerCase() === name);
+}
+
+/** The tenant's provider this username was created by, if it has that form. */
+export function federatedProviderOfUsername(tenant: TenantSnapshot, username: string): FederatedProviderSnapshot | undefined {
+  const providers = tenant.federatedProviders ?? [];
+  const name = providerNameOfUsername(username, providers.map((provider) => provider.name));
+  return providers.find((provider) => provider.name === name);
+}
+
+/**
+ * A federated user whose tenant moved between tiers signs in on the target as a new Cognito user (same
+ * `<provider>_<subject>` username, new `sub`): its existing user row may be re-bound to the new identity, but
+ * only when the token comes from the tenant's CURRENT pool (after cut-over: its tier's shared pool for a bridge
+ * tenant, its own for a silo tenant) — never from the other side of a move under way, whose cancel would leave
+ * the row pointing at a pool that is gone.
+ */
+export function mayRebindFederatedUser(tenant: TenantSnapshot, token: { readonly issuer: string; readonly pool: CognitoPoolRole }): boolean {
+  if (token.pool.kind === 'tier') return tenant.model === 'bridge' && token.pool.model === 'bridge' && token.pool.tier === tenant.tier;
+  if (token.pool.kind === 'silo') return tenant.model === 'silo' && tenant.issuer === token.issuer;
+  return false;
 }
 
 /** Cognito's `identities` attribute (a JSON array of `{ providerName, userId, … }`) lists the provider. */

@@ -28,7 +28,7 @@ import type { CognitoIssuer, ExternalIssuer, TenantSnapshot } from './issuer-reg
 import { TrustedIssuersService } from './trusted-issuers.service.js';
 import { IdentityProvider } from '../identity/identity-provider.js';
 import { DeferredUsers } from '../tenants/tier-move/deferred-users.js';
-import { federatedProviderOfUsername, identitiesListProvider } from './federated-user.js';
+import { federatedProviderOfUsername, identitiesListProvider, mayRebindFederatedUser } from './federated-user.js';
 
 export type Claims = Readonly<Record<string, unknown>>;
 
@@ -220,6 +220,7 @@ export class PrincipalResolver {
    * tenant of the VERIFIED client (bridge) or pool (silo) with its provider's default role. Never in the pool
    * model, never for a provider the tenant does not have, never without Cognito's own record of the user
    * (AdminGetUser, not the token) naming that provider; otherwise undefined, which stays 401 `unknown_user`.
+   * After a tier move the tenant's existing row for that username is re-bound instead (mayRebindFederatedUser).
    * A user removed or disabled in Cognito by Gatehouse is not found there, so it does not come back.
    */
   private async mirrorFederatedUser(issuer: TenantCognitoIssuer, clientId: string, username: string, sub: string): Promise<DirectoryUser | undefined> {
@@ -242,6 +243,11 @@ export class PrincipalResolver {
     if (!provider) return undefined;
     const record = await this.identity.getUser({ userPoolId: pool.userPoolId, region: pool.region }, username);
     if (!record || record.sub !== sub || !record.enabled || !identitiesListProvider(record.attributes['identities'], provider.name)) return undefined;
+    // The tenant moved between tiers since this user's last sign-in: the same federated user, re-created by Cognito in the new pool.
+    if (mayRebindFederatedUser(tenant, issuer)) {
+      const rebound = await this.users.rebindFederatedUser({ tenantId: tenant.id, username, issuer: issuer.issuer, subject: sub });
+      if (rebound) return rebound;
+    }
     if (!record.email || !/^[^@\s]+@[^@\s]+$/.test(record.email)) {
       throw new UnauthenticatedError('unknown_user', 'The identity provider gave no e-mail address to create the user from.');
     }

@@ -9,7 +9,7 @@
  */
 import type { AppClientBlueprint, MfaSetting, UserPoolBlueprint } from '@gatehouse/tiers';
 import type { UserPoolClientOverrides } from './cognito/user-pool-requests.js';
-import type { HostedSignInSettings } from './cognito/federation-requests.js';
+import type { FederatedProviderCopy, HostedSignInSettings } from './cognito/federation-requests.js';
 import type { FederatedProviderInput } from '../tenants/federation/federated-provider.js';
 
 export interface PoolRef {
@@ -171,6 +171,15 @@ export abstract class IdentityProvider {
   abstract createFederatedProvider(pool: PoolRef, provider: FederatedProviderInput): Promise<void>;
   /** DeleteIdentityProvider; a provider already gone counts as deleted. */
   abstract deleteFederatedProvider(pool: PoolRef, name: string): Promise<void>;
+  /**
+   * DescribeIdentityProvider, as a copy another pool can be given (tier moves); undefined when the pool has no
+   * provider of that name. Throws ProviderNotCopyable when Cognito's answer lacks what a copy needs. Holds secrets.
+   */
+  abstract describeFederatedProvider(pool: PoolRef, name: string): Promise<FederatedProviderCopy | undefined>;
+  /** CreateIdentityProvider from a copy. A provider of that name already in the pool: `DuplicateProviderException`. */
+  abstract createFederatedProviderCopy(pool: PoolRef, copy: FederatedProviderCopy): Promise<void>;
+  /** UpdateIdentityProvider from a copy (the pool already has a provider of that name). */
+  abstract updateFederatedProviderCopy(pool: PoolRef, copy: FederatedProviderCopy): Promise<void>;
   /** UpdateUserPoolClient: the public client's whole contract plus the hosted UI for `settings.providers`. */
   abstract configureHostedSignIn(
     pool: PoolRef,

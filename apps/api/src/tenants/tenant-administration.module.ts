@@ -25,6 +25,7 @@ import { FederatedProvidersService } from './federation/federated-providers.serv
 import { TenantsService } from './tenants.service.js';
 import { TierMoveController } from './tier-move/tier-move.controller.js';
 import { TierMoveFaults } from './tier-move/tier-move-faults.js';
+import { TierMoveFederation } from './tier-move/federation-move.js';
 import { TierMoveService } from './tier-move/tier-move.service.js';
 
 /**
@@ -63,6 +64,7 @@ import { TierMoveService } from './tier-move/tier-move.service.js';
     CognitoCapacityService,
     TierMoveService,
     TierMoveFaults,
+    TierMoveFederation,
     CognitoCapacityPublisher,
     AuditRetention,
     HookAdministration,

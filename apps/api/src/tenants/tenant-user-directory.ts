@@ -132,6 +132,28 @@ export class TenantUserDirectory implements OnModuleInit {
   }
 
   /**
+   * A federated user of a tenant that moved between tiers (tenants/tier-move/federation-move.ts), on its first
+   * token from the new pool: Cognito re-created it there under the same `<provider>_<subject>` username with a
+   * new `sub`, so its EXISTING row in the same tenant (same username, an identity of another pool) takes the
+   * new identity — its id, role, status and data stay. Undefined when the tenant has no such row. The caller
+   * has verified the user at Cognito (AdminGetUser: same sub, enabled, the provider in `identities`).
+   */
+  async rebindFederatedUser(user: { readonly tenantId: string; readonly username: string; readonly issuer: string; readonly subject: string }): Promise<DirectoryUser | undefined> {
+    const previous = await this.privileged.client.user.findFirst({
+      where: { tenantId: user.tenantId, username: user.username, issuer: { not: user.issuer } },
+      select: { id: true, issuer: true },
+    });
+    if (!previous) return undefined;
+    // Compare-and-set on the old identity: two first requests at once re-bind once, the other finds the row below.
+    await this.privileged.client.user.updateMany({
+      where: { tenantId: user.tenantId, id: previous.id, issuer: previous.issuer },
+      data: { issuer: user.issuer, sub: user.subject },
+    });
+    this.evictUser(previous.id);
+    return this.findByIssuerSubject(user.issuer, user.subject);
+  }
+
+  /**
    * A Cognito user Gatehouse still records as `pending` presented a verified
    * token: Cognito issues tokens only to confirmed users, so the first sign-in
    * happened (perhaps directly at Cognito, past Gatehouse's own sign-in). Mark

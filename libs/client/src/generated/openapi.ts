@@ -2421,6 +2421,7 @@ export interface components {
                     doneAt: string | null;
                     name: string;
                 }[];
+                targetHostedUiDomain: string | null;
                 /** @enum {string} */
                 toModel: "silo" | "pool" | "bridge";
                 toTier: string;
@@ -2596,6 +2597,7 @@ export interface components {
                         doneAt: string | null;
                         name: string;
                     }[];
+                    targetHostedUiDomain: string | null;
                     /** @enum {string} */
                     toModel: "silo" | "pool" | "bridge";
                     toTier: string;
@@ -4836,6 +4838,7 @@ export interface operations {
                                 doneAt: string | null;
                                 name: string;
                             }[];
+                            targetHostedUiDomain: string | null;
                             /** @enum {string} */
                             toModel: "silo" | "pool" | "bridge";
                             toTier: string;
@@ -5034,6 +5037,7 @@ export interface operations {
                                 doneAt: string | null;
                                 name: string;
                             }[];
+                            targetHostedUiDomain: string | null;
                             /** @enum {string} */
                             toModel: "silo" | "pool" | "bridge";
                             toTier: string;
@@ -5232,6 +5236,7 @@ export interface operations {
                                 doneAt: string | null;
                                 name: string;
                             }[];
+                            targetHostedUiDomain: string | null;
                             /** @enum {string} */
                             toModel: "silo" | "pool" | "bridge";
                             toTier: string;

@@ -289,6 +289,60 @@ describe(CognitoIdentityProvider.name, () => {
     });
   });
 
+  it('deletes a pool’s hosted UI domain before the pool (Cognito refuses to delete a pool that has one)', async () => {
+    const withDomain = adapterWith((command) => (command.constructor.name === 'DescribeUserPoolCommand' ? { UserPool: { Id: 'p', Domain: 'gh-acme' } } : {}));
+    await withDomain.sut.deleteUserPool({ userPoolId: 'eu-west-1_Silo', region: 'eu-west-1' });
+    expect(withDomain.sent).toEqual([
+      { name: 'UpdateUserPoolCommand', input: { UserPoolId: 'eu-west-1_Silo', DeletionProtection: 'INACTIVE' } },
+      { name: 'DescribeUserPoolCommand', input: { UserPoolId: 'eu-west-1_Silo' } },
+      { name: 'DeleteUserPoolDomainCommand', input: { UserPoolId: 'eu-west-1_Silo', Domain: 'gh-acme' } },
+      { name: 'DeleteUserPoolCommand', input: { UserPoolId: 'eu-west-1_Silo' } },
+    ]);
+    vi.restoreAllMocks();
+    const withoutDomain = adapterWith((command) => (command.constructor.name === 'DescribeUserPoolCommand' ? { UserPool: { Id: 'p' } } : {}));
+    await withoutDomain.sut.deleteUserPool({ userPoolId: 'eu-west-1_Silo', region: 'eu-west-1' });
+    expect(withoutDomain.sent.map((command) => command.name)).toEqual(['UpdateUserPoolCommand', 'DescribeUserPoolCommand', 'DeleteUserPoolCommand']);
+  });
+
+  describe('copying a federated provider (tier moves)', () => {
+    const pool = { userPoolId: 'eu-west-1_Source', region: 'eu-west-1' };
+
+    it('describes it with DescribeIdentityProvider and answers a copy; a provider not there is undefined', async () => {
+      const { sut, sent } = adapterWith(() => ({
+        IdentityProvider: {
+          ProviderName: 'Google',
+          ProviderType: 'Google',
+          ProviderDetails: { client_id: 'g', client_secret: 's', authorize_scopes: 'openid email', token_url: 'https://www.googleapis.com/oauth2/v4/token' },
+          AttributeMapping: { email: 'email', username: 'sub' },
+        },
+      }));
+      await expect(sut.describeFederatedProvider(pool, 'Google')).resolves.toEqual({
+        name: 'Google',
+        type: 'Google',
+        details: { client_id: 'g', client_secret: 's', authorize_scopes: 'openid email' },
+        attributeMapping: { email: 'email', username: 'sub' },
+        idpIdentifiers: [],
+      });
+      expect(sent).toEqual([{ name: 'DescribeIdentityProviderCommand', input: { UserPoolId: 'eu-west-1_Source', ProviderName: 'Google' } }]);
+      vi.restoreAllMocks();
+      const missing = adapterWith(fail('ResourceNotFoundException'));
+      await expect(missing.sut.describeFederatedProvider(pool, 'Google')).resolves.toBeUndefined();
+    });
+
+    it('creates and updates it from a copy; a name already taken stays DuplicateProviderException for the caller', async () => {
+      const copy = { name: 'Google', type: 'Google' as const, details: { client_id: 'g', client_secret: 's', authorize_scopes: 'openid' }, attributeMapping: { email: 'email' }, idpIdentifiers: [] };
+      const target = { userPoolId: 'eu-west-1_Target', region: 'eu-west-1' };
+      const { sut, sent } = adapterWith(() => ({}));
+      await sut.createFederatedProviderCopy(target, copy);
+      await sut.updateFederatedProviderCopy(target, copy);
+      expect(sent.map((command) => command.name)).toEqual(['CreateIdentityProviderCommand', 'UpdateIdentityProviderCommand']);
+      expect(sent[0]?.input).toMatchObject({ UserPoolId: 'eu-west-1_Target', ProviderName: 'Google', ProviderType: 'Google', ProviderDetails: copy.details });
+      vi.restoreAllMocks();
+      const taken = adapterWith(fail('DuplicateProviderException'));
+      await expect(taken.sut.createFederatedProviderCopy(target, copy)).rejects.toMatchObject({ name: 'DuplicateProviderException' });
+    });
+  });
+
   it("creates silo pools wired to the trigger functions of the pool's own region (row 7: silo regions)", async () => {
     const triggers = {
       preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:p',

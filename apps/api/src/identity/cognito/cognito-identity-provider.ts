@@ -38,6 +38,9 @@ import {
   CreateIdentityProviderCommand,
   CreateUserPoolDomainCommand,
   DeleteIdentityProviderCommand,
+  DeleteUserPoolDomainCommand,
+  DescribeIdentityProviderCommand,
+  UpdateIdentityProviderCommand,
   UpdateUserPoolClientCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
@@ -95,11 +98,17 @@ import {
 } from './user-pool-requests.js';
 import { emailFilter, poolMfaConfigInput, resetUserMfaInput } from './mfa-requests.js';
 import {
+  type FederatedProviderCopy,
   type HostedSignInSettings,
+  toCreateIdentityProviderCopyInput,
   toCreateIdentityProviderInput,
   toCreateUserPoolDomainInput,
   toDeleteIdentityProviderInput,
+  toDeleteUserPoolDomainInput,
+  toDescribeIdentityProviderInput,
   toFederatedClientInput,
+  toFederatedProviderCopy,
+  toUpdateIdentityProviderCopyInput,
 } from './federation-requests.js';
 import type { FederatedProviderInput } from '../../tenants/federation/federated-provider.js';
 import { resendInvitationInput } from './tier-move-requests.js';
@@ -623,6 +632,10 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
     try {
       // Deletion protection is on for tenant pools; lift it only for the pool being deleted.
       await this.client(pool.region).send(new UpdateUserPoolCommand({ UserPoolId: pool.userPoolId, DeletionProtection: 'INACTIVE' }));
+      // Cognito refuses to delete a pool with a hosted UI domain (a federating silo tenant's): the domain goes first.
+      const described = await this.client(pool.region).send(new DescribeUserPoolCommand({ UserPoolId: pool.userPoolId }));
+      const domain = described.UserPool?.Domain;
+      if (domain) await this.client(pool.region).send(new DeleteUserPoolDomainCommand(toDeleteUserPoolDomainInput(pool.userPoolId, domain)));
       await this.client(pool.region).send(new DeleteUserPoolCommand({ UserPoolId: pool.userPoolId }));
     } catch (error) {
       if ((error as { name?: string }).name === 'ResourceNotFoundException') return;
@@ -719,6 +732,29 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
       if ((error as { name?: string }).name === 'ResourceNotFoundException') return;
       throw mapCognitoError(error, 'admin', 'DeleteIdentityProvider');
     }
+  }
+
+  async describeFederatedProvider(pool: PoolRef, name: string): Promise<FederatedProviderCopy | undefined> {
+    let described;
+    try {
+      described = await this.client(pool.region).send(new DescribeIdentityProviderCommand(toDescribeIdentityProviderInput(pool.userPoolId, name)));
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      throw mapCognitoError(error, 'admin', 'DescribeIdentityProvider');
+    }
+    return described.IdentityProvider ? toFederatedProviderCopy(described.IdentityProvider) : undefined;
+  }
+
+  async createFederatedProviderCopy(pool: PoolRef, copy: FederatedProviderCopy): Promise<void> {
+    await this.call(pool.region, 'admin', 'CreateIdentityProvider', (sdk) =>
+      sdk.send(new CreateIdentityProviderCommand(toCreateIdentityProviderCopyInput(pool.userPoolId, copy))),
+    );
+  }
+
+  async updateFederatedProviderCopy(pool: PoolRef, copy: FederatedProviderCopy): Promise<void> {
+    await this.call(pool.region, 'admin', 'UpdateIdentityProvider', (sdk) =>
+      sdk.send(new UpdateIdentityProviderCommand(toUpdateIdentityProviderCopyInput(pool.userPoolId, copy))),
+    );
   }
 
   async configureHostedSignIn(

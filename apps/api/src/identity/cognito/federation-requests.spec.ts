@@ -7,14 +7,20 @@ import { bridgeClientBlueprints, parseTierConfigurationJson, sharedPoolBlueprint
 import { describe, expect, it } from 'vitest';
 import { federatedProviderSchema } from '../../tenants/federation/federated-provider.js';
 import {
+  ProviderNotCopyable,
   hostedSignInUrl,
   hostedUiBaseUrl,
   hostedUiDomainPrefix,
+  toCreateIdentityProviderCopyInput,
   toCreateIdentityProviderInput,
   toCreateUserPoolDomainInput,
   toDeleteIdentityProviderInput,
+  toDeleteUserPoolDomainInput,
+  toDescribeIdentityProviderInput,
   toFederatedClientInput,
+  toFederatedProviderCopy,
   toProviderDetails,
+  toUpdateIdentityProviderCopyInput,
   toUpdateIdentityProviderInput,
 } from './federation-requests.js';
 import { toCreateUserPoolClientInput } from './user-pool-requests.js';
@@ -155,5 +161,170 @@ describe('hosted UI', () => {
       identity_provider: 'AcmeAD',
       scope: 'openid email profile',
     });
+  });
+});
+
+/**
+ * Tier moves copy a provider from one pool to another. The DescribeIdentityProvider answers below are the
+ * "Describe response" examples of Cognito's API reference (IdentityProviderType.ProviderDetails), secrets included.
+ */
+describe(toFederatedProviderCopy.name, () => {
+  const described = (type: string, details: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    UserPoolId: 'eu-west-1_Source',
+    ProviderName: type === 'SAML' || type === 'OIDC' ? 'acme-idp' : type,
+    ProviderType: type as 'SAML',
+    ProviderDetails: details,
+    AttributeMapping: { email: 'email', username: 'sub' },
+    ...extra,
+  });
+
+  it('OIDC: keeps the client secret and what Gatehouse wrote, drops the endpoints Cognito discovered', () => {
+    const copy = toFederatedProviderCopy(
+      described(
+        'OIDC',
+        {
+          attributes_request_method: 'GET',
+          attributes_url: 'https://auth.example.com/userInfo',
+          attributes_url_add_attributes: 'false',
+          authorize_scopes: 'openid profile email',
+          authorize_url: 'https://auth.example.com/authorize',
+          client_id: '1example23456789',
+          client_secret: 'provider-app-client-secret',
+          jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
+          oidc_issuer: 'https://auth.example.com',
+          token_url: 'https://example.com/token',
+        },
+        { IdpIdentifiers: ['acme.example'] },
+      ),
+    );
+    expect(copy).toEqual({
+      name: 'acme-idp',
+      type: 'OIDC',
+      details: {
+        attributes_request_method: 'GET',
+        authorize_scopes: 'openid profile email',
+        client_id: '1example23456789',
+        client_secret: 'provider-app-client-secret',
+        oidc_issuer: 'https://auth.example.com',
+      },
+      attributeMapping: { email: 'email', username: 'sub' },
+      idpIdentifiers: ['acme.example'],
+    });
+  });
+
+  it('SAML: keeps the metadata URL (not the document Cognito fetched) and the options; drops the certificate and binding URIs', () => {
+    const copy = toFederatedProviderCopy(
+      described('SAML', {
+        IDPInit: 'true',
+        IDPSignout: 'true',
+        EncryptedResponses: 'true',
+        ActiveEncryptionCertificate: '[certificate]',
+        MetadataURL: 'https://auth.example.com/sso/saml/metadata',
+        MetadataFile: '<EntityDescriptor/>',
+        RequestSigningAlgorithm: 'rsa-sha256',
+        SLORedirectBindingURI: 'https://auth.example.com/slo/saml',
+        SSORedirectBindingURI: 'https://auth.example.com/sso/saml',
+      }),
+    );
+    expect(copy.details).toEqual({
+      IDPInit: 'true',
+      IDPSignout: 'true',
+      EncryptedResponses: 'true',
+      MetadataURL: 'https://auth.example.com/sso/saml/metadata',
+      RequestSigningAlgorithm: 'rsa-sha256',
+    });
+    expect(toFederatedProviderCopy(described('SAML', { IDPSignout: 'false', MetadataFile: '<EntityDescriptor/>' })).details).toEqual({
+      IDPSignout: 'false',
+      MetadataFile: '<EntityDescriptor/>',
+    });
+  });
+
+  it('social providers: client id, secret and scopes (Facebook its API version too), nothing Cognito derived', () => {
+    const google = toFederatedProviderCopy(
+      described('Google', {
+        attributes_url: 'https://people.googleapis.com/v1/people/me?personFields=',
+        attributes_url_add_attributes: 'true',
+        authorize_scopes: 'email profile openid',
+        authorize_url: 'https://accounts.google.com/o/oauth2/v2/auth',
+        client_id: '1example23456789.apps.googleusercontent.com',
+        client_secret: 'provider-app-client-secret',
+        oidc_issuer: 'https://accounts.google.com',
+        token_request_method: 'POST',
+        token_url: 'https://www.googleapis.com/oauth2/v4/token',
+      }),
+    );
+    expect(google.details).toEqual({ authorize_scopes: 'email profile openid', client_id: '1example23456789.apps.googleusercontent.com', client_secret: 'provider-app-client-secret' });
+    const facebook = toFederatedProviderCopy(
+      described('Facebook', {
+        api_version: 'v17.0',
+        attributes_url: 'https://graph.facebook.com/v17.0/me?fields=',
+        authorize_scopes: 'public_profile, email',
+        client_id: '1example23456789',
+        client_secret: 'provider-app-client-secret',
+        token_request_method: 'GET',
+      }),
+    );
+    expect(facebook.details).toEqual({ api_version: 'v17.0', authorize_scopes: 'public_profile, email', client_id: '1example23456789', client_secret: 'provider-app-client-secret' });
+  });
+
+  it('refuses Sign in with Apple (Cognito does not return its private key) and types Gatehouse does not manage, naming no value', () => {
+    const apple = described('SignInWithApple', {
+      authorize_scopes: 'email name',
+      client_id: 'com.example.cognito',
+      key_id: '1EXAMPLE',
+      team_id: '2EXAMPLE',
+      oidc_issuer: 'https://appleid.apple.com',
+    });
+    expect(() => toFederatedProviderCopy(apple)).toThrow(ProviderNotCopyable);
+    expect(() => toFederatedProviderCopy(apple)).toThrow(/private_key/);
+    const noSecret = described('Google', { client_id: 'g', authorize_scopes: 'openid' });
+    expect(() => toFederatedProviderCopy(noSecret)).toThrow(/client_secret/);
+    expect(() => toFederatedProviderCopy(described('SAML', { IDPSignout: 'true' }))).toThrow(/MetadataURL or MetadataFile/);
+    const error = (() => {
+      try {
+        toFederatedProviderCopy(described('Twitter', { client_secret: 'do-not-show' }));
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ProviderNotCopyable);
+    expect(error?.message).not.toContain('do-not-show');
+  });
+});
+
+describe('copy requests', () => {
+  const copy = {
+    name: 'acme-idp',
+    type: 'OIDC' as const,
+    details: { client_id: 'c', client_secret: 's', attributes_request_method: 'GET', oidc_issuer: 'https://idp.acme.example', authorize_scopes: 'openid email' },
+    attributeMapping: { email: 'email', username: 'sub' },
+    idpIdentifiers: ['acme.example'],
+  };
+
+  it('DescribeIdentityProvider names the pool and the provider', () => {
+    expect(toDescribeIdentityProviderInput('eu-west-1_Source', 'acme-idp')).toEqual({ UserPoolId: 'eu-west-1_Source', ProviderName: 'acme-idp' });
+  });
+
+  it('CreateIdentityProvider on the target: same name, type, details, mapping and IdP identifiers', () => {
+    expect(toCreateIdentityProviderCopyInput('eu-west-1_Target', copy)).toEqual({
+      UserPoolId: 'eu-west-1_Target',
+      ProviderName: 'acme-idp',
+      ProviderType: 'OIDC',
+      ProviderDetails: copy.details,
+      AttributeMapping: { email: 'email', username: 'sub' },
+      IdpIdentifiers: ['acme.example'],
+    });
+    expect(toCreateIdentityProviderCopyInput('eu-west-1_Target', { ...copy, idpIdentifiers: [] })).not.toHaveProperty('IdpIdentifiers');
+  });
+
+  it('UpdateIdentityProvider (a resumed copy): the same without ProviderType, identifiers always sent so the target ends with exactly the source’s', () => {
+    const update = toUpdateIdentityProviderCopyInput('eu-west-1_Target', { ...copy, idpIdentifiers: [] });
+    expect(update).toEqual({ UserPoolId: 'eu-west-1_Target', ProviderName: 'acme-idp', ProviderDetails: copy.details, AttributeMapping: copy.attributeMapping, IdpIdentifiers: [] });
+    expect(update).not.toHaveProperty('ProviderType');
+  });
+
+  it('DeleteUserPoolDomain names the pool and its domain prefix', () => {
+    expect(toDeleteUserPoolDomainInput('eu-west-1_Silo', 'gh-acme')).toEqual({ UserPoolId: 'eu-west-1_Silo', Domain: 'gh-acme' });
   });
 });

@@ -20,12 +20,15 @@ import type {
   CreateIdentityProviderCommandInput,
   CreateUserPoolDomainCommandInput,
   DeleteIdentityProviderCommandInput,
+  DeleteUserPoolDomainCommandInput,
+  DescribeIdentityProviderCommandInput,
+  IdentityProviderType,
   UpdateIdentityProviderCommandInput,
   UpdateUserPoolClientCommandInput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { AppClientBlueprint, UserPoolBlueprint } from '@gatehouse/tiers';
-import type { FederatedProviderInput } from '../../tenants/federation/federated-provider.js';
-import { providerName } from '../../tenants/federation/federated-provider.js';
+import type { FederatedProviderInput, FederatedProviderType } from '../../tenants/federation/federated-provider.js';
+import { FEDERATED_PROVIDER_TYPES, providerName } from '../../tenants/federation/federated-provider.js';
 import { type UserPoolClientOverrides, toCreateUserPoolClientInput } from './user-pool-requests.js';
 
 /** Cognito's `ProviderDetails` for each type (keys as the API reference lists them). */
@@ -84,6 +87,96 @@ export function toDeleteIdentityProviderInput(userPoolId: string, name: string):
   return { UserPoolId: userPoolId, ProviderName: name };
 }
 
+export function toDescribeIdentityProviderInput(userPoolId: string, name: string): DescribeIdentityProviderCommandInput {
+  return { UserPoolId: userPoolId, ProviderName: name };
+}
+
+/**
+ * A provider as Cognito holds it, ready to be created again in another pool (a tier move). `details` carries
+ * the provider's secrets (client secret, SAML metadata): it lives in memory between two Cognito calls only —
+ * never logged, audited, stored or put in an error message.
+ */
+export interface FederatedProviderCopy {
+  readonly name: string;
+  readonly type: FederatedProviderType;
+  readonly details: Readonly<Record<string, string>>;
+  readonly attributeMapping: Readonly<Record<string, string>>;
+  readonly idpIdentifiers: readonly string[];
+}
+
+/**
+ * The `ProviderDetails` keys a create / update request may carry, per type (Cognito API reference,
+ * IdentityProviderType). DescribeIdentityProvider answers with more: endpoints Cognito discovered
+ * (`authorize_url`, `token_url`, `attributes_url`, `jwks_uri`, `oidc_issuer` of social providers,
+ * `token_request_method`, `attributes_url_add_attributes`) and, for SAML, `ActiveEncryptionCertificate` and the
+ * IdP's binding URIs. Those are left out: sent back they would pin what the target pool must discover itself.
+ */
+const WRITABLE_DETAILS: Readonly<Record<FederatedProviderType, readonly string[]>> = {
+  SAML: ['MetadataURL', 'MetadataFile', 'IDPSignout', 'IDPInit', 'EncryptedResponses', 'RequestSigningAlgorithm'],
+  OIDC: ['client_id', 'client_secret', 'attributes_request_method', 'oidc_issuer', 'authorize_scopes'],
+  Google: ['client_id', 'client_secret', 'authorize_scopes'],
+  LoginWithAmazon: ['client_id', 'client_secret', 'authorize_scopes'],
+  Facebook: ['client_id', 'client_secret', 'authorize_scopes', 'api_version'],
+  SignInWithApple: ['client_id', 'team_id', 'key_id', 'private_key', 'authorize_scopes'],
+};
+
+/**
+ * What a copy cannot do without. Cognito's DescribeIdentityProvider returns client secrets, but not Sign in with
+ * Apple's `private_key`: such a provider cannot be copied (the move refuses it up front).
+ */
+const REQUIRED_DETAILS: Readonly<Record<FederatedProviderType, readonly string[]>> = {
+  SAML: [],
+  OIDC: ['client_id', 'client_secret', 'oidc_issuer', 'authorize_scopes'],
+  Google: ['client_id', 'client_secret', 'authorize_scopes'],
+  LoginWithAmazon: ['client_id', 'client_secret', 'authorize_scopes'],
+  Facebook: ['client_id', 'client_secret', 'authorize_scopes'],
+  SignInWithApple: ['client_id', 'team_id', 'key_id', 'private_key', 'authorize_scopes'],
+};
+
+/** A described provider that cannot be created again elsewhere. The message names keys, never values. */
+export class ProviderNotCopyable extends Error {
+  override readonly name = 'ProviderNotCopyable';
+}
+
+/** DescribeIdentityProvider's answer → the copy to create in another pool (writable details only), or ProviderNotCopyable. */
+export function toFederatedProviderCopy(described: IdentityProviderType): FederatedProviderCopy {
+  const name = described.ProviderName ?? '';
+  const type = FEDERATED_PROVIDER_TYPES.find((candidate) => candidate === described.ProviderType);
+  if (!type) throw new ProviderNotCopyable(`provider ${name} has a type Gatehouse does not manage (${String(described.ProviderType)})`);
+  const all = described.ProviderDetails ?? {};
+  const details: Record<string, string> = {};
+  for (const key of WRITABLE_DETAILS[type]) if (all[key] !== undefined) details[key] = all[key];
+  // A SAML provider created from a URL is described with the document Cognito fetched too: keep the URL (Cognito refreshes it).
+  if (details['MetadataURL'] !== undefined) delete details['MetadataFile'];
+  const missing = REQUIRED_DETAILS[type].filter((key) => details[key] === undefined);
+  if (type === 'SAML' && details['MetadataURL'] === undefined && details['MetadataFile'] === undefined) missing.push('MetadataURL or MetadataFile');
+  if (missing.length > 0) throw new ProviderNotCopyable(`Cognito did not return ${missing.join(', ')} of provider ${name}`);
+  return { name, type, details, attributeMapping: { ...(described.AttributeMapping ?? {}) }, idpIdentifiers: [...(described.IdpIdentifiers ?? [])] };
+}
+
+/** CreateIdentityProvider for a copy: same name, type, details, attribute mapping and IdP identifiers. */
+export function toCreateIdentityProviderCopyInput(userPoolId: string, copy: FederatedProviderCopy): CreateIdentityProviderCommandInput {
+  return {
+    UserPoolId: userPoolId,
+    ProviderName: copy.name,
+    ProviderType: copy.type,
+    ProviderDetails: { ...copy.details },
+    AttributeMapping: { ...copy.attributeMapping },
+    ...(copy.idpIdentifiers.length > 0 ? { IdpIdentifiers: [...copy.idpIdentifiers] } : {}),
+  };
+}
+
+/** UpdateIdentityProvider for a copy (no ProviderType: the API has none; an update cannot change the type). */
+export function toUpdateIdentityProviderCopyInput(userPoolId: string, copy: FederatedProviderCopy): UpdateIdentityProviderCommandInput {
+  return {
+    UserPoolId: userPoolId,
+    ProviderName: copy.name,
+    ProviderDetails: { ...copy.details },
+    AttributeMapping: { ...copy.attributeMapping },
+    IdpIdentifiers: [...copy.idpIdentifiers],
+  };
+}
+
 export interface HostedSignInSettings {
   readonly callbackUrls: readonly string[];
   readonly logoutUrls: readonly string[];
@@ -122,6 +215,11 @@ export function hostedUiDomainPrefix(deployment: string, tenantSlug: string): st
 }
 
 export function toCreateUserPoolDomainInput(userPoolId: string, domainPrefix: string): CreateUserPoolDomainCommandInput {
+  return { UserPoolId: userPoolId, Domain: domainPrefix };
+}
+
+/** Cognito refuses to delete a pool that still has a domain ("It has a domain configured that should be deleted first"). */
+export function toDeleteUserPoolDomainInput(userPoolId: string, domainPrefix: string): DeleteUserPoolDomainCommandInput {
   return { UserPoolId: userPoolId, Domain: domainPrefix };
 }
 

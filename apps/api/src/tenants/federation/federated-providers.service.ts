@@ -27,7 +27,9 @@ import { IdentityProvider, type PoolRef } from '../../identity/identity-provider
 import { IdentityError } from '../../identity/identity.errors.js';
 import { parseState } from '../provisioning/provisioning-state.js';
 import { ProvisioningService } from '../provisioning/provisioning.service.js';
-import { invalidTenantState, tenantNotFound } from '../tenants.errors.js';
+import { invalidTenantState, tenantNotFound, tierMoveInProgress } from '../tenants.errors.js';
+import { hasEnded, parseMoveState } from '../tier-move/tier-move-state.js';
+import { type ClientFederatedProvider, type FederatedClientTarget, configureFederatedClient } from './federated-client.js';
 import { assertFederationAvailable, checkFederatedProvider, providerName, publicProviderView } from './federated-provider.js';
 import type { AddFederatedProvider, FederatedProviderList, FederatedProviderView } from './federated-providers.dto.js';
 
@@ -168,11 +170,14 @@ export class FederatedProvidersService {
     // The pool model first: it is the answer whatever the tenant's state.
     assertFederationAvailable(tenant.isolationModel);
     if (tenant.status !== 'active' && tenant.status !== 'suspended') throw invalidTenantState(tenant.status, 'changed');
+    // A move re-creates the providers it found at its start on the target: a change meanwhile would be lost on one side.
+    const move = parseMoveState(tenant.tierMove);
+    if (move && !hasEnded(move)) throw tierMoveInProgress();
     return tenant;
   }
 
   /** The tenant's pool and public client, and the contract that created that client. */
-  private target(tenant: Awaited<ReturnType<FederatedProvidersService['lockTenant']>>) {
+  private target(tenant: Awaited<ReturnType<FederatedProvidersService['lockTenant']>>): FederatedClientTarget {
     const pool: PoolRef | undefined =
       tenant.isolationModel === 'silo'
         ? tenant.userPoolId
@@ -193,21 +198,12 @@ export class FederatedProvidersService {
       mfaPolicy: tenant.mfaPolicy,
     });
     const tokenValidity = parseState(tenant.provisioning).request.tokenValidity;
-    return { pool: { userPoolId: pool.userPoolId, region: pool.region }, clientId, ...contract, tokenValidity };
+    return { pool: { userPoolId: pool.userPoolId, region: pool.region }, clientId, ...contract, ...(tokenValidity ? { tokenValidity } : {}) };
   }
 
   /** The public client with the hosted UI for exactly these providers (none left: code flow off again). */
-  private configureClient(
-    target: ReturnType<FederatedProvidersService['target']>,
-    providers: readonly { name: string; callbackUrls: readonly string[]; logoutUrls: readonly string[] }[],
-  ): Promise<void> {
-    const unique = (urls: readonly string[]) => [...new Set(urls)];
-    return this.identity.configureHostedSignIn(target.pool, target.blueprint, target.client, target.clientId, {
-      providers: providers.map((provider) => provider.name),
-      callbackUrls: unique(providers.flatMap((provider) => provider.callbackUrls)),
-      logoutUrls: unique(providers.flatMap((provider) => provider.logoutUrls)),
-      ...(target.tokenValidity ? { tokenValidity: target.tokenValidity } : {}),
-    });
+  private configureClient(target: FederatedClientTarget, providers: readonly ClientFederatedProvider[]): Promise<void> {
+    return configureFederatedClient(this.identity, target, providers);
   }
 
   /** The emulator's "not supported" becomes a clean 409; every other Cognito answer keeps its mapping (503 when down). */

@@ -5,6 +5,7 @@ import {
   forwardStepsFor,
   initialMoveState,
   movePhase,
+  moveProgress,
   needsRunner,
   nextMoveStep,
   otherSide,
@@ -30,13 +31,15 @@ describe(forwardStepsFor.name, () => {
       'create_target_pool',
       'create_target_clients',
       'create_target_groups',
+      'create_target_providers',
       'copy_users',
       'cut_over',
       'drain_source',
       'remove_source',
       'finish',
     ]);
-    expect(forwardStepsFor('bridge')).toEqual(['create_target_clients', 'copy_users', 'cut_over', 'drain_source', 'remove_source', 'finish']);
+    expect(forwardStepsFor('bridge')).toEqual(['create_target_clients', 'create_target_providers', 'copy_users', 'cut_over', 'drain_source', 'remove_source', 'finish']);
+    // A pool-model target cannot federate (a tenant with providers is refused at request time): no provider step.
     expect(forwardStepsFor('pool')).toEqual(['copy_users', 'cut_over', 'drain_source', 'remove_source', 'finish']);
   });
 });
@@ -46,10 +49,15 @@ describe(nextMoveStep.name, () => {
     const sut = fresh('bridge');
     expect(nextMoveStep(sut)).toBe('create_target_clients');
     sut.done = { create_target_clients: 'x' };
+    expect(nextMoveStep(sut)).toBe('create_target_providers');
+    sut.done = { ...sut.done, create_target_providers: 'x' };
     expect(nextMoveStep(sut)).toBe('copy_users');
     sut.cancelled = true;
     expect(nextMoveStep(sut)).toBe('rollback_users');
-    sut.done = { ...sut.done, rollback_users: 'x', rollback_clients: 'x', rollback_pool: 'x', rollback_finish: 'x' };
+    sut.done = { ...sut.done, rollback_users: 'x', rollback_clients: 'x' };
+    // The target's providers go after its clients (a client listing a provider is gone first), before its pool.
+    expect(nextMoveStep(sut)).toBe('rollback_providers');
+    sut.done = { ...sut.done, rollback_providers: 'x', rollback_pool: 'x', rollback_finish: 'x' };
     expect(nextMoveStep(sut)).toBeUndefined();
   });
 });
@@ -106,10 +114,23 @@ describe(movePhase.name, () => {
   });
 });
 
+describe(moveProgress.name, () => {
+  it('shows operators the target’s hosted UI domain once the providers are there (their IdPs must accept it)', () => {
+    expect(moveProgress(fresh('bridge'), now).targetHostedUiDomain).toBeNull();
+    const withProviders = { ...fresh('bridge'), federation: { targetDomain: 'gh-std', pending: ['acme-ad'], created: ['acme-ad'] } };
+    expect(moveProgress(withProviders, now).targetHostedUiDomain).toBe('gh-std');
+  });
+});
+
 describe(parseMoveState.name, () => {
   it('reads a stored state back, and nothing from an empty or foreign value', () => {
     const stored = JSON.parse(JSON.stringify(fresh())) as unknown;
     expect(parseMoveState(stored)).toEqual(fresh());
+    const federation = { targetDomain: 'gh-acme', pending: ['acme-ad'], created: ['acme-ad'] };
+    expect(parseMoveState(JSON.parse(JSON.stringify({ ...fresh(), federation })))?.federation).toEqual(federation);
+    // A state written before the provider step existed reads as "nothing re-created yet".
+    const { federation: _absent, ...older } = fresh();
+    expect(parseMoveState(JSON.parse(JSON.stringify(older)))?.federation).toBeNull();
     expect(parseMoveState(null)).toBeNull();
     expect(parseMoveState({})).toBeNull();
   });

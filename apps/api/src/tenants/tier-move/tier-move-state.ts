@@ -7,6 +7,7 @@
  * Forward steps (the target side's Cognito resources first, by model):
  *
  *   create_target_pool (silo) → create_target_clients (silo, bridge) → create_target_groups (silo)
+ *   → create_target_providers (silo, bridge: the tenant's providers federated through Cognito)
  *   → copy_users → cut_over → drain_source → remove_source → finish
  *
  * Before `cut_over` the tenant is served by the source and the target is
@@ -18,7 +19,7 @@
  * Cancelling (only before `cut_over`) runs the rollback steps for whatever
  * the forward steps created:
  *
- *   rollback_users → rollback_clients → rollback_pool → rollback_finish
+ *   rollback_users → rollback_clients → rollback_providers → rollback_pool → rollback_finish
  *
  * Pure functions only; the runner (tier-move.service.ts) does the I/O.
  */
@@ -28,6 +29,7 @@ export const FORWARD_STEPS = [
   'create_target_pool',
   'create_target_clients',
   'create_target_groups',
+  'create_target_providers',
   'copy_users',
   'cut_over',
   'drain_source',
@@ -36,7 +38,8 @@ export const FORWARD_STEPS = [
 ] as const;
 export type ForwardStep = (typeof FORWARD_STEPS)[number];
 
-export const ROLLBACK_STEPS = ['rollback_users', 'rollback_clients', 'rollback_pool', 'rollback_finish'] as const;
+// Providers after clients: a bridge target's client that lists a provider is gone before the provider is.
+export const ROLLBACK_STEPS = ['rollback_users', 'rollback_clients', 'rollback_providers', 'rollback_pool', 'rollback_finish'] as const;
 export type RollbackStep = (typeof ROLLBACK_STEPS)[number];
 
 export type MoveStep = ForwardStep | RollbackStep;
@@ -72,6 +75,18 @@ export interface TierMoveError {
   readonly at: string;
 }
 
+/**
+ * `create_target_providers`' record: the target's hosted UI domain and the providers it made there. `pending`
+ * is written before any CreateIdentityProvider, so a resumed step knows that a provider of such a name already
+ * on the target may be its own (a crash before `created` was written); in a shared (bridge) target pool a
+ * name it never wrote down is another tenant's, never touched.
+ */
+export interface FederationMoveState {
+  readonly targetDomain: string | null;
+  readonly pending: readonly string[];
+  readonly created: readonly string[];
+}
+
 export interface TierMoveState {
   /** Compare-and-set counter: every write must name the version it read. */
   version: number;
@@ -87,6 +102,8 @@ export interface TierMoveState {
   cancelled: boolean;
   /** Users copied to the target so far. */
   copiedUsers: number;
+  /** Providers federated through Cognito re-created on the target (null: none yet, or the tenant has none). */
+  federation: FederationMoveState | null;
   startedAt: string;
   cutOverAt: string | null;
   finishedAt: string | null;
@@ -108,6 +125,7 @@ export function initialMoveState(request: TierMoveRequest, source: MoveSide, tar
     lastError: null,
     cancelled: false,
     copiedUsers: 0,
+    federation: null,
     startedAt: now.toISOString(),
     cutOverAt: null,
     finishedAt: null,
@@ -133,6 +151,7 @@ export function parseMoveState(raw: unknown): TierMoveState | null {
     lastError: value.lastError ?? null,
     cancelled: value.cancelled ?? false,
     copiedUsers: value.copiedUsers ?? 0,
+    federation: value.federation ?? null,
     startedAt: value.startedAt ?? new Date(0).toISOString(),
     cutOverAt: value.cutOverAt ?? null,
     finishedAt: value.finishedAt ?? null,
@@ -146,7 +165,8 @@ export function parseMoveState(raw: unknown): TierMoveState | null {
 export function forwardStepsFor(target: IsolationModel): readonly ForwardStep[] {
   return FORWARD_STEPS.filter((step) => {
     if (step === 'create_target_pool' || step === 'create_target_groups') return target === 'silo';
-    if (step === 'create_target_clients') return target !== 'pool';
+    // A pool-model target cannot federate: a move there is refused while the tenant has providers.
+    if (step === 'create_target_clients' || step === 'create_target_providers') return target !== 'pool';
     return true;
   });
 }
@@ -234,6 +254,7 @@ export function moveProgress(state: TierMoveState, now = new Date()) {
     cancelled: state.cancelled,
     unmigratedUsers: state.request.unmigratedUsers,
     copiedUsers: state.copiedUsers,
+    targetHostedUiDomain: state.federation?.targetDomain ?? null,
     resumes: state.resumes,
     lastResumedAt: state.lastResumedAt,
     leaseUntil: state.lease?.until ?? null,

@@ -30,6 +30,13 @@ export const tierMoveSchema = z.object({
   cancelled: z.boolean(),
   unmigratedUsers: z.enum(UNMIGRATED_USER_POLICIES),
   copiedUsers: z.number(),
+  /**
+   * The target pool's hosted UI domain prefix once the tenant's SAML / OIDC / social providers are re-created there
+   * (null: none). Those identity providers must accept the target before cut-over: the redirect
+   * `https://<prefix>.auth.<region>.amazoncognito.com/oauth2/idpresponse` (OIDC, social) or the target pool as
+   * SAML service provider (ACS `…/saml2/idpresponse`).
+   */
+  targetHostedUiDomain: z.string().nullable(),
   resumes: z.number(),
   lastResumedAt: z.string().nullable(),
   leaseUntil: z.string().nullable(),

@@ -54,6 +54,7 @@ import {
 import { DEFERRED_SUB_PREFIX, MoveIdentities } from './move-identities.js';
 import { copyRoleGroups, createTargetUser, hasPasswordToMove } from './target-user.js';
 import { TierMoveFaults } from './tier-move-faults.js';
+import { TierMoveFederation, federatedPlaceholderSub, isFederatedPlaceholder, isFederatedUser } from './federation-move.js';
 import {
   type MoveSide,
   type MoveStep,
@@ -128,6 +129,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     private readonly events: EventsService,
     private readonly issuers: TrustedIssuersService,
     private readonly faults: TierMoveFaults,
+    private readonly federation: TierMoveFederation,
     private readonly moveIdentities: MoveIdentities,
   ) {}
 
@@ -165,6 +167,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       if (current && !hasEnded(current)) throw tierMoveInProgress();
 
       const target = this.targetTier(tenant.tier, tenant.isolationModel, input.tier, parseMfaPolicy(tenant.mfaPolicy));
+      await this.federation.assertCanMove(tx, tenantId, target);
       if (!input.acceptMfaReenrolment) {
         // TOTP secrets cannot leave Cognito: users who have one enrol again on the target. The operator must say so.
         const totpUsers = await tx.user.count({ where: { tenantId, mfaEnrolled: true } });
@@ -412,6 +415,8 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
         return this.createTargetClients(tenant, state);
       case 'create_target_groups':
         return this.createTargetGroups(tenant, state);
+      case 'create_target_providers':
+        return this.createTargetProviders(tenant, state);
       case 'copy_users':
         return this.copyUsersStep(tenant, state);
       case 'cut_over':
@@ -426,6 +431,8 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
         return this.rollbackUsers(tenant, state);
       case 'rollback_clients':
         return this.rollbackClients(tenant, state);
+      case 'rollback_providers':
+        return this.rollbackProviders(tenant, state);
       case 'rollback_pool':
         return this.rollbackPool(tenant, state);
       case 'rollback_finish':
@@ -488,6 +495,27 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     return next;
   }
 
+  /** The tenant's providers federated through Cognito, its hosted UI domain and public client's code flow, on the target (federation-move.ts). */
+  private async createTargetProviders(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
+    const silo = state.target.model === 'silo';
+    const blueprint = silo ? this.siloBlueprint(tenant, state.target) : this.sharedBlueprint(state.target.tier);
+    const client = silo ? blueprint.clients.public : bridgeClientBlueprints(blueprint, tenant.slug, { deployment: this.config.env.GATEHOUSE_DEPLOYMENT }).public;
+    let current = state;
+    const federation = await this.federation.recreateOnTarget(
+      tenant,
+      state,
+      { pool: this.pool(state.target), clientId: state.target.clientId!, blueprint, client },
+      {
+        cognito: (call) => this.cognito(call),
+        record: async (pending) => {
+          current = await this.persist(tenant.id, current, { federation: pending });
+        },
+      },
+    );
+    await this.fault(tenant, current, 'create_target_providers', 'after-effect');
+    return this.persist(tenant.id, current, { ...this.done(current, 'create_target_providers'), federation });
+  }
+
   private async copyUsersStep(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
     const copied = await this.copyUsers(tenant, state);
     await this.fault(tenant, copied, 'copy_users', 'after-effect');
@@ -507,6 +535,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
   private async copyUsers(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
     const pools = { source: this.pool(state.source), target: this.pool(state.target) };
     const targetIssuer = state.target.issuer!;
+    const federatedProviders = await this.federation.providerNames(tenant.id);
     let current = state;
     for (;;) {
       const batch = await this.privileged.client.user.findMany({
@@ -519,11 +548,21 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       let copiedNow = 0;
       await Promise.all(
         batch.map(async (user) => {
+          if (isFederatedUser(user.username, federatedProviders)) {
+            // Federated users have no password to copy: Cognito creates them again at their first federated sign-in on the target.
+            await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, federatedPlaceholderSub(user.id));
+            return;
+          }
           const original = await this.cognito(() => this.identity.getUser(pools.source, user.username));
           if (!original) {
             // A sign-up claim whose Cognito user was never made: nothing to copy. Recorded so the batch moves on.
             this.logger.warn(`tenant ${tenant.slug}: user ${user.id} has no Cognito user in the source; not copied`);
             await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, `none:missing:${user.id}`);
+            return;
+          }
+          if (isFederatedUser(user.username, federatedProviders, original.status)) {
+            // Federated through a provider the tenant no longer lists: no password either, nothing to create.
+            await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, federatedPlaceholderSub(user.id));
             return;
           }
           if (hasPasswordToMove(original, user.status)) {
@@ -586,6 +625,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
           )
           UPDATE tier_move_identities i SET issuer = old.issuer, sub = COALESCE(old.sub, 'none:' || old.id::text)
           FROM old WHERE i.tenant_id = old.tenant_id AND i.user_id = old.id`;
+        await this.federation.cutOver(tx, tenant.id, caughtUp);
         const row = await tx.tenant.findUniqueOrThrow({ where: { id: tenant.id }, select: { provisioning: true } });
         const provisioning = (row.provisioning ?? {}) as { version?: number; created?: Record<string, unknown> };
         await tx.tenant.update({
@@ -634,6 +674,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     if (now < graceEnds) throw new NotYet({ ...state, waitUntil: new Date(graceEnds).toISOString() });
     if (state.request.unmigratedUsers === 'keep_source') {
       // Users with a password of their own; invited users who never chose one get the invitation again instead (remove_source).
+      // Federated users (`none:federated:…`, copy_users) have no password: Cognito re-creates them at their next federated sign-in.
       const waiting = await this.privileged.client.tierMoveIdentity.count({
         where: { tenantId: tenant.id, passwordMigratedAt: null, NOT: { sub: { startsWith: 'none:' } }, user: { status: 'active' } },
       });
@@ -659,10 +700,10 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     const invitedNow = await this.settleDeferredUsers(tenant, state);
     const identities = await this.privileged.client.tierMoveIdentity.findMany({
       where: { tenantId: tenant.id },
-      select: { userId: true, username: true, issuer: true, passwordMigratedAt: true, user: { select: { status: true } } },
+      select: { userId: true, username: true, issuer: true, sub: true, passwordMigratedAt: true, user: { select: { status: true } } },
     });
     for (const identity of identities) {
-      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled' || invitedNow.has(identity.userId)) continue;
+      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled' || isFederatedPlaceholder(identity.sub) || invitedNow.has(identity.userId)) continue;
       // `reset_password`: everyone whose password did not move. Either way: invited users who never chose a password (theirs was the source's).
       const reset = state.request.unmigratedUsers === 'reset_password' || identity.user.status === 'pending';
       if (reset) await this.cognito(() => this.identity.resendInvitation(target, identity.username));
@@ -678,6 +719,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
         for (const clientId of [source.clientId, source.gatehouseClientId]) {
           if (clientId) await this.cognito(() => this.identity.deleteUserPoolClient({ ...pool, clientId }));
         }
+        await this.federation.removeFromSource(tenant.id, state, (call) => this.cognito(call));
       }
     }
     await this.fault(tenant, state, 'remove_source', 'after-effect');
@@ -799,6 +841,12 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     });
     await this.issuers.refreshTenant(tenant.id);
     return next;
+  }
+
+  private async rollbackProviders(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
+    await this.federation.rollbackOnTarget(tenant.id, state, (call) => this.cognito(call));
+    await this.fault(tenant, state, 'rollback_providers', 'after-effect');
+    return this.persist(tenant.id, state, this.done(state, 'rollback_providers'));
   }
 
   private async rollbackPool(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
