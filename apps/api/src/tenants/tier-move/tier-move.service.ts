@@ -744,7 +744,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     const pools = { source: this.pool(state.source), target: this.pool(state.target) };
     const deferred = await this.privileged.client.tierMoveIdentity.findMany({
       where: { tenantId: tenant.id, sub: { startsWith: DEFERRED_SUB_PREFIX } },
-      select: { userId: true, username: true, passwordMigratedAt: true, user: { select: { email: true, status: true, mfaEnrolled: true } } },
+      select: { userId: true, username: true, user: { select: { email: true, status: true, mfaEnrolled: true } } },
     });
     const invited = new Set<string>();
     for (const row of deferred) {
