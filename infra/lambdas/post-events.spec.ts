@@ -18,6 +18,7 @@ describe('post-events trigger', () => {
       sub: 'sub-1',
       clientId: 'client-1',
       dedupeKey: `cognito:eu-west-1_pool:sub-1:confirmed:${Math.floor(NOW / 10_000)}`,
+      username: 'u',
     });
     expect(reportFor(event('PostAuthentication_Authentication'), NOW)?.kind).toBe('signed_in');
   });

@@ -42,6 +42,11 @@ export interface CognitoEventReport {
   readonly clientId: string | null;
   /** Same for Cognito's retries of one invocation (same user, kind and 10-second window). */
   readonly dedupeKey: string;
+  /**
+   * The Cognito username: lets Gatehouse bind an account the user-migration
+   * trigger had Cognito create during a tier move (its subject is new to Gatehouse).
+   */
+  readonly username?: string;
 }
 
 /** Cognito retries a trigger within seconds: reports of one user and kind inside this window count once. */
@@ -65,6 +70,7 @@ export function reportFor(event: PostTriggerEvent, nowMs: number): CognitoEventR
     sub,
     clientId: event.callerContext?.clientId ?? null,
     dedupeKey: `cognito:${event.userPoolId}:${sub}:${kind}:${window}`,
+    ...(event.userName ? { username: event.userName } : {}),
   };
 }
 

@@ -66,6 +66,7 @@ describe('Gatehouse program (prod stack)', () => {
     const preSignUp = arnOf(`${settings.deployment}-pre-sign-up`);
     const preTokenGeneration = arnOf(`${settings.deployment}-pre-token-generation`);
     const postEvents = arnOf(`${settings.deployment}-post-events`);
+    const userMigration = arnOf(`${settings.deployment}-user-migration`);
     const exchange = {
       defineAuthChallenge: arnOf(`${settings.deployment}-define-auth-challenge`),
       createAuthChallenge: arnOf(`${settings.deployment}-create-auth-challenge`),
@@ -77,11 +78,12 @@ describe('Gatehouse program (prod stack)', () => {
         preTokenGenerationConfig: { lambdaArn: preTokenGeneration, lambdaVersion: 'V2_0' },
         postConfirmation: postEvents,
         postAuthentication: postEvents,
+        userMigration,
         ...exchange,
       });
     }
     const data = recorder.one('kubernetes:core/v1:ConfigMap').inputs['data'] as Record<string, string>;
-    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents, ...exchange });
+    expect(JSON.parse(data['GATEHOUSE_COGNITO_TRIGGERS'] as string)[MOCK_REGION]).toEqual({ preSignUp, preTokenGeneration, postEvents, userMigration, ...exchange });
   });
 
   it('deploys the trigger functions in every other silo region too, and hands the API each region’s (row 7)', () => {

@@ -11,6 +11,7 @@ import { ApiServiceRole } from './components/api-service-role.js';
 import { ApiWorkload } from './components/api-workload.js';
 import { Cluster } from './components/cluster.js';
 import { CognitoEventsTrigger } from './components/cognito-events-trigger.js';
+import { UserMigrationTrigger } from './components/user-migration-trigger.js';
 import { CognitoTriggers } from './components/cognito-triggers.js';
 import { CognitoTokenExchangeTriggers } from './components/cognito-token-exchange-triggers.js';
 import { Database } from './components/database.js';
@@ -157,6 +158,16 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
     logRetentionDays: settings.environment.logRetentionDays,
     tags,
   });
+  // A tier move's deferred users signing in at a target pool directly (README "Moving a tenant between tiers").
+  const userMigration = new UserMigrationTrigger('user-migration', {
+    deployment: settings.deployment,
+    region: args.region,
+    accountId: args.accountId,
+    apiHost: settings.apiHost,
+    eventsSecret: cognitoEvents.secretValue,
+    logRetentionDays: settings.environment.logRetentionDays,
+    tags,
+  });
   // The tier-move token exchange (custom auth at refresh after cut-over); stack region only, like post-events.
   const tokenExchange = new CognitoTokenExchangeTriggers('cognito-token-exchange', {
     deployment: settings.deployment,
@@ -184,17 +195,18 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       );
       return [region, regional] as const;
     });
-  // The API wires the same functions to the silo pools it creates. The post-events and token-exchange
-  // functions exist in the stack's region only: silo pools elsewhere report no direct sign-ins and
-  // keep a moved tenant's refresh at the source (README).
+  // The API wires the same functions to the silo pools it creates. The post-events, user-migration and
+  // token-exchange functions exist in the stack's region only: silo pools elsewhere report no direct sign-ins,
+  // migrate no users at direct sign-ins and keep a moved tenant's refresh at the source (README).
   const triggersByRegionJson = pulumi
     .all([
-      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn, pulumi.all(tokenExchangeArns)]),
+      pulumi.all([args.region, triggers.preSignUpArn, triggers.preTokenGenerationArn, cognitoEvents.functionArn, userMigration.functionArn, pulumi.all(tokenExchangeArns)]),
       ...siloRegionTriggers.map(([region, component]) =>
         pulumi.all([
           region,
           component.preSignUpArn,
           component.preTokenGenerationArn,
+          pulumi.output<string | undefined>(undefined),
           pulumi.output<string | undefined>(undefined),
           pulumi.output<Record<string, string> | undefined>(undefined),
         ]),
@@ -204,9 +216,22 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
       JSON.stringify(
         Object.fromEntries(
           entries.map(
-            ([region, preSignUp, preTokenGeneration, postEvents, exchange]: readonly [string, string, string, string | undefined, Record<string, string> | undefined]) => [
+            ([region, preSignUp, preTokenGeneration, postEvents, userMigrationArn, exchange]: readonly [
+              string,
+              string,
+              string,
+              string | undefined,
+              string | undefined,
+              Record<string, string> | undefined,
+            ]) => [
               region,
-              { preSignUp, preTokenGeneration, ...(postEvents ? { postEvents } : {}), ...(exchange ?? {}) },
+              {
+                preSignUp,
+                preTokenGeneration,
+                ...(postEvents ? { postEvents } : {}),
+                ...(userMigrationArn ? { userMigration: userMigrationArn } : {}),
+                ...(exchange ?? {}),
+              },
             ],
           ),
         ),
@@ -221,6 +246,7 @@ export function createGatehouse(args: GatehouseProgramArgs): GatehouseOutputs {
         preSignUp: triggers.preSignUpArn,
         preTokenGeneration: triggers.preTokenGenerationArn,
         postEvents: cognitoEvents.functionArn,
+        userMigration: userMigration.functionArn,
         ...tokenExchangeArns,
       },
       deployment: settings.deployment,

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import {
+  AdminDeleteUserCommand,
   AdminGetUserCommand,
   type CognitoIdentityProviderClient,
   InitiateAuthCommand,
@@ -15,8 +16,10 @@ import {
 import { expect } from 'vitest';
 import type { PrismaClient } from '../../apps/api/src/database/prisma-client.js';
 import { createEmulatorClient, parseCodeDeliveries } from '../../tools/local-stack/cognito.js';
+import type { LocalStackInfo } from '../../tools/local-stack/stack.js';
 import { createLocalOperator, signInLocalOperator } from '../../tools/local-stack/seed.js';
 import { type RunningApi, startApi, testConfig } from '../support/app.js';
+import { createCognitoUser } from '../support/cognito-users.js';
 import { privilegedClient, stackInfo } from '../support/database.js';
 import { uniqueEmail, uniqueSlug } from '../support/factories.js';
 import { type CallOptions, type HttpResponse, call } from '../support/world.js';
@@ -28,6 +31,8 @@ export type TenantJson = any;
 export const NEW_PASSWORD = 'Fresh-Password-2026!';
 
 export interface Harness {
+  /** The stack it runs on (the run's, or a suite's own emulator with the run's database). */
+  readonly stack: LocalStackInfo;
   readonly api: RunningApi;
   readonly privileged: PrismaClient;
   readonly cognito: CognitoIdentityProviderClient;
@@ -38,10 +43,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** @param configOverrides extra API settings (e.g. shorter leases for a suite). */
-export async function startHarness(configOverrides: Record<string, string> = {}): Promise<Harness> {
-  const stack = stackInfo();
-  const api = await startApi(testConfig(configOverrides));
+/**
+ * @param configOverrides extra API settings (e.g. shorter leases for a suite).
+ * @param stack another Cognito emulator than the run's (same database), for a suite that needs one of its own.
+ */
+export async function startHarness(configOverrides: Record<string, string> = {}, stack: LocalStackInfo = stackInfo()): Promise<Harness> {
+  const api = await startApi(testConfig(configOverrides, stack));
   const privileged = privilegedClient();
   const cognito = createEmulatorClient(stack.cognitoEndpoint, stack.region);
   const operatorsPool = stack.sharedPools['operators']!;
@@ -49,6 +56,7 @@ export async function startHarness(configOverrides: Record<string, string> = {})
   const operator = await createLocalOperator(cognito, pool, { email: uniqueEmail('ops.test'), password: `Operator-${randomUUID()}` });
   const { accessToken } = await signInLocalOperator(cognito, pool, operator);
   return {
+    stack,
     api,
     privileged,
     cognito,
@@ -172,4 +180,32 @@ export async function signIn(h: Harness, clientId: string, username: string, pas
 /** The first admin's mirror row (written by provisioning). */
 export function mirrorRow(h: Harness, tenantId: string, email: string) {
   return h.privileged.user.findUnique({ where: { tenantId_email: { tenantId, email } } });
+}
+
+/**
+ * A basic-tier tenant with `count` active users (the first an admin) who have passwords of their own,
+ * on the harness's stack. The invited first admin is removed: at the end of a move it would get the
+ * target's invitation again (AdminCreateUser RESEND), which the emulator does not support.
+ */
+export async function tenantWithPasswordUsers(h: Harness, count: number, password: string, extra: Record<string, unknown> = {}) {
+  const { tenant } = await createTenant(h, { tier: 'basic', ...extra });
+  const basic = h.stack.sharedPools['basic']!;
+  const users: { email: string; username: string; sub: string }[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const email = `user-${index}-${randomUUID().slice(0, 8)}@${tenant.slug}.test`;
+    const created = await createCognitoUser(h.stack, 'basic', {
+      email,
+      password,
+      groups: [index === 0 ? 'admin' : 'member'],
+      attributes: { 'custom:tenantId': tenant.id, 'custom:tenantTier': 'basic' },
+    });
+    await h.privileged.user.create({
+      data: { tenantId: tenant.id, email, username: created.username, issuer: basic.issuer, sub: created.sub, status: 'active', role: index === 0 ? 'admin' : 'member', emailVerified: true },
+    });
+    users.push({ email, username: created.username, sub: created.sub });
+  }
+  const invited = await h.privileged.user.findFirstOrThrow({ where: { tenantId: tenant.id, email: { not: { in: users.map((user) => user.email) } } } });
+  await h.privileged.user.delete({ where: { tenantId_id: { tenantId: tenant.id, id: invited.id } } });
+  await h.cognito.send(new AdminDeleteUserCommand({ UserPoolId: basic.userPoolId, Username: invited.username }));
+  return { tenant: tenant as TenantJson, users };
 }

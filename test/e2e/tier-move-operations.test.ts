@@ -6,14 +6,13 @@
  * another API instance's sweep once its lease expires, without duplicates.
  */
 import { randomUUID } from 'node:crypto';
-import { AdminDeleteUserCommand, AdminGetUserCommand, DescribeUserPoolCommand, ListUserPoolClientsCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminGetUserCommand, DescribeUserPoolCommand, ListUserPoolClientsCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TierMoveFaults } from '../../apps/api/src/tenants/tier-move/tier-move-faults.js';
 import { type RunningApi, startApi, testConfig } from '../support/app.js';
-import { createCognitoUser } from '../support/cognito-users.js';
 import { stackInfo } from '../support/database.js';
 import { call } from '../support/world.js';
-import { type Harness, type TenantJson, createTenant, expectProblem, startHarness } from './tenants-harness.js';
+import { type Harness, type TenantJson, createTenant, expectProblem, startHarness, tenantWithPasswordUsers } from './tenants-harness.js';
 
 const PASSWORD = 'Moving-Day-2026!';
 const SETTINGS = {
@@ -35,29 +34,8 @@ afterAll(async () => {
 });
 
 /** A basic-tier tenant with `count` active users (the first an admin) who have passwords. */
-async function poolTenant(count: number, extra: Record<string, unknown> = {}) {
-  const { tenant } = await createTenant(h, { tier: 'basic', ...extra });
-  const basic = stackInfo().sharedPools['basic']!;
-  const users: { email: string; username: string }[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const email = `user-${index}-${randomUUID().slice(0, 8)}@${tenant.slug}.test`;
-    const created = await createCognitoUser(stackInfo(), 'basic', {
-      email,
-      password: PASSWORD,
-      groups: [index === 0 ? 'admin' : 'member'],
-      attributes: { 'custom:tenantId': tenant.id, 'custom:tenantTier': 'basic' },
-    });
-    await h.privileged.user.create({
-      data: { tenantId: tenant.id, email, username: created.username, issuer: basic.issuer, sub: created.sub, status: 'active', role: index === 0 ? 'admin' : 'member', emailVerified: true },
-    });
-    users.push({ email, username: created.username });
-  }
-  // Only users with passwords of their own: the invited first admin would get the target's invitation again at the end
-  // of a move (AdminCreateUser RESEND), which the emulator does not support.
-  const invited = await h.privileged.user.findFirstOrThrow({ where: { tenantId: tenant.id, email: { not: { in: users.map((user) => user.email) } } } });
-  await h.privileged.user.delete({ where: { tenantId_id: { tenantId: tenant.id, id: invited.id } } });
-  await h.cognito.send(new AdminDeleteUserCommand({ UserPoolId: basic.userPoolId, Username: invited.username }));
-  return { tenant: tenant as TenantJson, users };
+function poolTenant(count: number, extra: Record<string, unknown> = {}) {
+  return tenantWithPasswordUsers(h, count, PASSWORD, extra);
 }
 
 async function signIn(baseUrl: string, slug: string, email: string): Promise<string> {
@@ -169,7 +147,13 @@ it('a runner that dies mid-move (its step never returns) is taken over by anothe
     survivor = await startApi(testConfig(SETTINGS));
     const cutOver = await waitForMove(survivor.baseUrl, tenant.id, (view) => view.isolationModel === 'silo');
     expect(cutOver.tierMove.resumes).toBeGreaterThanOrEqual(1);
-    // Copied once: in the silo pool, each username's user is the one the mirror now names.
+    // Recorded once: users with passwords are deferred (their silo account waits for the password), one row each.
+    const identities = await h.privileged.tierMoveIdentity.findMany({ where: { tenantId: tenant.id } });
+    expect(identities.map((identity) => identity.sub).sort()).toEqual(identities.map((identity) => `deferred:${identity.userId}`).sort());
+    expect(identities).toHaveLength(4);
+    // keep_source: the source goes once every user has signed in (and moved their password).
+    for (const user of users) await signIn(survivor.baseUrl, tenant.slug, user.email);
+    // Made once, at the sign-in: in the silo pool, each username's user is the one the mirror now names.
     const rows = await h.privileged.user.findMany({ where: { tenantId: tenant.id } });
     for (const user of users) {
       const row = rows.find((candidate) => candidate.username === user.username)!;
@@ -177,8 +161,6 @@ it('a runner that dies mid-move (its step never returns) is taken over by anothe
       expect(inPool.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value).toBe(row.sub);
       expect(row.issuer).toBe(cutOver.issuer);
     }
-    // keep_source: the source goes once every user has signed in (and moved their password).
-    for (const user of users) await signIn(survivor.baseUrl, tenant.slug, user.email);
     const moved = await waitForMove(survivor.baseUrl, tenant.id, (view) => view.tierMove.phase === 'moved');
     expect(moved.tierMove.copiedUsers).toBe(4);
     for (const user of users) {

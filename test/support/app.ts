@@ -14,10 +14,13 @@ import { findFreePort } from '../../tools/local-stack/ports.js';
 import { type LocalStackInfo, apiEnvironment } from '../../tools/local-stack/stack.js';
 import { stackInfo } from './database.js';
 
-/** Every test API counts its rate limits apart (the counters' store is shared by the whole run) unless told otherwise. */
-export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+/**
+ * Every test API counts its rate limits apart (the counters' store is shared by the whole run) unless told otherwise.
+ * `info`: another Cognito emulator than the run's (a suite that needs one of its own, same database).
+ */
+export function testConfig(overrides: Record<string, string> = {}, info: LocalStackInfo = stackInfo()): AppConfig {
   return loadConfig(
-    apiEnvironment(stackInfo(), {
+    apiEnvironment(info, {
       LOG_LEVEL: 'silent',
       NODE_ENV: 'test',
       RATE_LIMIT_NAMESPACE: `test-${randomUUID()}`,

@@ -47,6 +47,8 @@ export class CognitoEventsTrigger extends pulumi.ComponentResource {
   readonly functionArn: pulumi.Output<string>;
   /** The secret the API reads `COGNITO_EVENTS_SECRET` from (property `secret`). */
   readonly secretArn: pulumi.Output<string>;
+  /** The `whsec_` value itself (a Pulumi secret), for other Lambdas that call Gatehouse's internal routes. */
+  readonly secretValue: pulumi.Output<string>;
 
   constructor(name: string, args: CognitoEventsTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('gatehouse:identity:CognitoEventsTrigger', name, {}, opts);
@@ -125,6 +127,7 @@ export class CognitoEventsTrigger extends pulumi.ComponentResource {
     );
     this.functionArn = this.function.arn;
     this.secretArn = secret.arn;
+    this.secretValue = value;
     this.registerOutputs({ functionArn: this.functionArn, secretArn: this.secretArn });
   }
 }

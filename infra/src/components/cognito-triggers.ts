@@ -142,3 +142,15 @@ export class CognitoTriggers extends pulumi.ComponentResource {
     this.registerOutputs({ preSignUpArn: this.preSignUpArn, preTokenGenerationArn: this.preTokenGenerationArn, triggersJson: this.triggersJson });
   }
 }
+
+/**
+ * A handler that imports sibling handler files (`import … from './<name>.js'`, e.g. the
+ * user-migration trigger using post-events' signing): each is shipped transpiled beside
+ * `index.mjs` as `<name>.js`, with a package.json that makes `.js` files ES modules.
+ */
+export function triggerArchive(name: string, imports: readonly string[] = []): pulumi.asset.AssetArchive {
+  const assets: Record<string, pulumi.asset.Asset> = { 'index.mjs': new pulumi.asset.StringAsset(triggerModuleSource(name)) };
+  if (imports.length > 0) assets['package.json'] = new pulumi.asset.StringAsset(JSON.stringify({ type: 'module' }));
+  for (const dependency of imports) assets[`${dependency}.js`] = new pulumi.asset.StringAsset(triggerModuleSource(dependency));
+  return new pulumi.asset.AssetArchive(assets);
+}

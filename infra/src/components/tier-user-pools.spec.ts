@@ -8,6 +8,7 @@ type Module = typeof import('./tier-user-pools.js');
 const PRE_SIGN_UP_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-pre-sign-up';
 const PRE_TOKEN_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-pre-token-generation';
 const POST_EVENTS_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-post-events';
+const USER_MIGRATION_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:gatehouse-test-user-migration';
 
 const tiers = parseTierConfiguration({
   tiers: [
@@ -33,7 +34,7 @@ describe('TierUserPools', () => {
       region: MOCK_REGION,
       domainPrefix: 'gatehouse-test',
       hostedUi: { callbackUrls: ['https://app.example.com/callback'], logoutUrls: [] },
-      triggers: { preSignUp: PRE_SIGN_UP_ARN, preTokenGeneration: PRE_TOKEN_ARN, postEvents: POST_EVENTS_ARN },
+      triggers: { preSignUp: PRE_SIGN_UP_ARN, preTokenGeneration: PRE_TOKEN_ARN, postEvents: POST_EVENTS_ARN, userMigration: USER_MIGRATION_ARN },
     });
     await valueOf(sut.sharedPoolsJson);
     await recorder.settled();
@@ -112,6 +113,8 @@ describe('TierUserPools', () => {
         // Sign-ins and confirmations at Cognito reach Gatehouse's events (README "Events and hooks").
         postConfirmation: POST_EVENTS_ARN,
         postAuthentication: POST_EVENTS_ARN,
+        // A tier move's deferred users signing in at a target pool directly (README "Moving a tenant between tiers").
+        userMigration: USER_MIGRATION_ARN,
       });
     }
   });
@@ -171,7 +174,7 @@ describe('TierUserPools', () => {
     const client = recorder.one('aws:cognito/userPoolClient:UserPoolClient', 'pools-basic-client');
     expect(client.inputs).toMatchObject({
       generateSecret: false,
-      explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       tokenValidityUnits: { accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' },
       accessTokenValidity: 60,
       preventUserExistenceErrors: 'ENABLED',

@@ -31,6 +31,8 @@ export interface TriggerArnsInput {
   readonly preTokenGeneration: pulumi.Input<string>;
   /** Post confirmation + post authentication (CognitoEventsTrigger): sign-ins at Cognito reach Gatehouse's events. */
   readonly postEvents?: pulumi.Input<string>;
+  /** User migration (UserMigrationTrigger): a tier move's deferred users signing in at a target pool directly. */
+  readonly userMigration?: pulumi.Input<string>;
   /** Define / create / verify auth challenge (CognitoTokenExchangeTriggers): the tier-move token exchange at refresh; all three or none. */
   readonly defineAuthChallenge?: pulumi.Input<string>;
   readonly createAuthChallenge?: pulumi.Input<string>;
@@ -91,6 +93,7 @@ export function lambdaConfigArgs(triggers: TriggerArnsInput): aws.types.input.co
     preSignUp: triggers.preSignUp,
     preTokenGenerationConfig: { lambdaArn: triggers.preTokenGeneration, lambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION },
     ...(triggers.postEvents ? { postConfirmation: triggers.postEvents, postAuthentication: triggers.postEvents } : {}),
+    ...(triggers.userMigration ? { userMigration: triggers.userMigration } : {}),
     // Only as a complete set, like the API's toLambdaConfig: a pool with half the custom flow would fail every exchange.
     ...(triggers.defineAuthChallenge && triggers.createAuthChallenge && triggers.verifyAuthChallengeResponse
       ? {

@@ -51,8 +51,13 @@ export const GATEHOUSE_CLIENT_WRITABLE_ATTRIBUTES = [
   ...CUSTOM_ATTRIBUTES.map((attribute) => `custom:${attribute.name}`),
 ] as const;
 
-/** Flows of the public client: front ends sign in at Cognito with SRP and refresh; never with a password sent in clear. */
-export const PUBLIC_CLIENT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] as const;
+/**
+ * Flows of the public client: front ends sign in at Cognito with SRP and refresh. USER_PASSWORD_AUTH (the
+ * password over TLS to Cognito, never stored) is allowed too because Cognito calls the user-migration trigger
+ * only for flows that send it the password: tenant lookup advertises it only while a tenant moves between
+ * tiers, when its users not yet on the target need it (README "Moving a tenant between tiers").
+ */
+export const PUBLIC_CLIENT_AUTH_FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] as const;
 /** Flows of the confidential Gatehouse client: the API's own password and refresh flows (admin flow for server-side sign-ins). */
 export const GATEHOUSE_CLIENT_AUTH_FLOWS = [
   'ALLOW_USER_PASSWORD_AUTH',
@@ -78,7 +83,7 @@ export type AppClientRole = 'public' | 'gatehouse';
 
 /**
  * One app client of a pool. Every pool has two:
- * - `public`: no secret, SRP + refresh, for front ends signing in at Cognito
+ * - `public`: no secret, SRP (+ the password flow for tier moves) + refresh, for front ends signing in at Cognito
  *   directly; reads but never writes the tenant attributes;
  * - `gatehouse`: confidential (a secret, so only the API can call it), the
  *   API's own flows, propagates the end user's IP and device data to
@@ -370,6 +375,13 @@ export interface CognitoTriggerArns {
    * events; absent in deployments without it.
    */
   readonly postEvents?: string;
+  /**
+   * The user-migration trigger (infra/lambdas/user-migration.ts): during a tier
+   * move, a deferred user signing in or resetting at the target pool directly
+   * is created there with the password proven at the source; absent in
+   * deployments without it.
+   */
+  readonly userMigration?: string;
   /**
    * The custom-auth challenge triggers of the tier-move token exchange (infra/lambdas/*-auth-challenge*.ts):
    * all three or none. Absent: Gatehouse never starts the custom flow in that region (refresh stays at a move's source).

@@ -27,6 +27,7 @@ import { ForbiddenError, UnauthenticatedError } from './auth.errors.js';
 import type { CognitoIssuer, ExternalIssuer, TenantSnapshot } from './issuer-registry.js';
 import { TrustedIssuersService } from './trusted-issuers.service.js';
 import { IdentityProvider } from '../identity/identity-provider.js';
+import { DeferredUsers } from '../tenants/tier-move/deferred-users.js';
 import { federatedProviderOfUsername, identitiesListProvider, mayRebindFederatedUser } from './federated-user.js';
 
 export type Claims = Readonly<Record<string, unknown>>;
@@ -74,6 +75,8 @@ export class PrincipalResolver {
     private readonly users: TenantUserDirectory,
     /** Absent (some unit specs): federated users are refused, which fails closed. */
     @Optional() private readonly identity?: IdentityProvider,
+    /** Absent (some unit specs): accounts made by a tier move's user-migration trigger stay unknown, which fails closed. */
+    @Optional() private readonly deferredUsers?: DeferredUsers,
   ) {}
 
   async resolve(claims: Claims, tokenUse: TokenUse, route: RouteHintInput): Promise<Principal> {
@@ -142,9 +145,15 @@ export class PrincipalResolver {
     return this.users
       .findByIssuerSubject(issuer.issuer, sub)
       .then(async (user) => {
-        // Only users Cognito created through federation (SAML, OIDC, social) are mirrored on a miss; see below.
+        // On a miss, only two kinds of Cognito users become known: users Cognito created through federation
+        // (SAML, OIDC, social), and a tier move's deferred users whose account the user-migration trigger had
+        // Cognito create (bound on their first token; see tenants/tier-move/deferred-users.ts).
         const username = stringClaim(claims, tokenUse === 'access' ? 'username' : 'cognito:username');
-        const known = user ?? (username ? await this.mirrorFederatedUser(tenantIssuer, clientId, username, sub) : undefined);
+        const known =
+          user ??
+          (username
+            ? ((await this.mirrorFederatedUser(tenantIssuer, clientId, username, sub)) ?? (await this.bindMigratedAccount(tenantIssuer, clientId, username, sub)))
+            : undefined);
         return this.cognitoUserPrincipal(tenantIssuer, claims, clientId, groups, sub, route, known);
       });
   }
@@ -258,6 +267,13 @@ export class PrincipalResolver {
       }
       throw error;
     }
+  }
+
+  /** A tier move's deferred user's first token from the account Cognito made for it (user-migration trigger): bound, then found like any user. */
+  private async bindMigratedAccount(issuer: TenantCognitoIssuer, clientId: string, username: string, sub: string): Promise<DirectoryUser | undefined> {
+    if (!this.deferredUsers) return undefined;
+    const bound = await this.deferredUsers.bindCreatedByCognito(issuer.issuer, clientId, username, sub);
+    return bound ? this.users.findByIssuerSubject(issuer.issuer, sub) : undefined;
   }
 
   private activeTenant(tenantId: string): TenantSnapshot {

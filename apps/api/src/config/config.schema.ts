@@ -58,6 +58,7 @@ const cognitoTriggerArnsSchema = z
     preSignUp: arn('lambda'),
     preTokenGeneration: arn('lambda'),
     postEvents: arn('lambda').optional(),
+    userMigration: arn('lambda').optional(),
     // The tier-move token exchange (custom auth): all three or none.
     defineAuthChallenge: arn('lambda').optional(),
     createAuthChallenge: arn('lambda').optional(),
@@ -71,7 +72,7 @@ const cognitoTriggerArnsSchema = z
 
 /**
  * Cognito invokes triggers in the pool's own region, so silo pools in several regions need
- * functions in each: `{"<region>": {preSignUp, preTokenGeneration, postEvents?}, ...}` (what Pulumi writes).
+ * functions in each: `{"<region>": {preSignUp, preTokenGeneration, postEvents?, userMigration?}, ...}` (what Pulumi writes).
  * The single-region form `{preSignUp, preTokenGeneration}` is still read (the ARNs' region).
  */
 const cognitoTriggersSchema = z.union([cognitoTriggerArnsSchema, z.record(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region'), cognitoTriggerArnsSchema)]);
@@ -87,7 +88,7 @@ function triggersByRegion(value: z.infer<typeof cognitoTriggersSchema> | undefin
       ? [[arnRegion(value.preSignUp as string), value as CognitoTriggerArns]]
       : Object.entries(value as Record<string, CognitoTriggerArns>);
   for (const [region, arns] of entries) {
-    const optional = [arns.postEvents, arns.defineAuthChallenge, arns.createAuthChallenge, arns.verifyAuthChallengeResponse];
+    const optional = [arns.postEvents, arns.userMigration, arns.defineAuthChallenge, arns.createAuthChallenge, arns.verifyAuthChallengeResponse];
     const functionArns = [arns.preSignUp, arns.preTokenGeneration, ...optional.filter((functionArn): functionArn is string => Boolean(functionArn))];
     if (functionArns.some((functionArn) => arnRegion(functionArn) !== region)) {
       problems.push(`GATEHOUSE_COGNITO_TRIGGERS: the functions for ${region} must be in ${region} (Cognito calls triggers in the pool's region)`);

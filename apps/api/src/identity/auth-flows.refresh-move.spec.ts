@@ -129,6 +129,8 @@ function setup(options: { direction: 'source' | 'target'; copied?: boolean; exch
     {} as never,
     {} as never,
     moveIdentities,
+    {} as never,
+    {} as never,
   );
   const refresh = (refreshToken: string) =>
     sut.refresh({ route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' }, { tenant: 'acme', refreshToken });

@@ -16,6 +16,7 @@ import { PrincipalResolver } from '../auth/principal-resolver.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
 import { DomainError } from '../common/domain-error.js';
 import type { RouteHintInput } from '../tenancy/route-hint.js';
+import { DeferredUsers } from '../tenants/tier-move/deferred-users.js';
 import { MoveIdentities } from '../tenants/tier-move/move-identities.js';
 import type { SignInFailureReason } from '../events/event-catalog.js';
 import { type MirroredUser, UserMirror } from '../tenants/user-mirror.js';
@@ -27,6 +28,7 @@ import { type ReleaseHook, type SignInParty, type SignInResult, SignInSteps } fr
 import { type AuthOutcome, type ChallengeName, type ClientRef, IdentityProvider, type TokenSet } from './identity-provider.js';
 import { invalidCode, invalidCredentials, invalidRefreshToken, signInDenied, signUpDenied, signUpNotAllowed } from './identity.errors.js';
 import { assertPasswordMeetsPolicy } from './password-policy.js';
+import { type MoveSides, PasswordMigration } from './password-migration.js';
 import { admitSignUp } from './sign-up-policy.js';
 import { type TenantIdentity, TenantIdentityResolver } from './tenant-identity.js';
 import { userContext } from './user-context.js';
@@ -48,13 +50,6 @@ export interface PublicRequest {
 }
 
 export type { SignInResult };
-
-/** The two sides of a tier move, for a user already copied to the target. */
-interface MoveSides {
-  readonly target: TenantIdentity;
-  readonly source: TenantIdentity;
-  readonly passwordMigrated: boolean;
-}
 
 /** Where a sign-in completes (a tier move may move it to the target), and whether the user must enrol TOTP again there. */
 interface MoveSignIn {
@@ -97,6 +92,8 @@ export class AuthFlowsService {
     private readonly steps: SignInSteps,
     private readonly hooks: SynchronousHooks,
     private readonly moveIdentities: MoveIdentities,
+    private readonly migration: PasswordMigration,
+    private readonly deferredUsers: DeferredUsers,
   ) {}
 
   /**
@@ -219,17 +216,10 @@ export class AuthFlowsService {
     return this.steps.settle(served.hadTotp ? { ...party, mfaRequired: true } : party, outcome, false, this.releaseHook(serving, user, request));
   }
 
-  /** Where a user of a tenant moving between tiers signs in: the target and the source, once the user was copied. */
+  /** Where a user of a tenant moving between tiers signs in: the target and the source, once the move recorded the user. */
   private async moveSides(current: TenantIdentity, user: MirroredUser): Promise<MoveSides | undefined> {
-    if (!current.tenant.movingWith) return undefined;
-    const other = this.tenants.forMovingSide(current.tenant);
-    if (!other || other.direction === 'abandoned') return undefined;
-    const identity = await this.moveIdentities.find(current.tenant.id, user.id);
-    // Not copied yet (or nothing to copy): the user signs in where the tenant is served, as always.
-    if (!identity || identity.sub.startsWith('none:')) return undefined;
-    return other.direction === 'target'
-      ? { target: other, source: current, passwordMigrated: identity.passwordMigrated }
-      : { target: current, source: other, passwordMigrated: identity.passwordMigrated };
+    // The common case costs nothing: no move, no lookup.
+    return current.tenant.movingWith ? this.migration.sides(current, user.id) : undefined;
   }
 
   /**
@@ -237,31 +227,49 @@ export class AuthFlowsService {
    * whose password reached the target signs in there. Otherwise the source
    * checks the password; once it has accepted it (tokens, or a TOTP challenge,
    * which proves the password too), the same password is set on the target
-   * (permanent) and the sign-in completes there — one round for the user. A
-   * source answer that does not prove the password (a new password required)
-   * is finished at the source; the password moves at the next sign-in.
+   * (permanent) — for a deferred user, on the target account made from its
+   * source record right then — and the sign-in completes there: one round for
+   * the user. A source answer that does not prove the password (a new password
+   * required) is finished at the source; the password moves at the next sign-in.
    */
   private async signInDuringMove(move: MoveSides, user: MirroredUser, request: PublicRequest, password: string): Promise<MoveSignIn> {
-    if (move.passwordMigrated) {
+    if (move.passwordMigrated && !move.deferred) {
       return { serving: move.target, hadTotp: false, outcome: await this.identity.signInWithPassword(via(move.target, request), user.username, password) };
     }
-    const atSource = await this.identity.signInWithPassword(via(move.source, request), user.username, password);
-    const proven = atSource.kind === 'tokens' || atSource.challenge === 'SOFTWARE_TOKEN_MFA' || atSource.challenge === 'SELECT_MFA_TYPE';
+    if (move.passwordMigrated) {
+      const migrated = await this.signInMigratedByCognito(move, user, request, password);
+      if (migrated) return migrated;
+    }
+    const { outcome: atSource, proven } = await this.migration.proveAtSource(via(move.source, request), user.username, password);
     if (!proven) return { serving: move.source, hadTotp: false, outcome: atSource };
+    const hadTotp = atSource.kind === 'challenge' || user.mfaEnrolled;
     try {
-      await this.identity.setPassword(move.target.pool, user.username, password, true);
+      await this.migration.moveToTarget(move, user, password, hadTotp);
     } catch (error) {
       // The target refuses the password (a stricter policy): the user goes on at the source; the move's reset path covers them.
       this.logger.warn(`tier move: the target refused a migrated password (${(error as { code?: string }).code ?? String(error)}); the user stays on the source`);
       return { serving: move.source, hadTotp: false, outcome: atSource };
     }
-    const hadTotp = atSource.kind === 'challenge' || user.mfaEnrolled;
-    await this.moveIdentities.markPasswordMigrated(move.target.tenant.id, user.id, hadTotp);
     if (atSource.kind === 'tokens' && atSource.tokens.refreshToken) {
       // Only the target's tokens leave: the source's session ends here.
       await this.revokeQuietly(move.source, atSource.tokens.refreshToken);
     }
     return { serving: move.target, hadTotp, outcome: await this.identity.signInWithPassword(via(move.target, request), user.username, password) };
+  }
+
+  /**
+   * A deferred user whose password the target pool's user-migration trigger
+   * moved (a direct sign-in or reset at Cognito): the account Cognito made holds
+   * the password, so the sign-in goes there, and Gatehouse binds the account if
+   * nobody has yet. Undefined when Cognito never made the account (it failed
+   * after the trigger answered): the source proves the password as usual.
+   */
+  private async signInMigratedByCognito(move: MoveSides, user: MirroredUser, request: PublicRequest, password: string): Promise<MoveSignIn | undefined> {
+    const account = await this.identity.getUser(move.target.pool, user.username);
+    if (!account) return undefined;
+    const outcome = await this.identity.signInWithPassword(via(move.target, request), user.username, password);
+    if (outcome.kind === 'tokens') await this.deferredUsers.bindCreatedByCognito(move.target.issuer, move.target.client.clientId, user.username, account.sub);
+    return { serving: move.target, hadTotp: false, outcome };
   }
 
   /**
@@ -417,7 +425,8 @@ export class AuthFlowsService {
     const target = this.tenants.forPublicRequest(request.route, input.tenant);
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user || user.status === 'disabled') return; // one answer for every address
-    await this.identity.forgotPassword(via(target, request), user.username);
+    const { side } = await this.resetSide(target, user);
+    await this.identity.forgotPassword(via(side, request), user.username);
   }
 
   async confirmForgotPassword(
@@ -428,14 +437,24 @@ export class AuthFlowsService {
     assertPasswordMeetsPolicy(input.newPassword, target.passwordPolicy, 'newPassword');
     const user = await this.mirror.findByEmail(target.tenant.id, input.email);
     if (!user) throw invalidCode();
-    await this.identity.confirmForgotPassword(via(target, request), user.username, input.code, input.newPassword);
+    const { side, move } = await this.resetSide(target, user);
+    await this.identity.confirmForgotPassword(via(side, request), user.username, input.code, input.newPassword);
     await this.mirror.recordAuthEvent({ type: 'user.password_reset', data: { tenantId: target.tenant.id, userId: user.id } });
-    const move = await this.moveSides(target, user);
     if (move) {
-      // Before cut-over the new password is the source's: it moves again at the next sign-in. After it, it is the target's.
-      if (move.source === target) await this.moveIdentities.forgetMigratedPassword(target.tenant.id, user.id);
+      // A new password at the source moves again at the next sign-in; one at the target counts as moved.
+      if (move.source === side) await this.moveIdentities.forgetMigratedPassword(target.tenant.id, user.id);
       else await this.moveIdentities.markPasswordMigrated(target.tenant.id, user.id, false);
     }
+  }
+
+  /**
+   * Where a password reset happens: the side serving the tenant — except for a
+   * deferred user of a tier move with no target account yet, whose password
+   * still lives at the source (after cut-over too) until a sign-in moves it.
+   */
+  private async resetSide(current: TenantIdentity, user: MirroredUser): Promise<{ side: TenantIdentity; move: MoveSides | undefined }> {
+    const move = await this.moveSides(current, user);
+    return { side: move?.deferred && !move.passwordMigrated ? move.source : current, move };
   }
 
   /** The side a challenge handle belongs to: the tenant's current one, or during a tier move the other side named by the handle's client. */

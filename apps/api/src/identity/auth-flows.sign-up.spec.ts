@@ -114,6 +114,8 @@ function setup(snapshot: Partial<TenantSnapshot> = {}) {
     {} as never,
     hooks as unknown as SynchronousHooks,
     {} as never,
+    {} as never,
+    {} as never,
   );
   const request = { route: { hostname: 'api.test', tenantHeader: undefined }, clientAddress: '192.0.2.1' };
   return { sut, identity, mirror, request, hooks };

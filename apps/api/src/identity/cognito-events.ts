@@ -8,7 +8,9 @@
  *
  * - `confirmed`  → the user's mirror row becomes active → `user.confirmed` (via cognito),
  *   idempotent by nature (only the pending → active transition emits);
- * - `signed_in`  → `user.signed_in` (via cognito), deduplicated on the report's key.
+ * - `signed_in`  → `user.signed_in` (via cognito), deduplicated on the report's key;
+ *   the first sign-in of an account the user-migration trigger created during a
+ *   tier move also binds that account to its user (groups included).
  *
  * Reports of sign-ins through a Gatehouse client are skipped: the API's own
  * flow emitted that event already. Users Gatehouse does not know are ignored
@@ -29,6 +31,7 @@ import { ApiZodBody, ZodValidationPipe } from '../common/zod-validation.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type AppConfig, cognitoIssuer } from '../config/config.schema.js';
 import { verifyMessage } from '../events/standard-webhooks.js';
+import { DeferredUsers } from '../tenants/tier-move/deferred-users.js';
 import { UserMirror } from '../tenants/user-mirror.js';
 
 export class InvalidEventSignatureError extends DomainError {
@@ -47,6 +50,8 @@ export const cognitoEventReportSchema = z
     sub: z.string().min(1).max(128),
     clientId: z.string().min(1).max(128).nullable(),
     dedupeKey: z.string().min(1).max(300),
+    /** The Cognito username (reports from Lambdas deployed before it was added have none). */
+    username: z.string().min(1).max(128).optional(),
   })
   .strict();
 export type CognitoEventReport = z.infer<typeof cognitoEventReportSchema>;
@@ -74,6 +79,7 @@ export class CognitoEventsController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly mirror: UserMirror,
+    private readonly deferredUsers: DeferredUsers,
   ) {}
 
   @Post()
@@ -92,6 +98,17 @@ export class CognitoEventsController {
     return { recorded: await this.record(report) };
   }
 
+  /**
+   * The first sign-in of an account the user-migration trigger had Cognito
+   * create (a tier move's deferred user): bound here, groups and all, so the
+   * user's next tokens carry its roles (tier-move/deferred-users.ts).
+   */
+  private async bindMigratedAccount(issuer: string, report: CognitoEventReport) {
+    if (report.kind !== 'signed_in' || !report.username) return null;
+    const bound = await this.deferredUsers.bindCreatedByCognito(issuer, report.clientId, report.username, report.sub);
+    return bound ? this.mirror.findById(bound.tenantId, bound.userId) : null;
+  }
+
   private async isGatehouseClient(clientId: string | null): Promise<boolean> {
     if (!clientId) return false;
     for (const pool of this.config.sharedPools.values()) if (pool.gatehouseClientId === clientId) return true;
@@ -99,7 +116,8 @@ export class CognitoEventsController {
   }
 
   private async record(report: CognitoEventReport): Promise<boolean> {
-    const user = await this.mirror.findBySubject(cognitoIssuer(this.config.env, report.region, report.userPoolId), report.sub);
+    const issuer = cognitoIssuer(this.config.env, report.region, report.userPoolId);
+    const user = (await this.mirror.findBySubject(issuer, report.sub)) ?? (await this.bindMigratedAccount(issuer, report));
     if (!user) return false;
     if (report.kind === 'confirmed') {
       const before = user.status;

@@ -10,18 +10,21 @@ import { CognitoEventsController } from './cognito-events.js';
 import { IdentityProviderModule } from './identity-provider.module.js';
 import { MeController } from './me.controller.js';
 import { MeService } from './me.service.js';
+import { PasswordMigration } from './password-migration.js';
 import { ChallengeHandleLedger } from './challenges/challenge-handle-ledger.js';
 import { SignInSteps } from './challenges/sign-in-steps.js';
 import { OperatorAuthController } from './operator-auth.controller.js';
 import { OperatorAuthService } from './operator-auth.service.js';
 import { TenantIdentityResolver } from './tenant-identity.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
+import { UserMigrationController } from './user-migration.controller.js';
+import { UserMigrationService } from './user-migration.service.js';
 
 /** The public sign-up / sign-in API, the signed-in user's own endpoints, and public tenant routing. */
 @Module({
   imports: [AuthModule, DatabaseModule, TenantsModule, IdentityProviderModule, RateLimitsModule, HooksModule],
-  controllers: [AuthController, MeController, TenantLookupController, OperatorAuthController, CognitoEventsController],
-  providers: [AuthFlowsService, MeService, TenantIdentityResolver, SignInSteps, ChallengeHandleLedger, OperatorAuthService],
+  controllers: [AuthController, MeController, TenantLookupController, OperatorAuthController, CognitoEventsController, UserMigrationController],
+  providers: [AuthFlowsService, PasswordMigration, UserMigrationService, MeService, TenantIdentityResolver, SignInSteps, ChallengeHandleLedger, OperatorAuthService],
   exports: [TenantIdentityResolver],
 })
 export class IdentityModule {}

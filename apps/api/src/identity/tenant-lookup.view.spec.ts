@@ -48,6 +48,16 @@ describe(lookupCognito.name, () => {
     expect(sut(silo, { mode: 'local', cognitoEndpoint: 'http://127.0.0.1:9229' }).signIn.usernameKind).toBe('tenant-email');
   });
 
+  it('during a tier move in AWS: USER_PASSWORD_AUTH first (the user-migration trigger needs the password) and the username, not the alias', () => {
+    const movingWith = { tier: 'premium', model: 'silo' as const, region: 'eu-west-1', userPoolId: 'eu-west-1_T', issuer: 'https://x/eu-west-1_T', clientId: 'p', gatehouseClientId: 'g' };
+    const moving = target({ id: TENANT_ID, slug: 'acme', model: 'silo', signInAliases: ['email'], movingWith: { ...movingWith, direction: 'source' } });
+    expect(sut(moving, { mode: 'aws' }).authFlows).toEqual(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+    expect(sut(moving, { mode: 'aws' }).signIn.usernameKind).toBe('tenant-email');
+    // A cancelled move being rolled back: nobody is migrated any more.
+    const rollingBack = target({ id: TENANT_ID, slug: 'acme', movingWith: { ...movingWith, direction: 'abandoned' } });
+    expect(sut(rollingBack, { mode: 'aws' }).authFlows).toEqual(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+  });
+
   it('does not promise the alias for a silo pool created before aliases existed', () => {
     expect(sut(target({ id: TENANT_ID, slug: 'acme', model: 'silo' }), { mode: 'aws' }).signIn.usernameKind).toBe('tenant-email');
   });

@@ -4,17 +4,21 @@
  * facts that really work in the current mode, nothing secret.
  *
  * - `authFlows`: the public client's flows as Cognito's `ExplicitAuthFlows`
- *   names (pass them to InitiateAuth without the `ALLOW_` prefix). In AWS the
- *   public client allows SRP (never a password in clear) and refresh. The
- *   emulator has no SRP at all, and ignores `ExplicitAuthFlows`, so locally the
- *   flow that works is USER_PASSWORD_AUTH.
+ *   names (pass them to InitiateAuth without the `ALLOW_` prefix), the one to
+ *   use first. In AWS: SRP (the password never leaves the browser) and refresh —
+ *   except while the tenant moves between tiers, when USER_PASSWORD_AUTH comes
+ *   first: users not on the target pool yet are migrated there by its
+ *   user-migration trigger, which Cognito calls only for flows that send it the
+ *   password, never SRP. The emulator has no SRP at all, and ignores
+ *   `ExplicitAuthFlows`, so locally the flow that works is USER_PASSWORD_AUTH.
  * - `endpoint`: the emulator's URL, local mode only (clients talk to
  *   `cognito-idp.<region>.amazonaws.com` in AWS and need no endpoint).
  * - `signIn`: how to form the USERNAME for InitiateAuth from the e-mail.
  *   `tenant-email`: the username derived from tenant + e-mail (libs/tiers
  *   sign-in-username.ts), in every model. `email`: the e-mail itself is an
  *   alias (silo pools created with the alias, in AWS; the emulator has no
- *   aliases); the derived username works there too.
+ *   aliases; not during a tier move, whose user-migration trigger needs the
+ *   username itself); the derived username works there too.
  * - `sso`: the sign-in options that redirect to an identity provider, a
  *   discriminated union on `kind`.
  */
@@ -44,11 +48,19 @@ export interface LookupMode {
 export const DIRECT_AUTH_FLOWS = {
   aws: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
   local: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+  /** AWS, while the tenant moves between tiers: the password flow first (the user-migration trigger needs it). */
+  moving: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
 } as const;
+
+/** A tier move under way (not a cancelled one being rolled back): some users may not be on the side lookup names. */
+function isMoving(tenant: TenantSnapshot): boolean {
+  return tenant.movingWith !== undefined && tenant.movingWith !== null && tenant.movingWith.direction !== 'abandoned';
+}
 
 export function lookupSignIn(tenant: TenantSnapshot, mode: LookupMode['mode']): LookupSignIn {
   // The emulator ignores AliasAttributes, so locally only the derived username works in a silo pool too.
-  const emailAlias = mode === 'aws' && tenant.model === 'silo' && (tenant.signInAliases ?? []).includes('email');
+  // During a move the user-migration trigger names the new account after what the user typed: the username, never the alias.
+  const emailAlias = mode === 'aws' && tenant.model === 'silo' && (tenant.signInAliases ?? []).includes('email') && !isMoving(tenant);
   return { usernameKind: emailAlias ? 'email' : 'tenant-email', namespace: tenant.id, format: SIGN_IN_USERNAME_FORMAT };
 }
 
@@ -59,7 +71,7 @@ export function lookupCognito(target: TenantIdentity, mode: LookupMode): LookupC
     userPoolId: target.pool.userPoolId,
     clientId: target.publicClient.clientId,
     issuer: target.issuer,
-    authFlows: [...DIRECT_AUTH_FLOWS[mode.mode]],
+    authFlows: [...DIRECT_AUTH_FLOWS[mode.mode === 'aws' && isMoving(target.tenant) ? 'moving' : mode.mode]],
     ...(endpoint ? { endpoint } : {}),
     signIn: lookupSignIn(target.tenant, mode.mode),
   };

@@ -7,6 +7,8 @@ import { EventsModule } from '../events/events.module.js';
 import { HookRegistry } from './hooks/hook-registry.js';
 import { TenantUserDirectory } from './tenant-user-directory.js';
 import { UserMirror } from './user-mirror.js';
+import { IdentityProviderModule } from '../identity/identity-provider.module.js';
+import { DeferredUsers } from './tier-move/deferred-users.js';
 import { MoveIdentities } from './tier-move/move-identities.js';
 
 /**
@@ -14,8 +16,8 @@ import { MoveIdentities } from './tier-move/move-identities.js';
  * imports the privileged database client; others use the services it exports.
  */
 @Module({
-  imports: [DatabaseModule, PrivilegedDatabaseModule, AuditModule, EventsModule],
-  providers: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, OwnerTransactions],
-  exports: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, OwnerTransactions],
+  imports: [DatabaseModule, PrivilegedDatabaseModule, AuditModule, EventsModule, IdentityProviderModule],
+  providers: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, DeferredUsers, OwnerTransactions],
+  exports: [TenantUserDirectory, UserMirror, HookRegistry, MoveIdentities, DeferredUsers, OwnerTransactions],
 })
 export class TenantsModule {}

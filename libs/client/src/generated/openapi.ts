@@ -64,6 +64,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/internal/cognito-user-migration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * User-migration trigger requests (a tier move’s deferred users signing in or resetting directly at the target pool)
+         * @description Not for clients: only requests signed per Standard Webhooks with the deployment’s events secret are accepted (401 `invalid_signature` otherwise). Answers the attributes Cognito creates the user with, or 403 `user_migration_refused` (unknown user, wrong password, no move, suspended tenant, disabled or TOTP user).
+         *
+         *     **Access:** public, no token.
+         */
+        post: operations["userMigrationMigrate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/audit-events": {
         parameters: {
             query?: never;
@@ -2732,6 +2754,7 @@ export interface operations {
                     kind: "confirmed" | "signed_in";
                     region: string;
                     sub: string;
+                    username?: string;
                     userPoolId: string;
                 };
             };
@@ -2755,6 +2778,68 @@ export interface operations {
             };
             /** @description problem+json `invalid_signature` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    userMigrationMigrate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    clientId: string;
+                    /** @enum {string} */
+                    kind: "authentication" | "forgot_password";
+                    password?: string;
+                    username: string;
+                    userPoolId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The attributes of the user to create in the target pool. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        userAttributes: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description problem+json `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `invalid_signature` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description problem+json `user_migration_refused` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

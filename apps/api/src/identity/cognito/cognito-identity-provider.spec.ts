@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../config/config.schema.js';
 import { Metrics } from '../../observability/metrics.js';
 import { Tracing } from '../../observability/tracing.js';
+import { createTargetUser } from '../../tenants/tier-move/target-user.js';
+import type { IdentityUser } from '../identity-provider.js';
 import { isCorrectAnswer } from '../../../../../infra/lambdas/verify-auth-challenge-response.js';
 import { CognitoIdentityProvider, secretHash } from './cognito-identity-provider.js';
 
@@ -364,6 +366,78 @@ describe(CognitoIdentityProvider.name, () => {
       UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
     });
   });
+
+  // A tier move's target accounts: what Cognito receives (the emulator ignores MessageAction, so these shapes follow the API reference).
+  describe('tier move: the target account of a moved user (target-user.ts through the adapter)', () => {
+    const source = { userPoolId: 'eu-west-1_source', region: 'eu-west-1' };
+    const target = { userPoolId: 'eu-west-1_target', region: 'eu-west-1' };
+    const original: IdentityUser = {
+      username: 'gh1-opaque',
+      sub: 'sub-source',
+      email: 'ann@acme.test',
+      emailVerified: true,
+      enabled: false,
+      status: 'CONFIRMED',
+      attributes: { sub: 'sub-source', email: 'ann@acme.test', email_verified: 'true', name: 'Ann Example', 'custom:tenantId': 'tenant-1', 'custom:tenantTier': 'basic', 'custom:role': 'x' },
+    };
+    const answers = (command: { constructor: { name: string } }) => {
+      switch (command.constructor.name) {
+        case 'AdminGetUserCommand':
+          return fail('UserNotFoundException')();
+        case 'AdminCreateUserCommand':
+          return { User: { Username: 'gh1-opaque', Attributes: [{ Name: 'sub', Value: 'sub-target' }], UserStatus: 'FORCE_CHANGE_PASSWORD', Enabled: true } };
+        case 'AdminListGroupsForUserCommand':
+          return { Groups: [{ GroupName: 'admin' }, { GroupName: 'us-east-1_x_Google' }] };
+        default:
+          return {};
+      }
+    };
+
+    it('creates it with AdminCreateUser: same username, profile and tenant attributes (target tier), the message suppressed; then its role groups and disabled state', async () => {
+      const { sut, sent } = adapterWith(answers);
+      const copy = await createTargetUser(sut, { source, target }, original, { tenantId: 'tenant-1', targetTier: 'premium', fallbackEmail: 'x@acme.test', invite: false });
+      expect(copy.sub).toBe('sub-target');
+      expect(sent).toEqual([
+        { name: 'AdminGetUserCommand', input: { UserPoolId: 'eu-west-1_target', Username: 'gh1-opaque' } },
+        {
+          name: 'AdminCreateUserCommand',
+          input: {
+            UserPoolId: 'eu-west-1_target',
+            Username: 'gh1-opaque',
+            UserAttributes: [
+              { Name: 'email', Value: 'ann@acme.test' },
+              { Name: 'custom:tenantId', Value: 'tenant-1' },
+              { Name: 'custom:tenantTier', Value: 'premium' },
+              { Name: 'name', Value: 'Ann Example' },
+              { Name: 'email_verified', Value: 'true' },
+            ],
+            MessageAction: 'SUPPRESS',
+          },
+        },
+        { name: 'AdminListGroupsForUserCommand', input: { UserPoolId: 'eu-west-1_source', Username: 'gh1-opaque' } },
+        { name: 'AdminAddUserToGroupCommand', input: { UserPoolId: 'eu-west-1_target', Username: 'gh1-opaque', GroupName: 'admin' } },
+        { name: 'AdminDisableUserCommand', input: { UserPoolId: 'eu-west-1_target', Username: 'gh1-opaque' } },
+      ]);
+    });
+
+    it('with the invitation (a deferred user who never signed in, at remove_source): Cognito e-mails a temporary password, nothing suppressed', async () => {
+      const { sut, sent } = adapterWith(answers);
+      await createTargetUser(sut, { source, target }, { ...original, enabled: true }, { tenantId: 'tenant-1', targetTier: 'premium', fallbackEmail: 'x@acme.test', invite: true });
+      const create = sent.find((command) => command.name === 'AdminCreateUserCommand')!.input as Record<string, unknown>;
+      expect(create['DesiredDeliveryMediums']).toEqual(['EMAIL']);
+      expect(create).not.toHaveProperty('MessageAction');
+      expect(create).not.toHaveProperty('TemporaryPassword');
+    });
+
+    it('sets the password proven at the source with AdminSetUserPassword, permanent', async () => {
+      const { sut, sent } = adapterWith(() => ({}));
+      await sut.setPassword(target, 'gh1-opaque', 'Moving-Day-2026!', true);
+      expect(sent).toEqual([
+        { name: 'AdminSetUserPasswordCommand', input: { UserPoolId: 'eu-west-1_target', Username: 'gh1-opaque', Password: 'Moving-Day-2026!', Permanent: true } },
+      ]);
+    });
+  });
+
   // The tier-move token exchange (custom auth): the emulator has none, so these requests follow Cognito's API reference.
   describe('token exchange', () => {
     const EXCHANGE_KEY = Buffer.alloc(32, 9);

@@ -154,6 +154,19 @@ describe('toCreateUserPoolInput', () => {
     });
   });
 
+  it('wires the user-migration function as the pool’s UserMigration trigger when the deployment has it (any pool may become a move’s target)', () => {
+    const triggers = {
+      preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-sign-up',
+      preTokenGeneration: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-token-generation',
+      userMigration: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-user-migration',
+    };
+    expect(toCreateUserPoolInput(silo, triggers).LambdaConfig).toEqual({
+      PreSignUp: triggers.preSignUp,
+      PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: triggers.preTokenGeneration },
+      UserMigration: triggers.userMigration,
+    });
+  });
+
   it('wires the tier-move token exchange’s three auth-challenge triggers as a set, never a part of it', () => {
     const base = {
       preSignUp: 'arn:aws:lambda:eu-west-1:123456789012:function:gh-pre-sign-up',
@@ -203,13 +216,13 @@ describe('toCreateUserPoolClientInput', () => {
     expect(input.ReadAttributes).toEqual(expect.arrayContaining(['custom:tenantId', 'custom:tenantTier']));
   });
 
-  it('makes the public client a front-end client: no secret, SRP and refresh only, no user context propagation', () => {
+  it('makes the public client a front-end client: no secret, SRP, the password flow (user migration during tier moves) and refresh, no user context propagation', () => {
     const input = toCreateUserPoolClientInput(basic, basic.clients.public, 'pool-1');
     expect(input).toMatchObject({
       UserPoolId: 'pool-1',
       ClientName: 'gatehouse-test-basic-shared',
       GenerateSecret: false,
-      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      ExplicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       EnablePropagateAdditionalUserContextData: false,
       PreventUserExistenceErrors: 'ENABLED',
       EnableTokenRevocation: true,

@@ -50,6 +50,8 @@ export function toLambdaConfig(triggers: CognitoTriggerArns): NonNullable<Create
     PreTokenGenerationConfig: { LambdaVersion: PRE_TOKEN_GENERATION_LAMBDA_VERSION, LambdaArn: triggers.preTokenGeneration },
     // Sign-ins and confirmations at Cognito directly reach Gatehouse's events (README "Events and hooks").
     ...(triggers.postEvents ? { PostConfirmation: triggers.postEvents, PostAuthentication: triggers.postEvents } : {}),
+    // A tier move's deferred users signing in at the target pool directly (README "Moving a tenant between tiers").
+    ...(triggers.userMigration ? { UserMigration: triggers.userMigration } : {}),
     // The tier-move token exchange (custom auth; README "Trust during a move"): only ever as a complete set.
     ...(hasTokenExchangeTriggers(triggers)
       ? {

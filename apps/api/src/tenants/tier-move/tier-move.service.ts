@@ -38,7 +38,7 @@ import { type AppConfig, cognitoIssuer } from '../../config/config.schema.js';
 import { PrivilegedPrismaService } from '../../database/privileged-database.module.js';
 import type { TransactionClient } from '../../database/prisma-client.js';
 import { Prisma } from '../../generated/prisma/client.js';
-import { IdentityProvider, type PoolRef } from '../../identity/identity-provider.js';
+import { IdentityProvider, type IdentityUser, type PoolRef } from '../../identity/identity-provider.js';
 import { NON_RETRYABLE_CODES } from '../../identity/identity.errors.js';
 import { Semaphore } from '../provisioning/semaphore.js';
 import {
@@ -51,6 +51,8 @@ import {
   tierMoveCutOver,
   tierMoveInProgress,
 } from '../tenants.errors.js';
+import { DEFERRED_SUB_PREFIX, MoveIdentities } from './move-identities.js';
+import { copyRoleGroups, createTargetUser, hasPasswordToMove } from './target-user.js';
 import { TierMoveFaults } from './tier-move-faults.js';
 import { TierMoveFederation, federatedPlaceholderSub, isFederatedPlaceholder, isFederatedUser } from './federation-move.js';
 import {
@@ -128,6 +130,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     private readonly issuers: TrustedIssuersService,
     private readonly faults: TierMoveFaults,
     private readonly federation: TierMoveFederation,
+    private readonly moveIdentities: MoveIdentities,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -522,20 +525,22 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
-   * Copies every Cognito user of the tenant not copied yet (no second identity):
-   * attributes, tenant attributes (the target's tier), groups and enabled state,
-   * with the invitation suppressed. Batches renew the lease as they go.
+   * Copies every Cognito user of the tenant not copied yet (no second identity),
+   * in batches that renew the lease as they go. Users with a password of their
+   * own are deferred, not created (their target account needs that password,
+   * which Cognito cannot export: deferred-users.ts); everyone else — invited
+   * users who never chose a password, users of an identity provider, disabled
+   * users — is created on the target now (target-user.ts), invitation suppressed.
    */
   private async copyUsers(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
-    const source = this.pool(state.source);
-    const target = this.pool(state.target);
+    const pools = { source: this.pool(state.source), target: this.pool(state.target) };
     const targetIssuer = state.target.issuer!;
     const federatedProviders = await this.federation.providerNames(tenant.id);
     let current = state;
     for (;;) {
       const batch = await this.privileged.client.user.findMany({
         where: { tenantId: tenant.id, issuer: state.source.issuer!, moveIdentity: null },
-        select: { id: true, username: true, email: true },
+        select: { id: true, username: true, email: true, status: true },
         orderBy: { id: 'asc' },
         take: COPY_BATCH,
       });
@@ -548,7 +553,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
             await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, federatedPlaceholderSub(user.id));
             return;
           }
-          const original = await this.cognito(() => this.identity.getUser(source, user.username));
+          const original = await this.cognito(() => this.identity.getUser(pools.source, user.username));
           if (!original) {
             // A sign-up claim whose Cognito user was never made: nothing to copy. Recorded so the batch moves on.
             this.logger.warn(`tenant ${tenant.slug}: user ${user.id} has no Cognito user in the source; not copied`);
@@ -560,23 +565,13 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
             await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, federatedPlaceholderSub(user.id));
             return;
           }
-          const attributes: Record<string, string> = { 'custom:tenantId': tenant.id, 'custom:tenantTier': state.target.tier };
-          for (const name of ['name', 'given_name', 'family_name', 'locale']) {
-            const value = original.attributes[name];
-            if (value !== undefined) attributes[name] = value;
+          if (hasPasswordToMove(original, user.status)) {
+            await this.moveIdentities.recordDeferred(tenant.id, user.id, targetIssuer, user.username);
+          } else {
+            const facts = { tenantId: tenant.id, targetTier: state.target.tier, fallbackEmail: user.email, invite: false };
+            const copy = await createTargetUser(this.identity, pools, original, facts, (call) => this.cognito(call));
+            await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, copy.sub);
           }
-          if (original.emailVerified) attributes['email_verified'] = 'true';
-          const copy =
-            (await this.cognito(() => this.identity.getUser(target, user.username))) ??
-            (await this.cognito(() =>
-              this.identity.createUser(target, { username: user.username, email: original.email ?? user.email, attributes, invite: false }),
-            ));
-          const groups = await this.cognito(() => this.identity.listUserGroups(source, user.username));
-          for (const group of groups) {
-            if ((TENANT_ROLES as readonly string[]).includes(group)) await this.cognito(() => this.identity.addUserToGroup(target, user.username, group));
-          }
-          if (!original.enabled) await this.cognito(() => this.identity.setUserEnabled(target, user.username, false));
-          await this.recordIdentity(tenant.id, user.id, targetIssuer, user.username, copy.sub);
           copiedNow += 1;
         }),
       );
@@ -616,11 +611,12 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
             AND NOT EXISTS (SELECT 1 FROM tier_move_identities i WHERE i.tenant_id = u.tenant_id AND i.user_id = u.id)`;
         if (missing > 0n) throw new UsersStillToCopy(`${missing} users appeared during cut-over`);
         // One statement: every part sees the rows as they were before it, so `old` holds the source identities.
+        // Deferred users have no target account yet: they keep the source identity until theirs is bound (move-identities.ts).
         await tx.$executeRaw`
           WITH old AS (
             SELECT u.tenant_id, u.id, u.issuer, u.sub FROM users u
             JOIN tier_move_identities i ON i.tenant_id = u.tenant_id AND i.user_id = u.id
-            WHERE u.tenant_id = ${tenant.id}::uuid AND i.sub NOT LIKE 'none:%'
+            WHERE u.tenant_id = ${tenant.id}::uuid AND i.sub NOT LIKE 'none:%' AND i.sub NOT LIKE 'deferred:%'
           ), swapped AS (
             UPDATE users u SET issuer = i.issuer, sub = i.sub
             FROM tier_move_identities i, old
@@ -694,18 +690,20 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
    * Removes the source with the care of a tenant deletion: exactly this
    * tenant's users in a shared pool (by the usernames recorded for it), its
    * own clients in a bridge pool (by recorded id), its silo pool (by recorded
-   * id). Users whose password never moved get the target's invitation again
+   * id). Deferred users get their target account first (settleDeferredUsers).
+   * Users whose password never moved get the target's invitation again
    * (`reset_password`): a new temporary password by e-mail.
    */
   private async removeSource(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
     const source = state.source;
     const target = this.pool(state.target);
+    const invitedNow = await this.settleDeferredUsers(tenant, state);
     const identities = await this.privileged.client.tierMoveIdentity.findMany({
       where: { tenantId: tenant.id },
-      select: { username: true, issuer: true, sub: true, passwordMigratedAt: true, user: { select: { status: true } } },
+      select: { userId: true, username: true, issuer: true, sub: true, passwordMigratedAt: true, user: { select: { status: true } } },
     });
     for (const identity of identities) {
-      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled' || isFederatedPlaceholder(identity.sub)) continue;
+      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled' || isFederatedPlaceholder(identity.sub) || invitedNow.has(identity.userId)) continue;
       // `reset_password`: everyone whose password did not move. Either way: invited users who never chose a password (theirs was the source's).
       const reset = state.request.unmigratedUsers === 'reset_password' || identity.user.status === 'pending';
       if (reset) await this.cognito(() => this.identity.resendInvitation(target, identity.username));
@@ -731,6 +729,51 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
     });
     await this.issuers.refreshTenant(tenant.id);
     return next;
+  }
+
+  /**
+   * Before the source goes, every deferred user gets its target account and is
+   * bound (the source identity then sits in tier_move_identities, so the
+   * source's users are removed like everyone else's). An account already there
+   * (made by the user-migration trigger, or by a sign-in that stopped half-way)
+   * is bound as it is; otherwise the user never signed in during the move and
+   * is created with Cognito's invitation — a temporary password by e-mail —
+   * unless disabled (created disabled, no e-mail). Returns who was invited.
+   */
+  private async settleDeferredUsers(tenant: MoveTenant, state: TierMoveState): Promise<Set<string>> {
+    const pools = { source: this.pool(state.source), target: this.pool(state.target) };
+    const deferred = await this.privileged.client.tierMoveIdentity.findMany({
+      where: { tenantId: tenant.id, sub: { startsWith: DEFERRED_SUB_PREFIX } },
+      select: { userId: true, username: true, user: { select: { email: true, status: true, mfaEnrolled: true } } },
+    });
+    const invited = new Set<string>();
+    for (const row of deferred) {
+      const existing = await this.cognito(() => this.identity.getUser(pools.target, row.username));
+      let account: IdentityUser;
+      if (!existing) {
+        const original = await this.cognito(() => this.identity.getUser(pools.source, row.username));
+        if (!original) {
+          this.logger.warn(`tenant ${tenant.slug}: deferred user ${row.userId} has no Cognito user in the source any more; nothing to move`);
+          continue;
+        }
+        const invite = row.user.status !== 'disabled';
+        const facts = { tenantId: tenant.id, targetTier: state.target.tier, fallbackEmail: row.user.email, invite };
+        account = await createTargetUser(this.identity, pools, { ...original, enabled: original.enabled && invite }, facts, (call) => this.cognito(call));
+        if (invite) invited.add(row.userId);
+      } else {
+        account = existing;
+        await copyRoleGroups(this.identity, pools.source, pools.target, row.username, (call) => this.cognito(call));
+        // Made by a sign-in that stopped before the password was set: nobody knows its temporary password.
+        if (existing.status === 'FORCE_CHANGE_PASSWORD' && row.user.status !== 'disabled') {
+          await this.cognito(() => this.identity.resendInvitation(pools.target, row.username));
+          invited.add(row.userId);
+        }
+      }
+      // A confirmed account already there has the user's own password (set at a sign-in, or by the trigger's answer).
+      const passwordMigrated = existing?.status === 'CONFIRMED';
+      await this.moveIdentities.bind(tenant.id, row.userId, account.sub, { passwordMigrated, hadTotp: row.user.mfaEnrolled });
+    }
+    return invited;
   }
 
   private async finish(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
