@@ -183,6 +183,31 @@ describe('the user-migration route, called as the Lambda calls it (run emulator)
     expect(me.body.user.id).toBe(row.id);
     expect(me.body.roles).toEqual(['admin']);
   });
+
+  it('an admin’s role change to a deferred user after cut-over reaches the account the user has, and so the one they get', async () => {
+    const admin = await h.call('/v1/auth/sign-in', { method: 'POST', body: { tenant: acme.tenant.slug, email: acme.users[0]!.email, password: PASSWORD } });
+    expect(admin.status, admin.text).toBe(200);
+    const user = acme.users[2]!;
+    const row = await h.privileged.user.findFirstOrThrow({ where: { tenantId: acme.tenant.id, username: user.username } });
+    const changed = await h.call(`/v1/users/${row.id}`, { method: 'PATCH', token: admin.body.tokens.accessToken, body: { role: 'viewer' } });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body.source).toBe('cognito');
+    // The user has no target account yet: the source account's groups changed.
+    const basic = h.stack.sharedPools['basic']!;
+    const groups = await h.cognito.send(new AdminListGroupsForUserCommand({ UserPoolId: basic.userPoolId, Username: user.username }));
+    expect(groups.Groups?.map((group) => group.GroupName)).toEqual(['viewer']);
+    // Their first sign-in makes the target account from it: a viewer there too.
+    const signedIn = await h.call('/v1/auth/sign-in', { method: 'POST', body: { tenant: acme.tenant.slug, email: user.email, password: PASSWORD } });
+    expect(signedIn.status, signedIn.text).toBe(200);
+    const me = await h.call('/v1/me', { token: signedIn.body.tokens.accessToken });
+    expect(me.body.roles).toEqual(['viewer']);
+    // Now the user has an account on both sides until the source goes: a change reaches both.
+    expect((await h.call(`/v1/users/${row.id}`, { method: 'PATCH', token: admin.body.tokens.accessToken, body: { role: 'member' } })).status).toBe(200);
+    for (const userPoolId of [basic.userPoolId, acme.lookup.userPoolId]) {
+      const after = await h.cognito.send(new AdminListGroupsForUserCommand({ UserPoolId: userPoolId, Username: user.username }));
+      expect(after.Groups?.map((group) => group.GroupName), userPoolId).toEqual(['member']);
+    }
+  });
 });
 
 describe('a direct sign-in at the target’s public client, on an emulator that runs the user-migration trigger', () => {

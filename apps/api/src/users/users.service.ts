@@ -44,6 +44,18 @@ interface UserRow {
 
 type TenantPool = PoolRef & { readonly issuer: string };
 
+/**
+ * Where a user's Cognito accounts are: `home`, the pool of the identity Gatehouse
+ * holds for them (their tokens' issuer), and, while their tenant moves between
+ * tiers, `alsoAt`, the other side's pool, where the user may have a copy too
+ * (copied up front, or made at their first sign-in after cut-over). A user of
+ * another issuer (an external identity provider) has none.
+ */
+interface CognitoAccounts {
+  readonly home: TenantPool;
+  readonly alsoAt?: TenantPool;
+}
+
 function caller(): AuthContext {
   const auth = currentAuth();
   if (!auth) throw new MissingTenantContextError();
@@ -64,19 +76,43 @@ export class UsersService {
   ) {}
 
   /** The Cognito pool the caller's tenant keeps its users in: its own (silo) or its tier's. */
-  private pool(auth: AuthContext): TenantPool {
-    const { pool, issuer } = this.tenants.forTenantId(auth.tenantId);
-    return { ...pool, issuer };
+  private pool(auth: AuthContext): TenantPool & { readonly movingIssuer?: string } {
+    const current = this.tenants.forTenantId(auth.tenantId);
+    const moving = this.tenants.forMovingSide(current.tenant);
+    return { ...current.pool, issuer: current.issuer, ...(moving ? { movingIssuer: moving.issuer } : {}) };
   }
 
-  private view(row: UserRow, pool: TenantPool): UserView {
+  /** The user's Cognito accounts (see {@link CognitoAccounts}); undefined for an external identity. */
+  private accounts(auth: AuthContext, user: { issuer: string }): CognitoAccounts | undefined {
+    const current = this.tenants.forTenantId(auth.tenantId);
+    const moving = this.tenants.forMovingSide(current.tenant);
+    const sides = [{ ...current.pool, issuer: current.issuer }, ...(moving ? [{ ...moving.pool, issuer: moving.issuer }] : [])];
+    const home = sides.find((side) => side.issuer === user.issuer);
+    if (!home) return undefined;
+    const alsoAt = sides.find((side) => side !== home);
+    return alsoAt ? { home, alsoAt } : { home };
+  }
+
+  /**
+   * Applies a change to the user's account at home and, during a move, to its
+   * copy on the other side when there is one — so a promotion, a disable or a
+   * removal made mid-move is what the user finds on whichever side they sign in
+   * next. A failure at either side fails the request (and rolls its transaction back).
+   */
+  private async onEveryAccount(accounts: CognitoAccounts, username: string, change: (pool: TenantPool) => Promise<unknown>): Promise<void> {
+    await change(accounts.home);
+    if (accounts.alsoAt && (await this.identity.getUser(accounts.alsoAt, username))) await change(accounts.alsoAt);
+  }
+
+  private view(row: UserRow, pool: TenantPool & { readonly movingIssuer?: string }): UserView {
     return {
       id: row.id,
       email: row.email,
       role: row.role,
       status: row.status,
       emailVerified: row.emailVerified,
-      source: row.issuer === pool.issuer ? 'cognito' : 'external',
+      // During a tier move a user may still hold the other side's identity: a Cognito user all the same.
+      source: row.issuer === pool.issuer || row.issuer === pool.movingIssuer ? 'cognito' : 'external',
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     };
@@ -170,9 +206,12 @@ export class UsersService {
       const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { role }, select: FIELDS });
       await this.audit.record(tx, { action: 'user.role.change', target: `user:${userId}`, details: { from: user.role, to: role } });
       await this.events.emit(tx, { type: 'user.role_changed', data: { tenantId: auth.tenantId, userId, from: user.role, to: role } });
-      if (user.issuer === pool.issuer) {
-        await this.identity.addUserToGroup(pool, user.username, role);
-        await this.identity.removeUserFromGroup(pool, user.username, user.role);
+      const accounts = this.accounts(auth, user);
+      if (accounts) {
+        await this.onEveryAccount(accounts, user.username, async (at) => {
+          await this.identity.addUserToGroup(at, user.username, role);
+          await this.identity.removeUserFromGroup(at, user.username, user.role);
+        });
       }
       return this.view(updated, pool);
     });
@@ -187,18 +226,20 @@ export class UsersService {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
       if ((user.status === 'disabled') === !enabled) return this.view(user, pool);
-      const cognitoUser = user.issuer === pool.issuer;
+      const accounts = this.accounts(auth, user);
       let status: UserRow['status'] = 'disabled';
       if (enabled) {
         // Back to where the user was: pending until the first sign-in, active after it.
-        const remote = cognitoUser ? await this.identity.getUser(pool, user.username) : undefined;
-        status = cognitoUser && (!remote || remote.status === 'FORCE_CHANGE_PASSWORD') ? 'pending' : 'active';
+        const remote = accounts ? await this.identity.getUser(accounts.home, user.username) : undefined;
+        status = accounts && (!remote || remote.status === 'FORCE_CHANGE_PASSWORD') ? 'pending' : 'active';
       }
       const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { status }, select: FIELDS });
       let signedOutEverywhere = false;
-      if (cognitoUser) {
-        await this.identity.setUserEnabled(pool, user.username, enabled);
-        if (!enabled) signedOutEverywhere = await this.identity.signOutEverywhere(pool, user.username);
+      if (accounts) {
+        await this.onEveryAccount(accounts, user.username, async (at) => {
+          await this.identity.setUserEnabled(at, user.username, enabled);
+          if (!enabled) signedOutEverywhere = (await this.identity.signOutEverywhere(at, user.username)) || signedOutEverywhere;
+        });
       }
       await this.audit.record(tx, {
         action: enabled ? 'user.enable' : 'user.disable',
@@ -214,7 +255,6 @@ export class UsersService {
 
   async remove(userId: string): Promise<void> {
     const auth = caller();
-    const pool = this.pool(auth);
     await this.guardedWrite(async (tx) => {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
@@ -223,7 +263,8 @@ export class UsersService {
       if (count === 0) throw userNotFound();
       await this.audit.record(tx, { action: 'user.remove', target: `user:${userId}`, details: { role: user.role } });
       await this.events.emit(tx, { type: 'user.deleted', data: { tenantId: auth.tenantId, userId } });
-      if (user.issuer === pool.issuer) await this.identity.deleteUser(pool, user.username);
+      const accounts = this.accounts(auth, user);
+      if (accounts) await this.onEveryAccount(accounts, user.username, (at) => this.identity.deleteUser(at, user.username));
     });
     this.directory.evictUser(userId);
   }
@@ -239,12 +280,13 @@ export class UsersService {
     const result = await this.db.run(async (tx) => {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
-      if (user.issuer !== pool.issuer) throw mfaManagedElsewhere();
+      const accounts = this.accounts(auth, user);
+      if (!accounts) throw mfaManagedElsewhere();
       const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { mfaEnrolled: false }, select: FIELDS });
       await this.audit.record(tx, { action: 'user.mfa.reset', target: `user:${userId}` });
       await this.events.emit(tx, { type: 'user.mfa_reset', data: { tenantId: auth.tenantId, userId } });
       // Inside the transaction: if Cognito refuses, Gatehouse's record and the audit event roll back with it.
-      await this.identity.resetUserMfa(pool, user.username);
+      await this.onEveryAccount(accounts, user.username, (at) => this.identity.resetUserMfa(at, user.username));
       return this.view(updated, pool);
     });
     this.directory.evictUser(userId);
