@@ -192,13 +192,20 @@ function parseJsonObject(text: string): Record<string, unknown> {
  */
 const MAX_MEMO_HEADERS = 256;
 const decodedHeaders = new Map<string, Record<string, unknown>>();
+/** The header decoded last, and its text: runs of tokens share one, and comparing ~70 characters costs less than hashing them. */
+let lastHeaderText = '';
+let lastHeader: Record<string, unknown> | undefined;
 
 function decodeHeader(segment: string): Record<string, unknown> {
-  const known = decodedHeaders.get(segment);
-  if (known) return known;
-  const header = Object.freeze(parseJsonObject(decodeSegment(segment)));
-  if (decodedHeaders.size >= MAX_MEMO_HEADERS) decodedHeaders.clear();
-  decodedHeaders.set(segment, header);
+  if (lastHeader !== undefined && segment === lastHeaderText) return lastHeader;
+  let header = decodedHeaders.get(segment);
+  if (!header) {
+    header = Object.freeze(parseJsonObject(decodeSegment(segment)));
+    if (decodedHeaders.size >= MAX_MEMO_HEADERS) decodedHeaders.clear();
+    decodedHeaders.set(segment, header);
+  }
+  lastHeaderText = segment;
+  lastHeader = header;
   return header;
 }
 
