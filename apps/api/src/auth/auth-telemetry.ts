@@ -25,7 +25,6 @@ const KNOWN_CODES = new Set([
 ]);
 
 export function countVerifications(verifier: TokenVerifier, metrics: Metrics): TokenVerifier {
-  const valid = metrics.tokenVerifications.labels('valid');
   const refused = (error: unknown) => {
     const code = (error as { code?: unknown }).code;
     metrics.tokenVerifications.inc({ outcome: typeof code === 'string' && KNOWN_CODES.has(code) ? code : 'error' });
@@ -42,12 +41,12 @@ export function countVerifications(verifier: TokenVerifier, metrics: Metrics): T
       throw error;
     }
     if (!(outcome instanceof Promise)) {
-      valid.inc();
+      metrics.countValidTokenVerification();
       return outcome;
     }
     return outcome.then(
       (claims) => {
-        valid.inc();
+        metrics.countValidTokenVerification();
         return claims;
       },
       (error: unknown) => {

@@ -1,7 +1,8 @@
 /**
- * Turns the claims of a token whose signature, issuer, expiry and not-before
- * have been verified into a principal: a tenant user ({@link AuthContext}) or
- * a platform operator. Tenant resolution uses verified facts only:
+ * Turns the claims of a token TokenVerifier has verified (signature, issuer,
+ * expiry and not-before, and no text Gatehouse refuses in any claim) into a
+ * principal: a tenant user ({@link AuthContext}) or a platform operator.
+ * Tenant resolution uses verified facts only:
  *
  * | issuer kind                | tenant from                                          |
  * |----------------------------|------------------------------------------------------|
@@ -16,7 +17,6 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { PLATFORM_ADMIN_ROLE, TENANT_ROLES, type TenantRole } from '@gatehouse/tiers';
-import { findUnsafeText } from '../common/unsafe-text.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { type RouteHintInput, resolveRouteHint } from '../tenancy/route-hint.js';
@@ -61,9 +61,12 @@ function stringClaim(claims: Claims, name: string): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-function stringListClaim(claims: Claims, name: string): string[] {
+const isString = (item: unknown): item is string => typeof item === 'string';
+
+/** The claim's strings (others dropped); the claim's own array when all of it is strings, as groups always are. */
+function stringListClaim(claims: Claims, name: string): readonly string[] {
   const value = claims[name];
-  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  if (Array.isArray(value)) return value.every(isString) ? value : value.filter(isString);
   return typeof value === 'string' ? [value] : [];
 }
 
@@ -90,10 +93,6 @@ export class PrincipalResolver {
    * The guard calls this: it runs on every request.
    */
   resolveNow(claims: Claims, tokenUse: TokenUse, route: RouteHintInput): Principal | Promise<Principal> {
-    // A signed token may still carry text Postgres cannot store (NUL) or UTF-8 cannot encode: refuse it, don't look it up.
-    if (findUnsafeText(claims) !== undefined) {
-      throw new UnauthenticatedError('invalid_token', 'The token carries characters Gatehouse does not accept.');
-    }
     const iss = stringClaim(claims, 'iss');
     const sub = stringClaim(claims, 'sub');
     const issuer = iss ? this.issuers.registry.issuer(iss) : undefined;

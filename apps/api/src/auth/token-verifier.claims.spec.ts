@@ -203,3 +203,80 @@ describe('TokenVerifier: date claims', () => {
     });
   });
 });
+
+describe('TokenVerifier: text Gatehouse refuses in claims', () => {
+  const carriesRefusedText = { status: 401, code: 'invalid_token', detail: 'The token carries characters Gatehouse does not accept.' };
+
+  it.each([
+    ['a NUL in a claim value', `"sub":"ali\\u0000ce"`],
+    ['a NUL in a nested value', `"sub":"alice","cognito:groups":["admin","x\\u0000"]`],
+    ['a NUL in a claim name', `"sub":"alice","na\\u0000me":1`],
+    ['an unpaired high surrogate', `"sub":"alice","name":"x\\ud800"`],
+    ['an unpaired low surrogate in a name', `"sub":"alice","\\udc00":1`],
+  ])('refuses a signed token with %s, after its signature and dates are verified', async (_case, fields) => {
+    const w = world();
+    const signed = tokenWithRawPayload(good, `{"iss":"${w.cognito}",${fields},"iat":${nowSeconds - 10},"exp":${nowSeconds + 600}}`);
+    await expect(w.sut.verify(signed)).rejects.toMatchObject(carriesRefusedText);
+    // Refused every time: nothing about it is remembered.
+    await expect(w.sut.verify(signed)).rejects.toMatchObject(carriesRefusedText);
+    await expect(w.sut.verify(signed)).rejects.toMatchObject(carriesRefusedText);
+  });
+
+  it('checks the dates first: an expired token with a NUL is refused as expired', async () => {
+    const w = world();
+    const expired = tokenWithRawPayload(good, `{"iss":"${w.cognito}","sub":"a\\u0000","iat":${nowSeconds - 900},"exp":${nowSeconds - 600}}`);
+    await expect(w.sut.verify(expired)).rejects.toMatchObject({ code: 'token_expired' });
+  });
+
+  it('accepts escapes that decode to ordinary text, and a surrogate pair', async () => {
+    const w = world();
+    const signed = tokenWithRawPayload(
+      good,
+      `{"iss":"${w.cognito.replace(/\//g, '\\/')}","sub":"al\\u0069ce","name":"\\"A\\" \\ud83d\\ude00","iat":${nowSeconds - 10},"exp":${nowSeconds + 600}}`,
+    );
+    await expect(w.sut.verify(signed)).resolves.toMatchObject({ iss: w.cognito, sub: 'alice', name: '"A" 😀' });
+  });
+
+  it('never yields an unpaired surrogate from raw bytes: invalid UTF-8 in the payload decodes to U+FFFD', async () => {
+    const w = world();
+    // ED A0 80 is how CESU-8 would write U+D800; UTF-8 decoding replaces it.
+    const payload = Buffer.concat([
+      Buffer.from(`{"iss":"${w.cognito}","sub":"alice","name":"x`),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from(`","iat":${nowSeconds - 10},"exp":${nowSeconds + 600}}`),
+    ]);
+    const input = `${encode({ alg: 'RS256', kid: good.kid })}.${payload.toString('base64url')}`;
+    const signed = `${input}.${good.sign('RS256', Buffer.from(input)).toString('base64url')}`;
+    const claims = await w.sut.verify(signed);
+    expect(claims['name']).toBe('x\ufffd\ufffd\ufffd');
+  });
+
+  it('a raw NUL byte in the payload is not JSON: invalid_token, not accepted', async () => {
+    const w = world();
+    const payload = Buffer.from(`{"iss":"${w.cognito}","sub":"ali\u0000ce","iat":${nowSeconds - 10},"exp":${nowSeconds + 600}}`);
+    const input = `${encode({ alg: 'RS256', kid: good.kid })}.${payload.toString('base64url')}`;
+    const signed = `${input}.${good.sign('RS256', Buffer.from(input)).toString('base64url')}`;
+    await expect(w.sut.verify(signed)).rejects.toMatchObject({ code: 'invalid_token', detail: 'The token is not a well-formed JWT.' });
+  });
+});
+
+describe('TokenVerifier: decoding', () => {
+  it('verifies a token larger than its scratch memory (decoded the ordinary way) and refuses it tampered', async () => {
+    const w = world();
+    const large = token(good, 'RS256', w.claims(w.cognito, { padding: 'p'.repeat(40_000) }));
+    expect(large.length).toBeGreaterThan(32 * 1024);
+    await expect(w.sut.verify(large)).resolves.toMatchObject({ sub: 'alice' });
+    const [h, p, s] = large.split('.') as [string, string, string];
+    await expect(w.sut.verify(`${h}.${p.slice(0, -2)}AA.${s}`)).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('reads each token from scratch: a short token after a long one is not read with the long one’s bytes', async () => {
+    const w = world();
+    await w.sut.verify(token(good, 'RS256', w.claims(w.cognito, { padding: 'q'.repeat(20_000) })));
+    const short = token(good, 'RS256', w.claims(w.cognito, { sub: 'bob' }));
+    await expect(w.sut.verify(short)).resolves.toMatchObject({ sub: 'bob' });
+    expect(await w.sut.verify(short)).not.toHaveProperty('padding');
+    const [h, p] = short.split('.');
+    await expect(w.sut.verify(`${h}.${p}.${'A'.repeat(342)}`)).rejects.toMatchObject({ code: 'invalid_token' });
+  });
+});

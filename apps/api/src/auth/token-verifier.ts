@@ -12,7 +12,14 @@
  *   (signing-keys.ts: strong keys only, their declared `alg` honoured);
  * - then the claims: `exp` is required, `exp`/`nbf`/`iat` must be finite
  *   numbers in a sane range (not before 2001, at most a week ahead), `exp`
- *   and `nbf` hold with the configured clock skew, `iat` is not in the future.
+ *   and `nbf` hold with the configured clock skew, `iat` is not in the future;
+ * - and no claim (name or value, at any depth) carries text Gatehouse refuses
+ *   everywhere (common/unsafe-text.ts: NUL, unpaired surrogates), so nothing
+ *   downstream looks a user up with it or stores it. Such text can only come
+ *   from a `\u` escape in the payload's JSON: its text is decoded from UTF-8,
+ *   which never yields an unpaired surrogate (invalid bytes become U+FFFD), and
+ *   JSON.parse refuses a raw NUL. So a payload without a backslash is clean
+ *   without walking its claims; one with a backslash is walked in full.
  *
  * Why node:crypto and no JWT library: the checks above are the whole of JWS
  * verification for the algorithms Gatehouse accepts, and written out they are
@@ -39,6 +46,9 @@
  * fills the cache, and the garbage collector does not copy 2 KB of token and
  * claims for every never-again token (profiled at 10–25% of a first-seen
  * verification). A client's token costs two signature checks, then none.
+ * Claims are frozen when they are admitted, since from then on every request
+ * with the token shares the object; a first sighting's claims are used by
+ * that one request only, and freezing them cost ~1% of a verification.
  * An entry is used only while ALL of these still hold, and is dropped otherwise:
  *
  * - the token has not reached its `exp` (no clock-skew allowance on a cached
@@ -54,6 +64,7 @@
  * resolves them from the claims on every request, so they take effect at once.
  */
 import { constants, verify as verifySignature } from 'node:crypto';
+import { findUnsafeText } from '../common/unsafe-text.js';
 import type { AppConfig } from '../config/config.schema.js';
 import { UnauthenticatedError } from './auth.errors.js';
 import type { IssuerRegistry, TrustedIssuer } from './issuer-registry.js';
@@ -139,12 +150,32 @@ interface ParsedToken {
   readonly payload: Record<string, unknown>;
   /** Index of the second '.': the signed input is token[0, signedLength). */
   readonly signedLength: number;
+  /** The payload's JSON text has a backslash: only then can a claim hold a NUL or an unpaired surrogate. */
+  readonly payloadEscaped: boolean;
 }
 
-function decodeJsonObject(segment: string): Record<string, unknown> {
+/**
+ * Scratch memory a verification decodes into: the payload's bytes, then the signed
+ * input and the signature side by side. `Buffer.from` per segment took a slice of
+ * Node's 8 KB buffer pool three times per token, and a new pool every few tokens
+ * (~5% of a verification's own work, besides the RSA math). Only ever used
+ * synchronously — written, then read, with nothing in between — so one per
+ * process is enough; a token too large for it is decoded the ordinary way.
+ */
+const SCRATCH_BYTES = 32 * 1024;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+
+/** A base64url segment's bytes as UTF-8 text (base64url never decodes to more bytes than it has characters). */
+function decodeSegment(segment: string): string {
+  if (segment.length > SCRATCH_BYTES) return Buffer.from(segment, 'base64url').toString('utf8');
+  const length = scratch.write(segment, 0, 'base64url');
+  return scratch.toString('utf8', 0, length);
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw invalid('The token is not a well-formed JWT.');
   }
@@ -161,13 +192,20 @@ function decodeJsonObject(segment: string): Record<string, unknown> {
  */
 const MAX_MEMO_HEADERS = 256;
 const decodedHeaders = new Map<string, Record<string, unknown>>();
+/** The header decoded last, and its text: runs of tokens share one, and comparing ~70 characters costs less than hashing them. */
+let lastHeaderText = '';
+let lastHeader: Record<string, unknown> | undefined;
 
 function decodeHeader(segment: string): Record<string, unknown> {
-  const known = decodedHeaders.get(segment);
-  if (known) return known;
-  const header = Object.freeze(decodeJsonObject(segment));
-  if (decodedHeaders.size >= MAX_MEMO_HEADERS) decodedHeaders.clear();
-  decodedHeaders.set(segment, header);
+  if (lastHeader !== undefined && segment === lastHeaderText) return lastHeader;
+  let header = decodedHeaders.get(segment);
+  if (!header) {
+    header = Object.freeze(parseJsonObject(decodeSegment(segment)));
+    if (decodedHeaders.size >= MAX_MEMO_HEADERS) decodedHeaders.clear();
+    decodedHeaders.set(segment, header);
+  }
+  lastHeaderText = segment;
+  lastHeader = header;
   return header;
 }
 
@@ -177,7 +215,9 @@ function parseToken(token: string): ParsedToken {
   if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) !== -1) {
     throw invalid('The token is not a well-formed JWT.');
   }
-  return { header: decodeHeader(token.slice(0, first)), payload: decodeJsonObject(token.slice(first + 1, second)), signedLength: second };
+  const header = decodeHeader(token.slice(0, first));
+  const payloadText = decodeSegment(token.slice(first + 1, second));
+  return { header, payload: parseJsonObject(payloadText), signedLength: second, payloadEscaped: payloadText.includes('\\') };
 }
 
 /** A NumericDate claim: absent, or a finite number of seconds in a range real tokens use. */
@@ -253,8 +293,13 @@ export class TokenVerifier {
   private checkSigned(token: string, parsed: ParsedToken, alg: string, issuer: TrustedIssuer, versioned: VersionedKey): Claims {
     if (!verifies(token, parsed.signedLength, alg, versioned.key)) throw invalid();
     const claims = this.checkTimes(parsed.payload);
+    // A signed token may still carry text Postgres cannot store (NUL) or UTF-8 cannot encode: refuse it (see the top).
+    if (parsed.payloadEscaped && findUnsafeText(claims) !== undefined) {
+      throw invalid('The token carries characters Gatehouse does not accept.');
+    }
     if (this.secondSighting(token)) {
-      this.remember({ token, claims, issuer, keyGeneration: versioned.generation, expiresAtMs: (claims['exp'] as number) * 1000, used: false });
+      const shared = Object.freeze(claims);
+      this.remember({ token, claims: shared, issuer, keyGeneration: versioned.generation, expiresAtMs: (shared['exp'] as number) * 1000, used: false });
     }
     return claims;
   }
@@ -269,7 +314,7 @@ export class TokenVerifier {
     if (exp === undefined) throw invalid('The token has no expiry (exp).');
     if (nowSeconds >= exp + skew) throw new UnauthenticatedError('token_expired', 'The token has expired.');
     if (nbf !== undefined && nowSeconds < nbf - skew) throw new UnauthenticatedError('token_not_yet_valid', 'The token is not valid yet.');
-    return Object.freeze(payload);
+    return payload;
   }
 
   private stillValid(entry: CachedToken): boolean {
@@ -328,9 +373,19 @@ export class TokenVerifier {
 function verifies(token: string, signedLength: number, alg: string, signingKey: SigningKey): boolean {
   const scheme = SIGNATURE_SCHEMES[alg];
   if (!scheme || !signingKey.algorithms.has(alg)) return false;
-  const signature = Buffer.from(token.slice(signedLength + 1), 'base64url');
+  const signatureText = token.slice(signedLength + 1);
+  let data: Buffer;
+  let signature: Buffer;
+  if (signedLength + signatureText.length <= SCRATCH_BYTES) {
+    // The signed input (one byte per character) at the start, the signature's bytes right after it.
+    scratch.write(token, 0, signedLength, 'latin1');
+    data = scratch.subarray(0, signedLength);
+    signature = scratch.subarray(signedLength, signedLength + scratch.write(signatureText, signedLength, 'base64url'));
+  } else {
+    data = Buffer.from(token.slice(0, signedLength), 'latin1');
+    signature = Buffer.from(signatureText, 'base64url');
+  }
   if (signature.length === 0) return false;
-  const data = Buffer.from(token.slice(0, signedLength), 'latin1');
   const key = scheme.padding === undefined && scheme.dsaEncoding === undefined
     ? signingKey.key
     : { key: signingKey.key, padding: scheme.padding, saltLength: scheme.saltLength, dsaEncoding: scheme.dsaEncoding };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IssuerRegistry } from '../auth/issuer-registry.js';
 import { tenantSnapshot } from '../auth/testing/tenant-snapshot.fixture.js';
-import { resolveRouteHint } from './route-hint.js';
+import { normalizeHost, resolveRouteHint } from './route-hint.js';
 
 const tenant = (id: string, slug: string, hosts: string[] = []) => tenantSnapshot({ id, slug, hosts });
 
@@ -40,5 +40,40 @@ describe(resolveRouteHint.name, () => {
   it('agreeing host and header are one hint; disagreeing ones match nothing', () => {
     expect(hint('acme.app.example', 'acme')).toMatchObject({ kind: 'tenant', tenant: { id: ACME } });
     expect(hint('acme.app.example', 'globex')).toEqual({ kind: 'unmatched', source: 'conflict' });
+  });
+});
+
+describe(normalizeHost.name, () => {
+  /** The two regular expressions normalizeHost stands in for. */
+  const byRegex = (hostname: string) => hostname.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+
+  it.each([
+    ['ACME.app.example', 'acme.app.example'],
+    ['acme.app.example:8443', 'acme.app.example'],
+    ['acme.app.example.', 'acme.app.example'],
+    ['acme.app.example.:443', 'acme.app.example'],
+    ['acme.app.example..', 'acme.app.example.'],
+    ['127.0.0.1:3000', '127.0.0.1'],
+    ['[::1]:3000', '[::1]'],
+    ['[::1]', '[::1]'],
+    ['host:', 'host:'],
+    ['host:12a', 'host:12a'],
+    ['host:1:2', 'host:1'],
+    ['.', ''],
+  ])('%s → %s, as the regular expressions give', (hostname, expected) => {
+    expect(normalizeHost(hostname)).toBe(expected);
+    expect(byRegex(hostname)).toBe(expected);
+  });
+
+  it('agrees with the regular expressions on every short host made of the characters that matter', () => {
+    const alphabet = ['a', 'B', '1', ':', '.', '[', ']'];
+    let checked = 0;
+    const visit = (prefix: string) => {
+      expect(normalizeHost(prefix)).toBe(byRegex(prefix));
+      checked += 1;
+      if (prefix.length < 5) for (const character of alphabet) visit(prefix + character);
+    };
+    visit('');
+    expect(checked).toBe((7 ** 6 - 1) / 6);
   });
 });

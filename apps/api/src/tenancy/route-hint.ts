@@ -32,9 +32,23 @@ export function resolveRouteHint(
   return { kind: 'unmatched', source: 'conflict' };
 }
 
+/** Digits only, at least one: a port. */
+const PORT = /^\d+$/;
+
+/**
+ * `Host` as the registry keys it: lower case, without `:port` and without one trailing dot.
+ * (What `.replace(/:\d+$/, '').replace(/\.$/, '')` does, without two regular expressions on every request.)
+ */
+export function normalizeHost(hostname: string): string {
+  let host = hostname.toLowerCase();
+  const colon = host.lastIndexOf(':');
+  if (colon !== -1 && PORT.test(host.slice(colon + 1))) host = host.slice(0, colon);
+  return host.endsWith('.') ? host.slice(0, -1) : host;
+}
+
 function hintFromHost(hostname: string | undefined, registry: IssuerRegistry, base: string | undefined): RouteHint {
   if (!hostname) return { kind: 'none' };
-  const host = hostname.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+  const host = normalizeHost(hostname);
   const registered = registry.tenantByHost(host);
   if (registered) return { kind: 'tenant', tenant: registered, source: 'host' };
   if (base) {

@@ -36,10 +36,30 @@ export class IdentityConflictError extends Error {
 
 const MAX_CACHED_USERS = 100_000;
 
+/** One text per (issuer, subject) pair, and never the same for two pairs: the issuer's length comes first. */
+const identityKey = (issuer: string, subject: string) => `${issuer.length}:${issuer}${subject}`;
+
+interface CachedUser {
+  /** The entry's key in the eviction order: {@link identityKey}. */
+  readonly key: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly user: DirectoryUser;
+  /** Read since it was stored (or last spared): eviction passes it over once. */
+  used: boolean;
+}
+
 @Injectable()
 export class TenantUserDirectory implements OnModuleInit {
-  /** `${issuer}\n${subject}` → user, and whether it was read since stored (for eviction). Map order is insertion order. */
-  private readonly cache = new Map<string, { readonly user: DirectoryUser; used: boolean }>();
+  /** {@link identityKey} → user. Map order is insertion order: the eviction order. */
+  private readonly cache = new Map<string, CachedUser>();
+  /**
+   * The same entries by issuer, then subject: the guard's lookup on every request.
+   * Joining issuer and subject into one key cost a string concatenation and a hash
+   * of ~100 characters per request; the issuer string comes from the registry and
+   * keeps its hash, so this costs a hash of the subject alone.
+   */
+  private readonly byIssuer = new Map<string, Map<string, CachedUser>>();
   private readonly keysByUserId = new Map<string, string>();
 
   constructor(
@@ -57,20 +77,18 @@ export class TenantUserDirectory implements OnModuleInit {
   async findByIssuerSubject(issuer: string, subject: string): Promise<DirectoryUser | undefined> {
     const cached = this.cachedByIssuerSubject(issuer, subject);
     if (cached) return cached;
-    const key = `${issuer}\n${subject}`;
     const row = await this.privileged.client.user.findUnique({
       where: { issuer_sub: { issuer, sub: subject } },
       select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true },
     });
     if (!row) return this.findBySecondIdentity(issuer, subject); // never cache absence: a user created a moment later must work at once
-    this.remember(key, row);
+    this.remember(issuer, subject, row);
     return row;
   }
 
   /** The user if the cache holds it (no database, no promise: the guard's every-request path), else undefined. */
   cachedByIssuerSubject(issuer: string, subject: string): DirectoryUser | undefined {
-    const key = `${issuer}\n${subject}`;
-    const cached = this.cache.get(key);
+    const cached = this.byIssuer.get(issuer)?.get(subject);
     if (!cached) return undefined;
     cached.used = true; // recency for eviction, without moving the entry in the Map on every request
     return cached.user;
@@ -118,7 +136,7 @@ export class TenantUserDirectory implements OnModuleInit {
         },
         select: { id: true, tenantId: true, email: true, status: true, role: true, mfaEnrolled: true },
       });
-      this.remember(`${user.issuer}\n${user.subject}`, row);
+      this.remember(user.issuer, user.subject, row);
       return row;
     } catch (error) {
       // Two first requests at once: the other one created it.
@@ -167,27 +185,43 @@ export class TenantUserDirectory implements OnModuleInit {
       data: { status: 'active', emailVerified: true },
     });
     const confirmed: DirectoryUser = { ...user, status: 'active' };
-    this.remember(`${issuer}\n${subject}`, confirmed);
+    this.remember(issuer, subject, confirmed);
     return confirmed;
   }
 
   evictUser(userId: string): void {
     const key = this.keysByUserId.get(userId);
-    if (key) this.cache.delete(key);
+    const entry = key === undefined ? undefined : this.cache.get(key);
+    if (entry) this.forget(entry);
     this.keysByUserId.delete(userId);
   }
 
   clear(): void {
     this.cache.clear();
+    this.byIssuer.clear();
     this.keysByUserId.clear();
   }
 
-  private remember(key: string, user: DirectoryUser): void {
+  private remember(issuer: string, subject: string, user: DirectoryUser): void {
+    const key = identityKey(issuer, subject);
     const previous = this.cache.get(key);
     if (previous && previous.user.id !== user.id) this.keysByUserId.delete(previous.user.id);
-    this.cache.set(key, { user, used: false });
+    const entry: CachedUser = { key, issuer, subject, user, used: false };
+    this.cache.set(key, entry);
+    let bySubject = this.byIssuer.get(issuer);
+    if (!bySubject) this.byIssuer.set(issuer, (bySubject = new Map()));
+    bySubject.set(subject, entry);
     this.keysByUserId.set(user.id, key);
     if (this.cache.size > MAX_CACHED_USERS) this.evictOldest();
+  }
+
+  /** Removes an entry from both indexes (not from keysByUserId: the callers decide that). */
+  private forget(entry: CachedUser): void {
+    this.cache.delete(entry.key);
+    const bySubject = this.byIssuer.get(entry.issuer);
+    if (bySubject?.get(entry.subject) !== entry) return;
+    bySubject.delete(entry.subject);
+    if (bySubject.size === 0) this.byIssuer.delete(entry.issuer);
   }
 
   /**
@@ -202,8 +236,9 @@ export class TenantUserDirectory implements OnModuleInit {
       this.cache.delete(key);
       if (entry.used) {
         entry.used = false;
-        this.cache.set(key, entry);
+        this.cache.set(key, entry); // still in byIssuer: the same entry object
       } else {
+        this.forget(entry);
         this.keysByUserId.delete(entry.user.id);
         excess -= 1;
       }
