@@ -185,6 +185,22 @@ describe('TokenVerifier: the verified-token cache', () => {
     await expect(w.verifier.verify(forged)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
   });
 
+  it('refuses a token with a character beyond ASCII, even one whose low byte spells the signed input', async () => {
+    const w = world();
+    // A payload whose last base64url character encodes a trailing space only: a decoder that skips
+    // a foreign character there still reads the same JSON, so only the signed-input check can tell.
+    let json = `${JSON.stringify(w.claims(w.siloIssuer))} `;
+    while (Buffer.byteLength(json) % 3 !== 0) json += ' ';
+    const encode = (text: string) => Buffer.from(text).toString('base64url');
+    const input = `${encode(JSON.stringify({ alg: 'RS256', kid: k1.kid }))}.${encode(json)}`;
+    const token = `${input}.${cryptoSign('sha256', Buffer.from(input), k1.privateKey).toString('base64url')}`;
+    expect((await w.verifier.verify(token))['sub']).toBe('sub-alice');
+    const last = input.length - 1;
+    // U+0100 + c: latin1 writes its low byte, which is c itself.
+    const aliased = `${token.slice(0, last)}${String.fromCharCode(0x100 + token.charCodeAt(last))}${token.slice(last + 1)}`;
+    await expect(w.verifier.verify(aliased)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
+  });
+
   it('never caches a failure', async () => {
     const w = world();
     const token = sign(w.claims(w.siloIssuer), k1);

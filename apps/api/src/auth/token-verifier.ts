@@ -373,6 +373,10 @@ export class TokenVerifier {
 function verifies(token: string, signedLength: number, alg: string, signingKey: SigningKey): boolean {
   const scheme = SIGNATURE_SCHEMES[alg];
   if (!scheme || !signingKey.algorithms.has(alg)) return false;
+  // The signed input is written one byte per character (latin1): a character beyond ASCII would
+  // alias another's byte and let a different string pass for the signed one. The bearer header's
+  // grammar already excludes them; this holds for tokens from every other path too.
+  if (Buffer.byteLength(token, 'utf8') !== token.length) return false;
   const signatureText = token.slice(signedLength + 1);
   let data: Buffer;
   let signature: Buffer;
