@@ -2,11 +2,17 @@
  * `npm run bench -- --only=tier-move`: the time to move a tenant of 1,000
  * users from the pool tier to its own silo pool on the Cognito emulator,
  * through the operators' API: POST …/move, then polling GET
- * /v1/admin/tenants/{id} until cut-over (target pool, clients and groups
- * created, every user copied with attributes and groups, identities
- * swapped). Passwords move later, at each user's sign-in, so they are not
- * part of this figure; one sign-in that migrates a password is timed apart.
- * Written to bench/results/tier-move.md.
+ * /v1/admin/tenants/{id}
+ *
+ * - until cut-over: target pool, clients and groups created, every user
+ *   recorded for the target (users with a password are deferred: their target
+ *   account is made once the password is known), the tenant served by the target;
+ * - until the move has finished: after a short grace, with `reset_password`,
+ *   `remove_source` makes every deferred user's target account (with Cognito's
+ *   invitation) and removes the source — the whole identity side moved.
+ *
+ * One sign-in that migrates a password (and so makes that user's target
+ * account) is timed apart, before the grace ends. Written to bench/results/tier-move.md.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -30,6 +36,8 @@ export const TIER_MOVE_USERS = 1000;
 const PASSWORD = 'Moving-Bench-2026!';
 const SETUP_CONCURRENCY = 8;
 const POLL_MS = 100;
+/** Long enough for the two timed sign-ins after cut-over to happen before the source goes. */
+const GRACE_MS = 3000;
 
 export interface TierMoveResults {
   readonly users: number;
@@ -38,6 +46,10 @@ export interface TierMoveResults {
   /** POST …/move → cut-over recorded. */
   readonly toCutOverMs: number;
   readonly usersPerSecond: number;
+  /** POST …/move → the move finished: every user's target account made, the source removed. */
+  readonly toFinishMs: number;
+  /** Target accounts `remove_source` made per second (drain_source done → remove_source done). */
+  readonly accountsPerSecond: number;
   /** Steps with their completion, ms after the POST. */
   readonly steps: { readonly name: string; readonly atMs: number }[];
   /** One Gatehouse sign-in after cut-over that moves the password (source check, AdminSetUserPassword, target sign-in). */
@@ -61,6 +73,7 @@ export async function runTierMoveBench(world: BenchWorld, log: (line: string) =>
     apiEnvironment(world.stack, {
       LOG_LEVEL: 'silent',
       PROVISIONING_SWEEP_INTERVAL_MS: '500',
+      TIER_MOVE_SOURCE_GRACE_MS: String(GRACE_MS),
       RATE_LIMIT_NAMESPACE: `bench-${randomUUID()}`,
     }),
   );
@@ -127,19 +140,21 @@ export async function runTierMoveBench(world: BenchWorld, log: (line: string) =>
 
     log(`tier move: moving ${TIER_MOVE_USERS + 1} users basic → premium`);
     const started = performance.now();
-    const moved = await post(`/v1/admin/tenants/${tenantId}/move`, { tier: 'premium', unmigratedUsers: 'keep_source' });
+    const moved = await post(`/v1/admin/tenants/${tenantId}/move`, { tier: 'premium', unmigratedUsers: 'reset_password' });
     if (moved.status !== 202) throw new Error(`POST …/move answered ${moved.status}: ${JSON.stringify(moved.body).slice(0, 300)}`);
     const stepsAt = new Map<string, number>();
-    for (;;) {
-      const tenant = await get(`/v1/admin/tenants/${tenantId}`);
-      for (const step of tenant.tierMove.steps as { name: string; done: boolean }[]) {
-        if (step.done && !stepsAt.has(step.name)) stepsAt.set(step.name, round(performance.now() - started));
+    const until = async (step: string) => {
+      for (;;) {
+        const tenant = await get(`/v1/admin/tenants/${tenantId}`);
+        for (const done of tenant.tierMove.steps as { name: string; done: boolean }[]) {
+          if (done.done && !stepsAt.has(done.name)) stepsAt.set(done.name, round(performance.now() - started));
+        }
+        if (tenant.tierMove.phase === 'failed') throw new Error(`the move failed: ${JSON.stringify(tenant.tierMove.lastError)}`);
+        if (stepsAt.has(step)) return stepsAt.get(step)!;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
-      if (tenant.tierMove.phase === 'failed') throw new Error(`the move failed: ${JSON.stringify(tenant.tierMove.lastError)}`);
-      if (stepsAt.has('cut_over')) break;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    const toCutOverMs = stepsAt.get('cut_over')!;
+    };
+    const toCutOverMs = await until('cut_over');
 
     const signIn = async () => {
       const before = performance.now();
@@ -153,17 +168,21 @@ export async function runTierMoveBench(world: BenchWorld, log: (line: string) =>
     };
     const migratingSignInMs = await signIn();
     const migratedSignInMs = await signIn();
+    const toFinishMs = await until('finish');
+    const accountsMs = stepsAt.get('remove_source')! - stepsAt.get('drain_source')!;
     const results: TierMoveResults = {
       users: TIER_MOVE_USERS + 1,
       from: 'basic (pool)',
       to: 'premium (silo)',
       toCutOverMs,
       usersPerSecond: round(((TIER_MOVE_USERS + 1) / toCutOverMs) * 1000, 1),
+      toFinishMs,
+      accountsPerSecond: round((TIER_MOVE_USERS / Math.max(accountsMs, 1)) * 1000, 1),
       steps: [...stepsAt.entries()].map(([name, atMs]) => ({ name, atMs })),
       migratingSignInMs,
       migratedSignInMs,
     };
-    log(`tier move: ${results.users} users to cut-over in ${toCutOverMs} ms (${results.usersPerSecond} users/s)`);
+    log(`tier move: ${results.users} users to cut-over in ${toCutOverMs} ms (${results.usersPerSecond} users/s), finished in ${toFinishMs} ms`);
     return results;
   } finally {
     cognito.destroy();
@@ -178,13 +197,17 @@ export function renderTierMove(results: TierMoveResults | { error: string } | un
     '## Tier move',
     '',
     `A tenant of ${results.users} users moved ${results.from} → ${results.to} on the Cognito emulator, through \`POST /v1/admin/tenants/{id}/move\`,`,
-    'polled until cut-over (target pool, clients, groups; every user copied with attributes and groups; identities swapped).',
-    'Passwords move later, at each user’s sign-in.',
+    'polled until cut-over (target pool, clients, groups; every user recorded for the target — users with a password are deferred,',
+    'their account made once the password is known —; the tenant served by the target) and until the move finished',
+    `(after a ${GRACE_MS / 1000} s grace, \`reset_password\`: \`remove_source\` made every remaining user's target account with Cognito's`,
+    'invitation and removed the source). One user signed in before the grace ended, which moved their password.',
     '',
     '| measure | value |',
     '|---|---|',
     `| POST → cut-over | ${results.toCutOverMs} ms |`,
-    `| users copied per second | ${results.usersPerSecond} |`,
+    `| users recorded for the target per second (to cut-over) | ${results.usersPerSecond} |`,
+    `| POST → move finished (every account on the target, source removed) | ${results.toFinishMs} ms |`,
+    `| target accounts made per second at remove_source | ${results.accountsPerSecond} |`,
     `| first sign-in after the move (password migrated) | ${results.migratingSignInMs} ms |`,
     `| next sign-in (target only) | ${results.migratedSignInMs} ms |`,
     '',

@@ -130,8 +130,9 @@ export abstract class IdentityProvider {
   /**
    * Sends the user a new invitation with a new temporary password (AdminCreateUser with MessageAction RESEND):
    * the reset path of a tier move for users whose password never reached the target. A user not there is a no-op.
+   * Returns the user's new `sub` when the user had to be made again (the emulator, which cannot resend), else undefined.
    */
-  abstract resendInvitation(pool: PoolRef, username: string): Promise<void>;
+  abstract resendInvitation(pool: PoolRef, username: string): Promise<string | undefined>;
   abstract deleteUser(pool: PoolRef, username: string): Promise<void>;
   abstract setUserEnabled(pool: PoolRef, username: string, enabled: boolean): Promise<void>;
   abstract addUserToGroup(pool: PoolRef, username: string, group: string): Promise<void>;

@@ -53,6 +53,66 @@ describe(CognitoIdentityProvider.name, () => {
     expect(sent).toEqual([{ name: 'ResendConfirmationCodeCommand', input: { ClientId: 'client-1', Username: 'opaque-username' } }]);
   });
 
+  describe('resendInvitation', () => {
+    const pool = { userPoolId: 'us-east-1_pool', region: 'us-east-1' };
+    const unsupported = fail('UnsupportedError', { message: 'AdminCreateUser with MessageAction=RESEND not supported' });
+    const emulator = (command: { constructor: { name: string }; input: unknown }) => {
+      switch (command.constructor.name) {
+        case 'AdminCreateUserCommand':
+          return (command.input as { MessageAction?: string }).MessageAction === 'RESEND'
+            ? unsupported()
+            : { User: { Username: 'opaque', Enabled: true, UserStatus: 'FORCE_CHANGE_PASSWORD', Attributes: [{ Name: 'sub', Value: 'sub-new' }] } };
+        case 'AdminGetUserCommand':
+          return {
+            Username: 'opaque',
+            Enabled: false,
+            UserStatus: 'FORCE_CHANGE_PASSWORD',
+            UserAttributes: [{ Name: 'sub', Value: 'sub-old' }, { Name: 'email', Value: 'a@x.test' }, { Name: 'email_verified', Value: 'true' }, { Name: 'custom:tenantId', Value: 't-1' }],
+          };
+        case 'AdminListGroupsForUserCommand':
+          return { Groups: [{ GroupName: 'admin' }] };
+        default:
+          return {};
+      }
+    };
+
+    it('sends AdminCreateUser with MessageAction RESEND and keeps the user (Cognito)', async () => {
+      const { sut, sent } = adapterWith(() => ({}), { config: { isLocal: false } });
+      await expect(sut.resendInvitation(pool, 'opaque')).resolves.toBeUndefined();
+      expect(sent).toEqual([{ name: 'AdminCreateUserCommand', input: { UserPoolId: pool.userPoolId, Username: 'opaque', MessageAction: 'RESEND', DesiredDeliveryMediums: ['EMAIL'] } }]);
+    });
+
+    it('on the emulator, which cannot resend, makes the user again with its attributes, groups and state, and returns the new sub', async () => {
+      const { sut, sent } = adapterWith(emulator);
+      await expect(sut.resendInvitation(pool, 'opaque')).resolves.toBe('sub-new');
+      expect(sent.map((command) => command.name)).toEqual([
+        'AdminCreateUserCommand',
+        'AdminGetUserCommand',
+        'AdminListGroupsForUserCommand',
+        'AdminDeleteUserCommand',
+        'AdminCreateUserCommand',
+        'AdminAddUserToGroupCommand',
+        'AdminDisableUserCommand',
+      ]);
+      expect(sent[4]!.input).toEqual({
+        UserPoolId: pool.userPoolId,
+        Username: 'opaque',
+        UserAttributes: [
+          { Name: 'email', Value: 'a@x.test' },
+          { Name: 'email_verified', Value: 'true' },
+          { Name: 'custom:tenantId', Value: 't-1' },
+        ],
+        DesiredDeliveryMediums: ['EMAIL'],
+      });
+    });
+
+    it('never re-creates a user outside local mode: an unsupported answer there is an error', async () => {
+      const { sut, sent } = adapterWith(emulator, { config: { isLocal: false } });
+      await expect(sut.resendInvitation(pool, 'opaque')).rejects.toMatchObject({ code: 'not_supported_by_identity_provider' });
+      expect(sent.map((command) => command.name)).toEqual(['AdminCreateUserCommand']);
+    });
+  });
+
   it('maps throttling to 429 with Retry-After', async () => {
     const { sut } = adapterWith(fail('TooManyRequestsException'));
     await expect(sut.forgotPassword(client, 'u')).rejects.toMatchObject({ status: 429, code: 'too_many_requests', headers: { 'retry-after': '30' } });

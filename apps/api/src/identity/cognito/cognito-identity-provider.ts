@@ -88,7 +88,7 @@ import {
   type TokenSet,
   type UserContext,
 } from '../identity-provider.js';
-import { invalidSession } from '../identity.errors.js';
+import { IdentityError, invalidSession } from '../identity.errors.js';
 import { type CognitoFlow, mapCognitoError } from './cognito-error-mapping.js';
 import {
   type UserPoolClientOverrides,
@@ -503,13 +503,34 @@ export class CognitoIdentityProvider extends IdentityProvider implements OnModul
     return this.toUser(input.username, response.User ?? {});
   }
 
-  async resendInvitation(pool: PoolRef, username: string): Promise<void> {
+  async resendInvitation(pool: PoolRef, username: string): Promise<string | undefined> {
     try {
       await this.client(pool.region).send(new AdminCreateUserCommand(resendInvitationInput(pool, username)));
+      return undefined;
     } catch (error) {
-      if ((error as { name?: string }).name === 'UserNotFoundException') return;
-      throw mapCognitoError(error, 'admin', 'AdminCreateUser');
+      if ((error as { name?: string }).name === 'UserNotFoundException') return undefined;
+      const mapped = mapCognitoError(error, 'admin', 'AdminCreateUser');
+      if (!(mapped instanceof IdentityError && mapped.code === 'not_supported_by_identity_provider') || !this.config.isLocal) throw mapped;
+      return this.reinviteWithoutResend(pool, username);
     }
+  }
+
+  /**
+   * The emulator has no `MessageAction: RESEND`: the same invitation (a new
+   * temporary password, written to its log) by making the user again with its
+   * attributes, groups and enabled state. Its `sub` changes; the caller binds
+   * the new one. Local mode only: real Cognito resends.
+   */
+  private async reinviteWithoutResend(pool: PoolRef, username: string): Promise<string | undefined> {
+    const user = await this.getUser(pool, username);
+    if (!user?.email) return undefined;
+    const groups = await this.listUserGroups(pool, username);
+    await this.deleteUser(pool, username);
+    const { sub: _sub, email: _email, ...attributes } = user.attributes;
+    const created = await this.createUser(pool, { username, email: user.email, attributes, invite: true });
+    for (const group of groups) await this.addUserToGroup(pool, username, group);
+    if (!user.enabled) await this.setUserEnabled(pool, username, false);
+    return created.sub;
   }
 
   async setPassword(pool: PoolRef, username: string, password: string, permanent: boolean): Promise<void> {

@@ -123,6 +123,18 @@ export class MoveIdentities {
   }
 
   /**
+   * The user's target account was made again (the emulator's stand-in for an
+   * invitation resend): its new `sub` replaces the old one wherever the target
+   * identity is held — the users row after cut-over, tier_move_identities before.
+   */
+  async replaceTargetSubject(tenantId: string, userId: string, targetIssuer: string, sub: string): Promise<void> {
+    await this.privileged.client.$transaction(async (tx) => {
+      await tx.user.updateMany({ where: { tenantId, id: userId, issuer: targetIssuer }, data: { sub } });
+      await tx.tierMoveIdentity.updateMany({ where: { tenantId, userId, issuer: targetIssuer }, data: { sub } });
+    });
+  }
+
+  /**
    * The password reached the target. When the user had TOTP (which cannot be
    * exported), Gatehouse forgets the enrolment so the user enrols again on the
    * target, and says so in the audit log.

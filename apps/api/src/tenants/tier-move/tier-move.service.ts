@@ -706,7 +706,9 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled' || isFederatedPlaceholder(identity.sub) || invitedNow.has(identity.userId)) continue;
       // `reset_password`: everyone whose password did not move. Either way: invited users who never chose a password (theirs was the source's).
       const reset = state.request.unmigratedUsers === 'reset_password' || identity.user.status === 'pending';
-      if (reset) await this.cognito(() => this.identity.resendInvitation(target, identity.username));
+      if (!reset) continue;
+      const remade = await this.cognito(() => this.identity.resendInvitation(target, identity.username));
+      if (remade) await this.moveIdentities.replaceTargetSubject(tenant.id, identity.userId, state.target.issuer!, remade);
     }
     if (source.model === 'silo') {
       if (source.userPoolId) await this.cognito(() => this.identity.deleteUserPool({ userPoolId: source.userPoolId!, region: source.region }));
@@ -765,7 +767,8 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
         await copyRoleGroups(this.identity, pools.source, pools.target, row.username, (call) => this.cognito(call));
         // Made by a sign-in that stopped before the password was set: nobody knows its temporary password.
         if (existing.status === 'FORCE_CHANGE_PASSWORD' && row.user.status !== 'disabled') {
-          await this.cognito(() => this.identity.resendInvitation(pools.target, row.username));
+          const remade = await this.cognito(() => this.identity.resendInvitation(pools.target, row.username));
+          if (remade) account = { ...existing, sub: remade };
           invited.add(row.userId);
         }
       }
