@@ -6,13 +6,14 @@
  * resumed with POST …/move/retry: nothing is duplicated. Half the users sign
  * in before cut-over (their password moves to the target while the tenant is
  * still served by the source), the others only after it (moved from the
- * source, which `keep_source` keeps until they have). At the end: every user
- * signs in with their original password, the tenant's data is unchanged, and
- * nothing of the sources is left in Cognito.
+ * source, which `keep_source` keeps until they have). The tenant's first admin,
+ * invited at provisioning, never signs in: each move invites them again on the
+ * target. At the end: every user signs in with their original password, the
+ * invited admin has an account on the final pool bound to their row, the
+ * tenant's data is unchanged, and nothing of the sources is left in Cognito.
  */
 import { randomUUID } from 'node:crypto';
 import {
-  AdminDeleteUserCommand,
   AdminGetUserCommand,
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
@@ -43,6 +44,8 @@ interface MovingUser {
 let h: Harness;
 let tenant: TenantJson;
 const users: MovingUser[] = [];
+/** The tenant's first admin, invited at provisioning, who never signs in. */
+let invitedUser: { id: string; username: string };
 
 beforeAll(async () => {
   // Source tokens stay trusted for 1.5 s after cut-over here (an hour by default); sweeps every 300 ms resume waiting moves.
@@ -81,10 +84,9 @@ beforeAll(async () => {
     });
     users.push({ email, username: created.username, userId: row.id });
   }
-  // This suite's users are its own: the invited first admin (who would get the target's invitation again, which the emulator
-  // cannot send: it lacks AdminCreateUser RESEND) is removed, now that users[0] is an active admin.
-  await h.privileged.user.delete({ where: { tenantId_id: { tenantId: tenant.id, id: invited.id } } });
-  await h.cognito.send(new AdminDeleteUserCommand({ UserPoolId: basic.userPoolId, Username: invited.username }));
+  // The invited first admin never signs in: each move makes their target account and, at remove_source, invites them again
+  // (the emulator has no RESEND; locally Gatehouse makes the account again with the invitation and binds its new sub).
+  invitedUser = { id: invited.id, username: invited.username };
   for (const index of TOTP_USERS) {
     const user = users[index]!;
     const token = await signIn(user);
@@ -250,7 +252,7 @@ it(
       const moved = await driveMove((view) => view.tierMove.phase === 'moved', failures);
       // Every step that ran failed once and was resumed without duplicates.
       expect(new Set(failures)).toEqual(new Set(moved.tierMove.steps.map((step: { name: string }) => step.name)));
-      expect(moved.tierMove.copiedUsers).toBe(USERS);
+      expect(moved.tierMove.copiedUsers).toBe(USERS + 1);
       expect(await h.privileged.tierMoveIdentity.count({ where: { tenantId: tenant.id } })).toBe(0);
       await expectNoSourceLeft(source);
       expect(moved.appClientIds.length).toBe(model === 'pool' ? 0 : 2);
@@ -262,6 +264,16 @@ it(
     expect(projectsAfter).toEqual(projectsBefore);
     const userIds = (await h.privileged.user.findMany({ where: { tenantId: tenant.id }, select: { id: true } })).map((row) => row.id);
     for (const user of users) expect(userIds).toContain(user.userId);
+    // The user who never signed in came along too: invited again on the final pool, Gatehouse's row bound to that account.
+    const invitedRow = await h.privileged.user.findUniqueOrThrow({ where: { tenantId_id: { tenantId: tenant.id, id: invitedUser.id } } });
+    expect(invitedRow.status).toBe('pending');
+    const basicPool = stackInfo().sharedPools['basic']!;
+    const invitedAccount = await h.cognito.send(new AdminGetUserCommand({ UserPoolId: basicPool.userPoolId, Username: invitedUser.username }));
+    expect(invitedAccount.UserStatus).toBe('FORCE_CHANGE_PASSWORD');
+    expect({ issuer: invitedRow.issuer, sub: invitedRow.sub }).toEqual({
+      issuer: basicPool.issuer,
+      sub: invitedAccount.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value,
+    });
     const audit = await h.privileged.auditEvent.findMany({ where: { tenantId: tenant.id, action: 'tenant.moved' } });
     expect(audit).toHaveLength(3);
     // TOTP users enrolled again once per move, each time audited; they still have TOTP at the end.
