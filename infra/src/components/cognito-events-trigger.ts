@@ -18,7 +18,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { TRIGGER_RUNTIME, TRIGGER_TIMEOUT_SECONDS, triggerModuleSource } from './cognito-triggers.js';
+import { triggerArchive } from './cognito-triggers.js';
+import { sharedSecret, triggerFunction, triggerRole } from './trigger-function.js';
 
 export const POST_EVENTS_HANDLER = 'post-events';
 /** The JSON property of the Secrets Manager secret that holds the `whsec_` value. */
@@ -57,74 +58,26 @@ export class CognitoEventsTrigger extends pulumi.ComponentResource {
 
     const key = new random.RandomBytes(`${name}-key`, { length: 32 }, { parent: this });
     const value = pulumi.secret(pulumi.interpolate`whsec_${key.base64}`);
-    const secret = new aws.secretsmanager.Secret(
-      `${name}-secret`,
-      {
-        name: `${args.deployment}/cognito-events-secret`,
-        description: 'Gatehouse: signs the Cognito post-events Lambda reports (COGNITO_EVENTS_SECRET)',
-        kmsKeyId: args.kmsKeyArn,
-        recoveryWindowInDays: args.deletionProtection ? 30 : 7,
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.secretsmanager.SecretVersion(
-      `${name}-secret`,
-      { secretId: secret.id, secretString: pulumi.secret(value.apply((whsec) => JSON.stringify({ [EVENTS_SECRET_PROPERTY]: whsec }))) },
-      { parent: this },
-    );
-
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-logs`,
-      { role: role.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' },
-      { parent: this },
-    );
-
-    const functionName = `${args.deployment}-${POST_EVENTS_HANDLER}`;
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays ?? 30, tags },
-      { parent: this },
-    );
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        name: functionName,
-        role: role.arn,
-        runtime: TRIGGER_RUNTIME,
-        architectures: ['arm64'],
-        handler: 'index.handler',
-        code: new pulumi.asset.AssetArchive({ 'index.mjs': new pulumi.asset.StringAsset(triggerModuleSource(POST_EVENTS_HANDLER)) }),
-        timeout: TRIGGER_TIMEOUT_SECONDS,
-        memorySize: 128,
-        environment: { variables: { GATEHOUSE_EVENTS_URL: url, GATEHOUSE_EVENTS_SECRET: value } },
-        tags,
-      },
-      { parent: this, dependsOn: [logGroup] },
-    );
-    // Only Cognito, only for user pools of this account and region (silo pools included).
-    new aws.lambda.Permission(
-      `${name}-cognito`,
-      {
-        action: 'lambda:InvokeFunction',
-        function: this.function.name,
-        principal: 'cognito-idp.amazonaws.com',
-        sourceArn: pulumi.interpolate`arn:aws:cognito-idp:${args.region}:${args.accountId}:userpool/*`,
-        sourceAccount: args.accountId,
-      },
-      { parent: this },
-    );
+    const secret = sharedSecret(this, name, {
+      secretName: `${args.deployment}/cognito-events-secret`,
+      description: 'Gatehouse: signs the Cognito post-events Lambda reports (COGNITO_EVENTS_SECRET)',
+      property: EVENTS_SECRET_PROPERTY,
+      value,
+      kmsKeyArn: args.kmsKeyArn,
+      deletionProtection: args.deletionProtection,
+      tags,
+    });
+    this.function = triggerFunction(this, {
+      resourceNames: { logGroup: `${name}-logs`, function: `${name}-function`, permission: `${name}-cognito` },
+      functionName: `${args.deployment}-${POST_EVENTS_HANDLER}`,
+      role: triggerRole(this, name, tags),
+      code: triggerArchive(POST_EVENTS_HANDLER),
+      environment: { GATEHOUSE_EVENTS_URL: url, GATEHOUSE_EVENTS_SECRET: value },
+      region: args.region,
+      accountId: args.accountId,
+      ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
+      tags,
+    });
     this.functionArn = this.function.arn;
     this.secretArn = secret.arn;
     this.secretValue = value;

@@ -20,7 +20,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { TRIGGER_RUNTIME, TRIGGER_TIMEOUT_SECONDS, triggerModuleSource } from './cognito-triggers.js';
+import { triggerArchive } from './cognito-triggers.js';
+import { sharedSecret, triggerFunction, triggerRole } from './trigger-function.js';
 
 export const TOKEN_EXCHANGE_HANDLERS = {
   defineAuthChallenge: 'define-auth-challenge',
@@ -57,78 +58,30 @@ export class CognitoTokenExchangeTriggers extends pulumi.ComponentResource {
 
     const key = new random.RandomBytes(`${name}-key`, { length: 32 }, { parent: this });
     const value = pulumi.secret(key.base64);
-    const secret = new aws.secretsmanager.Secret(
-      `${name}-secret`,
-      {
-        name: `${args.deployment}/cognito-token-exchange-key`,
-        description: 'Gatehouse: the tier-move token exchange answers (COGNITO_TOKEN_EXCHANGE_KEY)',
-        kmsKeyId: args.kmsKeyArn,
-        recoveryWindowInDays: args.deletionProtection ? 30 : 7,
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.secretsmanager.SecretVersion(
-      `${name}-secret`,
-      { secretId: secret.id, secretString: pulumi.secret(value.apply((base64) => JSON.stringify({ [TOKEN_EXCHANGE_KEY_PROPERTY]: base64 }))) },
-      { parent: this },
-    );
-
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-logs`,
-      { role: role.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' },
-      { parent: this },
-    );
-
+    const secret = sharedSecret(this, name, {
+      secretName: `${args.deployment}/cognito-token-exchange-key`,
+      description: 'Gatehouse: the tier-move token exchange answers (COGNITO_TOKEN_EXCHANGE_KEY)',
+      property: TOKEN_EXCHANGE_KEY_PROPERTY,
+      value,
+      kmsKeyArn: args.kmsKeyArn,
+      deletionProtection: args.deletionProtection,
+      tags,
+    });
+    const role = triggerRole(this, name, tags);
     const functions = {} as Record<TokenExchangeTriggerKind, aws.lambda.Function>;
     for (const [kind, file] of Object.entries(TOKEN_EXCHANGE_HANDLERS) as [TokenExchangeTriggerKind, string][]) {
-      const functionName = `${args.deployment}-${file}`;
-      const logGroup = new aws.cloudwatch.LogGroup(
-        `${name}-${file}-logs`,
-        { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays ?? 30, tags },
-        { parent: this },
-      );
-      const fn = new aws.lambda.Function(
-        `${name}-${file}`,
-        {
-          name: functionName,
-          role: role.arn,
-          runtime: TRIGGER_RUNTIME,
-          architectures: ['arm64'],
-          handler: 'index.handler',
-          code: new pulumi.asset.AssetArchive({ 'index.mjs': new pulumi.asset.StringAsset(triggerModuleSource(file)) }),
-          timeout: TRIGGER_TIMEOUT_SECONDS,
-          memorySize: 128,
-          // Only the verifier holds the key.
-          ...(kind === 'verifyAuthChallengeResponse' ? { environment: { variables: { GATEHOUSE_TOKEN_EXCHANGE_KEY: value } } } : {}),
-          tags,
-        },
-        { parent: this, dependsOn: [logGroup] },
-      );
-      // Only Cognito, only for user pools of this account and region (silo pools included).
-      new aws.lambda.Permission(
-        `${name}-${file}-cognito`,
-        {
-          action: 'lambda:InvokeFunction',
-          function: fn.name,
-          principal: 'cognito-idp.amazonaws.com',
-          sourceArn: pulumi.interpolate`arn:aws:cognito-idp:${args.region}:${args.accountId}:userpool/*`,
-          sourceAccount: args.accountId,
-        },
-        { parent: this },
-      );
-      functions[kind] = fn;
+      functions[kind] = triggerFunction(this, {
+        resourceNames: { logGroup: `${name}-${file}-logs`, function: `${name}-${file}`, permission: `${name}-${file}-cognito` },
+        functionName: `${args.deployment}-${file}`,
+        role,
+        code: triggerArchive(file),
+        // Only the verifier holds the key.
+        ...(kind === 'verifyAuthChallengeResponse' ? { environment: { GATEHOUSE_TOKEN_EXCHANGE_KEY: value } } : {}),
+        region: args.region,
+        accountId: args.accountId,
+        ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
+        tags,
+      });
     }
     this.functions = functions;
     this.defineAuthChallengeArn = functions.defineAuthChallenge.arn;

@@ -21,6 +21,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { transformSync } from '@swc/core';
 import { GATEHOUSE_CLIENT_NAME_SUFFIX, tenantClientNamePrefix } from '@gatehouse/tiers';
+import { triggerFunction, triggerRole } from './trigger-function.js';
 
 export const TRIGGER_HANDLERS = {
   preSignUp: 'pre-sign-up',
@@ -28,10 +29,7 @@ export const TRIGGER_HANDLERS = {
 } as const;
 export type TriggerKind = keyof typeof TRIGGER_HANDLERS;
 
-/** Lambda runtime of the triggers (the AWS SDK v3 is part of it). */
-export const TRIGGER_RUNTIME = 'nodejs22.x';
-/** Cognito waits at most 5 s for a trigger; fail well before. */
-export const TRIGGER_TIMEOUT_SECONDS = 3;
+export { TRIGGER_RUNTIME, TRIGGER_TIMEOUT_SECONDS } from './trigger-function.js';
 
 /** A handler file (infra/lambdas/<name>.ts) as the ES module the Lambda runs. */
 export function triggerModuleSource(name: string): string {
@@ -64,22 +62,7 @@ export class CognitoTriggers extends pulumi.ComponentResource {
     const tags = { ...args.tags };
     const poolsOfThisAccount = pulumi.interpolate`arn:aws:cognito-idp:${args.region}:${args.accountId}:userpool/*`;
 
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-logs`,
-      { role: role.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' },
-      { parent: this },
-    );
+    const role = triggerRole(this, name, tags);
     // The pre sign-up check reads the calling client's name and write attributes; nothing else.
     new aws.iam.RolePolicy(
       `${name}-describe-clients`,
@@ -98,39 +81,17 @@ export class CognitoTriggers extends pulumi.ComponentResource {
     const functions = {} as Record<TriggerKind, aws.lambda.Function>;
     for (const [kind, file] of Object.entries(TRIGGER_HANDLERS) as [TriggerKind, string][]) {
       const functionName = `${args.deployment}-${file}`;
-      const logGroup = new aws.cloudwatch.LogGroup(
-        `${name}-${file}-logs`,
-        { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays ?? 30, tags },
-        { parent: this },
-      );
-      const fn = new aws.lambda.Function(
-        `${name}-${file}`,
-        {
-          name: functionName,
-          role: role.arn,
-          runtime: TRIGGER_RUNTIME,
-          architectures: ['arm64'],
-          handler: 'index.handler',
-          code: new pulumi.asset.AssetArchive({ 'index.mjs': new pulumi.asset.StringAsset(triggerModuleSource(file)) }),
-          timeout: TRIGGER_TIMEOUT_SECONDS,
-          memorySize: 128,
-          environment: { variables: { GATEHOUSE_CLIENT_NAME_SUFFIX, GATEHOUSE_TENANT_CLIENT_PREFIX: tenantClientNamePrefix(args.deployment) } },
-          tags,
-        },
-        { parent: this, dependsOn: [logGroup] },
-      );
-      // Only Cognito, only for user pools of this account and region.
-      new aws.lambda.Permission(
-        `${name}-${file}-cognito`,
-        {
-          action: 'lambda:InvokeFunction',
-          function: fn.name,
-          principal: 'cognito-idp.amazonaws.com',
-          sourceArn: poolsOfThisAccount,
-          sourceAccount: args.accountId,
-        },
-        { parent: this },
-      );
+      const fn = triggerFunction(this, {
+        resourceNames: { logGroup: `${name}-${file}-logs`, function: `${name}-${file}`, permission: `${name}-${file}-cognito` },
+        functionName,
+        role,
+        code: triggerArchive(file),
+        environment: { GATEHOUSE_CLIENT_NAME_SUFFIX, GATEHOUSE_TENANT_CLIENT_PREFIX: tenantClientNamePrefix(args.deployment) },
+        region: args.region,
+        accountId: args.accountId,
+        ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
+        tags,
+      });
       functions[kind] = fn;
     }
     this.functions = functions;

@@ -17,7 +17,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { POST_EVENTS_HANDLER } from './cognito-events-trigger.js';
-import { TRIGGER_RUNTIME, triggerArchive } from './cognito-triggers.js';
+import { triggerArchive } from './cognito-triggers.js';
+import { triggerFunction, triggerRole } from './trigger-function.js';
 
 export const USER_MIGRATION_HANDLER = 'user-migration';
 /** Cognito waits at most 5 s; the API signs in at the source pool to check the password (the handler's own timeout is 4 s). */
@@ -49,57 +50,18 @@ export class UserMigrationTrigger extends pulumi.ComponentResource {
     const tags = { ...args.tags };
     const url = userMigrationRouteUrl(args.apiHost);
 
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-logs`,
-      { role: role.name, policyArn: 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' },
-      { parent: this },
-    );
-
-    const functionName = `${args.deployment}-${USER_MIGRATION_HANDLER}`;
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays ?? 30, tags },
-      { parent: this },
-    );
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        name: functionName,
-        role: role.arn,
-        runtime: TRIGGER_RUNTIME,
-        architectures: ['arm64'],
-        handler: 'index.handler',
-        code: triggerArchive(USER_MIGRATION_HANDLER, [POST_EVENTS_HANDLER]),
-        timeout: USER_MIGRATION_TIMEOUT_SECONDS,
-        memorySize: 128,
-        environment: { variables: { GATEHOUSE_USER_MIGRATION_URL: url, GATEHOUSE_EVENTS_SECRET: pulumi.secret(args.eventsSecret) } },
-        tags,
-      },
-      { parent: this, dependsOn: [logGroup] },
-    );
-    // Only Cognito, only for user pools of this account and region (silo pools included).
-    new aws.lambda.Permission(
-      `${name}-cognito`,
-      {
-        action: 'lambda:InvokeFunction',
-        function: this.function.name,
-        principal: 'cognito-idp.amazonaws.com',
-        sourceArn: pulumi.interpolate`arn:aws:cognito-idp:${args.region}:${args.accountId}:userpool/*`,
-        sourceAccount: args.accountId,
-      },
-      { parent: this },
-    );
+    this.function = triggerFunction(this, {
+      resourceNames: { logGroup: `${name}-logs`, function: `${name}-function`, permission: `${name}-cognito` },
+      functionName: `${args.deployment}-${USER_MIGRATION_HANDLER}`,
+      role: triggerRole(this, name, tags),
+      code: triggerArchive(USER_MIGRATION_HANDLER, [POST_EVENTS_HANDLER]),
+      environment: { GATEHOUSE_USER_MIGRATION_URL: url, GATEHOUSE_EVENTS_SECRET: pulumi.secret(args.eventsSecret) },
+      timeoutSeconds: USER_MIGRATION_TIMEOUT_SECONDS,
+      region: args.region,
+      accountId: args.accountId,
+      ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
+      tags,
+    });
     this.functionArn = this.function.arn;
     this.registerOutputs({ functionArn: this.functionArn });
   }
