@@ -75,6 +75,21 @@ const COGNITO_CONCURRENCY = 4;
 /** Users copied between two state writes (each write renews the lease). */
 const COPY_BATCH = 25;
 
+/**
+ * Runs `work` over `items` a batch at a time, the batch's items together: the
+ * runner's Cognito semaphore bounds the calls in flight, and a batch finishes
+ * before the next starts, so a failure stops the step after at most one batch
+ * (each item's work is idempotent, so the resumed step redoes it).
+ */
+async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += size) {
+    // Every item of the batch settles before a failure is reported: nothing of a failed step is still running.
+    const outcomes = await Promise.allSettled(items.slice(start, start + size).map(work));
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
 export interface MoveTenantInput {
   readonly tier: string;
   readonly unmigratedUsers: TierMoveRequest['unmigratedUsers'];
@@ -702,21 +717,21 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       where: { tenantId: tenant.id },
       select: { userId: true, username: true, issuer: true, sub: true, passwordMigratedAt: true, user: { select: { status: true } } },
     });
-    for (const identity of identities) {
-      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled' || isFederatedPlaceholder(identity.sub) || invitedNow.has(identity.userId)) continue;
+    await inBatches(identities, COPY_BATCH, async (identity) => {
+      if (identity.passwordMigratedAt !== null || identity.user.status === 'disabled' || isFederatedPlaceholder(identity.sub) || invitedNow.has(identity.userId)) return;
       // `reset_password`: everyone whose password did not move. Either way: invited users who never chose a password (theirs was the source's).
       const reset = state.request.unmigratedUsers === 'reset_password' || identity.user.status === 'pending';
-      if (!reset) continue;
+      if (!reset) return;
       const remade = await this.cognito(() => this.identity.resendInvitation(target, identity.username));
       if (remade) await this.moveIdentities.replaceTargetSubject(tenant.id, identity.userId, state.target.issuer!, remade);
-    }
+    });
     if (source.model === 'silo') {
       if (source.userPoolId) await this.cognito(() => this.identity.deleteUserPool({ userPoolId: source.userPoolId!, region: source.region }));
     } else {
       const pool = this.pool(source);
-      for (const identity of identities) {
+      await inBatches(identities, COPY_BATCH, async (identity) => {
         if (identity.issuer === source.issuer) await this.cognito(() => this.identity.deleteUser(pool, identity.username));
-      }
+      });
       if (source.model === 'bridge') {
         for (const clientId of [source.clientId, source.gatehouseClientId]) {
           if (clientId) await this.cognito(() => this.identity.deleteUserPoolClient({ ...pool, clientId }));
@@ -749,14 +764,14 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       select: { userId: true, username: true, user: { select: { email: true, status: true, mfaEnrolled: true } } },
     });
     const invited = new Set<string>();
-    for (const row of deferred) {
+    await inBatches(deferred, COPY_BATCH, async (row) => {
       const existing = await this.cognito(() => this.identity.getUser(pools.target, row.username));
       let account: IdentityUser;
       if (!existing) {
         const original = await this.cognito(() => this.identity.getUser(pools.source, row.username));
         if (!original) {
           this.logger.warn(`tenant ${tenant.slug}: deferred user ${row.userId} has no Cognito user in the source any more; nothing to move`);
-          continue;
+          return;
         }
         const invite = row.user.status !== 'disabled';
         const facts = { tenantId: tenant.id, targetTier: state.target.tier, fallbackEmail: row.user.email, invite };
@@ -775,7 +790,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       // A confirmed account already there has the user's own password (set at a sign-in, or by the trigger's answer).
       const passwordMigrated = existing?.status === 'CONFIRMED';
       await this.moveIdentities.bind(tenant.id, row.userId, account.sub, { passwordMigrated, hadTotp: row.user.mfaEnrolled });
-    }
+    });
     return invited;
   }
 
