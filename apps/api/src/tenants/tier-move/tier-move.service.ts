@@ -81,12 +81,13 @@ const COPY_BATCH = 25;
  * before the next starts, so a failure stops the step after at most one batch
  * (each item's work is idempotent, so the resumed step redoes it).
  */
-async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>, afterBatch?: () => Promise<void>): Promise<void> {
   for (let start = 0; start < items.length; start += size) {
     // Every item of the batch settles before a failure is reported: nothing of a failed step is still running.
     const outcomes = await Promise.allSettled(items.slice(start, start + size).map(work));
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;
+    await afterBatch?.();
   }
 }
 
@@ -712,7 +713,12 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
   private async removeSource(tenant: MoveTenant, state: TierMoveState): Promise<TierMoveState> {
     const source = state.source;
     const target = this.pool(state.target);
-    const invitedNow = await this.settleDeferredUsers(tenant, state);
+    // A batch at a time, each renewing the lease: a large tenant's removal outlives one lease, and no other runner may start it again meanwhile.
+    let current = state;
+    const renewLease = async () => {
+      current = await this.persist(tenant.id, current, {});
+    };
+    const invitedNow = await this.settleDeferredUsers(tenant, state, renewLease);
     const identities = await this.privileged.client.tierMoveIdentity.findMany({
       where: { tenantId: tenant.id },
       select: { userId: true, username: true, issuer: true, sub: true, passwordMigratedAt: true, user: { select: { status: true } } },
@@ -724,14 +730,14 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       if (!reset) return;
       const remade = await this.cognito(() => this.identity.resendInvitation(target, identity.username));
       if (remade) await this.moveIdentities.replaceTargetSubject(tenant.id, identity.userId, state.target.issuer!, remade);
-    });
+    }, renewLease);
     if (source.model === 'silo') {
       if (source.userPoolId) await this.cognito(() => this.identity.deleteUserPool({ userPoolId: source.userPoolId!, region: source.region }));
     } else {
       const pool = this.pool(source);
       await inBatches(identities, COPY_BATCH, async (identity) => {
         if (identity.issuer === source.issuer) await this.cognito(() => this.identity.deleteUser(pool, identity.username));
-      });
+      }, renewLease);
       if (source.model === 'bridge') {
         for (const clientId of [source.clientId, source.gatehouseClientId]) {
           if (clientId) await this.cognito(() => this.identity.deleteUserPoolClient({ ...pool, clientId }));
@@ -739,8 +745,8 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
         await this.federation.removeFromSource(tenant.id, state, (call) => this.cognito(call));
       }
     }
-    await this.fault(tenant, state, 'remove_source', 'after-effect');
-    const next = await this.persist(tenant.id, state, this.done(state, 'remove_source'), async (tx) => {
+    await this.fault(tenant, current, 'remove_source', 'after-effect');
+    const next = await this.persist(tenant.id, current, this.done(current, 'remove_source'), async (tx) => {
       if (source.issuer) await tx.tenantAppClient.deleteMany({ where: { tenantId: tenant.id, issuer: source.issuer } });
       await tx.tierMoveIdentity.deleteMany({ where: { tenantId: tenant.id } });
     });
@@ -757,7 +763,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
    * is created with Cognito's invitation — a temporary password by e-mail —
    * unless disabled (created disabled, no e-mail). Returns who was invited.
    */
-  private async settleDeferredUsers(tenant: MoveTenant, state: TierMoveState): Promise<Set<string>> {
+  private async settleDeferredUsers(tenant: MoveTenant, state: TierMoveState, afterBatch: () => Promise<void>): Promise<Set<string>> {
     const pools = { source: this.pool(state.source), target: this.pool(state.target) };
     const deferred = await this.privileged.client.tierMoveIdentity.findMany({
       where: { tenantId: tenant.id, sub: { startsWith: DEFERRED_SUB_PREFIX } },
@@ -790,7 +796,7 @@ export class TierMoveService implements OnApplicationBootstrap, OnApplicationShu
       // A confirmed account already there has the user's own password (set at a sign-in, or by the trigger's answer).
       const passwordMigrated = existing?.status === 'CONFIRMED';
       await this.moveIdentities.bind(tenant.id, row.userId, account.sub, { passwordMigrated, hadTotp: row.user.mfaEnrolled });
-    });
+    }, afterBatch);
     return invited;
   }
 
