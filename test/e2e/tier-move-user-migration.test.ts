@@ -22,6 +22,7 @@ import { type UserMigrationEvent, handler, migrateUser } from '../../infra/lambd
 import { createEmulatorClient } from '../../tools/local-stack/cognito.js';
 import { type LambdaInvokeServer, startLambdaInvokeServer } from '../support/lambda-invoke-server.js';
 import { type TriggerEmulator, startTriggerEmulator } from '../support/trigger-emulator.js';
+import { APP_CONFIG } from '../../apps/api/src/config/config.module.js';
 import { call } from '../support/world.js';
 import { type Harness, type TenantJson, expectProblem, startHarness, tenantWithPasswordUsers } from './tenants-harness.js';
 
@@ -149,6 +150,21 @@ describe('the user-migration route, called as the Lambda calls it (run emulator)
     await expect(asTheLambda(h, migrationEvent(other, user.username, PASSWORD))).rejects.toThrow('user not migrated');
     await expect(asTheLambda(h, migrationEvent(acme, `gh1-${randomUUID()}`, PASSWORD))).rejects.toThrow('user not migrated');
     const identity = await h.privileged.tierMoveIdentity.findFirstOrThrow({ where: { tenantId: acme.tenant.id, username: user.username } });
+    expect(identity.passwordMigratedAt).toBeNull();
+  });
+
+  it('counts wrong passwords like sign-ins through Gatehouse: a failure event each, and refusal once the per-user limit is used up', async () => {
+    const user = other.users[0]!;
+    const row = await h.privileged.user.findFirstOrThrow({ where: { tenantId: other.tenant.id, username: user.username } });
+    const limit = h.api.app.get(APP_CONFIG).env.SIGN_IN_FAILURES_PER_USER;
+    for (let attempt = 0; attempt < limit; attempt += 1) {
+      await expect(asTheLambda(h, migrationEvent(other, user.username, `Wrong-Password-${attempt}`))).rejects.toThrow('user not migrated');
+    }
+    const failures = await h.privileged.eventOutbox.findMany({ where: { tenantId: other.tenant.id, type: 'user.sign_in_failed', data: { path: ['userId'], equals: row.id } } });
+    expect(failures).toHaveLength(limit);
+    // Used up: even the right password is refused now, without asking the source.
+    await expect(asTheLambda(h, migrationEvent(other, user.username, PASSWORD))).rejects.toThrow('user not migrated');
+    const identity = await h.privileged.tierMoveIdentity.findFirstOrThrow({ where: { tenantId: other.tenant.id, userId: row.id } });
     expect(identity.passwordMigratedAt).toBeNull();
   });
 

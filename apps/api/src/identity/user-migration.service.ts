@@ -38,6 +38,7 @@ import { MoveIdentities } from '../tenants/tier-move/move-identities.js';
 import { targetUserAttributes } from '../tenants/tier-move/target-user.js';
 import { UserMirror } from '../tenants/user-mirror.js';
 import { IdentityProvider } from './identity-provider.js';
+import { RateLimits } from '../rate-limits/rate-limits.service.js';
 import { PasswordMigration } from './password-migration.js';
 import { TenantIdentityResolver } from './tenant-identity.js';
 
@@ -80,6 +81,7 @@ export class UserMigrationService {
     private readonly moveIdentities: MoveIdentities,
     private readonly deferredUsers: DeferredUsers,
     private readonly migration: PasswordMigration,
+    private readonly limits: RateLimits,
   ) {}
 
   async migrate(request: UserMigrationRequest): Promise<UserMigrationAnswer> {
@@ -102,10 +104,20 @@ export class UserMigrationService {
 
     if (request.kind === 'authentication') {
       if (!request.password) this.refuse(request, 'no password');
-      const answer = await this.migration.proveAtSource(sides.source.client, user.username, request.password).catch((error: unknown) => {
-        if ((error as { code?: string }).code === 'invalid_credentials') this.refuse(request, 'wrong password');
+      // The same per-user failure limit and failure event as a sign-in through Gatehouse: the trigger is no way round them.
+      await this.limits.assertSignInAllowed(deferred.tenantId, user.email).catch(() => this.refuse(request, 'too many failed sign-ins'));
+      const answer = await this.migration.proveAtSource(sides.source.client, user.username, request.password).catch(async (error: unknown) => {
+        if ((error as { code?: string }).code === 'invalid_credentials') {
+          await this.limits.recordSignInFailure(deferred.tenantId, user.email);
+          await this.mirror.recordAuthEvent(
+            { type: 'user.sign_in_failed', data: { tenantId: deferred.tenantId, userId: user.id, reason: 'invalid_credentials' } },
+            { outcome: 'failure', details: { reason: 'invalid_credentials', via: 'user_migration_trigger' } },
+          );
+          this.refuse(request, 'wrong password');
+        }
         throw error;
       });
+      await this.limits.resetSignInFailures(deferred.tenantId, user.email);
       if (answer.outcome.kind === 'tokens' && answer.outcome.tokens.refreshToken) {
         // Gatehouse asked only to check the password: the source session it got ends here.
         await this.identity.revokeRefreshToken(sides.source.client, answer.outcome.tokens.refreshToken).catch((error: unknown) => {
