@@ -43,6 +43,7 @@ interface UserRow {
 }
 
 type TenantPool = PoolRef & { readonly issuer: string };
+type TenantSides = TenantPool & { readonly moving?: TenantPool };
 
 /**
  * Where a user's Cognito accounts are: `home`, the pool of the identity Gatehouse
@@ -75,18 +76,20 @@ export class UsersService {
     private readonly events: EventsService,
   ) {}
 
-  /** The Cognito pool the caller's tenant keeps its users in: its own (silo) or its tier's. */
-  private pool(auth: AuthContext): TenantPool & { readonly movingIssuer?: string } {
+  /**
+   * The Cognito pool the caller's tenant keeps its users in (its own for silo, its tier's otherwise)
+   * and, while the tenant moves between tiers, the other side's (`moving`): one lookup per request.
+   */
+  private pool(auth: AuthContext): TenantSides {
     const current = this.tenants.forTenantId(auth.tenantId);
     const moving = this.tenants.forMovingSide(current.tenant);
-    return { ...current.pool, issuer: current.issuer, ...(moving ? { movingIssuer: moving.issuer } : {}) };
+    return { ...current.pool, issuer: current.issuer, ...(moving ? { moving: { ...moving.pool, issuer: moving.issuer } } : {}) };
   }
 
-  /** The user's Cognito accounts (see {@link CognitoAccounts}); undefined for an external identity. */
-  private accounts(auth: AuthContext, user: { issuer: string }): CognitoAccounts | undefined {
-    const current = this.tenants.forTenantId(auth.tenantId);
-    const moving = this.tenants.forMovingSide(current.tenant);
-    const sides = [{ ...current.pool, issuer: current.issuer }, ...(moving ? [{ ...moving.pool, issuer: moving.issuer }] : [])];
+  /** The user's Cognito accounts (see {@link CognitoAccounts}) on the tenant's sides; undefined for an external identity. */
+  private accounts(pool: TenantSides, user: { issuer: string }): CognitoAccounts | undefined {
+    const { moving, ...current } = pool;
+    const sides: TenantPool[] = moving ? [current, moving] : [current];
     const home = sides.find((side) => side.issuer === user.issuer);
     if (!home) return undefined;
     const alsoAt = sides.find((side) => side !== home);
@@ -104,7 +107,7 @@ export class UsersService {
     if (accounts.alsoAt && (await this.identity.getUser(accounts.alsoAt, username))) await change(accounts.alsoAt);
   }
 
-  private view(row: UserRow, pool: TenantPool & { readonly movingIssuer?: string }): UserView {
+  private view(row: UserRow, pool: TenantSides): UserView {
     return {
       id: row.id,
       email: row.email,
@@ -112,7 +115,7 @@ export class UsersService {
       status: row.status,
       emailVerified: row.emailVerified,
       // During a tier move a user may still hold the other side's identity: a Cognito user all the same.
-      source: row.issuer === pool.issuer || row.issuer === pool.movingIssuer ? 'cognito' : 'external',
+      source: this.accounts(pool, row) ? 'cognito' : 'external',
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     };
@@ -206,7 +209,7 @@ export class UsersService {
       const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { role }, select: FIELDS });
       await this.audit.record(tx, { action: 'user.role.change', target: `user:${userId}`, details: { from: user.role, to: role } });
       await this.events.emit(tx, { type: 'user.role_changed', data: { tenantId: auth.tenantId, userId, from: user.role, to: role } });
-      const accounts = this.accounts(auth, user);
+      const accounts = this.accounts(pool, user);
       if (accounts) {
         await this.onEveryAccount(accounts, user.username, async (at) => {
           await this.identity.addUserToGroup(at, user.username, role);
@@ -226,7 +229,7 @@ export class UsersService {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
       if ((user.status === 'disabled') === !enabled) return this.view(user, pool);
-      const accounts = this.accounts(auth, user);
+      const accounts = this.accounts(pool, user);
       let status: UserRow['status'] = 'disabled';
       if (enabled) {
         // Back to where the user was: pending until the first sign-in, active after it.
@@ -255,6 +258,7 @@ export class UsersService {
 
   async remove(userId: string): Promise<void> {
     const auth = caller();
+    const pool = this.pool(auth);
     await this.guardedWrite(async (tx) => {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
@@ -263,7 +267,7 @@ export class UsersService {
       if (count === 0) throw userNotFound();
       await this.audit.record(tx, { action: 'user.remove', target: `user:${userId}`, details: { role: user.role } });
       await this.events.emit(tx, { type: 'user.deleted', data: { tenantId: auth.tenantId, userId } });
-      const accounts = this.accounts(auth, user);
+      const accounts = this.accounts(pool, user);
       if (accounts) await this.onEveryAccount(accounts, user.username, (at) => this.identity.deleteUser(at, user.username));
     });
     this.directory.evictUser(userId);
@@ -280,7 +284,7 @@ export class UsersService {
     const result = await this.db.run(async (tx) => {
       const user = await this.find(tx, userId);
       if (user.id === auth.userId) throw cannotChangeOwnAccount();
-      const accounts = this.accounts(auth, user);
+      const accounts = this.accounts(pool, user);
       if (!accounts) throw mfaManagedElsewhere();
       const updated = await tx.user.update({ where: { tenantId_id: { tenantId: auth.tenantId, id: userId } }, data: { mfaEnrolled: false }, select: FIELDS });
       await this.audit.record(tx, { action: 'user.mfa.reset', target: `user:${userId}` });
