@@ -7,13 +7,17 @@
  * - `api`: the real API (createApp), as `npm start` runs it, logging at warn.
  * - `baseline`: a minimal Fastify server: node:crypto RS256 verification with a
  *   cached key, then the same SQL over `pg` as the superuser (no RLS), by
- *   tenant: `GET /v1/projects` and `POST /v1/projects`.
+ *   tenant: `GET /v1/projects` and `POST /v1/projects`. It gets the API's own
+ *   data-layer techniques — statements prepared once per connection, timestamps
+ *   read as ISO text (sql-timestamps.ts) — so the ratio measures what the API
+ *   adds (Nest, the guard, row-level security), not what either could do.
  */
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { createApp } from '../../apps/api/src/app.factory.js';
 import { loadConfig } from '../../apps/api/src/config/config.schema.js';
+import { SQL_RESULT_TYPES } from '../../apps/api/src/database/sql-timestamps.js';
 import type { LocalStackInfo } from '../../tools/local-stack/stack.js';
 import { apiEnvironment } from '../../tools/local-stack/stack.js';
 import { rawVerifier } from './verification.js';
@@ -75,11 +79,13 @@ async function startBaseline(spec: ServerSpec): Promise<{ port: number; close():
     if (!who) return reply.code(401).send({ code: 'invalid_token' });
     const body = request.body as { name?: unknown; description?: unknown } | undefined;
     if (typeof body?.name !== 'string' || body.name.length === 0) return reply.code(400).send({ code: 'validation_failed' });
-    const { rows } = await pool.query(
-      `INSERT INTO projects (tenant_id, owner_id, name, description) VALUES ($1, $2, $3, $4)
-       RETURNING id, name, description, owner_id, created_at, updated_at`,
-      [who.tenantId, who.userId, body.name, typeof body.description === 'string' ? body.description : null],
-    );
+    const { rows } = await pool.query({
+      name: 'baseline_create_project',
+      text: `INSERT INTO projects (tenant_id, owner_id, name, description) VALUES ($1, $2, $3, $4)
+             RETURNING id, name, description, owner_id, created_at, updated_at`,
+      values: [who.tenantId, who.userId, body.name, typeof body.description === 'string' ? body.description : null],
+      types: SQL_RESULT_TYPES,
+    });
     return reply.code(201).send(view(rows[0]!));
   });
   fastify.get('/v1/projects', async (request, reply) => {
@@ -87,11 +93,13 @@ async function startBaseline(spec: ServerSpec): Promise<{ port: number; close():
     if (!who) return reply.code(401).send({ code: 'invalid_token' });
     const tenantId = who.tenantId;
     const limit = Math.min(Math.max(Number((request.query as { limit?: string }).limit ?? 20) || 20, 1), 100);
-    const { rows } = await pool.query(
-      `SELECT id, name, description, owner_id, created_at, updated_at FROM projects
-       WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
-      [tenantId, limit + 1],
-    );
+    const { rows } = await pool.query({
+      name: 'baseline_list_projects',
+      text: `SELECT id, name, description, owner_id, created_at, updated_at FROM projects
+             WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+      values: [tenantId, limit + 1],
+      types: SQL_RESULT_TYPES,
+    });
     const items = rows.slice(0, limit).map(view);
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
   });

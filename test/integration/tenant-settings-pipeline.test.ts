@@ -11,6 +11,7 @@ import { MissingTenantContextError } from '../../apps/api/src/common/domain-erro
 import type { PrismaClient } from '../../apps/api/src/database/prisma-client.js';
 import type { PrismaService } from '../../apps/api/src/database/prisma.service.js';
 import { type TenantDb, sql } from '../../apps/api/src/database/tenant-db.js';
+import { tenantScope, tenantSettingsFor } from '../../apps/api/src/database/tenant-scope.js';
 import { ProjectsService } from '../../apps/api/src/projects/projects.service.js';
 import { requestContext } from '../../apps/api/src/tenancy/request-context.js';
 import { privilegedClient, tenantDb } from '../support/database.js';
@@ -121,6 +122,22 @@ describe('settings on a reused connection', () => {
   });
 });
 
+describe('prepared statements', () => {
+  it('the settings statement and each sql template are parsed once per connection, then only bound', async () => {
+    await withDb(1, async (db) => {
+      const prepared = sql`SELECT name, statement, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements ORDER BY name`;
+      for (let index = 0; index < 3; index += 1) await db.queryAs<Session>(index % 2 ? adminA.auth : adminB.auth, SESSION);
+      const rows = await db.queryAs<{ name: string; statement: string; runs: number }>(adminA.auth, prepared);
+      const byName = new Map(rows.map((row) => [row.name, row]));
+      // Four scoped statements so far (three SESSION reads, this one): one settings statement ran before each.
+      expect(byName.get('gatehouse_tenant_settings')).toMatchObject({ runs: 4 });
+      expect(byName.get('gatehouse_tenant_settings')!.statement).toContain("set_config('app.tenant_id'");
+      expect(byName.get(SESSION.name!)).toMatchObject({ statement: SESSION.text, runs: 3 });
+      expect(rows.filter((row) => row.name.startsWith('gatehouse_'))).toHaveLength(3);
+    });
+  });
+});
+
 describe('settings under concurrency', () => {
   it('interleaved requests of two tenants on a small pool each see only their own settings and rows', async () => {
     await withDb(2, async (db, prisma) => {
@@ -178,6 +195,25 @@ describe('settings after an error mid-pipeline', () => {
       expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
       const [next] = await db.queryAs<Session>(adminB.auth, SESSION);
       expect(next).toMatchObject({ tenant: tenantB.id, user: adminB.id, role: 'admin' });
+    });
+  });
+
+  it('a named statement that fails to parse right after the settings statement was prepared is not taken for prepared', async () => {
+    // A checked-out connection (as in a transaction: an error does not end it), whose first scoped
+    // statement parses the settings statement and then the caller's, in one pipeline.
+    await withDb(1, async (_db, prisma) => {
+      const client = await prisma.pool.connect();
+      try {
+        const scoped = <T>(auth: UserFixture['auth'], work: () => Promise<T>) => tenantScope.run(tenantSettingsFor(auth), work);
+        const broken = { name: `broken_${uniqueSuffix().replace(/\W/g, '_')}`, text: 'SELEC broken' };
+        await expect(scoped(adminA.auth, () => client.query(broken))).rejects.toThrow(/syntax/);
+        // Parsed again (and refused again), not bound as if Postgres had it.
+        await expect(scoped(adminA.auth, () => client.query(broken))).rejects.toThrow(/syntax/);
+        const { rows } = await scoped(adminB.auth, () => client.query<Session>({ name: SESSION.name!, text: SESSION.text }));
+        expect(rows[0]).toMatchObject({ tenant: tenantB.id, user: adminB.id, role: 'admin' });
+      } finally {
+        client.release();
+      }
     });
   });
 
@@ -244,9 +280,11 @@ describe('tagged writes: the project create path (INSERT … RETURNING with the 
       const name = `tagged-${uniqueSuffix()}`;
       const created = await createAs(db, adminA, { name, description: 'd' });
       expect(created).toMatchObject({ name, description: 'd', ownerId: adminA.id });
-      expect(created.createdAt).toBeInstanceOf(Date);
       const stored = await privileged.project.findFirstOrThrow({ where: { id: created.id } });
       expect(stored.tenantId).toBe(tenantA.id);
+      // Timestamps come back as the ISO text the response carries, equal to what Prisma reads.
+      expect(created.createdAt).toBe(stored.createdAt.toISOString());
+      expect(created.updatedAt).toBe(stored.updatedAt.toISOString());
       expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
     });
   });
@@ -291,6 +329,17 @@ describe('tagged writes: the project create path (INSERT … RETURNING with the 
       expect(await bare(prisma)).toMatchObject({ tenant: '', user: '', role: '' });
     });
   }, 20_000);
+
+  it('inside a run, the joined insert returns its timestamps in the same ISO form as outside one', async () => {
+    await withDb(1, async (db) => {
+      const name = `joined-iso-${uniqueSuffix()}`;
+      const created = await requestContext.run({ requestId: 'spec-joined-iso', auth: adminA.auth }, () =>
+        db.run(async () => new ProjectsService(db).create({ name })),
+      );
+      const stored = await privileged.project.findFirstOrThrow({ where: { id: created.id } });
+      expect(created.createdAt).toBe(stored.createdAt.toISOString());
+    });
+  });
 
   it('inside a run, the insert joins the transaction and rolls back with it', async () => {
     await withDb(1, async (db) => {

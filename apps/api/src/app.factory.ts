@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as TlsServer } from 'node:tls';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -21,6 +20,7 @@ import { setupOpenApi } from './common/openapi/openapi-document.js';
 import { PROBLEM_CONTENT_TYPE, problem } from './common/problem-details.js';
 import { reloadTlsPeriodically } from './common/tls-files.js';
 import { refuseUnsafeInput } from './common/unsafe-input.hook.js';
+import { registerSecurityHeaders, securityHeadersOf } from './common/security-headers.js';
 import type { AppConfig } from './config/config.schema.js';
 import { instrumentHttp, observeRegistry, routeTemplate } from './observability/http-instrumentation.js';
 import { Metrics } from './observability/metrics.js';
@@ -159,22 +159,25 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   observeRegistry(app.get(Metrics), app.get(TrustedIssuersService));
   // Security headers on every response, errors included. The policy allows what Swagger UI at
   // /docs needs (its own scripts and styles, inline styles, data: images) and nothing else.
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
+  registerSecurityHeaders(
+    fastify,
+    securityHeadersOf({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
       },
-    },
-  });
+    }),
+  );
   // Nest installs Fastify's error and not-found handlers and routes them through
   // the global filters, so body-parsing errors and unknown routes are problems too.
   app.useGlobalFilters(new ProblemDetailsFilter());

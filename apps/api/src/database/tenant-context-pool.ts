@@ -7,6 +7,10 @@
  *   Parse/Bind/Describe/Execute  <the statement>
  *   Sync
  *
+ * The settings statement is a named prepared statement, parsed once per
+ * connection (`gatehouse_tenant_settings`): parsing and planning it again for
+ * every request was a third of Postgres' own work per tenant-scoped read.
+ *
  * Postgres runs everything before a Sync in one implicit transaction, so the
  * transaction-local settings apply to the statement and end with it: they can
  * never survive on the pooled connection, whatever happens next. (A CTE with
@@ -33,6 +37,8 @@ import { type TenantSettings, tenantScope } from './tenant-scope.js';
 
 const SET_SETTINGS_SQL =
   "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), set_config('app.role', $3, true)";
+/** The settings statement's name on every connection of this pool (pg's own statements are named by their callers). */
+export const SET_SETTINGS_STATEMENT = 'gatehouse_tenant_settings';
 
 /** Settings captured by the pool at call time (null: captured, and there were none). */
 const CAPTURED = Symbol('gatehouse.capturedTenantSettings');
@@ -42,6 +48,9 @@ type QueryConfig = Record<string | symbol, unknown> & { text?: string; values?: 
 
 /** The slice of pg's Connection the query writes to. */
 interface WireConnection {
+  /** Named statements Postgres confirmed (ParseComplete) on this connection, and those sent but not yet confirmed. */
+  readonly parsedStatements: Record<string, string>;
+  readonly submittedNamedStatements: Record<string, string>;
   parse(message: { text: string; name?: string; types?: unknown[] }): void;
   bind(message: { portal?: string; statement?: string; values?: unknown[] }): void;
   execute(message: { portal?: string; rows?: number }): void;
@@ -55,6 +64,7 @@ interface PgQueryInternals {
   submit(connection: WireConnection): Error | null;
   handleDataRow(message: unknown): void;
   handleCommandComplete(message: unknown, connection: WireConnection): void;
+  handleError(error: Error, connection: WireConnection): void;
 }
 const PgQuery = pg.Query as unknown as new (config: QueryConfig, values?: unknown, callback?: QueryCallback) => PgQueryInternals;
 
@@ -69,6 +79,8 @@ export class TenantContextSwitchError extends Error {
 class ScopedQuery extends PgQuery {
   /** True while the response to the settings statement is still being read (and swallowed). */
   private settingsPending = false;
+  /** True from sending the settings statement's Parse until Postgres confirms it (its ParseComplete comes first). */
+  settingsParsePending = false;
 
   constructor(
     config: QueryConfig,
@@ -95,11 +107,35 @@ class ScopedQuery extends PgQuery {
   override prepare(connection: WireConnection): void {
     if (this.settingsPending) {
       const { tenantId, userId, role } = this.settings;
-      connection.parse({ text: SET_SETTINGS_SQL, name: '', types: [] });
-      connection.bind({ portal: '', statement: '', values: [tenantId, userId, role] });
+      // Parsed once per connection, like pg's own named statements: sent, then confirmed by its ParseComplete.
+      if (
+        connection.parsedStatements[SET_SETTINGS_STATEMENT] === undefined &&
+        connection.submittedNamedStatements[SET_SETTINGS_STATEMENT] === undefined
+      ) {
+        connection.parse({ text: SET_SETTINGS_SQL, name: SET_SETTINGS_STATEMENT, types: [] });
+        connection.submittedNamedStatements[SET_SETTINGS_STATEMENT] = SET_SETTINGS_SQL;
+        this.settingsParsePending = true;
+      }
+      connection.bind({ portal: '', statement: SET_SETTINGS_STATEMENT, values: [tenantId, userId, role] });
       connection.execute({ portal: '', rows: 0 });
     }
     super.prepare(connection);
+  }
+
+  /** The settings statement's ParseComplete: it exists on this connection from now on. */
+  settingsParsed(connection: WireConnection): void {
+    this.settingsParsePending = false;
+    connection.parsedStatements[SET_SETTINGS_STATEMENT] = SET_SETTINGS_SQL;
+    delete connection.submittedNamedStatements[SET_SETTINGS_STATEMENT];
+  }
+
+  override handleError(error: Error, connection: WireConnection): void {
+    // Refused before its ParseComplete (Postgres skips the rest of a failed pipeline): not prepared, parse it next time.
+    if (this.settingsParsePending) {
+      this.settingsParsePending = false;
+      delete connection.submittedNamedStatements[SET_SETTINGS_STATEMENT];
+    }
+    super.handleError(error, connection);
   }
 
   override handleDataRow(message: unknown): void {
@@ -138,6 +174,17 @@ export class TenantContextClient extends pg.Client {
     this.transactionStatus = status === 'T' || status === 'E' ? status : 'I';
     if (this.transactionStatus === 'I') this.transactionSettings = null;
     (pg.Client.prototype as unknown as { _handleReadyForQuery(m: unknown): void })._handleReadyForQuery.call(this, message);
+  }
+
+  // The first ParseComplete of a pipeline that parses the settings statement is that statement's: pg would
+  // take it for the caller's statement (and mark that one prepared before Postgres has parsed it).
+  _handleParseComplete(): void {
+    const active = (this as unknown as { _getActiveQuery(): unknown })._getActiveQuery();
+    if (active instanceof ScopedQuery && active.settingsParsePending) {
+      active.settingsParsed((this as unknown as { connection: WireConnection }).connection);
+      return;
+    }
+    (pg.Client.prototype as unknown as { _handleParseComplete(): void })._handleParseComplete.call(this);
   }
 
   override query(...args: unknown[]): never {

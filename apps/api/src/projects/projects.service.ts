@@ -17,13 +17,14 @@ import type { CreateProject, CreateTask, ListQuery, UpdateProject, UpdateTask } 
 import { notOwner, projectNameTaken, projectNotFound, taskNotFound } from './projects.errors.js';
 
 const projectFields = { id: true, name: true, description: true, ownerId: true, createdAt: true, updatedAt: true } as const;
+/** A project as tagged SQL returns it: timestamps as ISO 8601 strings, exactly as the response carries them. */
 interface ProjectRow {
   readonly id: string;
   readonly name: string;
   readonly description: string | null;
   readonly ownerId: string;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
+  readonly createdAt: string;
+  readonly updatedAt: string;
 }
 
 const taskFields = { id: true, projectId: true, title: true, done: true, ownerId: true, createdAt: true, updatedAt: true } as const;
