@@ -14,9 +14,21 @@
  *   grown to 10,000 tenants and 100,000 project rows — four targets (API and
  *   baseline on each), every round visiting all four, so the scale comparison
  *   is taken side by side under the same background load.
+ *
+ * Ratios are paired: each round's API load is divided by the baseline's load of
+ * the same kind in the same round (seconds apart), and the median of those
+ * per-round ratios is the figure. On a shared 2-core machine the absolute rates
+ * swing by 2× from one round to the next; a ratio of two medians taken minutes
+ * apart carried that swing into the result, a per-round ratio does not.
+ *
+ * CPU per request is measured too, for each target and load: the target
+ * process's and all Postgres processes' CPU time (from /proc) over the
+ * requests it served — the cost that decides throughput once the machine is
+ * full, and much steadier than a rate.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -29,8 +41,8 @@ import { median, round } from './stats.js';
 
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 3;
-const ROUND_SECONDS = 3;
-const ROUNDS = 3;
+const ROUND_SECONDS = 2;
+const ROUNDS = 5;
 const TX_PROBE_REQUESTS = 1_000;
 /** A backend reports its counters to pg_stat_database when idle, at the latest ~10 s later. */
 const STATS_SETTLE_MS = 11_000;
@@ -43,6 +55,8 @@ export interface LoadFigures {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly roundsRps: number[];
+  /** CPU time per request served (median of the rounds), µs: the target's process, and Postgres (all its processes). */
+  readonly cpuMicrosPerRequest: { readonly server: number; readonly postgres: number };
 }
 
 export interface TargetFigures {
@@ -57,6 +71,7 @@ export interface PhaseResults {
   readonly tenants: number;
   readonly projectRows: number;
   readonly targets: Record<ServerMode, TargetFigures>;
+  /** Paired per-round ratios (API round / baseline round, same kind of load, same round), medians. */
   readonly ratios: {
     readonly readRps: number;
     readonly readP99: number;
@@ -164,6 +179,51 @@ function load(baseUrl: string, token: string, what: Load, options: { duration?: 
   });
 }
 
+/** Clock ticks of CPU (user + system) a process has used; 0 when it is gone. */
+function processTicks(pid: number | string): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ticks of every Postgres process on this machine (the benchmark's databases are the only busy ones). */
+function postgresTicks(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += processTicks(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** Linux reports CPU time in clock ticks of 10 ms (USER_HZ = 100). */
+const MICROS_PER_TICK = 10_000;
+
+interface MeasuredLoad {
+  readonly result: autocannon.Result;
+  readonly serverMicrosPerRequest: number;
+  readonly postgresMicrosPerRequest: number;
+}
+
+async function measuredLoad(server: RunningServer, token: string, what: Load): Promise<MeasuredLoad> {
+  const serverBefore = processTicks(server.pid);
+  const postgresBefore = postgresTicks();
+  const result = await load(server.baseUrl, token, what, {});
+  const served = Math.max(result.requests.total, 1);
+  return {
+    result,
+    serverMicrosPerRequest: ((processTicks(server.pid) - serverBefore) * MICROS_PER_TICK) / served,
+    postgresMicrosPerRequest: ((postgresTicks() - postgresBefore) * MICROS_PER_TICK) / served,
+  };
+}
+
 async function assertServes(baseUrl: string, token: string, mode: ServerMode): Promise<void> {
   const response = await fetch(`${baseUrl}${READ_PATH}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
   const body = (await response.json()) as { items?: unknown[] };
@@ -201,20 +261,39 @@ async function transactionsPerRequest(dataSet: DataSet, baseUrl: string, token: 
   }
 }
 
-function figures(results: autocannon.Result[], label: string): LoadFigures {
+function figures(loads: MeasuredLoad[], label: string): LoadFigures {
+  const results = loads.map((measured) => measured.result);
   for (const result of results) {
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   }
   const rps = results.map((result) => result.requests.average);
   const middle = [...results].sort((a, b) => a.requests.average - b.requests.average)[Math.floor(results.length / 2)]!;
-  return { rps: round(median(rps)), p50Ms: middle.latency.p50, p99Ms: middle.latency.p99, roundsRps: rps.map((value) => round(value)) };
+  return {
+    rps: round(median(rps)),
+    p50Ms: middle.latency.p50,
+    p99Ms: middle.latency.p99,
+    roundsRps: rps.map((value) => round(value)),
+    cpuMicrosPerRequest: {
+      server: round(median(loads.map((measured) => measured.serverMicrosPerRequest))),
+      postgres: round(median(loads.map((measured) => measured.postgresMicrosPerRequest))),
+    },
+  };
 }
+
+/** Median of the per-round ratios of two targets' loads of one kind (round i of one over round i of the other). */
+function pairedRatio(api: readonly MeasuredLoad[], baseline: readonly MeasuredLoad[], measure: (result: autocannon.Result) => number): number {
+  return round(median(api.map((measured, index) => measure(measured.result) / Math.max(measure(baseline[index]!.result), 1e-9))), 2);
+}
+
+const requestRate = (result: autocannon.Result) => result.requests.average;
+/** p99 latency, at least 1 ms (autocannon reports whole milliseconds; 0 would make a ratio meaningless). */
+const p99Latency = (result: autocannon.Result) => Math.max(result.latency.p99, 1);
 
 function summarise(
   mode: ServerMode,
-  reads: Record<Model, autocannon.Result[]>,
-  mixedReads: autocannon.Result[],
-  writes: autocannon.Result[],
+  reads: Record<Model, MeasuredLoad[]>,
+  mixedReads: MeasuredLoad[],
+  writes: MeasuredLoad[],
 ): TargetFigures {
   const models = Object.fromEntries(MODELS.map((model) => [model, figures(reads[model], `${mode}/read/${model}`)])) as Record<Model, LoadFigures>;
   return {
@@ -225,6 +304,10 @@ function summarise(
       p50Ms: median(MODELS.map((model) => models[model].p50Ms)),
       p99Ms: median(MODELS.map((model) => models[model].p99Ms)),
       roundsRps: MODELS.flatMap((model) => models[model].roundsRps),
+      cpuMicrosPerRequest: {
+        server: median(MODELS.map((model) => models[model].cpuMicrosPerRequest.server)),
+        postgres: median(MODELS.map((model) => models[model].cpuMicrosPerRequest.postgres)),
+      },
     },
     mixedRead: figures(mixedReads, `${mode}/mixed-read`),
     write: figures(writes, `${mode}/write`),
@@ -287,28 +370,34 @@ async function runInterleaved(world: BenchWorld, dataSets: readonly DataSet[], l
       for (const model of MODELS) await load(server.baseUrl, world.tenants[model].accessToken, { kind: 'read' }, { duration: WARMUP_SECONDS / MODELS.length });
       await load(server.baseUrl, world.tenants.pool.accessToken, { kind: 'write' }, { duration: 1 });
     }
-    const reads = new Map(targets.map((target) => [target, Object.fromEntries(MODELS.map((model) => [model, [] as autocannon.Result[]])) as Record<Model, autocannon.Result[]>]));
-    const mixedReads = new Map(targets.map((target) => [target, [] as autocannon.Result[]]));
-    const writes = new Map(targets.map((target) => [target, [] as autocannon.Result[]]));
+    const reads = new Map(targets.map((target) => [target, Object.fromEntries(MODELS.map((model) => [model, [] as MeasuredLoad[]])) as Record<Model, MeasuredLoad[]>]));
+    const mixedReads = new Map(targets.map((target) => [target, [] as MeasuredLoad[]]));
+    const writes = new Map(targets.map((target) => [target, [] as MeasuredLoad[]]));
     const mixed: Load = { kind: 'mixed-read', tokens: MODELS.map((model) => world.tenants[model].accessToken) };
     for (let index = 0; index < ROUNDS; index += 1) {
       // Rotate the order of targets each round so none is always first after a pause.
       const order = targets.map((_, offset) => targets[(index + offset) % targets.length]!);
       for (const model of MODELS) {
-        for (const target of order) reads.get(target)![model].push(await load(target.server.baseUrl, world.tenants[model].accessToken, { kind: 'read' }, {}));
+        for (const target of order) reads.get(target)![model].push(await measuredLoad(target.server, world.tenants[model].accessToken, { kind: 'read' }));
       }
-      for (const target of order) mixedReads.get(target)!.push(await load(target.server.baseUrl, '', mixed, {}));
+      for (const target of order) mixedReads.get(target)!.push(await measuredLoad(target.server, '', mixed));
       const writer = world.tenants[MODELS[index % MODELS.length]!].accessToken;
-      for (const target of order) writes.get(target)!.push(await load(target.server.baseUrl, writer, { kind: 'write' }, {}));
+      for (const target of order) writes.get(target)!.push(await measuredLoad(target.server, writer, { kind: 'write' }));
     }
     const phases: PhaseResults[] = [];
     for (const dataSet of dataSets) {
-      const figuresOf = (mode: ServerMode) => {
-        const target = targets.find((candidate) => candidate.dataSet === dataSet && candidate.mode === mode)!;
-        return summarise(mode, reads.get(target)!, mixedReads.get(target)!, writes.get(target)!);
-      };
+      const targetOf = (mode: ServerMode) => targets.find((candidate) => candidate.dataSet === dataSet && candidate.mode === mode)!;
+      const figuresOf = (mode: ServerMode) => summarise(mode, reads.get(targetOf(mode))!, mixedReads.get(targetOf(mode))!, writes.get(targetOf(mode))!);
       const api = figuresOf('api');
       const baseline = figuresOf('baseline');
+      const apiReads = reads.get(targetOf('api'))!;
+      const baselineReads = reads.get(targetOf('baseline'))!;
+      const allApiReads = MODELS.flatMap((model) => apiReads[model]);
+      const allBaselineReads = MODELS.flatMap((model) => baselineReads[model]);
+      const apiMixed = mixedReads.get(targetOf('api'))!;
+      const baselineMixed = mixedReads.get(targetOf('baseline'))!;
+      const apiWrites = writes.get(targetOf('api'))!;
+      const baselineWrites = writes.get(targetOf('baseline'))!;
       const probeTarget = dataSet.label === 'small' ? targets.find((target) => target.dataSet === dataSet && target.mode === 'api') : undefined;
       // Transactions per request: on the 3-tenant database only (pg_stat_database counts per database; nothing else writes there meanwhile).
       const apiTransactionsPerRequest = probeTarget
@@ -323,16 +412,13 @@ async function runInterleaved(world: BenchWorld, dataSets: readonly DataSet[], l
         projectRows: projects,
         targets: { api, baseline },
         ratios: {
-          readRps: round(api.read.rps / baseline.read.rps, 2),
-          readP99: round(api.read.p99Ms / Math.max(baseline.read.p99Ms, 1), 2),
-          mixedReadRps: round(api.mixedRead.rps / baseline.mixedRead.rps, 2),
-          mixedReadP99: round(api.mixedRead.p99Ms / Math.max(baseline.mixedRead.p99Ms, 1), 2),
-          writeRps: round(api.write.rps / baseline.write.rps, 2),
-          writeP99: round(api.write.p99Ms / Math.max(baseline.write.p99Ms, 1), 2),
-          perModelReadRps: Object.fromEntries(MODELS.map((model) => [model, round(api.read.models[model].rps / baseline.read.models[model].rps, 2)])) as Record<
-            Model,
-            number
-          >,
+          readRps: pairedRatio(allApiReads, allBaselineReads, requestRate),
+          readP99: pairedRatio(allApiReads, allBaselineReads, p99Latency),
+          mixedReadRps: pairedRatio(apiMixed, baselineMixed, requestRate),
+          mixedReadP99: pairedRatio(apiMixed, baselineMixed, p99Latency),
+          writeRps: pairedRatio(apiWrites, baselineWrites, requestRate),
+          writeP99: pairedRatio(apiWrites, baselineWrites, p99Latency),
+          perModelReadRps: Object.fromEntries(MODELS.map((model) => [model, pairedRatio(apiReads[model], baselineReads[model], requestRate)])) as Record<Model, number>,
         },
         ...(apiTransactionsPerRequest ? { apiTransactionsPerRequest } : {}),
       };

@@ -103,7 +103,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (fullPath) {
     lines.push('', '## 3. Full request path', '');
     lines.push(
-      `\`GET ${fullPath.readPath}\` with real emulator access tokens of each model (and mixed: each connection cycling through the three) and \`POST ${fullPath.writePath}\` (a new project per request, the models taking turns), autocannon ${fullPath.connections} connections on 127.0.0.1, median of ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds; API and baseline each in its own process${fullPath.interleaved ? ', on the 3-tenant database and on its 10,000-tenant clone at the same time (four processes), every round visiting all four' : ''}, rounds interleaved. Baseline: Fastify + node:crypto + pg as a superuser, by tenant, no RLS.`,
+      `\`GET ${fullPath.readPath}\` with real emulator access tokens of each model (and mixed: each connection cycling through the three) and \`POST ${fullPath.writePath}\` (a new project per request, the models taking turns), autocannon ${fullPath.connections} connections on 127.0.0.1, ${fullPath.rounds} × ${fullPath.roundSeconds} s rounds (rates: median round; ratios: median of the per-round API / baseline ratios); API and baseline each in its own process${fullPath.interleaved ? ', on the 3-tenant database and on its 10,000-tenant clone at the same time (four processes), every round visiting all four' : ''}, rounds interleaved. Baseline: Fastify + node:crypto + pg as a superuser, by tenant, no RLS, with the API's data-layer techniques (statements prepared once per connection, timestamps read as ISO text).`,
       '',
     );
     lines.push('| tenants / projects | target | GET req/s | p50 ms | p99 ms | pool | bridge | silo | mixed req/s | mixed p99 ms | POST req/s | POST p99 ms |');
@@ -114,6 +114,21 @@ export function renderMarkdown(results: BenchResults): string {
         lines.push(
           `| ${int(phase.tenants)} / ${int(phase.projectRows)} | ${mode === 'api' ? 'API' : 'baseline'} | ${int(target.read.rps)} | ${target.read.p50Ms} | ${target.read.p99Ms} | ${MODELS.map((model) => int(target.read.models[model].rps)).join(' | ')} | ${int(target.mixedRead.rps)} | ${target.mixedRead.p99Ms} | ${int(target.write.rps)} | ${target.write.p99Ms} |`,
         );
+      }
+    }
+    lines.push(
+      '',
+      'CPU time per request served (median of the rounds; µs): the target process, and all of Postgres — what decides throughput once the 2 cores are busy.',
+      '',
+      '| tenants / projects | target | GET: process | GET: Postgres | mixed GET: process | mixed GET: Postgres | POST: process | POST: Postgres |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const phase of fullPath.phases) {
+      for (const mode of ['api', 'baseline'] as const) {
+        const target = phase.targets[mode];
+        const cpu = (figures: { cpuMicrosPerRequest?: { server: number; postgres: number } }) =>
+          figures.cpuMicrosPerRequest ? `${int(figures.cpuMicrosPerRequest.server)} | ${int(figures.cpuMicrosPerRequest.postgres)}` : '— | —';
+        lines.push(`| ${int(phase.tenants)} / ${int(phase.projectRows)} | ${mode === 'api' ? 'API' : 'baseline'} | ${cpu(target.read)} | ${cpu(target.mixedRead)} | ${cpu(target.write)} |`);
       }
     }
   } else {

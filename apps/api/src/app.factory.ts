@@ -126,21 +126,24 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   );
   // Every body this API accepts is JSON. Fastify would also parse text/plain (and Nest
   // form bodies) into values that only fail later as a confusing validation error.
-  fastify.addHook('onRequest', async (request) => {
-    if (!requestHasBody(request.headers)) return;
-    const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? '';
-    if (mediaType !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(mediaType)) {
-      throw new UnsupportedMediaTypeError();
+  // Callback-style hooks here and below: they run on every request, and each async hook costs promises.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (!requestHasBody(request.headers)) {
+      done();
+      return;
     }
+    const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? '';
+    done(mediaType !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(mediaType) ? new UnsupportedMediaTypeError() : undefined);
   });
   // NUL characters, unpaired surrogates and broken query encoding: 400 before any guard or handler.
   fastify.addHook('preValidation', refuseUnsafeInput);
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', String(request.id));
+    done(null, payload);
   });
   // The request line names the route template, never the URL: query strings carry e-mail
   // addresses (tenant lookup) and paths carry whatever a client sends.
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const store = (request as unknown as ContextCarrier).gatehouseContext;
     logger.info(
       {
@@ -154,6 +157,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       },
       'request completed',
     );
+    done();
   });
   instrumentHttp(fastify, { metrics: config.env.METRICS_PORT !== undefined ? app.get(Metrics) : undefined, tracing: app.get(Tracing) });
   observeRegistry(app.get(Metrics), app.get(TrustedIssuersService));

@@ -69,6 +69,10 @@ function httpsOriginHost(origin: string): string | undefined {
 /** Adds `value` to the response's Vary header unless it is already there. */
 function appendVary(reply: FastifyReply, value: string): void {
   const current = reply.getHeader('vary');
+  if (current === undefined) {
+    void reply.header('vary', value); // the common case: nothing varies yet
+    return;
+  }
   const existing = (Array.isArray(current) ? current.join(',') : String(current ?? ''))
     .split(',')
     .map((part) => part.trim())
@@ -90,8 +94,12 @@ function isPreflight(request: FastifyRequest): boolean {
  * and the exposed headers, errors included.
  */
 export function registerCors(fastify: FastifyInstance, policy: CorsOriginPolicy): void {
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!isPreflight(request)) return;
+  // Callback-style hooks: both run on every request, and an async hook costs a promise or two each time.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!isPreflight(request)) {
+      done();
+      return;
+    }
     appendVary(reply, 'Origin');
     const origin = request.headers.origin;
     if (policy.allows(origin)) {
@@ -102,16 +110,18 @@ export function registerCors(fastify: FastifyInstance, policy: CorsOriginPolicy)
         'access-control-max-age': String(CORS_PREFLIGHT_MAX_AGE_SECONDS),
       });
     }
-    return reply.status(204).send();
+    // Answered here: a hook that sends its reply does not call done().
+    void reply.status(204).send();
   });
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     appendVary(reply, 'Origin');
-    if (isPreflight(request)) return;
     const origin = request.headers.origin;
-    if (!policy.allows(origin)) return;
-    void reply.headers({
-      'access-control-allow-origin': origin,
-      'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', '),
-    });
+    if (!isPreflight(request) && policy.allows(origin)) {
+      void reply.headers({
+        'access-control-allow-origin': origin,
+        'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', '),
+      });
+    }
+    done(null, payload);
   });
 }

@@ -5,7 +5,7 @@
  * parameter (400 `validation_failed` naming the field), and query strings with
  * broken percent-encoding (400 `malformed_url`).
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { DomainError, ValidationFailedError } from './domain-error.js';
 import { findUnsafeText, isWellEncodedQuery } from './unsafe-text.js';
 
@@ -19,7 +19,18 @@ export class MalformedUrlError extends DomainError {
 
 const UNSAFE_MESSAGE = 'must not contain NUL characters or unpaired UTF-16 surrogates';
 
-export async function refuseUnsafeInput(request: FastifyRequest): Promise<void> {
+/** The hook, callback style: it is synchronous, and an async hook costs every request a promise or two. */
+export function refuseUnsafeInput(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  try {
+    checkInput(request);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  done();
+}
+
+function checkInput(request: FastifyRequest): void {
   const rawUrl = request.raw.url ?? '';
   const queryStart = rawUrl.indexOf('?');
   if (queryStart >= 0 && !isWellEncodedQuery(rawUrl.slice(queryStart + 1))) throw new MalformedUrlError();

@@ -68,6 +68,15 @@ interface PgQueryInternals {
 }
 const PgQuery = pg.Query as unknown as new (config: QueryConfig, values?: unknown, callback?: QueryCallback) => PgQueryInternals;
 
+/**
+ * A query config for `pool.query` that carries `settings` itself, as if it had been called inside
+ * `tenantScope.run(settings, …)` — without entering the scope (one async context switch fewer on
+ * the hottest reads).
+ */
+export function scopedStatement<Config extends { readonly text: string }>(settings: TenantSettings, config: Config): Config {
+  return { ...config, [CAPTURED]: settings };
+}
+
 export class TenantContextSwitchError extends Error {
   override readonly name = 'TenantContextSwitchError';
   constructor() {
@@ -220,6 +229,8 @@ export class TenantContextPool extends pg.Pool {
     if (typeof config !== 'string' && (config === null || typeof config !== 'object' || typeof (config as { submit?: unknown }).submit === 'function')) {
       return base.apply(this, args);
     }
+    // Already scoped by its caller (scopedStatement): as it is.
+    if (typeof config === 'object' && Object.prototype.hasOwnProperty.call(config, CAPTURED)) return base.apply(this, args);
     // Capture the scope now: the statement may be sent later, from whichever callback frees a connection.
     const settings = tenantScope.getStore() ?? null;
     const tagged = typeof config === 'string' ? { text: config, [CAPTURED]: settings } : { ...(config as QueryConfig), [CAPTURED]: settings };

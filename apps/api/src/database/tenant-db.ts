@@ -28,6 +28,7 @@ import { type AuthContext, currentAuth } from '../tenancy/request-context.js';
 import { PrismaService } from './prisma.service.js';
 import type { TransactionClient } from './prisma-client.js';
 import { SQL_RESULT_TYPES, withIsoTimestamps } from './sql-timestamps.js';
+import { scopedStatement } from './tenant-context-pool.js';
 import { type TenantSettings, tenantScope, tenantSettingsFor } from './tenant-scope.js';
 
 interface ActiveTransaction {
@@ -142,14 +143,8 @@ export class TenantDb {
     const outer = this.joinable(settings);
     if (outer === 'refused') throw new MissingTenantContextError();
     if (outer) return (await outer.client.$queryRawUnsafe<Row[]>(statement.text, ...statement.values)).map(withIsoTimestamps);
-    const result = await tenantScope.run(settings, () =>
-      this.prisma.pool.query({
-        ...(statement.name ? { name: statement.name } : {}),
-        text: statement.text,
-        values: statement.values as unknown[],
-        types: SQL_RESULT_TYPES,
-      }),
-    );
+    const config = { name: statement.name, text: statement.text, values: statement.values as unknown[], types: SQL_RESULT_TYPES };
+    const result = await this.prisma.pool.query(scopedStatement(settings, config));
     return result.rows as Row[];
   }
 

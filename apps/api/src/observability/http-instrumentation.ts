@@ -21,10 +21,11 @@ export function routeTemplate(request: FastifyRequest): string {
 export function instrumentHttp(fastify: FastifyInstance, options: { metrics?: Metrics; tracing: Tracing }): void {
   const { metrics, tracing } = options;
   if (metrics) {
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       const route = routeTemplate(request);
       metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
       metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      done();
     });
   }
   if (!tracing.enabled) return;
@@ -40,12 +41,14 @@ export function instrumentHttp(fastify: FastifyInstance, options: { metrics?: Me
     spans.set(request, started.span);
     context.with(started.context, done);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const span = spans.get(request);
-    if (!span) return;
-    span.setAttribute('http.response.status_code', reply.statusCode);
-    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
+    if (span) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
   });
 }
 
