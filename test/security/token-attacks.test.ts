@@ -537,6 +537,16 @@ describe('14. malformed Authorization headers', () => {
     expectProblem(await world.call(PROJECTS, { authorization: authorization() }), 401, 'invalid_authorization_header');
   });
 
+  it.each<[string, (payload: string) => string]>([
+    ['a base64 "+" in place of a base64url "-"', (payload) => `${payload.slice(0, 10)}+${payload.slice(11)}`],
+    ['a space inside', (payload) => `${payload.slice(0, 10)} ${payload.slice(10)}`],
+    ['a character beyond ASCII', (payload) => `${payload.slice(0, 10)}é${payload.slice(11)}`],
+  ])('a real token with %s its payload → 401 invalid_token (the payload is the signed text; no variant of it verifies)', async (_name, alter) => {
+    const [header, payload, signature] = poolAAccess.split('.') as [string, string, string];
+    const authorization = `Bearer ${header}.${alter(payload)}.${signature}`;
+    expectProblem(await world.call(PROJECTS, { authorization }), 401, 'invalid_token');
+  });
+
   it('a 20 KB token → refused before the guard with 431 (Node’s 16 KB header limit), never 2xx/5xx; the server keeps serving', async () => {
     // The guard's own 16 KB cap (bearer-token.ts) sits behind Node's total header limit, so HTTP
     // never reaches it with a longer token. The 431 is written by the app's clientErrorHandler
