@@ -75,7 +75,7 @@ export interface DatabaseReload {
 const SCALES = [0, 10_000];
 const ROUNDS = 7;
 const FIRST_SEEN_PER_ROUND = 2_000;
-const SEEN_AGAIN_PER_ROUND = 10_000;
+const SEEN_AGAIN_PER_ROUND = 30_000;
 
 /**
  * One token as each side is handed it: the raw verifier gets the token, the API the
