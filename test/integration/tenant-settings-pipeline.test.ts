@@ -14,7 +14,8 @@ import { type TenantDb, sql } from '../../apps/api/src/database/tenant-db.js';
 import { tenantScope, tenantSettingsFor } from '../../apps/api/src/database/tenant-scope.js';
 import { ProjectsService } from '../../apps/api/src/projects/projects.service.js';
 import { requestContext } from '../../apps/api/src/tenancy/request-context.js';
-import { privilegedClient, tenantDb } from '../support/database.js';
+import { privilegedClient, rawClient, stackInfo, tenantDb } from '../support/database.js';
+import { DATABASE_ROLES } from '../../tools/db/database-urls.js';
 import { type TenantFixture, type UserFixture, createTenantRow, createUserRow, uniqueSuffix } from '../support/factories.js';
 
 let privileged: PrismaClient;
@@ -135,6 +136,28 @@ describe('prepared statements', () => {
       expect(byName.get(SESSION.name!)).toMatchObject({ statement: SESSION.text, runs: 3 });
       expect(rows.filter((row) => row.name.startsWith('gatehouse_'))).toHaveLength(3);
     });
+  });
+});
+
+describe('prepared statements across a migration', () => {
+  it('a column whose type changed under a prepared statement is read afresh, not refused', async () => {
+    const table = `plan_probe_${uniqueSuffix().replace(/\W/g, '_')}`;
+    const owner = await rawClient(stackInfo().databaseUrls.owner);
+    try {
+      await owner.query(`CREATE TABLE ${table} (v integer)`);
+      await owner.query(`INSERT INTO ${table} VALUES (7)`);
+      await owner.query(`GRANT SELECT ON ${table} TO ${DATABASE_ROLES.app}`);
+      const probe = { name: `gatehouse_test_${table}`, text: `SELECT v FROM ${table}`, values: [] };
+      await withDb(1, async (db) => {
+        expect(await db.queryAs(adminA.auth, probe)).toEqual([{ v: 7 }]);
+        // A rolling deploy's migration: the statement prepared on the pool's connection now has another result type.
+        await owner.query(`ALTER TABLE ${table} ALTER COLUMN v TYPE text`);
+        expect(await db.queryAs(adminA.auth, probe)).toEqual([{ v: '7' }]);
+      });
+    } finally {
+      await owner.query(`DROP TABLE IF EXISTS ${table}`);
+      await owner.end();
+    }
   });
 });
 

@@ -71,6 +71,12 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlSta
   return { text: template.text, name: template.name, values };
 }
 
+/** Postgres' refusal of a prepared statement whose result columns changed under it (SQLSTATE 0A000). */
+function isStalePreparedStatement(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
+}
+
 @Injectable()
 export class TenantDb {
   private readonly active = new AsyncLocalStorage<ActiveTransaction>();
@@ -144,7 +150,14 @@ export class TenantDb {
     if (outer === 'refused') throw new MissingTenantContextError();
     if (outer) return (await outer.client.$queryRawUnsafe<Row[]>(statement.text, ...statement.values)).map(withIsoTimestamps);
     const config = { name: statement.name, text: statement.text, values: statement.values as unknown[], types: SQL_RESULT_TYPES };
-    const result = await this.prisma.pool.query(scopedStatement(settings, config));
+    const send = () => this.prisma.pool.query(scopedStatement(settings, config));
+    // A migration that changed a selected column's type (a rolling deploy) makes Postgres refuse a
+    // statement prepared before it. The pool has already discarded that connection (pg-pool drops a
+    // connection whose query failed), so the one retry prepares the statement afresh elsewhere.
+    const result = await send().catch((error: unknown) => {
+      if (!isStalePreparedStatement(error)) throw error;
+      return send();
+    });
     return result.rows as Row[];
   }
 
