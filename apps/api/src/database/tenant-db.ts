@@ -154,11 +154,12 @@ export class TenantDb {
     // A migration that changed a selected column's type (a rolling deploy) makes Postgres refuse a
     // statement prepared before it. The pool has already discarded that connection (pg-pool drops a
     // connection whose query failed), so the one retry prepares the statement afresh elsewhere.
-    const result = await send().catch((error: unknown) => {
+    try {
+      return (await send()).rows as Row[];
+    } catch (error) {
       if (!isStalePreparedStatement(error)) throw error;
-      return send();
-    });
-    return result.rows as Row[];
+      return (await send()).rows as Row[];
+    }
   }
 
   /** The enclosing transaction of this async chain, if it is for the same principal. */
