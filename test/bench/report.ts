@@ -79,7 +79,7 @@ export function renderMarkdown(results: BenchResults): string {
   }
   if (verification) {
     lines.push('', '## 1–2. Token verification (per core) and tenant scale', '');
-    lines.push(`${verification.unit}; median of ${verification.rounds} rounds after a warm-up (ratio: median of the rounds' ratios); ${verification.firstSeenTokensPerRound} never-seen tokens and ${verification.seenAgainVerificationsPerRound} repeat verifications per round, pool/bridge/silo tokens in turn.`, '');
+    lines.push(`${verification.unit}; median of ${verification.rounds} rounds after a warm-up (ratio: median of the rounds' ratios); ${verification.firstSeenTokensPerRound} never-seen tokens${verification.firstSeenPassesPerRound ? ` in ${verification.firstSeenPassesPerRound} passes (the API's verified-token memory cleared before each, so each pass is never-seen)` : ''} and ${verification.seenAgainVerificationsPerRound} repeat verifications per round, pool/bridge/silo tokens in turn.`, '');
     lines.push('| tenants registered | issuers | first-seen: API | raw | ratio | seen again: API | raw | ratio |');
     lines.push('|---|---|---|---|---|---|---|---|');
     for (const point of verification.scale) {
