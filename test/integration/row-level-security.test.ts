@@ -344,3 +344,26 @@ describe('audit events', () => {
     expect(asAdmin.every((event) => event.tenantId === tenantA.id)).toBe(true);
   });
 });
+
+describe('how the policies read the tenant settings', () => {
+  it('every policy reads each setting once per statement (a scalar subquery), never once per row', async () => {
+    const superuser = await rawClient(databaseUrlAs(stackInfo().adminUrl, stackInfo().database));
+    try {
+      const { rows } = await superuser.query<{ policy: string; expression: string }>(
+        `SELECT c.relname || '.' || p.polname AS policy,
+                coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') AS expression
+           FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+          WHERE coalesce(pg_get_expr(p.polqual, p.polrelid), '') || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') LIKE '%current_setting%'`,
+      );
+      expect(rows.length).toBeGreaterThan(15);
+      const readPerRow = rows.filter(({ expression }) => {
+        const reads = expression.match(/current_setting\(/g)?.length ?? 0;
+        const readOnce = expression.match(/\( SELECT \(?NULLIF\(current_setting\(/g)?.length ?? 0;
+        return reads !== readOnce;
+      });
+      expect(readPerRow.map(({ policy }) => policy)).toEqual([]);
+    } finally {
+      await superuser.end();
+    }
+  });
+});
