@@ -11,6 +11,7 @@ import { MissingTenantContextError } from '../../apps/api/src/common/domain-erro
 import type { PrismaClient } from '../../apps/api/src/database/prisma-client.js';
 import type { PrismaService } from '../../apps/api/src/database/prisma.service.js';
 import { type TenantDb, sql } from '../../apps/api/src/database/tenant-db.js';
+import { SET_SETTINGS_STATEMENT } from '../../apps/api/src/database/tenant-context-pool.js';
 import { tenantScope, tenantSettingsFor } from '../../apps/api/src/database/tenant-scope.js';
 import { ProjectsService } from '../../apps/api/src/projects/projects.service.js';
 import { requestContext } from '../../apps/api/src/tenancy/request-context.js';
@@ -131,8 +132,9 @@ describe('prepared statements', () => {
       const rows = await db.queryAs<{ name: string; statement: string; runs: number }>(adminA.auth, prepared);
       const byName = new Map(rows.map((row) => [row.name, row]));
       // Four scoped statements so far (three SESSION reads, this one): one settings statement ran before each.
-      expect(byName.get('gatehouse_tenant_settings')).toMatchObject({ runs: 4 });
-      expect(byName.get('gatehouse_tenant_settings')!.statement).toContain("set_config('app.tenant_id'");
+      expect(SET_SETTINGS_STATEMENT).toBe('gatehouse_tenant_settings'); // the name the README gives
+      expect(byName.get(SET_SETTINGS_STATEMENT)).toMatchObject({ runs: 4 });
+      expect(byName.get(SET_SETTINGS_STATEMENT)!.statement).toContain("set_config('app.tenant_id'");
       expect(byName.get(SESSION.name!)).toMatchObject({ statement: SESSION.text, runs: 3 });
       expect(rows.filter((row) => row.name.startsWith('gatehouse_'))).toHaveLength(3);
     });

@@ -73,7 +73,7 @@ function appendVary(reply: FastifyReply, value: string): void {
     void reply.header('vary', value); // the common case: nothing varies yet
     return;
   }
-  const existing = (Array.isArray(current) ? current.join(',') : String(current ?? ''))
+  const existing = (Array.isArray(current) ? current.join(',') : String(current))
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');

@@ -84,12 +84,15 @@ export class TenantContextSwitchError extends Error {
   }
 }
 
+/** The settings statement's Parse was sent on this connection and Postgres has not confirmed it yet. */
+function settingsStatementAwaited(connection: WireConnection): boolean {
+  return connection.submittedNamedStatements[SET_SETTINGS_STATEMENT] !== undefined && connection.parsedStatements[SET_SETTINGS_STATEMENT] === undefined;
+}
+
 /** A statement with the tenant settings pipelined in front of it; decides at send time. */
 class ScopedQuery extends PgQuery {
   /** True while the response to the settings statement is still being read (and swallowed). */
   private settingsPending = false;
-  /** True from sending the settings statement's Parse until Postgres confirms it (its ParseComplete comes first). */
-  settingsParsePending = false;
 
   constructor(
     config: QueryConfig,
@@ -116,14 +119,13 @@ class ScopedQuery extends PgQuery {
   override prepare(connection: WireConnection): void {
     if (this.settingsPending) {
       const { tenantId, userId, role } = this.settings;
-      // Parsed once per connection, like pg's own named statements: sent, then confirmed by its ParseComplete.
+      // Parsed once per connection, with pg's own bookkeeping: submitted now, parsed at its ParseComplete.
       if (
         connection.parsedStatements[SET_SETTINGS_STATEMENT] === undefined &&
         connection.submittedNamedStatements[SET_SETTINGS_STATEMENT] === undefined
       ) {
         connection.parse({ text: SET_SETTINGS_SQL, name: SET_SETTINGS_STATEMENT, types: [] });
         connection.submittedNamedStatements[SET_SETTINGS_STATEMENT] = SET_SETTINGS_SQL;
-        this.settingsParsePending = true;
       }
       connection.bind({ portal: '', statement: SET_SETTINGS_STATEMENT, values: [tenantId, userId, role] });
       connection.execute({ portal: '', rows: 0 });
@@ -131,19 +133,9 @@ class ScopedQuery extends PgQuery {
     super.prepare(connection);
   }
 
-  /** The settings statement's ParseComplete: it exists on this connection from now on. */
-  settingsParsed(connection: WireConnection): void {
-    this.settingsParsePending = false;
-    connection.parsedStatements[SET_SETTINGS_STATEMENT] = SET_SETTINGS_SQL;
-    delete connection.submittedNamedStatements[SET_SETTINGS_STATEMENT];
-  }
-
   override handleError(error: Error, connection: WireConnection): void {
     // Refused before its ParseComplete (Postgres skips the rest of a failed pipeline): not prepared, parse it next time.
-    if (this.settingsParsePending) {
-      this.settingsParsePending = false;
-      delete connection.submittedNamedStatements[SET_SETTINGS_STATEMENT];
-    }
+    if (settingsStatementAwaited(connection)) delete connection.submittedNamedStatements[SET_SETTINGS_STATEMENT];
     super.handleError(error, connection);
   }
 
@@ -185,12 +177,13 @@ export class TenantContextClient extends pg.Client {
     (pg.Client.prototype as unknown as { _handleReadyForQuery(m: unknown): void })._handleReadyForQuery.call(this, message);
   }
 
-  // The first ParseComplete of a pipeline that parses the settings statement is that statement's: pg would
-  // take it for the caller's statement (and mark that one prepared before Postgres has parsed it).
+  // While the settings statement awaits its ParseComplete, the next one is its own (its Parse leads the
+  // pipeline): pg would take it for the caller's statement and mark that one prepared before Postgres has parsed it.
   _handleParseComplete(): void {
-    const active = (this as unknown as { _getActiveQuery(): unknown })._getActiveQuery();
-    if (active instanceof ScopedQuery && active.settingsParsePending) {
-      active.settingsParsed((this as unknown as { connection: WireConnection }).connection);
+    const { connection } = this as unknown as { connection: WireConnection };
+    if (settingsStatementAwaited(connection)) {
+      connection.parsedStatements[SET_SETTINGS_STATEMENT] = SET_SETTINGS_SQL;
+      delete connection.submittedNamedStatements[SET_SETTINGS_STATEMENT];
       return;
     }
     (pg.Client.prototype as unknown as { _handleParseComplete(): void })._handleParseComplete.call(this);
